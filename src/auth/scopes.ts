@@ -1,0 +1,36 @@
+/**
+ * Scopes: what a credential may do. An API key holds all of them; a temporary token holds a
+ * subset, and optionally a list of key ids it may use (for decapsulation).
+ * @module
+ */
+export const SCOPES = Object.freeze([
+  'tokens:create',
+  'kem:keypair',
+  'kem:encapsulate',
+  'kem:decapsulate',
+  'dsa:sign',
+  'dsa:verify',
+  'aes:encrypt',
+  'aes:decrypt',
+] as const);
+export type Scope = (typeof SCOPES)[number];
+
+export interface TokenInfo {
+  readonly id: string;
+  /** The root token's id: a token and all its descendants share it (and one store hash tag). */
+  readonly family: string;
+  /** Ids of the tokens that minted this one, root first. */
+  readonly ancestors: readonly string[];
+  readonly expiresAtMs: number;
+  readonly attemptsLeft: number | null;
+}
+
+/** Who is calling, after authentication. */
+export interface Principal {
+  readonly tenant: string;
+  readonly scopes: readonly Scope[];
+  /** Key ids this credential may use; null when any key of the tenant. */
+  readonly keyIds: readonly string[] | null;
+  /** Present when the credential is a temporary token; absent for an API key. */
+  readonly token?: TokenInfo;
+}

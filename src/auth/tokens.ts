@@ -1,0 +1,166 @@
+/**
+ * Temporary tokens: JWTs (HS256 under TOKEN_SECRET, algorithm pinned on verification, so `none`
+ * and every other algorithm are refused) whose life is held in the store.
+ *
+ * - The JWT carries tenant (`sub`), id (`jti`), scopes, key restriction, lineage and `exp`.
+ * - The store holds the token's record under its id until the exact expiry: remaining attempts
+ *   (or none, for a token limited only by time). A token is alive only while its record and
+ *   those of all its ancestors exist, so revocation and exhaustion take effect at once on every
+ *   instance sharing the store.
+ * - Each use takes one attempt atomically, before the handler runs, whatever the outcome.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Store } from '../stores/store.ts';
+import { SCOPES, type Principal, type Scope, type TokenInfo } from './scopes.ts';
+
+const ISSUER = 'pq-crypto-api';
+const AUDIENCE = 'pq-crypto-api/v1';
+/** Lineage depth limit: a token may have at most this many ancestors. */
+export const MAX_TOKEN_DEPTH = 8;
+const TOKEN_ID = /^[A-Za-z0-9_-]{22}(\.[A-Za-z0-9_-]{22})?$/;
+
+interface Claims {
+  sub: string;
+  jti: string;
+  scp: Scope[];
+  kid: string[] | null;
+  anc: string[];
+  /** The exact expiry in milliseconds (`exp` has whole seconds). */
+  xms: number;
+  exp: number;
+}
+
+export interface MintRequest {
+  readonly expirySeconds: number;
+  readonly attempts: number | null;
+  readonly scopes: readonly Scope[];
+  readonly keyIds: readonly string[] | null;
+}
+
+export interface MintedToken {
+  readonly token: string;
+  readonly info: TokenInfo;
+  readonly scopes: readonly Scope[];
+  readonly keyIds: readonly string[] | null;
+}
+
+export const isTokenId = (id: string) => TOKEN_ID.test(id);
+/** A token's family is its root's id: the part before the dot. */
+export const familyOf = (tokenId: string) => tokenId.split('.')[0]!;
+
+/** Looks like a JWT (three base64url parts), as opposed to an API key. */
+export const looksLikeJwt = (credential: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(credential);
+
+export class TokenService {
+  constructor(
+    private readonly store: Store,
+    private readonly secret: Uint8Array,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * Mints a token for `parent`'s tenant. The caller has already checked that the request does not
+   * widen the parent's scopes or keys; expiry is clamped here to the parent's own.
+   */
+  async mint(parent: Principal, req: MintRequest): Promise<MintedToken> {
+    const now = this.now();
+    let expiresAtMs = now + req.expirySeconds * 1000;
+    if (parent.token) expiresAtMs = Math.min(expiresAtMs, parent.token.expiresAtMs);
+    const random = randomBytes(16).toString('base64url');
+    const family = parent.token ? parent.token.family : random;
+    const id = parent.token ? `${family}.${random}` : random;
+    const ancestors = parent.token ? [...parent.token.ancestors, parent.token.id] : [];
+    if (ancestors.length > MAX_TOKEN_DEPTH) throw new TokenDepthError();
+
+    await this.store.createToken(family, id, { tenant: parent.tenant, attemptsLeft: req.attempts, expiresAtMs });
+    const claims: Claims = {
+      sub: parent.tenant,
+      jti: id,
+      scp: [...req.scopes],
+      kid: req.keyIds ? [...req.keyIds] : null,
+      anc: ancestors,
+      xms: expiresAtMs,
+      // JWT exp has whole seconds: round up, the store's record governs the exact instant.
+      exp: Math.ceil(expiresAtMs / 1000),
+    };
+    const token = jwt.sign(claims, Buffer.from(this.secret), {
+      algorithm: 'HS256',
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      header: { alg: 'HS256', typ: 'JWT' },
+    });
+    return {
+      token,
+      info: { id, family, ancestors, expiresAtMs, attemptsLeft: req.attempts },
+      scopes: claims.scp,
+      keyIds: claims.kid,
+    };
+  }
+
+  /**
+   * Authenticates a token. With `consume`, one attempt is used first (atomically, in the store).
+   * Returns undefined for every kind of failure alike: forged, altered, expired, unknown,
+   * exhausted or revoked. Throws StoreUnavailableError when the store cannot answer.
+   */
+  async authenticate(credential: string, consume: boolean): Promise<Principal | undefined> {
+    const claims = this.#verify(credential);
+    if (!claims) return undefined;
+    const family = familyOf(claims.jti);
+    let attemptsLeft: number | null;
+    if (consume) {
+      const result = await this.store.consumeAttempt(family, claims.jti, claims.anc);
+      if (!result.ok) return undefined;
+      attemptsLeft = result.attemptsLeft;
+    } else {
+      const record = await this.store.peekToken(family, claims.jti, claims.anc);
+      if (!record) return undefined;
+      attemptsLeft = record.attemptsLeft;
+    }
+    return {
+      tenant: claims.sub,
+      scopes: claims.scp,
+      keyIds: claims.kid,
+      token: { id: claims.jti, family, ancestors: claims.anc, expiresAtMs: claims.xms, attemptsLeft },
+    };
+  }
+
+  /** Revokes a token of `tenant` (and so every token it minted); false when there was none alive. */
+  revoke(tenant: string, tokenId: string): Promise<boolean> {
+    return this.store.revokeToken(familyOf(tokenId), tokenId, tenant);
+  }
+
+  #verify(credential: string): Claims | undefined {
+    let payload: unknown;
+    try {
+      payload = jwt.verify(credential, Buffer.from(this.secret), {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        clockTimestamp: Math.floor(this.now() / 1000),
+      });
+    } catch {
+      return undefined;
+    }
+    return parseClaims(payload);
+  }
+}
+
+export class TokenDepthError extends Error {
+  constructor() {
+    super(`tokens may be nested at most ${MAX_TOKEN_DEPTH} deep`);
+  }
+}
+
+// Defence in depth: a correctly signed token was made by us, but check its shape anyway.
+function parseClaims(payload: unknown): Claims | undefined {
+  if (!payload || typeof payload !== 'object') return undefined;
+  const p = payload as Record<string, unknown>;
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+  if (typeof p.sub !== 'string' || typeof p.jti !== 'string' || !isTokenId(p.jti)) return undefined;
+  if (!strings(p.scp) || !p.scp.every((s) => (SCOPES as readonly string[]).includes(s))) return undefined;
+  if (p.kid !== null && !strings(p.kid)) return undefined;
+  if (!strings(p.anc) || typeof p.exp !== 'number' || typeof p.xms !== 'number') return undefined;
+  return { sub: p.sub, jti: p.jti, scp: p.scp as Scope[], kid: p.kid as string[] | null, anc: p.anc, xms: p.xms, exp: p.exp };
+}

@@ -1,0 +1,151 @@
+/**
+ * Configuration: the environment, parsed once at start with one schema, then frozen.
+ *
+ * In production (NODE_ENV=production) every secret must be given and strong, and a missing or weak
+ * one stops the start with a message naming the variable. Elsewhere the server makes ephemeral
+ * secrets (and one development API key) and says so: nothing it made survives a restart.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { decodeBase64 } from './crypto/encoding.ts';
+
+export const MIN_API_KEY_LENGTH = 32;
+export const MIN_TOKEN_SECRET_BYTES = 32;
+const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export interface ApiKeyEntry {
+  readonly tenant: string;
+  readonly key: string;
+}
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly apiKeys: readonly ApiKeyEntry[];
+  readonly tokenSecret: Uint8Array;
+  readonly masterKey: Uint8Array;
+  readonly redisUrl: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest request body accepted, in bytes (413 beyond). */
+  readonly maxBodyBytes: number;
+  /** Largest decoded message (data, unencrypted, decrypted) accepted, in bytes (422 beyond). */
+  readonly maxMessageBytes: number;
+  readonly tokenDefaultTtlSeconds: number;
+  readonly tokenMaxTtlSeconds: number;
+  readonly tokenMaxAttempts: number;
+  /** Express "trust proxy" setting, for correct client addresses behind a load balancer. */
+  readonly trustProxy: string | boolean;
+  /** Secrets and keys the server made because none were configured: main.ts prints these facts. */
+  readonly generated: readonly ('API_KEYS' | 'TOKEN_SECRET' | 'MASTER_KEY')[];
+}
+
+const intFromEnv = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: intFromEnv(8080, 0, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  API_KEYS: z.string().optional(),
+  TOKEN_SECRET: z.string().optional(),
+  MASTER_KEY: z.string().optional(),
+  REDIS_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_BODY_BYTES: intFromEnv(262_144, 1024, 64 * 1024 * 1024),
+  MAX_MESSAGE_BYTES: intFromEnv(65_536, 1, 16 * 1024 * 1024),
+  TOKEN_DEFAULT_TTL_SECONDS: intFromEnv(300, 1, 7 * 24 * 3600),
+  TOKEN_MAX_TTL_SECONDS: intFromEnv(86_400, 1, 30 * 24 * 3600),
+  TOKEN_MAX_ATTEMPTS: intFromEnv(1_000_000, 1, Number.MAX_SAFE_INTEGER),
+  TRUST_PROXY: z.string().optional(),
+});
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses API_KEYS: comma-separated `name:key`, each name a tenant, each key >= 32 characters. */
+export function parseApiKeys(text: string): ApiKeyEntry[] {
+  const entries = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((pair, i) => {
+      const colon = pair.indexOf(':');
+      const tenant = colon < 0 ? '' : pair.slice(0, colon).trim();
+      const key = colon < 0 ? '' : pair.slice(colon + 1).trim();
+      if (!TENANT_NAME.test(tenant)) {
+        throw new ConfigError(`API_KEYS entry ${i + 1}: expected name:key with a name of letters, digits, '_', '.', '-' (at most 64)`);
+      }
+      if (key.length < MIN_API_KEY_LENGTH) {
+        throw new ConfigError(`API_KEYS entry ${i + 1} (${tenant}): the key must be at least ${MIN_API_KEY_LENGTH} characters`);
+      }
+      return { tenant, key };
+    });
+  const keys = new Set(entries.map((e) => e.key));
+  if (keys.size !== entries.length) throw new ConfigError('API_KEYS: the same key appears twice');
+  return entries;
+}
+
+function parseMasterKey(text: string): Uint8Array {
+  const bytes = decodeBase64(text.trim());
+  if (!bytes || bytes.length !== 32) throw new ConfigError('MASTER_KEY must be the base64 of exactly 32 random bytes (try: openssl rand -base64 32)');
+  if (new Set(bytes).size < 8) throw new ConfigError('MASTER_KEY looks weak (too few distinct bytes): use 32 random bytes');
+  return bytes;
+}
+
+function parseTokenSecret(text: string): Uint8Array {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length < MIN_TOKEN_SECRET_BYTES) throw new ConfigError(`TOKEN_SECRET must be at least ${MIN_TOKEN_SECRET_BYTES} bytes (try: openssl rand -base64 48)`);
+  if (new Set(bytes).size < 8) throw new ConfigError('TOKEN_SECRET looks weak (too few distinct characters): use random bytes');
+  return bytes;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const generated: Config['generated'][number][] = [];
+  const need = (name: 'API_KEYS' | 'TOKEN_SECRET' | 'MASTER_KEY', value: string | undefined) => {
+    if (value !== undefined && value.trim() !== '') return value;
+    if (production) throw new ConfigError(`${name} is required when NODE_ENV=production (see .env.example)`);
+    generated.push(name);
+    return undefined;
+  };
+
+  const apiKeysText = need('API_KEYS', e.API_KEYS);
+  const apiKeys = apiKeysText !== undefined ? parseApiKeys(apiKeysText) : [{ tenant: 'dev', key: `dev_${randomBytes(32).toString('base64url')}` }];
+  if (apiKeys.length === 0) throw new ConfigError('API_KEYS holds no name:key pair');
+  const tokenSecretText = need('TOKEN_SECRET', e.TOKEN_SECRET);
+  const masterKeyText = need('MASTER_KEY', e.MASTER_KEY);
+  if (e.TOKEN_DEFAULT_TTL_SECONDS > e.TOKEN_MAX_TTL_SECONDS) {
+    throw new ConfigError('TOKEN_DEFAULT_TTL_SECONDS must not exceed TOKEN_MAX_TTL_SECONDS');
+  }
+
+  const trust = e.TRUST_PROXY?.trim();
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    apiKeys: Object.freeze(apiKeys.map((k) => Object.freeze(k))),
+    tokenSecret: tokenSecretText !== undefined ? parseTokenSecret(tokenSecretText) : new Uint8Array(randomBytes(48)),
+    masterKey: masterKeyText !== undefined ? parseMasterKey(masterKeyText) : new Uint8Array(randomBytes(32)),
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    tokenDefaultTtlSeconds: e.TOKEN_DEFAULT_TTL_SECONDS,
+    tokenMaxTtlSeconds: e.TOKEN_MAX_TTL_SECONDS,
+    tokenMaxAttempts: e.TOKEN_MAX_ATTEMPTS,
+    trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : trust,
+    generated: Object.freeze(generated),
+  });
+}

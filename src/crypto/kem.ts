@@ -1,0 +1,121 @@
+/**
+ * ML-KEM (FIPS 203) key generation, encapsulation and decapsulation, via @noble/post-quantum.
+ *
+ * - Secret keys are kept as the 64-byte seed d || z (FIPS 203 algorithm 16, ML-KEM.KeyGen_internal)
+ *   and expanded on use; the expanded decapsulation key is never stored.
+ * - Encapsulation performs the input checks of FIPS 203 section 7.2: the key's length, and the
+ *   modulus check (every coefficient decoded from the key must be below q = 3329).
+ * - Decapsulation never fails on a well-sized ciphertext: a modified ciphertext yields a
+ *   different, pseudo-random shared secret (implicit rejection, FIPS 203 section 6.3, K-bar =
+ *   J(z || c)). Only a ciphertext of the wrong length is refused (and, with an externally supplied
+ *   expanded key, one failing the section 7.3 hash check: see kemDecapsulateWithSecretKey).
+ * @module
+ */
+import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { CryptoInputError } from './errors.ts';
+import { KEM_SIZES, kemAlgorithmForPublicKey, type KemAlgorithm } from './params.ts';
+
+const IMPL = Object.freeze({ 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024 });
+
+export interface KemKeyPair {
+  readonly algorithm: KemAlgorithm;
+  readonly publicKey: Uint8Array;
+  /** d || z: all that is needed to rebuild the secret key. Secret. */
+  readonly seed: Uint8Array;
+}
+
+/** FIPS 203 ML-KEM.KeyGen; `seed` (d || z, 64 bytes) makes it deterministic, as for test vectors. */
+export function kemKeygen(algorithm: KemAlgorithm, seed: Uint8Array = randomBytes(64)): KemKeyPair {
+  checkSeed(algorithm, seed);
+  const { publicKey } = IMPL[algorithm].keygen(seed);
+  return { algorithm, publicKey, seed };
+}
+
+/**
+ * The expanded decapsulation key (FIPS 203 dk) for a seed. Secret; do not store it.
+ * @throws CryptoInputError('seed') when the seed is not 64 bytes.
+ */
+export function kemSecretKey(algorithm: KemAlgorithm, seed: Uint8Array): Uint8Array {
+  checkSeed(algorithm, seed);
+  return IMPL[algorithm].keygen(seed).secretKey;
+}
+
+function checkSeed(algorithm: KemAlgorithm, seed: Uint8Array): void {
+  const expected = KEM_SIZES[algorithm].seed;
+  if (seed.length !== expected) throw new CryptoInputError('seed', `ML-KEM seed must be ${expected} bytes, got ${seed.length}`);
+}
+
+function checkCipherText(algorithm: KemAlgorithm, cipherText: Uint8Array): void {
+  const expected = KEM_SIZES[algorithm].cipherText;
+  if (cipherText.length !== expected) {
+    throw new CryptoInputError('cipher', `${algorithm} ciphertext must be ${expected} bytes, got ${cipherText.length}`);
+  }
+}
+
+export interface Encapsulation {
+  readonly algorithm: KemAlgorithm;
+  readonly cipherText: Uint8Array;
+  readonly sharedSecret: Uint8Array;
+}
+
+/**
+ * FIPS 203 ML-KEM.Encaps. The parameter set comes from the key's length. `message` (32 bytes)
+ * is the randomness m, for test vectors only.
+ * @throws CryptoInputError('pk') on a wrong length or a failed modulus check;
+ *   CryptoInputError('message') when `message` is given and is not 32 bytes.
+ */
+export function kemEncapsulate(publicKey: Uint8Array, message?: Uint8Array): Encapsulation {
+  const algorithm = kemAlgorithmForPublicKey(publicKey.length);
+  if (!algorithm) throw new CryptoInputError('pk', `ML-KEM public key must be 800, 1184 or 1568 bytes, got ${publicKey.length}`);
+  // Checked here so that the catch below can only be the modulus check.
+  if (message !== undefined && message.length !== 32) {
+    throw new CryptoInputError('message', `ML-KEM encapsulation randomness must be 32 bytes, got ${message.length}`);
+  }
+  let out: { cipherText: Uint8Array; sharedSecret: Uint8Array };
+  try {
+    out = IMPL[algorithm].encapsulate(publicKey, message);
+  } catch {
+    // Length is already right, so the only way left to fail is the section 7.2 modulus check.
+    throw new CryptoInputError('pk', `${algorithm} public key fails the FIPS 203 modulus check (a coefficient is not below q)`);
+  }
+  return { algorithm, ...out };
+}
+
+/**
+ * FIPS 203 ML-KEM.Decaps from the stored seed. Implicit rejection: a modified ciphertext gives a
+ * different shared secret, not an error. The expanded key lives only for the call and is wiped.
+ * @throws CryptoInputError('cipher') when the ciphertext length does not match the set;
+ *   CryptoInputError('seed') when the seed is not 64 bytes.
+ */
+export function kemDecapsulate(algorithm: KemAlgorithm, seed: Uint8Array, cipherText: Uint8Array): Uint8Array {
+  checkCipherText(algorithm, cipherText); // before the (comparatively costly) key expansion
+  const secretKey = kemSecretKey(algorithm, seed);
+  try {
+    return kemDecapsulateWithSecretKey(algorithm, secretKey, cipherText);
+  } finally {
+    secretKey.fill(0);
+  }
+}
+
+/**
+ * FIPS 203 ML-KEM.Decaps with an expanded decapsulation key dk, as the ACVP vectors give it.
+ * Performs the decapsulation input checks of FIPS 203 section 7.3: ciphertext length, dk length,
+ * and the hash check (dk must embed H(ek) of the ek it embeds). A dk built from a seed always
+ * passes; only an externally supplied dk can fail. Implicit rejection as for kemDecapsulate.
+ * @throws CryptoInputError('cipher') when the ciphertext length does not match the set;
+ *   CryptoInputError('sk') when dk has the wrong length or fails the hash check.
+ */
+export function kemDecapsulateWithSecretKey(algorithm: KemAlgorithm, secretKey: Uint8Array, cipherText: Uint8Array): Uint8Array {
+  checkCipherText(algorithm, cipherText);
+  const expected = KEM_SIZES[algorithm].secretKey;
+  if (secretKey.length !== expected) {
+    throw new CryptoInputError('sk', `${algorithm} decapsulation key must be ${expected} bytes, got ${secretKey.length}`);
+  }
+  try {
+    return IMPL[algorithm].decapsulate(cipherText, secretKey);
+  } catch {
+    // Both lengths are already right, so the only way left to fail is the section 7.3 hash check.
+    throw new CryptoInputError('sk', `${algorithm} decapsulation key fails the FIPS 203 hash check (H(ek) does not match)`);
+  }
+}

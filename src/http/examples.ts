@@ -1,0 +1,51 @@
+/**
+ * Working example values for Swagger UI, so a person can click "Execute" on every operation and
+ * get a real answer. They are computed from fixed, public seeds (never used for anything else):
+ * the example public key, its signature and the AES ciphertext are genuine.
+ * @module
+ */
+import { dsaKeygen, dsaSign } from '../crypto/dsa.ts';
+import { aeadSeal } from '../crypto/aead.ts';
+import { encodeBase64, encodeUtf8 } from '../crypto/encoding.ts';
+import { deriveAesKey } from '../crypto/kdf.ts';
+import { kemEncapsulate, kemKeygen } from '../crypto/kem.ts';
+
+const fixed = (length: number, byte: number) => new Uint8Array(length).fill(byte);
+
+export interface Examples {
+  readonly kemPublicKey: string;
+  readonly kemCipherText: string;
+  readonly sharedKey: string;
+  readonly dsaPublicKey: string;
+  readonly kemPublicKeySignature: string;
+  readonly message: string;
+  readonly messageSignature: string;
+  readonly aad: string;
+  readonly aesCiphertext: string;
+  readonly context: string;
+}
+
+let cached: Examples | undefined;
+
+export function examples(): Examples {
+  if (cached) return cached;
+  const kem = kemKeygen('ML-KEM-768', fixed(64, 7));
+  const { cipherText, sharedSecret } = kemEncapsulate(kem.publicKey, fixed(32, 9));
+  const dsa = dsaKeygen('ML-DSA-65', fixed(32, 11));
+  const message = 'hello, post-quantum world';
+  const aad = 'order-42';
+  const aesKey = deriveAesKey(sharedSecret);
+  cached = Object.freeze({
+    kemPublicKey: encodeBase64(kem.publicKey),
+    kemCipherText: encodeBase64(cipherText),
+    sharedKey: encodeBase64(sharedSecret),
+    dsaPublicKey: encodeBase64(dsa.publicKey),
+    kemPublicKeySignature: encodeBase64(dsaSign('ML-DSA-65', dsa.seed, kem.publicKey, { deterministic: true })),
+    message,
+    messageSignature: encodeBase64(dsaSign('ML-DSA-65', dsa.seed, encodeUtf8(message), { deterministic: true })),
+    aad,
+    aesCiphertext: encodeBase64(aeadSeal(aesKey, encodeUtf8(message), encodeUtf8(aad), fixed(12, 5))),
+    context: '',
+  });
+  return cached;
+}

@@ -1,0 +1,54 @@
+/** POST /v1/kem/keypair: a new ML-KEM key pair; the secret stays here, the public key is signed. */
+import { DEFAULT_KEM_ALGORITHM, KEM_ALGORITHMS } from '../../crypto/params.ts';
+import { encodeBase64 } from '../../crypto/encoding.ts';
+import { defineRoute } from '../route.ts';
+import { examples } from '../examples.ts';
+import { z } from '../zod.ts';
+
+export function kemKeypairRoute() {
+  const body = z
+    .strictObject({
+      algorithm: z
+        .enum(KEM_ALGORITHMS)
+        .default(DEFAULT_KEM_ALGORITHM)
+        .openapi({ description: 'ML-KEM parameter set (FIPS 203).', example: DEFAULT_KEM_ALGORITHM }),
+    })
+    .openapi('KemKeypairRequest');
+  const response = z
+    .object({
+      key_id: z.string().openapi({ description: 'Names the key for decapsulation and token restrictions.', example: 'kem_3q2-7wAAAAC6vr6-vr6-vg' }),
+      algorithm: z.enum(KEM_ALGORITHMS).openapi({ example: DEFAULT_KEM_ALGORITHM }),
+      pk: z.string().openapi({ description: 'The encapsulation key (FIPS 203 ek), base64. Hand it to the peer.', example: examples().kemPublicKey }),
+      verification_key: z.string().openapi({ description: "The tenant's ML-DSA-65 public key, base64: verifies `signature`.", example: examples().dsaPublicKey }),
+      signature: z.string().openapi({ description: 'Pure ML-DSA-65 signature (FIPS 204, empty context) over the raw bytes of `pk`, base64.', example: examples().kemPublicKeySignature }),
+    })
+    .openapi('KemKeypairResponse');
+
+  return defineRoute({
+    method: 'post',
+    path: '/v1/kem/keypair',
+    operationId: 'kemKeypair',
+    tag: 'ML-KEM',
+    summary: 'Generate an ML-KEM key pair (step 1 of a key exchange)',
+    description:
+      "Generates an ML-KEM key pair. The secret key never leaves the service: it is stored sealed under the master key and used by `/v1/kem/decapsulate`. The public key is signed with the tenant's ML-DSA-65 key so a peer can check where it came from. Copy `pk`, `signature` and `verification_key` into `/v1/kem/encapsulate`, and `key_id` into `/v1/kem/decapsulate`.",
+    scope: 'kem:keypair',
+    request: { body },
+    input: body,
+    status: 201,
+    response,
+    responseDescription: 'The new key pair (public parts only).',
+    problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    async handle(input, { principal, services }) {
+      const key = await services.keys.createKemKey(principal.tenant, input.algorithm);
+      const { signature, key: signer } = await services.keys.sign(principal.tenant, key.publicKey);
+      return {
+        key_id: key.id,
+        algorithm: key.algorithm,
+        pk: encodeBase64(key.publicKey),
+        verification_key: encodeBase64(signer.publicKey),
+        signature: encodeBase64(signature),
+      };
+    },
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * POST /v1/tokens: a temporary token that lives `expiry_time` seconds and works for
+ * `expire_after_attempts` requests, optionally limited to some scopes and some keys.
+ */
+import { SCOPES, type Principal } from '../../auth/scopes.ts';
+import { forbidden, notFound } from '../problems.ts';
+import { defineRoute, type RouteContext } from '../route.ts';
+import { z } from '../zod.ts';
+
+export interface TokenLimits {
+  readonly defaultTtlSeconds: number;
+  readonly maxTtlSeconds: number;
+  readonly maxAttempts: number;
+}
+
+/** An integer from JSON (a number) or from the query string (digits). */
+const integer = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string().regex(/^\d{1,16}$/, 'must be an integer').transform(Number)])
+    .pipe(z.number().int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+/** A list from JSON (an array) or from the query string (comma-separated, or repeated). */
+const list = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z.union([z.array(z.string()), z.string().transform((s) => (s === '' ? [] : s.split(',')))]).pipe(z.array(item).max(64, 'at most 64 entries'));
+
+const KEY_ID = /^kem_[A-Za-z0-9_-]{22}$/;
+
+/** The stored keys a request names, each checked to belong to the caller's tenant (404). */
+async function resolveKeyIds(raw: Record<string, unknown>, { principal, services }: RouteContext) {
+  const named = raw.key_ids;
+  const ids = (Array.isArray(named) ? named : typeof named === 'string' ? named.split(',') : []).filter(
+    (id): id is string => typeof id === 'string' && KEY_ID.test(id),
+  );
+  for (const id of ids) {
+    if (!(await services.keys.findKemKeyById(principal.tenant, id))) throw notFound(`No key of yours has key_id ${id}.`);
+  }
+  return { keyIds: ids, found: undefined };
+}
+
+export function tokensCreateRoute(limits: TokenLimits) {
+  const fields = {
+    expiry_time: integer(1, limits.maxTtlSeconds)
+      .optional()
+      .openapi({
+        type: 'integer',
+        description: `Lifetime in seconds (default ${limits.defaultTtlSeconds}, at most ${limits.maxTtlSeconds}). A token minted by a token never outlives its parent: a longer lifetime is cut to the parent's.`,
+        example: 600,
+      }),
+    expire_after_attempts: integer(1, limits.maxAttempts)
+      .optional()
+      .openapi({
+        type: 'integer',
+        description: 'How many requests the token may make (each request that presents it uses one, whatever its outcome). Omit for a token limited by time only.',
+        example: 3,
+      }),
+    scopes: list(z.enum(SCOPES))
+      .optional()
+      .openapi({
+        type: 'array',
+        items: { type: 'string', enum: [...SCOPES] },
+        description: "What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated.",
+        example: ['kem:decapsulate'],
+      }),
+    key_ids: list(z.string().regex(KEY_ID, 'must be a key_id returned by POST /v1/kem/keypair'))
+      .optional()
+      .openapi({
+        type: 'array',
+        items: { type: 'string' },
+        description: "Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated.",
+        example: [],
+      }),
+  };
+  const body = z.strictObject(fields).openapi('TokenCreateRequest', { example: { expiry_time: 600, expire_after_attempts: 3, scopes: ['kem:decapsulate'] } });
+  const query = z.object(fields);
+  const response = z
+    .object({
+      new_token: z.string().openapi({ description: 'The token: send it as `Authorization: Bearer <new_token>`. Secret.', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...' }),
+      token_id: z.string().openapi({ description: 'Names the token for `DELETE /v1/tokens/{token_id}`; not a credential.', example: 'mC2sX0b5t4vXkq9Yw3m0Qg' }),
+      expires_at: z.string().openapi({ description: 'RFC 3339 UTC instant after which the token is dead.', example: '2026-11-23T14:10:00.000Z' }),
+      attempts_left: z.number().int().nullable().openapi({ description: 'Requests left; null when only time limits the token.', example: 3 }),
+      scopes: z.array(z.enum(SCOPES)).openapi({ example: ['kem:decapsulate'] }),
+    })
+    .openapi('TokenCreateResponse');
+
+  return defineRoute({
+    method: 'post',
+    path: '/v1/tokens',
+    operationId: 'tokensCreate',
+    tag: 'Tokens',
+    summary: 'Mint a temporary token',
+    description:
+      'Mints a token for a third party: it lives `expiry_time` seconds, works for `expire_after_attempts` requests, and may be limited to some scopes and some keys. Parameters may come as a JSON body or as query parameters. A token can mint tokens only with the `tokens:create` scope, and never one that outlives or out-scopes it. See docs/tokens.md.',
+    scope: 'tokens:create',
+    request: { body, query },
+    input: body,
+    resolveKeys: resolveKeyIds,
+    status: 201,
+    response,
+    responseDescription: 'The new token.',
+    problems: ['malformed-request', 'forbidden', 'not-found', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    async handle(input, { principal, services }) {
+      const scopes = input.scopes ?? principal.scopes;
+      const extraScopes = scopes.filter((s) => !principal.scopes.includes(s));
+      if (extraScopes.length > 0) throw forbidden(`A token cannot have scopes its creator lacks: ${extraScopes.join(', ')}.`);
+      const keyIds = narrowKeyIds(principal, input.key_ids);
+      const minted = await services.tokens.mint(principal, {
+        expirySeconds: input.expiry_time ?? limits.defaultTtlSeconds,
+        attempts: input.expire_after_attempts ?? null,
+        scopes: [...new Set(scopes)],
+        keyIds,
+      });
+      return {
+        new_token: minted.token,
+        token_id: minted.info.id,
+        expires_at: new Date(minted.info.expiresAtMs).toISOString(),
+        attempts_left: minted.info.attemptsLeft,
+        scopes: minted.scopes,
+      };
+    },
+  });
+}
+
+/** A child's key list: its parent's when it names none; never a key outside the parent's list. */
+function narrowKeyIds(parent: Principal, requested: readonly string[] | undefined): readonly string[] | null {
+  if (requested === undefined || requested.length === 0) return parent.keyIds;
+  const unique = [...new Set(requested)];
+  if (parent.keyIds) {
+    const extra = unique.filter((id) => !parent.keyIds!.includes(id));
+    if (extra.length > 0) throw forbidden(`A token cannot use keys its creator may not: ${extra.join(', ')}.`);
+  }
+  return unique;
+}

@@ -1,0 +1,129 @@
+/**
+ * Field schemas shared by the routes. Each one validates, documents (description and a working
+ * example for Swagger UI) and converts: base64 fields come out as bytes, so handlers only ever see
+ * decoded, checked values.
+ * @module
+ */
+import { decodeBase64, decodeMessage, MESSAGE_ENCODINGS, type MessageEncoding } from '../crypto/encoding.ts';
+import { z } from './zod.ts';
+
+export interface BytesFieldOptions {
+  readonly description: string;
+  readonly example: string;
+  /** Allowed decoded lengths, if fixed. */
+  readonly lengths?: readonly number[];
+  /** What the lengths mean, for the error message: "an ML-KEM public key". */
+  readonly what?: string;
+  /** Minimum decoded length. */
+  readonly minBytes?: number;
+  /** Maximum decoded length. */
+  readonly maxBytes?: number;
+}
+
+/** A base64 (or base64url, padding optional) string, decoded to bytes and length-checked. */
+export function base64Bytes(opts: BytesFieldOptions) {
+  // Reject absurd strings before decoding them: 4 characters per 3 bytes, plus padding.
+  const maxChars = opts.lengths ? Math.ceil(Math.max(...opts.lengths) / 3) * 4 : opts.maxBytes ? Math.ceil(opts.maxBytes / 3) * 4 + 4 : undefined;
+  const base = maxChars ? z.string().max(maxChars, `must be at most ${maxChars} base64 characters`) : z.string();
+  return base
+    .transform((text, ctx) => {
+      const bytes = decodeBase64(text);
+      if (!bytes) {
+        ctx.addIssue({ code: 'custom', message: 'must be base64 (standard or URL-safe alphabet, padding optional)' });
+        return z.NEVER;
+      }
+      if (opts.lengths && !opts.lengths.includes(bytes.length)) {
+        const expected = opts.lengths.join(', ').replace(/, (\d+)$/, ' or $1');
+        ctx.addIssue({ code: 'custom', message: `must decode to ${expected} bytes${opts.what ? ` (${opts.what})` : ''}, got ${bytes.length}` });
+        return z.NEVER;
+      }
+      if (opts.minBytes !== undefined && bytes.length < opts.minBytes) {
+        ctx.addIssue({ code: 'custom', message: `must decode to at least ${opts.minBytes} bytes${opts.what ? ` (${opts.what})` : ''}, got ${bytes.length}` });
+        return z.NEVER;
+      }
+      if (opts.maxBytes !== undefined && bytes.length > opts.maxBytes) {
+        ctx.addIssue({ code: 'custom', message: `must decode to at most ${opts.maxBytes} bytes, got ${bytes.length}` });
+        return z.NEVER;
+      }
+      return bytes;
+    })
+    .openapi({ type: 'string', format: 'byte', description: opts.description, example: opts.example });
+}
+
+export const encodingField = (description: string) =>
+  z.enum(MESSAGE_ENCODINGS).default('utf8').openapi({ description, example: 'utf8' });
+
+/** UTF-8 text of at most `maxBytes` bytes, as bytes (aad, context). */
+export function utf8Bytes(opts: { description: string; example: string; maxBytes: number }) {
+  return z
+    .string()
+    .max(opts.maxBytes, `must be at most ${opts.maxBytes} bytes of UTF-8`)
+    .transform((text, ctx) => {
+      const bytes = decodeMessage(text, 'utf8');
+      if (!bytes) {
+        ctx.addIssue({ code: 'custom', message: 'must be well-formed Unicode text (it contains a lone surrogate)' });
+        return z.NEVER;
+      }
+      if (bytes.length > opts.maxBytes) {
+        ctx.addIssue({ code: 'custom', message: `must be at most ${opts.maxBytes} bytes of UTF-8, got ${bytes.length}` });
+        return z.NEVER;
+      }
+      return bytes;
+    })
+    .openapi({ type: 'string', description: opts.description, example: opts.example });
+}
+
+/** A message field as text: decoded later according to its sibling `encoding` (see withMessage). */
+export const messageText = (description: string, example: string) => z.string().openapi({ description, example });
+
+/**
+ * Decodes the message field `field` of an object schema according to `encoding`, adding a field
+ * error (with the other fields' errors, not after them) when it does not decode or is too long.
+ */
+export function withMessage<S extends z.ZodObject<{ encoding: z.ZodDefault<z.ZodEnum<{ utf8: 'utf8'; base64: 'base64'; hex: 'hex' }>> }>, F extends string>(
+  schema: S,
+  field: F,
+  maxBytes: number,
+) {
+  const decode = (value: unknown, encoding: unknown) =>
+    typeof value === 'string' && (MESSAGE_ENCODINGS as readonly unknown[]).includes(encoding ?? 'utf8')
+      ? decodeMessage(value, (encoding ?? 'utf8') as MessageEncoding)
+      : undefined;
+  return schema
+    .superRefine(
+      (input, ctx) => {
+        const o = input as Record<string, unknown>;
+        const bytes = decode(o[field], o.encoding);
+        if (!bytes) ctx.addIssue({ code: 'custom', path: [field], message: `must be valid ${String(o.encoding ?? 'utf8')} text` });
+        else if (bytes.length > maxBytes) ctx.addIssue({ code: 'custom', path: [field], message: `must be at most ${maxBytes} bytes once decoded, got ${bytes.length}` });
+      },
+      {
+        // Run even when other fields failed, so one answer names every bad field.
+        when: (payload) => {
+          const v = payload.value as Record<string, unknown> | undefined;
+          return typeof v?.[field] === 'string' && (MESSAGE_ENCODINGS as readonly unknown[]).includes(v.encoding ?? 'utf8');
+        },
+      },
+    )
+    .transform((input) => {
+      const o = input as Record<string, unknown>;
+      return { ...(input as z.output<S>), [field]: decode(o[field], o.encoding)! } as Omit<z.output<S>, F> & Record<F, Uint8Array>;
+    });
+}
+
+/** The `key` of the AES endpoints: a shared_key, exactly 32 bytes. */
+export const aesKeyField = (example: string) =>
+  base64Bytes({
+    description: 'A 32-byte `shared_key` from `/v1/kem/encapsulate` or `/v1/kem/decapsulate`, base64. The AES key is derived from it with HKDF-SHA256.',
+    example,
+    lengths: [32],
+    what: 'a shared_key',
+  });
+
+/** Optional associated data: authenticated, not encrypted; decryption needs the same. */
+export const aadField = (example: string) =>
+  utf8Bytes({
+    description: 'Optional associated data (UTF-8): authenticated but not encrypted; decryption must give the same.',
+    example,
+    maxBytes: 4096,
+  }).optional();

@@ -1,0 +1,130 @@
+/**
+ * Key records: making, finding and using the tenants' keys. Knows nothing of HTTP.
+ *
+ * - A KEM key is found by its id or by its public key, and only within the caller's tenant:
+ *   another tenant's key is indistinguishable from a key that does not exist.
+ * - Each tenant has one default ML-DSA-65 signing key, made on first use; concurrent first uses
+ *   agree on a single key through the store's atomic getOrPutSigningKey.
+ * - Seeds are unsealed only for the one operation that needs them.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { dsaKeygen, dsaSign } from '../crypto/dsa.ts';
+import { decodeBase64, encodeBase64, encodeHex } from '../crypto/encoding.ts';
+import { kemDecapsulate, kemKeygen } from '../crypto/kem.ts';
+import { DEFAULT_DSA_ALGORITHM, KEM_ALGORITHMS, type DsaAlgorithm, type KemAlgorithm } from '../crypto/params.ts';
+import type { KeyRecord, Store } from '../stores/store.ts';
+import type { Sealer } from './sealing.ts';
+
+/** Key ids: a prefix saying what they are, then 128 random bits. */
+export function newKeyId(): string {
+  return `kem_${randomBytes(16).toString('base64url')}`;
+}
+
+/** The index under which a public key is found: SHA-256 of its bytes, hex. */
+export function publicKeyFingerprint(publicKey: Uint8Array): string {
+  return encodeHex(sha256(publicKey));
+}
+
+export interface KemKey {
+  readonly id: string;
+  readonly algorithm: KemAlgorithm;
+  readonly publicKey: Uint8Array;
+}
+
+export interface SigningKey {
+  readonly algorithm: DsaAlgorithm;
+  readonly publicKey: Uint8Array;
+}
+
+export class KeyService {
+  constructor(
+    private readonly store: Store,
+    private readonly sealer: Sealer,
+    private readonly now: () => number,
+  ) {}
+
+  async createKemKey(tenant: string, algorithm: KemAlgorithm): Promise<KemKey> {
+    const pair = kemKeygen(algorithm);
+    // 128-bit random ids do not collide in practice; the store still refuses to overwrite.
+    for (;;) {
+      const id = newKeyId();
+      const record: KeyRecord = {
+        id,
+        tenant,
+        algorithm,
+        publicKey: encodeBase64(pair.publicKey),
+        sealedSeed: encodeBase64(this.sealer.seal(pair.seed, tenant, id, 'kem')),
+        createdAt: new Date(this.now()).toISOString(),
+      };
+      if (await this.store.putKey(record, publicKeyFingerprint(pair.publicKey))) {
+        return { id, algorithm, publicKey: pair.publicKey };
+      }
+    }
+  }
+
+  /** The tenant's KEM key with this id, or undefined. */
+  async findKemKeyById(tenant: string, id: string): Promise<KemKey | undefined> {
+    const record = await this.store.getKey(tenant, id);
+    return record ? toKemKey(record) : undefined;
+  }
+
+  /** The tenant's KEM key with this public key, or undefined. */
+  async findKemKeyByPublicKey(tenant: string, publicKey: Uint8Array): Promise<KemKey | undefined> {
+    const id = await this.store.findKeyIdByFingerprint(tenant, publicKeyFingerprint(publicKey));
+    return id === undefined ? undefined : this.findKemKeyById(tenant, id);
+  }
+
+  /** Decapsulates with the tenant's stored key (implicit rejection: see crypto/kem.ts). */
+  async decapsulate(tenant: string, key: KemKey, cipherText: Uint8Array): Promise<Uint8Array> {
+    const record = await this.store.getKey(tenant, key.id);
+    if (!record) throw new Error(`key ${key.id} vanished between lookup and use`);
+    const seed = this.sealer.open(decodeBase64(record.sealedSeed)!, tenant, key.id, 'kem');
+    try {
+      return kemDecapsulate(key.algorithm, seed, cipherText);
+    } finally {
+      seed.fill(0);
+    }
+  }
+
+  /** The tenant's default signing key, made and stored on first use. */
+  async signingKey(tenant: string): Promise<SigningKey> {
+    const record = await this.#signingRecord(tenant);
+    return { algorithm: record.algorithm as DsaAlgorithm, publicKey: decodeBase64(record.publicKey)! };
+  }
+
+  /** Signs with the tenant's default signing key (FIPS 204 pure ML-DSA, hedged). */
+  async sign(tenant: string, message: Uint8Array, context?: Uint8Array): Promise<{ signature: Uint8Array; key: SigningKey }> {
+    const record = await this.#signingRecord(tenant);
+    const algorithm = record.algorithm as DsaAlgorithm;
+    const seed = this.sealer.open(decodeBase64(record.sealedSeed)!, tenant, record.id, 'dsa');
+    try {
+      const signature = dsaSign(algorithm, seed, message, context ? { context } : {});
+      return { signature, key: { algorithm, publicKey: decodeBase64(record.publicKey)! } };
+    } finally {
+      seed.fill(0);
+    }
+  }
+
+  async #signingRecord(tenant: string): Promise<KeyRecord> {
+    const existing = await this.store.getSigningKey(tenant);
+    if (existing) return existing;
+    const pair = dsaKeygen(DEFAULT_DSA_ALGORITHM);
+    const id = `dsa_${randomBytes(16).toString('base64url')}`;
+    return this.store.getOrPutSigningKey(tenant, {
+      id,
+      tenant,
+      algorithm: DEFAULT_DSA_ALGORITHM,
+      publicKey: encodeBase64(pair.publicKey),
+      sealedSeed: encodeBase64(this.sealer.seal(pair.seed, tenant, id, 'dsa')),
+      createdAt: new Date(this.now()).toISOString(),
+    });
+  }
+}
+
+function toKemKey(record: KeyRecord): KemKey | undefined {
+  const algorithm = KEM_ALGORITHMS.find((a) => a === record.algorithm);
+  if (!algorithm) return undefined; // not a KEM record
+  return { id: record.id, algorithm, publicKey: decodeBase64(record.publicKey)! };
+}

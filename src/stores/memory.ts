@@ -1,0 +1,123 @@
+/**
+ * The embedded store: plain maps in this process. The default when REDIS_URL is unset.
+ *
+ * JavaScript runs one callback at a time, so each method body that does not await is atomic, which
+ * gives the same guarantees as the Redis scripts within one process. Nothing survives a restart and
+ * nothing is shared with other instances; main.ts says so at start.
+ * @module
+ */
+import { systemClock, type Clock, type ConsumeResult, type KeyRecord, type Store, type TokenRecord } from './store.ts';
+
+interface LiveToken {
+  tenant: string;
+  attemptsLeft: number | null;
+  expiresAtMs: number;
+}
+
+export interface MemoryStoreOptions {
+  readonly clock?: Clock;
+  /** How often expired tokens are swept (they are also ignored on read). */
+  readonly sweepIntervalMs?: number;
+}
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  readonly #clock: Clock;
+  readonly #keys = new Map<string, KeyRecord>();
+  readonly #fingerprints = new Map<string, string>();
+  readonly #signingKeys = new Map<string, KeyRecord>();
+  readonly #tokens = new Map<string, LiveToken>();
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor({ clock = systemClock, sweepIntervalMs = 60_000 }: MemoryStoreOptions = {}) {
+    this.#clock = clock;
+    this.#sweeper = setInterval(() => this.#sweep(), sweepIntervalMs);
+    this.#sweeper.unref();
+  }
+
+  async putKey(record: KeyRecord, publicKeyFingerprint: string): Promise<boolean> {
+    const id = keyName(record.tenant, record.id);
+    if (this.#keys.has(id)) return false;
+    this.#keys.set(id, record);
+    this.#fingerprints.set(keyName(record.tenant, publicKeyFingerprint), record.id);
+    return true;
+  }
+
+  async getKey(tenant: string, id: string): Promise<KeyRecord | undefined> {
+    return this.#keys.get(keyName(tenant, id));
+  }
+
+  async findKeyIdByFingerprint(tenant: string, publicKeyFingerprint: string): Promise<string | undefined> {
+    return this.#fingerprints.get(keyName(tenant, publicKeyFingerprint));
+  }
+
+  async getOrPutSigningKey(tenant: string, candidate: KeyRecord): Promise<KeyRecord> {
+    const existing = this.#signingKeys.get(tenant);
+    if (existing) return existing;
+    this.#signingKeys.set(tenant, candidate);
+    return candidate;
+  }
+
+  async getSigningKey(tenant: string): Promise<KeyRecord | undefined> {
+    return this.#signingKeys.get(tenant);
+  }
+
+  async createToken(family: string, tokenId: string, record: TokenRecord): Promise<void> {
+    this.#tokens.set(tokenName(family, tokenId), { ...record });
+  }
+
+  async consumeAttempt(family: string, tokenId: string, ancestors: readonly string[]): Promise<ConsumeResult> {
+    const token = this.#live(family, tokenId, ancestors);
+    if (!token) return { ok: false };
+    if (token.attemptsLeft === null) return { ok: true, attemptsLeft: null };
+    if (token.attemptsLeft <= 0) return { ok: false };
+    token.attemptsLeft -= 1;
+    return { ok: true, attemptsLeft: token.attemptsLeft };
+  }
+
+  async peekToken(family: string, tokenId: string, ancestors: readonly string[]): Promise<TokenRecord | undefined> {
+    const token = this.#live(family, tokenId, ancestors);
+    if (!token || token.attemptsLeft === 0) return undefined;
+    return { ...token };
+  }
+
+  async revokeToken(family: string, tokenId: string, tenant: string): Promise<boolean> {
+    const name = tokenName(family, tokenId);
+    const token = this.#get(name);
+    if (!token || token.tenant !== tenant) return false;
+    this.#tokens.delete(name);
+    return true;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+  }
+
+  /** The token when it and all its ancestors are unexpired and unrevoked. */
+  #live(family: string, tokenId: string, ancestors: readonly string[]): LiveToken | undefined {
+    for (const ancestor of ancestors) {
+      if (!this.#get(tokenName(family, ancestor))) return undefined;
+    }
+    return this.#get(tokenName(family, tokenId));
+  }
+
+  #get(name: string): LiveToken | undefined {
+    const token = this.#tokens.get(name);
+    if (token && token.expiresAtMs <= this.#clock()) {
+      this.#tokens.delete(name);
+      return undefined;
+    }
+    return token;
+  }
+
+  #sweep(): void {
+    const now = this.#clock();
+    for (const [name, token] of this.#tokens) if (token.expiresAtMs <= now) this.#tokens.delete(name);
+  }
+}
+
+// Same naming as the Redis store, so the two are easy to compare.
+const keyName = (tenant: string, suffix: string) => `${tenant}\u0000${suffix}`;
+const tokenName = (family: string, tokenId: string) => `${family}\u0000${tokenId}`;

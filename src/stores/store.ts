@@ -1,0 +1,97 @@
+/**
+ * The store interface: everything the service keeps, behind operations that are each atomic.
+ *
+ * Two implementations pass one contract suite (test/stores/contract.ts): `MemoryStore`, the
+ * zero-setup default for one process, and `RedisStore`, shared by any number of instances.
+ * Every operation touches one Redis key or keys under one hash tag, so Redis Cluster can shard it.
+ *
+ * Values are opaque to the store except for the attempt counter. Secret key material reaches the
+ * store only sealed (see keys/sealing.ts).
+ * @module
+ */
+
+/** A stored key pair: public parts in the clear, the secret seed sealed under the master key. */
+export interface KeyRecord {
+  readonly id: string;
+  readonly tenant: string;
+  /** 'ML-KEM-768', 'ML-DSA-65', ... */
+  readonly algorithm: string;
+  /** Standard base64 of the public key. */
+  readonly publicKey: string;
+  /** Standard base64 of the sealed seed (keys/sealing.ts). */
+  readonly sealedSeed: string;
+  /** RFC 3339. */
+  readonly createdAt: string;
+}
+
+/** The live state of a temporary token. Its presence in the store is what keeps the token alive. */
+export interface TokenRecord {
+  readonly tenant: string;
+  /** Remaining attempts; null when only time limits the token. */
+  readonly attemptsLeft: number | null;
+  /** Absolute expiry, milliseconds since the epoch (the store also drops the record then). */
+  readonly expiresAtMs: number;
+}
+
+export type ConsumeResult =
+  /** One attempt used (or none needed): the request may proceed. */
+  | { readonly ok: true; readonly attemptsLeft: number | null }
+  /** Unknown, expired, revoked, exhausted, or an ancestor revoked: answered alike by the caller. */
+  | { readonly ok: false };
+
+export interface Store {
+  /** Which implementation, for logs and /readyz. */
+  readonly kind: 'memory' | 'redis';
+
+  // --- key records -------------------------------------------------------------------------
+  /**
+   * Stores a new key record and indexes it by its public key's fingerprint, atomically.
+   * Fails (returns false) when the id is taken.
+   */
+  putKey(record: KeyRecord, publicKeyFingerprint: string): Promise<boolean>;
+  /** The tenant's key with this id, or undefined (also when another tenant owns the id). */
+  getKey(tenant: string, id: string): Promise<KeyRecord | undefined>;
+  /** The id of the tenant's key whose public key has this fingerprint, or undefined. */
+  findKeyIdByFingerprint(tenant: string, publicKeyFingerprint: string): Promise<string | undefined>;
+  /**
+   * The tenant's default signing key: stores `candidate` only when the tenant has none yet, and
+   * returns whichever record is stored afterwards (so concurrent first uses agree on one key).
+   */
+  getOrPutSigningKey(tenant: string, candidate: KeyRecord): Promise<KeyRecord>;
+  /** The tenant's default signing key if it has one. */
+  getSigningKey(tenant: string): Promise<KeyRecord | undefined>;
+
+  // --- temporary tokens --------------------------------------------------------------------
+  /**
+   * Records a new token under `family` (the root token's id: children share their root's hash
+   * tag so one script can check the whole lineage). The record expires at `record.expiresAtMs`.
+   */
+  createToken(family: string, tokenId: string, record: TokenRecord): Promise<void>;
+  /**
+   * Uses one attempt of `tokenId`, atomically: succeeds only when the token's record and every
+   * ancestor's record still exist and the token has attempts left (or is unlimited); never goes
+   * below zero. `ancestors` are the ids of the parent chain, root first.
+   */
+  consumeAttempt(family: string, tokenId: string, ancestors: readonly string[]): Promise<ConsumeResult>;
+  /** Reads a token without using an attempt; undefined when it is dead (as consumeAttempt would say). */
+  peekToken(family: string, tokenId: string, ancestors: readonly string[]): Promise<TokenRecord | undefined>;
+  /** Deletes the token's record if it belongs to `tenant`; true when something was revoked. */
+  revokeToken(family: string, tokenId: string, tenant: string): Promise<boolean>;
+
+  // --- lifecycle ---------------------------------------------------------------------------
+  /** Resolves when the store answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown by a store that cannot reach its backend: the HTTP layer answers 503 (fail closed). */
+export class StoreUnavailableError extends Error {
+  constructor(cause?: unknown) {
+    super('the store is unreachable', { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Milliseconds since the epoch; injected so the memory store and the token code can be tested. */
+export type Clock = () => number;
+export const systemClock: Clock = () => Date.now();
