@@ -68,7 +68,14 @@ function rawInput(req: Request, declared: Route<unknown>['request']): Record<str
   if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
     throw validationFailed([{ pointer: '/', detail: 'the request body must be a JSON object' }]);
   }
-  const query = declared.query ? (req.query as Record<string, unknown>) : {};
+  let query: Record<string, unknown> = {};
+  if (declared.query) {
+    // Query values are strings: the query schema converts them, so the body schema (which wants
+    // real numbers and arrays) can check the merged input without loosening its own types.
+    const parsed = declared.query.safeParse(req.query);
+    if (!parsed.success) throw zodProblem(parsed.error);
+    query = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
+  }
   return { ...query, ...req.params, ...(body as Record<string, unknown> | undefined) };
 }
 

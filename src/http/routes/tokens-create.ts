@@ -13,15 +13,18 @@ export interface TokenLimits {
   readonly maxAttempts: number;
 }
 
-/** An integer from JSON (a number) or from the query string (digits). */
-const integer = (min: number, max: number) =>
-  z
-    .union([z.number(), z.string().regex(/^\d{1,16}$/, 'must be an integer').transform(Number)])
-    .pipe(z.number().int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+/** An integer: a JSON number in the body; digits in the query string. */
+const integer = (min: number, max: number, from: 'body' | 'query') =>
+  (from === 'body' ? z.number() : z.string().regex(/^-?\d{1,16}$/, 'must be an integer').transform(Number)).pipe(
+    z.number().int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+  );
 
-/** A list from JSON (an array) or from the query string (comma-separated, or repeated). */
-const list = <T extends z.ZodType<unknown, string>>(item: T) =>
-  z.union([z.array(z.string()), z.string().transform((s) => (s === '' ? [] : s.split(',')))]).pipe(z.array(item).max(64, 'at most 64 entries'));
+/** A list: a JSON array in the body; comma-separated (or repeated) in the query string. */
+const list = <T extends z.ZodType<unknown, string>>(item: T, from: 'body' | 'query') =>
+  (from === 'body'
+    ? z.array(z.string())
+    : z.union([z.array(z.string()), z.string()]).transform((v) => (Array.isArray(v) ? v : v.split(',')).flatMap((s) => s.split(',')).filter(Boolean))
+  ).pipe(z.array(item).max(64, 'at most 64 entries'));
 
 const KEY_ID = /^kem_[A-Za-z0-9_-]{22}$/;
 
@@ -38,22 +41,22 @@ async function resolveKeyIds(raw: Record<string, unknown>, { principal, services
 }
 
 export function tokensCreateRoute(limits: TokenLimits) {
-  const fields = {
-    expiry_time: integer(1, limits.maxTtlSeconds)
+  const fields = (from: 'body' | 'query') => ({
+    expiry_time: integer(1, limits.maxTtlSeconds, from)
       .optional()
       .openapi({
         type: 'integer',
         description: `Lifetime in seconds (default ${limits.defaultTtlSeconds}, at most ${limits.maxTtlSeconds}). A token minted by a token never outlives its parent: a longer lifetime is cut to the parent's.`,
         example: 600,
       }),
-    expire_after_attempts: integer(1, limits.maxAttempts)
+    expire_after_attempts: integer(1, limits.maxAttempts, from)
       .optional()
       .openapi({
         type: 'integer',
         description: 'How many requests the token may make (each request that presents it uses one, whatever its outcome). Omit for a token limited by time only.',
         example: 3,
       }),
-    scopes: list(z.enum(SCOPES))
+    scopes: list(z.enum(SCOPES), from)
       .optional()
       .openapi({
         type: 'array',
@@ -61,7 +64,7 @@ export function tokensCreateRoute(limits: TokenLimits) {
         description: "What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated.",
         example: ['kem:decapsulate'],
       }),
-    key_ids: list(z.string().regex(KEY_ID, 'must be a key_id returned by POST /v1/kem/keypair'))
+    key_ids: list(z.string().regex(KEY_ID, 'must be a key_id returned by POST /v1/kem/keypair'), from)
       .optional()
       .openapi({
         type: 'array',
@@ -69,9 +72,9 @@ export function tokensCreateRoute(limits: TokenLimits) {
         description: "Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated.",
         example: [],
       }),
-  };
-  const body = z.strictObject(fields).openapi('TokenCreateRequest', { example: { expiry_time: 600, expire_after_attempts: 3, scopes: ['kem:decapsulate'] } });
-  const query = z.object(fields);
+  });
+  const body = z.strictObject(fields('body')).openapi('TokenCreateRequest', { example: { expiry_time: 600, expire_after_attempts: 3, scopes: ['kem:decapsulate'] } });
+  const query = z.strictObject(fields('query'));
   const response = z
     .object({
       new_token: z.string().openapi({ description: 'The token: send it as `Authorization: Bearer <new_token>`. Secret.', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...' }),

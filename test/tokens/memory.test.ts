@@ -1,0 +1,4 @@
+import { MemoryStore } from '../../src/stores/memory.ts';
+import { runTokenScenarios } from './scenarios.ts';
+
+runTokenScenarios('memory', { make: async () => new MemoryStore() });
