@@ -110,6 +110,18 @@ function fromBodyParser(err: { type?: unknown; limit?: unknown }): Problem | und
   }
 }
 
+/**
+ * Other 400s raised by Express's own layers, which carry no `type`: a path parameter that is not
+ * valid percent-encoding (the router's URIError), and a body whose Content-Encoding (gzip,
+ * deflate, br) does not decompress (body-parser's http-errors 400 wrapping the zlib error).
+ */
+function fromHttpClientError(err: { status?: unknown; expose?: unknown }): Problem | undefined {
+  if (err.status !== 400) return undefined;
+  if (err instanceof URIError) return new Problem('malformed-request', 'The URL path is not valid percent-encoding.');
+  if (err.expose === true) return new Problem('malformed-request', 'The request body could not be read (is its Content-Encoding right?).');
+  return undefined;
+}
+
 /** Turns what a handler throws into a problem. Express 5 routes async rejections here. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
@@ -123,6 +135,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (err instanceof CryptoInputError) problem = fieldError(err.field, err.message);
     else if (err instanceof DecryptionError) problem = new Problem('decryption-failed', err.message);
     else if (err && typeof err === 'object' && 'type' in err && fromBodyParser(err)) problem = fromBodyParser(err)!;
+    else if (err && typeof err === 'object' && fromHttpClientError(err)) problem = fromHttpClientError(err)!;
     else {
       logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
       problem = new Problem('internal-error', 'An unexpected error occurred. It has been logged.');

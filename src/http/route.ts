@@ -96,7 +96,14 @@ export function authorize(principal: Principal, scope: Scope | null, keyIds: rea
 }
 
 export function zodProblem(error: z.ZodError): Problem {
-  return validationFailed(error.issues.map((issue) => ({ pointer: pointerFor(issue.path), detail: issue.message })));
+  return validationFailed(
+    error.issues.flatMap((issue) =>
+      // An unknown field is named by its own pointer ("/foo"), not by its parent's ("/").
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ pointer: pointerFor([...issue.path, key]), detail: 'is not a field of this operation' }))
+        : [{ pointer: pointerFor(issue.path), detail: issue.message }],
+    ),
+  );
 }
 
 export function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, services: Services): void {
@@ -156,7 +163,10 @@ export function documentRoute<I, R, K>(registry: OpenAPIRegistry, route: Route<I
     description: route.scope ? `${route.description}\n\nScope: \`${route.scope}\`.` : route.description,
     security: [{ bearerAuth: [] }],
     request: {
-      ...(route.request.body ? { body: { required: true, content: { 'application/json': { schema: route.request.body } } } } : {}),
+      // A body is required when an empty one would not do (keypair's has only defaults).
+      ...(route.request.body
+        ? { body: { required: !route.request.body.safeParse({}).success, content: { 'application/json': { schema: route.request.body } } } }
+        : {}),
       ...(route.request.query ? { query: route.request.query } : {}),
       ...(route.request.params ? { params: route.request.params } : {}),
     },

@@ -1,6 +1,6 @@
 /** POST /v1/kem/decapsulate: the shared secret for a ciphertext, with a key the tenant owns. */
 import { decodeBase64, encodeBase64 } from '../../crypto/encoding.ts';
-import { KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { KEM_ALGORITHMS, KEM_SIZES, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
 import type { KemKey } from '../../keys/service.ts';
 import { fieldError, notFound } from '../problems.ts';
 import { defineRoute, type RouteContext } from '../route.ts';
@@ -15,8 +15,11 @@ async function findNamedKey(raw: Record<string, unknown>, { principal, services 
   const byId = typeof raw.key_id === 'string' && KEY_ID.test(raw.key_id)
     ? (await services.keys.findKemKeyById(principal.tenant, raw.key_id)) ?? null
     : undefined;
+  // Only something that could be a public key is looked up; anything else is left to validation (422).
   const pk = typeof raw.pk === 'string' ? decodeBase64(raw.pk) : undefined;
-  const byPk = pk ? (await services.keys.findKemKeyByPublicKey(principal.tenant, pk)) ?? null : undefined;
+  const byPk = pk && kemAlgorithmForPublicKey(pk.length)
+    ? (await services.keys.findKemKeyByPublicKey(principal.tenant, pk)) ?? null
+    : undefined;
   if (byId === null) throw notFound('No key of yours has this key_id.');
   if (byPk === null) throw notFound('No key of yours has this pk.');
   if (byId && byPk && byId.id !== byPk.id) throw fieldError('pk', 'names a different key than key_id: give one of them');

@@ -1,0 +1,271 @@
+/**
+ * The OpenAPI document served at /openapi.json against the brief's table: the documented request
+ * and 2xx response fields of every operation, security, examples, and that the examples Swagger UI
+ * would send actually work against the running API.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertOk, startApi, type TestServer } from './support.ts';
+
+// The document is JSON of a known shape; tests walk it freely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+let api: TestServer;
+let doc: Json;
+before(async () => {
+  api = await startApi();
+  const res = await api.call('GET', '/openapi.json');
+  assertOk(res);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+  doc = res.body;
+});
+after(() => api.close());
+
+/** Follows a local $ref ("#/components/schemas/X") to what it names. */
+function resolve(node: Json): Json {
+  let current = node;
+  for (let hops = 0; current && typeof current === 'object' && typeof current.$ref === 'string'; hops++) {
+    assert.ok(hops < 10, 'a $ref cycle');
+    const ref: string = current.$ref;
+    assert.ok(ref.startsWith('#/'), `only local refs are expected, got ${ref}`);
+    current = ref
+      .slice(2)
+      .split('/')
+      .reduce((at: Json, key) => at?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+    assert.ok(current, `unresolved $ref ${ref}`);
+  }
+  return current;
+}
+
+const operation = (method: string, path: string) => {
+  const op = doc.paths?.[path]?.[method];
+  assert.ok(op, `${method.toUpperCase()} ${path} is not documented`);
+  return op;
+};
+
+function requestSchema(method: string, path: string): Json {
+  const body = resolve(operation(method, path).requestBody);
+  assert.ok(body?.content?.['application/json']?.schema, `${method} ${path} documents no JSON request body`);
+  return resolve(body.content['application/json'].schema);
+}
+
+function responseSchema(method: string, path: string, status: string): Json {
+  const response = resolve(operation(method, path).responses?.[status]);
+  assert.ok(response, `${method} ${path} documents no ${status} response`);
+  return resolve(response.content?.['application/json']?.schema);
+}
+
+const keys = (schema: Json) => Object.keys(schema?.properties ?? {}).sort();
+const sorted = (xs: readonly string[]) => [...xs].sort();
+
+/** The brief's table. */
+const TABLE = [
+  { method: 'post', path: '/v1/kem/keypair', request: ['algorithm'], status: '201', response: ['key_id', 'algorithm', 'pk', 'verification_key', 'signature'] },
+  { method: 'post', path: '/v1/kem/encapsulate', request: ['pk', 'signature', 'verif_key', 'verification_key'], status: '200', response: ['cipher', 'shared_key'] },
+  { method: 'post', path: '/v1/kem/decapsulate', request: ['cipher', 'key_id', 'pk'], status: '200', response: ['shared_key'] },
+  { method: 'post', path: '/v1/dsa/sign', request: ['data', 'encoding', 'context'], status: '200', response: ['signature', 'pk'] },
+  { method: 'post', path: '/v1/dsa/verify', request: ['data', 'pk', 'signature', 'encoding', 'context'], status: '200', response: ['verified'] },
+  { method: 'post', path: '/v1/aes/encrypt', request: ['unencrypted', 'encoding', 'key', 'aad'], status: '200', response: ['ciphertext'] },
+  { method: 'post', path: '/v1/aes/decrypt', request: ['ciphertext', 'key', 'aad', 'encoding'], status: '200', response: ['decrypted'] },
+  {
+    method: 'post',
+    path: '/v1/tokens',
+    request: ['expiry_time', 'expire_after_attempts', 'scopes', 'key_ids'],
+    status: '201',
+    response: ['new_token', 'token_id', 'expires_at', 'attempts_left', 'scopes'],
+  },
+  { method: 'get', path: '/v1/tokens/current', request: null, status: '200', response: ['token_id', 'expires_at', 'attempts_left', 'scopes'] },
+  { method: 'delete', path: '/v1/tokens/{token_id}', request: null, status: '204', response: null },
+] as const;
+
+/** Every documented operation, as [method, path, operation]. */
+function allOperations(): [string, string, Json][] {
+  return Object.entries<Json>(doc.paths).flatMap(([path, item]) =>
+    Object.entries<Json>(item)
+      .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+      .map(([method, op]): [string, string, Json] => [method, path, op]),
+  );
+}
+
+describe('the document', () => {
+  test('is OpenAPI 3.1, served without credentials, with a bearer security scheme', () => {
+    assert.match(doc.openapi, /^3\.1\./);
+    assert.equal(typeof doc.info?.title, 'string');
+    assert.equal(doc.components?.securitySchemes?.bearerAuth?.type, 'http');
+    assert.equal(doc.components.securitySchemes.bearerAuth.scheme, 'bearer');
+  });
+
+  test('documents exactly the brief\'s /v1 operations', () => {
+    const documented = allOperations()
+      .filter(([, path]) => path.startsWith('/v1/'))
+      .map(([method, path]) => `${method} ${path}`)
+      .sort();
+    assert.deepEqual(documented, TABLE.map((row) => `${row.method} ${row.path}`).sort());
+  });
+
+  for (const row of TABLE) {
+    const name = `${row.method.toUpperCase()} ${row.path}`;
+    if (row.request) {
+      test(`${name}: the request body has exactly the fields ${row.request.join(', ')}, and no others are allowed`, () => {
+        const schema = requestSchema(row.method, row.path);
+        assert.equal(schema.type, 'object');
+        assert.deepEqual(keys(schema), sorted(row.request));
+        assert.equal(schema.additionalProperties, false);
+      });
+    } else {
+      test(`${name}: takes no request body`, () => {
+        assert.equal(operation(row.method, row.path).requestBody, undefined);
+      });
+    }
+    if (row.response) {
+      test(`${name}: ${row.status} answers exactly (and always) ${row.response.join(', ')}`, () => {
+        const responses = operation(row.method, row.path).responses;
+        assert.deepEqual(Object.keys(responses).filter((s) => s.startsWith('2')), [row.status], 'one documented success status');
+        const schema = responseSchema(row.method, row.path, row.status);
+        assert.deepEqual(keys(schema), sorted(row.response));
+        assert.deepEqual(sorted(schema.required ?? []), sorted(row.response), 'every response field is always present');
+      });
+    } else {
+      test(`${name}: ${row.status} with no body`, () => {
+        const responses = operation(row.method, row.path).responses;
+        assert.deepEqual(Object.keys(responses).filter((s) => s.startsWith('2')), [row.status]);
+        assert.equal(resolve(responses[row.status]).content, undefined);
+      });
+    }
+  }
+
+  test('POST /v1/tokens also documents its fields as query parameters', () => {
+    const params = (operation('post', '/v1/tokens').parameters ?? []).map(resolve);
+    assert.deepEqual(sorted(params.filter((p: Json) => p.in === 'query').map((p: Json) => p.name)), sorted(['expiry_time', 'expire_after_attempts', 'scopes', 'key_ids']));
+  });
+
+  test('DELETE /v1/tokens/{token_id} documents token_id as a required path parameter', () => {
+    const params = (operation('delete', '/v1/tokens/{token_id}').parameters ?? []).map(resolve);
+    const tokenId = params.find((p: Json) => p.name === 'token_id');
+    assert.equal(tokenId?.in, 'path');
+    assert.equal(tokenId?.required, true);
+  });
+
+  test('every operation under /v1 declares bearer security; /healthz and /readyz need none', () => {
+    for (const [method, path, op] of allOperations()) {
+      if (path.startsWith('/v1/')) {
+        assert.deepEqual(op.security, [{ bearerAuth: [] }], `${method} ${path}`);
+        const unauthorized = resolve(op.responses['401']);
+        assert.ok(unauthorized?.content?.['application/problem+json'], `${method} ${path} documents its 401 as a problem`);
+      }
+    }
+    for (const path of ['/healthz', '/readyz']) assert.deepEqual(operation('get', path).security ?? [], [], path);
+  });
+
+  test('every operation that validates input documents its 422 as application/problem+json', () => {
+    for (const row of TABLE) {
+      if (row.method === 'get') continue;
+      const problem = resolve(operation(row.method, row.path).responses['422']);
+      const schema = resolve(problem?.content?.['application/problem+json']?.schema);
+      assert.ok(schema, `${row.method} ${row.path}`);
+      assert.deepEqual(keys(schema), ['detail', 'errors', 'status', 'title', 'type']);
+    }
+  });
+
+  test('decapsulate documents its 404 (a key the tenant does not own)', () => {
+    assert.ok(resolve(operation('post', '/v1/kem/decapsulate').responses['404']));
+  });
+
+  test('every request-body property and every parameter has an example', () => {
+    for (const [method, path, op] of allOperations()) {
+      if (op.requestBody) {
+        const schema = requestSchema(method, path);
+        for (const [name, prop] of Object.entries<Json>(schema.properties ?? {})) {
+          const p = resolve(prop);
+          assert.ok(p.example !== undefined || (Array.isArray(p.examples) && p.examples.length > 0), `${method} ${path}: ${name} has no example`);
+        }
+      }
+      for (const param of (op.parameters ?? []).map(resolve)) {
+        assert.ok(param.example !== undefined || param.schema?.example !== undefined, `${method} ${path}: parameter ${param.name} has no example`);
+      }
+    }
+  });
+});
+
+describe('Swagger examples work', () => {
+  /** The request Swagger UI builds from the schema's property examples. */
+  function exampleBody(path: string): Record<string, unknown> {
+    const schema = requestSchema('post', path);
+    return Object.fromEntries(Object.entries<Json>(schema.properties).map(([name, prop]) => [name, resolve(prop).example]));
+  }
+
+  /** Posts the example body with alice's key; the answer has exactly the documented fields. */
+  async function postExample(path: string, status = '200') {
+    const res = await api.call('POST', path, { auth: 'alice', body: exampleBody(path) });
+    assert.equal(res.status, Number(status), `${path}: ${JSON.stringify(res.body)}`);
+    assert.deepEqual(Object.keys(res.body).sort(), keys(responseSchema('post', path, status)));
+    return res.body;
+  }
+
+  test('POST /v1/kem/keypair with its example makes a key', async () => {
+    const body = await postExample('/v1/kem/keypair', '201');
+    assert.equal(body.algorithm, exampleBody('/v1/kem/keypair').algorithm);
+  });
+
+  test('POST /v1/kem/encapsulate with its examples: the example signature verifies over the example pk', async () => {
+    const body = await postExample('/v1/kem/encapsulate');
+    assert.equal(Buffer.from(body.shared_key, 'base64').length, 32);
+  });
+
+  test('POST /v1/dsa/sign with its examples', async () => {
+    const body = await postExample('/v1/dsa/sign');
+    assert.equal(Buffer.from(body.signature, 'base64').length, 3309);
+  });
+
+  test('POST /v1/dsa/verify with its examples answers verified: true', async () => {
+    const body = await postExample('/v1/dsa/verify');
+    assert.equal(body.verified, true);
+  });
+
+  test('POST /v1/aes/encrypt with its examples', async () => {
+    const body = await postExample('/v1/aes/encrypt');
+    assert.ok(Buffer.from(body.ciphertext, 'base64').length > 28);
+  });
+
+  test('POST /v1/aes/decrypt with its examples gives back the example message', async () => {
+    const body = await postExample('/v1/aes/decrypt');
+    assert.equal(body.decrypted, exampleBody('/v1/aes/encrypt').unencrypted);
+    assert.equal(body.decrypted, 'hello, post-quantum world');
+  });
+
+  test('the documented examples chain: the example shared_key decrypts what the example encrypt produced', async () => {
+    const encrypted = await postExample('/v1/aes/encrypt');
+    const decrypt = exampleBody('/v1/aes/decrypt');
+    const res = await api.call('POST', '/v1/aes/decrypt', { auth: 'alice', body: { ...decrypt, ciphertext: encrypted.ciphertext } });
+    assertOk(res);
+    assert.equal(res.body.decrypted, exampleBody('/v1/aes/encrypt').unencrypted);
+  });
+
+  test('a whole-body example, where a request schema has one, uses only documented fields', () => {
+    for (const [method, path, op] of allOperations()) {
+      if (!op.requestBody) continue;
+      const schema = requestSchema(method, path);
+      if (schema.example === undefined) continue;
+      for (const field of Object.keys(schema.example)) assert.ok(field in schema.properties, `${method} ${path}: example field ${field}`);
+    }
+  });
+});
+
+describe('/docs', () => {
+  test('/docs/ serves the Swagger UI page', async () => {
+    const res = await fetch(`${api.url}/docs/`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    const html = await res.text();
+    assert.match(html, /swagger/i);
+    assert.match(html, /<div id="swagger-ui">/);
+  });
+
+  test('the Swagger UI initialiser carries this document', async () => {
+    const res = await fetch(`${api.url}/docs/swagger-ui-init.js`);
+    assert.equal(res.status, 200);
+    const js = await res.text();
+    assert.ok(js.includes('/v1/kem/encapsulate'));
+  });
+});
