@@ -27,6 +27,11 @@ export interface Config {
   readonly tokenSecret: Uint8Array;
   readonly masterKey: Uint8Array;
   readonly redisUrl: string | undefined;
+  /** Seed nodes of a Redis Cluster (URLs); when set, the store talks to the cluster. */
+  readonly redisClusterNodes: readonly string[];
+  /** Sentinels (host:port) watching the primary named redisSentinelName. */
+  readonly redisSentinels: readonly { host: string; port: number }[];
+  readonly redisSentinelName: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest request body accepted, in bytes (413 beyond). */
   readonly maxBodyBytes: number;
@@ -52,6 +57,9 @@ const EnvSchema = z.object({
   TOKEN_SECRET: z.string().optional(),
   MASTER_KEY: z.string().optional(),
   REDIS_URL: z.string().url().optional(),
+  REDIS_CLUSTER_NODES: z.string().optional(),
+  REDIS_SENTINELS: z.string().optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_BODY_BYTES: intFromEnv(262_144, 1024, 64 * 1024 * 1024),
   MAX_MESSAGE_BYTES: intFromEnv(65_536, 1, 16 * 1024 * 1024),
@@ -130,6 +138,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('TOKEN_DEFAULT_TTL_SECONDS must not exceed TOKEN_MAX_TTL_SECONDS');
   }
 
+  const list = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const clusterNodes = list(e.REDIS_CLUSTER_NODES);
+  for (const node of clusterNodes) {
+    if (!/^rediss?:\/\/[^/]+/.test(node)) throw new ConfigError(`REDIS_CLUSTER_NODES: "${node}" is not a redis:// or rediss:// URL`);
+  }
+  const sentinels = list(e.REDIS_SENTINELS).map((hostPort) => {
+    const match = /^(.+):(\d{1,5})$/.exec(hostPort);
+    if (!match) throw new ConfigError(`REDIS_SENTINELS: "${hostPort}" is not host:port`);
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+  });
+  if (sentinels.length > 0 && !e.REDIS_SENTINEL_NAME) throw new ConfigError('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the name of the primary, e.g. mymaster)');
+  if ([e.REDIS_URL && sentinels.length === 0, clusterNodes.length > 0, sentinels.length > 0].filter(Boolean).length > 1) {
+    throw new ConfigError('set one of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (REDIS_URL may accompany REDIS_SENTINELS to give the password and TLS)');
+  }
+
   const trust = e.TRUST_PROXY?.trim();
   return Object.freeze({
     env: e.NODE_ENV,
@@ -139,6 +162,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenSecret: tokenSecretText !== undefined ? parseTokenSecret(tokenSecretText) : new Uint8Array(randomBytes(48)),
     masterKey: masterKeyText !== undefined ? parseMasterKey(masterKeyText) : new Uint8Array(randomBytes(32)),
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: Object.freeze(clusterNodes),
+    redisSentinels: Object.freeze(sentinels),
+    redisSentinelName: e.REDIS_SENTINEL_NAME,
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,

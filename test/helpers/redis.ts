@@ -50,7 +50,8 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
   });
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/** `args` are extra redis-server arguments, e.g. ['--cluster-enabled', 'yes']. */
+export async function startRedis(args: readonly string[] = []): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'pq-api-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -58,7 +59,7 @@ export async function startRedis(): Promise<TestRedis> {
   const start = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes', ...args],
       { stdio: 'ignore' },
     );
     const spawned = child;

@@ -1,0 +1,414 @@
+/**
+ * The shared store: Redis through ioredis. Any number of API instances may use one Redis (or one
+ * Redis Cluster) at once; every operation is a single command or a single Lua script, so it is
+ * atomic across all of them.
+ *
+ * Key layout (`pqapi:` is the default prefix; every variable part is URI-encoded, so a `{` or `}`
+ * in a tenant name or id cannot end the hash tag early):
+ *
+ *   pqapi:{t:<tenant>}:key:<id>            string  JSON of the KeyRecord
+ *   pqapi:{t:<tenant>}:fp:<fingerprint>    string  id of the tenant's key with that public key
+ *   pqapi:{t:<tenant>}:signing             string  JSON of the tenant's default signing KeyRecord
+ *   pqapi:{f:<family>}:tok:<tokenId>       hash    tenant, exp (ms since epoch), left (absent when
+ *                                                  unlimited); PEXPIREAT exp, so Redis drops it then
+ *
+ * Redis Cluster: a cluster shards by the slot of each key, and a script or MULTI may only touch
+ * keys of one slot. When a key contains `{...}`, only the text inside the first braces decides its
+ * slot (the hash tag). So a tenant's key record and its fingerprint index share `{t:<tenant>}` and
+ * can be written by one script, and a token, its parent chain and its children share their root's
+ * `{f:<family>}` so the attempt script can check the whole lineage in one step. Different tenants
+ * and families still spread over the whole cluster. (This is why the key prefix may not contain
+ * braces: it would become everybody's hash tag.)
+ *
+ * Failing closed: when Redis cannot answer, every method rejects with StoreUnavailableError
+ * within `operationTimeoutMs` (2 s by default; immediately while the client knows it is
+ * disconnected) and never resolves with a grant. The client keeps reconnecting in the background
+ * (backoff capped at 1 s), so the service recovers by itself once Redis is back.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import {
+  StoreUnavailableError,
+  type ConsumeResult,
+  type KeyRecord,
+  type Store,
+  type TokenRecord,
+} from './store.ts';
+
+/**
+ * Client options that make ioredis fail fast instead of queueing commands while disconnected.
+ * Used for the client built from a URL; pass them (as `redisOptions`, with
+ * `enableOfflineQueue: false`) when building a Cluster client for `new RedisStore({ client })`.
+ */
+export const failFastRedisOptions: Readonly<RedisOptions> = Object.freeze({
+  // `new Redis()` does not connect: RedisStore attaches its listeners, then connects. Nothing
+  // throws when Redis is down at startup; the client just keeps trying in the background.
+  lazyConnect: true,
+  // No queueing while disconnected: a command then fails at once instead of waiting for Redis.
+  // (A command issued while the connection is still being set up would fail too, so RedisStore
+  // waits for 'ready' itself in that case, within its deadline.)
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  // A command that was sent when the connection dropped is not sent again on reconnect: it may
+  // have run already (an attempt used twice), and the caller has been told 503 by then anyway.
+  autoResendUnfulfilledCommands: false,
+  commandTimeout: 2_000,
+  connectTimeout: 2_000,
+  // Reconnect forever, 100 ms, 200 ms, ... then every second.
+  retryStrategy: (times: number) => Math.min(times * 100, 1_000),
+});
+
+interface CommonOptions {
+  /** Prepended to every key; must not contain `{` or `}`. Default 'pqapi:'. */
+  readonly keyPrefix?: string;
+  /** Longest any method may take before it rejects with StoreUnavailableError. Default 2000. */
+  readonly operationTimeoutMs?: number;
+  /**
+   * Told about connection errors (once per failed reconnect while Redis is down, i.e. at most
+   * about once a second). ioredis error messages name the host and port, never the password.
+   * Without it, such errors are only visible through ping() / methods rejecting.
+   */
+  readonly onError?: (error: Error) => void;
+}
+
+export type RedisStoreOptions =
+  /** The store builds, owns and closes its own client, with `failFastRedisOptions`. */
+  | (CommonOptions & { readonly url: string })
+  /**
+   * A client built elsewhere (e.g. a Cluster). The store does not close it. It should be built
+   * with `failFastRedisOptions` (or equivalent); the store's own deadline applies regardless.
+   */
+  | (CommonOptions & { readonly client: Redis | Cluster; readonly ownsClient?: boolean });
+
+/** A Lua script sent by SHA1 (EVALSHA), and in full once when Redis does not know it yet. */
+class LuaScript {
+  readonly sha: string;
+  constructor(readonly lua: string) {
+    this.sha = createHash('sha1').update(lua).digest('hex');
+  }
+}
+
+// consumeAttempt's answers besides "n attempts left" (n >= 0).
+const DEAD = -1;
+const UNLIMITED = -2;
+
+/**
+ * Writes a key record and its fingerprint index together, only if the id is free.
+ * KEYS: record, fingerprint index. ARGV: record JSON, id. Returns 1 when written, 0 when taken.
+ */
+const PUT_KEY = new LuaScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('SET', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
+`);
+
+/**
+ * Stores the candidate signing key unless the tenant has one, and returns whichever is stored.
+ * KEYS: signing key. ARGV: candidate JSON. Returns the stored JSON.
+ */
+const GET_OR_PUT_SIGNING_KEY = new LuaScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])
+`);
+
+/**
+ * Records a token, replacing any earlier record under the same name, expiring at `exp`.
+ * KEYS: token. ARGV: tenant, exp (ms since epoch), attempts left ('' when unlimited).
+ */
+const CREATE_TOKEN = new LuaScript(`
+redis.call('DEL', KEYS[1])
+if ARGV[3] == '' then
+  redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'exp', ARGV[2])
+else
+  redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'exp', ARGV[2], 'left', ARGV[3])
+end
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1
+`);
+
+/**
+ * Uses one attempt: dead unless the token and every ancestor still exist (expired and revoked
+ * records are gone) and the token has attempts left; never goes below zero.
+ * KEYS: token, then its ancestors. Returns the attempts left after this one, UNLIMITED, or DEAD.
+ */
+const CONSUME_ATTEMPT = new LuaScript(`
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 then return ${DEAD} end
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return ${DEAD} end
+local left = redis.call('HGET', KEYS[1], 'left')
+if not left then return ${UNLIMITED} end
+if tonumber(left) <= 0 then return ${DEAD} end
+return redis.call('HINCRBY', KEYS[1], 'left', -1)
+`);
+
+/**
+ * Reads a token the way CONSUME_ATTEMPT judges it, without using an attempt.
+ * KEYS: token, then its ancestors. Returns {tenant, exp, left or nil}, or nil when dead
+ * (an exhausted token is dead).
+ */
+const PEEK_TOKEN = new LuaScript(`
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 then return false end
+end
+local fields = redis.call('HMGET', KEYS[1], 'tenant', 'exp', 'left')
+if not fields[1] then return false end
+if fields[3] and tonumber(fields[3]) <= 0 then return false end
+return fields
+`);
+
+/**
+ * Deletes a token only when it belongs to the tenant.
+ * KEYS: token. ARGV: tenant. Returns 1 when deleted, else 0.
+ */
+const REVOKE_TOKEN = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'tenant') == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`);
+
+/** The part of the ioredis API the store uses; both `Redis` and `Cluster` have it. */
+interface Client {
+  readonly status: string;
+  connect(): Promise<void>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'ready' | 'end' | 'close', listener: () => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'ready' | 'end' | 'close', listener: () => void): unknown;
+  evalsha(sha: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
+  get(key: string): Promise<string | null>;
+  ping(): Promise<string>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+const encode = encodeURIComponent;
+const ignore = () => {};
+
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  readonly #client: Client;
+  readonly #ownsClient: boolean;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  /** Operations waiting for a connection that is being set up: how to go on, how to fail. */
+  readonly #waiting = new Map<() => void, (cause: unknown) => void>();
+  /** How to fail each operation whose command has been sent. */
+  readonly #sent = new Set<(cause: unknown) => void>();
+  readonly #onReady = () => {
+    for (const proceed of [...this.#waiting.keys()]) proceed();
+  };
+  /**
+   * A connection attempt failed (refused, timed out, ...): the waiting operations fail now rather
+   * than at their deadline. Not done on 'close': a Cluster client closes and reopens while it
+   * sets itself up, without an 'error', and operations waiting for it should keep waiting.
+   */
+  readonly #onError = (error: Error) => {
+    for (const fail of [...this.#waiting.values()]) fail(error);
+  };
+  readonly #onEnd = () => {
+    for (const fail of [...this.#waiting.values()]) fail(new Error('the redis client was closed'));
+  };
+  /** Replies to commands sent on a lost connection never come (they are not resent either). */
+  readonly #onClose = () => {
+    for (const fail of [...this.#sent]) fail(new Error('the connection to redis closed'));
+  };
+
+  constructor(options: RedisStoreOptions) {
+    const { keyPrefix = 'pqapi:', operationTimeoutMs = 2_000, onError = ignore } = options;
+    if (/[{}]/.test(keyPrefix)) throw new TypeError('the Redis key prefix may not contain { or }');
+    this.#prefix = keyPrefix;
+    this.#timeoutMs = operationTimeoutMs;
+    this.#ownsClient = 'url' in options || options.ownsClient === true;
+    this.#client = ('url' in options ? new Redis(options.url, { ...failFastRedisOptions }) : options.client) as Client;
+    // Without an 'error' listener, ioredis would crash the process on the first connection error.
+    this.#client.on('error', (error) => {
+      try {
+        onError(error);
+      } catch {
+        // A failing logger must not take the process down either.
+      }
+    });
+    this.#client.on('error', this.#onError);
+    this.#client.on('ready', this.#onReady);
+    this.#client.on('end', this.#onEnd);
+    this.#client.on('close', this.#onClose);
+    if (this.#client.status === 'wait') this.#client.connect().catch(ignore);
+  }
+
+  // --- key records -------------------------------------------------------------------------
+
+  async putKey(record: KeyRecord, publicKeyFingerprint: string): Promise<boolean> {
+    const keys = [this.#keyKey(record.tenant, record.id), this.#fingerprintKey(record.tenant, publicKeyFingerprint)];
+    const written = await this.#eval(PUT_KEY, keys, [JSON.stringify(record), record.id]);
+    return written === 1;
+  }
+
+  async getKey(tenant: string, id: string): Promise<KeyRecord | undefined> {
+    const json = await this.#run((client) => client.get(this.#keyKey(tenant, id)));
+    return ownedRecord(json, tenant);
+  }
+
+  async findKeyIdByFingerprint(tenant: string, publicKeyFingerprint: string): Promise<string | undefined> {
+    const id = await this.#run((client) => client.get(this.#fingerprintKey(tenant, publicKeyFingerprint)));
+    return id ?? undefined;
+  }
+
+  async getOrPutSigningKey(tenant: string, candidate: KeyRecord): Promise<KeyRecord> {
+    const json = await this.#eval(GET_OR_PUT_SIGNING_KEY, [this.#signingKey(tenant)], [JSON.stringify(candidate)]);
+    if (typeof json !== 'string') throw new Error('unexpected answer from redis to getOrPutSigningKey');
+    return JSON.parse(json) as KeyRecord;
+  }
+
+  async getSigningKey(tenant: string): Promise<KeyRecord | undefined> {
+    const json = await this.#run((client) => client.get(this.#signingKey(tenant)));
+    return ownedRecord(json, tenant);
+  }
+
+  // --- temporary tokens --------------------------------------------------------------------
+
+  async createToken(family: string, tokenId: string, record: TokenRecord): Promise<void> {
+    const { tenant, attemptsLeft, expiresAtMs } = record;
+    if (attemptsLeft !== null && !(Number.isSafeInteger(attemptsLeft) && attemptsLeft >= 0)) {
+      throw new RangeError('attemptsLeft must be a whole number >= 0, or null');
+    }
+    // Rounded down: a token never lives longer than asked.
+    const args = [tenant, Math.floor(expiresAtMs), attemptsLeft === null ? '' : attemptsLeft];
+    await this.#eval(CREATE_TOKEN, [this.#tokenKey(family, tokenId)], args);
+  }
+
+  async consumeAttempt(family: string, tokenId: string, ancestors: readonly string[]): Promise<ConsumeResult> {
+    const answer = await this.#eval(CONSUME_ATTEMPT, this.#lineage(family, tokenId, ancestors), []);
+    if (answer === UNLIMITED) return { ok: true, attemptsLeft: null };
+    if (typeof answer === 'number' && answer >= 0) return { ok: true, attemptsLeft: answer };
+    return { ok: false };
+  }
+
+  async peekToken(family: string, tokenId: string, ancestors: readonly string[]): Promise<TokenRecord | undefined> {
+    const answer = await this.#eval(PEEK_TOKEN, this.#lineage(family, tokenId, ancestors), []);
+    if (!Array.isArray(answer)) return undefined;
+    const [tenant, exp, left] = answer as [string, string, string | null];
+    return { tenant, attemptsLeft: left === null ? null : Number(left), expiresAtMs: Number(exp) };
+  }
+
+  async revokeToken(family: string, tokenId: string, tenant: string): Promise<boolean> {
+    const deleted = await this.#eval(REVOKE_TOKEN, [this.#tokenKey(family, tokenId)], [tenant]);
+    return deleted === 1;
+  }
+
+  // --- lifecycle ---------------------------------------------------------------------------
+
+  async ping(): Promise<void> {
+    await this.#run((client) => client.ping());
+  }
+
+  /** Closes the client the store built (waiting briefly for replies under way); never throws. */
+  async close(): Promise<void> {
+    const client = this.#client;
+    if (!this.#ownsClient) {
+      client.off('error', this.#onError);
+      client.off('ready', this.#onReady);
+      client.off('end', this.#onEnd);
+      client.off('close', this.#onClose);
+      return;
+    }
+    if (client.status === 'end') return;
+    if (client.status !== 'ready') return client.disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'gave up'>((resolve) => (timer = setTimeout(resolve, this.#timeoutMs, 'gave up')));
+    const outcome = await Promise.race([client.quit().catch(() => 'failed' as const), gaveUp]);
+    clearTimeout(timer);
+    if (outcome === 'gave up' || outcome === 'failed') client.disconnect();
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  #keyKey(tenant: string, id: string): string {
+    return `${this.#prefix}{t:${encode(tenant)}}:key:${encode(id)}`;
+  }
+
+  #fingerprintKey(tenant: string, fingerprint: string): string {
+    return `${this.#prefix}{t:${encode(tenant)}}:fp:${encode(fingerprint)}`;
+  }
+
+  #signingKey(tenant: string): string {
+    return `${this.#prefix}{t:${encode(tenant)}}:signing`;
+  }
+
+  #tokenKey(family: string, tokenId: string): string {
+    return `${this.#prefix}{f:${encode(family)}}:tok:${encode(tokenId)}`;
+  }
+
+  /** The token's key, then its ancestors' (all under the family's hash tag). */
+  #lineage(family: string, tokenId: string, ancestors: readonly string[]): string[] {
+    return [this.#tokenKey(family, tokenId), ...ancestors.map((ancestor) => this.#tokenKey(family, ancestor))];
+  }
+
+  /** Runs a script by SHA1, sending its text once if Redis does not have it (new or flushed). */
+  #eval(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return this.#run(async (client) => {
+      try {
+        return await client.evalsha(script.sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+        return await client.eval(script.lua, keys.length, ...keys, ...args);
+      }
+    });
+  }
+
+  /**
+   * Runs `operation` once the connection is ready. Rejects with StoreUnavailableError, carrying
+   * the cause: at once when the client is known to be disconnected, when the connection attempt
+   * it waits for fails, or when the connection drops after the command was sent; on any ioredis
+   * error; and at the latest when there is no answer within the deadline.
+   */
+  #run<T>(operation: (client: Client) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const settle = () => {
+        clearTimeout(timer);
+        this.#waiting.delete(proceed);
+        this.#sent.delete(fail);
+      };
+      const fail = (cause: unknown) => {
+        settle();
+        reject(cause instanceof StoreUnavailableError ? cause : new StoreUnavailableError(cause));
+      };
+      const proceed = () => {
+        this.#waiting.delete(proceed);
+        this.#sent.add(fail);
+        let pending: Promise<T>;
+        try {
+          pending = operation(this.#client);
+        } catch (error) {
+          return fail(error);
+        }
+        pending.then((value) => {
+          settle();
+          resolve(value);
+        }, fail);
+      };
+      const timer = setTimeout(fail, this.#timeoutMs, new Error(`no answer from redis within ${this.#timeoutMs} ms`));
+
+      const { status } = this.#client;
+      if (status === 'ready') return proceed();
+      if (status === 'wait') this.#client.connect().catch(ignore);
+      else if (status !== 'connecting' && status !== 'connect') {
+        // 'reconnecting', 'close', 'disconnecting', 'end': known to be down, so fail fast.
+        return fail(new Error(`redis connection is ${status}`));
+      }
+      this.#waiting.set(proceed, fail);
+    });
+  }
+}
+
+/** The record in `json` when it belongs to `tenant` (keys are per tenant already: belt and braces). */
+function ownedRecord(json: string | null, tenant: string): KeyRecord | undefined {
+  if (json === null) return undefined;
+  const record = JSON.parse(json) as KeyRecord;
+  return record.tenant === tenant ? record : undefined;
+}

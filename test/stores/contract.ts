@@ -1,0 +1,310 @@
+/**
+ * The store contract: one suite every Store implementation must pass (memory.test.ts and
+ * redis.test.ts run it). Expiry tests use real, short expiries because Redis keeps its own clock.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import type { KeyRecord, Store, TokenRecord } from '../../src/stores/store.ts';
+
+export interface StoreUnderTest {
+  readonly store: Store;
+  /** Releases whatever makeStore set up (closes the store, among others). */
+  cleanup(): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+
+export function keyRecord(tenant: string, id: string, overrides: Partial<KeyRecord> = {}): KeyRecord {
+  return {
+    id,
+    tenant,
+    algorithm: 'ML-DSA-65',
+    publicKey: Buffer.from(`public key of ${tenant}/${id}`).toString('base64'),
+    sealedSeed: Buffer.from(`sealed seed of ${tenant}/${id}`).toString('base64'),
+    createdAt: '2025-01-02T03:04:05.678Z',
+    ...overrides,
+  };
+}
+
+export function tokenRecord(tenant: string, attemptsLeft: number | null, ttlMs = HOUR): TokenRecord {
+  return { tenant, attemptsLeft, expiresAtMs: Date.now() + ttlMs };
+}
+
+/** Runs the contract against a fresh store per test (makeStore must give each an empty one). */
+export function runStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+  describe(`${name} store contract`, () => {
+    let underTest: StoreUnderTest;
+    let store: Store;
+    // Fresh names per test, so stores that share a backend cannot see each other's data.
+    let family: string;
+    beforeEach(async () => {
+      underTest = await makeStore();
+      store = underTest.store;
+      family = `fam-${randomUUID()}`;
+    });
+    afterEach(async () => {
+      await underTest.cleanup();
+    });
+
+    const alive = async (tokenId: string, ancestors: readonly string[] = [], fam = family) =>
+      (await store.peekToken(fam, tokenId, ancestors)) !== undefined;
+
+    describe('key records', () => {
+      test('putKey then getKey round-trips the record', async () => {
+        const record = keyRecord('acme', 'k1');
+        assert.equal(await store.putKey(record, 'fp1'), true);
+        assert.deepEqual(await store.getKey('acme', 'k1'), record);
+      });
+
+      test('putKey refuses a duplicate id and keeps the first record', async () => {
+        const first = keyRecord('acme', 'k1');
+        assert.equal(await store.putKey(first, 'fp1'), true);
+        assert.equal(await store.putKey(keyRecord('acme', 'k1', { algorithm: 'ML-KEM-768' }), 'fp2'), false);
+        assert.deepEqual(await store.getKey('acme', 'k1'), first);
+        assert.equal(await store.findKeyIdByFingerprint('acme', 'fp2'), undefined);
+      });
+
+      test('of concurrent putKey calls with one id, exactly one succeeds', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.putKey(keyRecord('acme', 'k1', { publicKey: `pk${i}` }), `fp${i}`)),
+        );
+        assert.equal(results.filter(Boolean).length, 1);
+      });
+
+      test('getKey of an unknown id is undefined', async () => {
+        assert.equal(await store.getKey('acme', 'nope'), undefined);
+      });
+
+      test("getKey of another tenant's id is undefined", async () => {
+        await store.putKey(keyRecord('acme', 'k1'), 'fp1');
+        assert.equal(await store.getKey('globex', 'k1'), undefined);
+      });
+
+      test('two tenants may use the same key id independently', async () => {
+        const acme = keyRecord('acme', 'k1');
+        const globex = keyRecord('globex', 'k1', { algorithm: 'ML-KEM-768' });
+        assert.equal(await store.putKey(acme, 'fp'), true);
+        assert.equal(await store.putKey(globex, 'fp'), true);
+        assert.deepEqual(await store.getKey('acme', 'k1'), acme);
+        assert.deepEqual(await store.getKey('globex', 'k1'), globex);
+      });
+
+      test("findKeyIdByFingerprint finds only the owning tenant's key", async () => {
+        await store.putKey(keyRecord('acme', 'k1'), 'fp1');
+        assert.equal(await store.findKeyIdByFingerprint('acme', 'fp1'), 'k1');
+        assert.equal(await store.findKeyIdByFingerprint('globex', 'fp1'), undefined);
+        assert.equal(await store.findKeyIdByFingerprint('acme', 'fp-unknown'), undefined);
+      });
+
+      test('tenant names, ids and fingerprints with braces and separators stay apart', async () => {
+        const odd = keyRecord('a}b{c:d', 'id}{:/ +=');
+        assert.equal(await store.putKey(odd, 'fp/+=}{'), true);
+        assert.deepEqual(await store.getKey('a}b{c:d', 'id}{:/ +='), odd);
+        assert.equal(await store.findKeyIdByFingerprint('a}b{c:d', 'fp/+=}{'), 'id}{:/ +=');
+        assert.equal(await store.getKey('a}b{c', 'id}{:/ +='), undefined);
+        assert.equal(await store.getKey('a', 'id}{:/ +='), undefined);
+      });
+    });
+
+    describe('signing keys', () => {
+      test('getSigningKey is undefined until getOrPutSigningKey stores one', async () => {
+        assert.equal(await store.getSigningKey('acme'), undefined);
+        const candidate = keyRecord('acme', 's1');
+        assert.deepEqual(await store.getOrPutSigningKey('acme', candidate), candidate);
+        assert.deepEqual(await store.getSigningKey('acme'), candidate);
+      });
+
+      test('getOrPutSigningKey keeps the first of two concurrent candidates', async () => {
+        const [a, b] = await Promise.all([
+          store.getOrPutSigningKey('acme', keyRecord('acme', 's1')),
+          store.getOrPutSigningKey('acme', keyRecord('acme', 's2')),
+        ]);
+        assert.deepEqual(a, b);
+        assert.ok(a.id === 's1' || a.id === 's2');
+        assert.deepEqual(await store.getSigningKey('acme'), a);
+      });
+
+      test('getOrPutSigningKey returns the stored key, not a later candidate', async () => {
+        const first = keyRecord('acme', 's1');
+        await store.getOrPutSigningKey('acme', first);
+        assert.deepEqual(await store.getOrPutSigningKey('acme', keyRecord('acme', 's2')), first);
+      });
+
+      test('signing keys are per tenant', async () => {
+        const acme = keyRecord('acme', 's1');
+        await store.getOrPutSigningKey('acme', acme);
+        assert.equal(await store.getSigningKey('globex'), undefined);
+        const globex = keyRecord('globex', 's2');
+        assert.deepEqual(await store.getOrPutSigningKey('globex', globex), globex);
+        assert.deepEqual(await store.getSigningKey('acme'), acme);
+      });
+    });
+
+    describe('tokens', () => {
+      test('token created with K attempts: exactly K of 3K concurrent consumeAttempt calls succeed', async () => {
+        const K = 7;
+        await store.createToken(family, 't1', tokenRecord('acme', K));
+        const results = await Promise.all(Array.from({ length: 3 * K }, () => store.consumeAttempt(family, 't1', [])));
+        const granted = results.filter((r) => r.ok);
+        assert.equal(granted.length, K);
+        // Each remaining count K-1 .. 0 is handed out exactly once.
+        const counts = granted.map((r) => (r.ok ? r.attemptsLeft : undefined)).sort((x, y) => Number(y) - Number(x));
+        assert.deepEqual(counts, Array.from({ length: K }, (_, i) => K - 1 - i));
+        assert.deepEqual(await store.consumeAttempt(family, 't1', []), { ok: false });
+      });
+
+      test('an exhausted token stays dead for consume and peek', async () => {
+        await store.createToken(family, 't1', tokenRecord('acme', 1));
+        assert.deepEqual(await store.consumeAttempt(family, 't1', []), { ok: true, attemptsLeft: 0 });
+        assert.deepEqual(await store.consumeAttempt(family, 't1', []), { ok: false });
+        assert.equal(await store.peekToken(family, 't1', []), undefined);
+      });
+
+      test('a token created with 0 attempts is dead', async () => {
+        await store.createToken(family, 't1', tokenRecord('acme', 0));
+        assert.deepEqual(await store.consumeAttempt(family, 't1', []), { ok: false });
+        assert.equal(await store.peekToken(family, 't1', []), undefined);
+      });
+
+      test('an unlimited token (attemptsLeft null) consumes forever with attemptsLeft null', async () => {
+        await store.createToken(family, 't1', tokenRecord('acme', null));
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.consumeAttempt(family, 't1', [])));
+        for (const result of results) assert.deepEqual(result, { ok: true, attemptsLeft: null });
+        assert.equal((await store.peekToken(family, 't1', []))?.attemptsLeft, null);
+      });
+
+      test('peekToken returns the record and does not use an attempt', async () => {
+        const record = tokenRecord('acme', 3);
+        await store.createToken(family, 't1', record);
+        assert.deepEqual(await store.peekToken(family, 't1', []), record);
+        assert.deepEqual(await store.peekToken(family, 't1', []), record);
+        assert.deepEqual(await store.consumeAttempt(family, 't1', []), { ok: true, attemptsLeft: 2 });
+        assert.deepEqual(await store.peekToken(family, 't1', []), { ...record, attemptsLeft: 2 });
+      });
+
+      test('a token is alive before its expiry and dead after it, as is its child', async () => {
+        const start = Date.now();
+        await store.createToken(family, 'parent', { tenant: 'acme', attemptsLeft: 100, expiresAtMs: start + 400 });
+        await store.createToken(family, 'child', { tenant: 'acme', attemptsLeft: 100, expiresAtMs: start + HOUR });
+        await store.createToken(family, 'short', { tenant: 'acme', attemptsLeft: null, expiresAtMs: start + 800 });
+        assert.equal((await store.consumeAttempt(family, 'parent', [])).ok, true);
+        assert.equal((await store.consumeAttempt(family, 'child', ['parent'])).ok, true);
+        assert.equal((await store.consumeAttempt(family, 'short', [])).ok, true);
+
+        await sleep(start + 550 - Date.now());
+        assert.deepEqual(await store.consumeAttempt(family, 'parent', []), { ok: false });
+        assert.equal(await store.peekToken(family, 'parent', []), undefined);
+        assert.deepEqual(await store.consumeAttempt(family, 'child', ['parent']), { ok: false }, 'child of an expired parent');
+        assert.equal(await store.peekToken(family, 'child', ['parent']), undefined);
+        if (Date.now() < start + 750) assert.equal(await alive('short'), true, 'alive before its own expiry');
+
+        await sleep(start + 950 - Date.now());
+        assert.deepEqual(await store.consumeAttempt(family, 'short', []), { ok: false });
+        assert.equal(await alive('short'), false);
+      });
+
+      test('a token created already expired is dead', async () => {
+        await store.createToken(family, 't1', { tenant: 'acme', attemptsLeft: 5, expiresAtMs: Date.now() - 1 });
+        assert.deepEqual(await store.consumeAttempt(family, 't1', []), { ok: false });
+        assert.equal(await alive('t1'), false);
+      });
+
+      test('a revoked token is dead for consume and peek', async () => {
+        await store.createToken(family, 't1', tokenRecord('acme', 5));
+        assert.equal(await store.revokeToken(family, 't1', 'acme'), true);
+        assert.deepEqual(await store.consumeAttempt(family, 't1', []), { ok: false });
+        assert.equal(await store.peekToken(family, 't1', []), undefined);
+        assert.equal(await store.revokeToken(family, 't1', 'acme'), false, 'nothing left to revoke');
+      });
+
+      test('revokeToken by another tenant returns false and leaves the token alive', async () => {
+        await store.createToken(family, 't1', tokenRecord('acme', 5));
+        assert.equal(await store.revokeToken(family, 't1', 'globex'), false);
+        assert.deepEqual(await store.consumeAttempt(family, 't1', []), { ok: true, attemptsLeft: 4 });
+      });
+
+      test('revokeToken of an unknown token returns false', async () => {
+        assert.equal(await store.revokeToken(family, 'nope', 'acme'), false);
+      });
+
+      test('revoking an ancestor kills its descendants', async () => {
+        await store.createToken(family, 'root', tokenRecord('acme', null));
+        await store.createToken(family, 'child', tokenRecord('acme', 5));
+        await store.createToken(family, 'grandchild', tokenRecord('acme', 5));
+        assert.equal(await alive('grandchild', ['root', 'child']), true);
+        assert.equal(await store.revokeToken(family, 'root', 'acme'), true);
+        assert.deepEqual(await store.consumeAttempt(family, 'child', ['root']), { ok: false });
+        assert.deepEqual(await store.consumeAttempt(family, 'grandchild', ['root', 'child']), { ok: false });
+        assert.equal(await alive('grandchild', ['root', 'child']), false);
+      });
+
+      test('revoking a middle ancestor kills the grandchild and leaves the root alive', async () => {
+        await store.createToken(family, 'root', tokenRecord('acme', null));
+        await store.createToken(family, 'child', tokenRecord('acme', 5));
+        await store.createToken(family, 'grandchild', tokenRecord('acme', 5));
+        assert.equal(await store.revokeToken(family, 'child', 'acme'), true);
+        assert.deepEqual(await store.consumeAttempt(family, 'grandchild', ['root', 'child']), { ok: false });
+        assert.deepEqual(await store.consumeAttempt(family, 'root', []), { ok: true, attemptsLeft: null });
+      });
+
+      test('revoking a child leaves its parent alive', async () => {
+        await store.createToken(family, 'parent', tokenRecord('acme', 5));
+        await store.createToken(family, 'child', tokenRecord('acme', 5));
+        assert.equal(await store.revokeToken(family, 'child', 'acme'), true);
+        assert.deepEqual(await store.consumeAttempt(family, 'parent', []), { ok: true, attemptsLeft: 4 });
+        assert.deepEqual(await store.consumeAttempt(family, 'child', ['parent']), { ok: false });
+      });
+
+      test("an exhausted parent does not kill its child (the parent's record still exists)", async () => {
+        await store.createToken(family, 'parent', tokenRecord('acme', 1));
+        await store.createToken(family, 'child', tokenRecord('acme', 2));
+        assert.deepEqual(await store.consumeAttempt(family, 'parent', []), { ok: true, attemptsLeft: 0 });
+        assert.deepEqual(await store.consumeAttempt(family, 'child', ['parent']), { ok: true, attemptsLeft: 1 });
+        assert.equal(await alive('child', ['parent']), true);
+      });
+
+      test("consuming a child does not use the parent's attempts", async () => {
+        await store.createToken(family, 'parent', tokenRecord('acme', 3));
+        await store.createToken(family, 'child', tokenRecord('acme', 3));
+        await store.consumeAttempt(family, 'child', ['parent']);
+        assert.equal((await store.peekToken(family, 'parent', []))?.attemptsLeft, 3);
+      });
+
+      test('an unknown token is dead, also when a parent is named', async () => {
+        await store.createToken(family, 'parent', tokenRecord('acme', 5));
+        assert.deepEqual(await store.consumeAttempt(family, 'nope', []), { ok: false });
+        assert.deepEqual(await store.consumeAttempt(family, 'nope', ['parent']), { ok: false });
+        assert.equal(await store.peekToken(family, 'nope', []), undefined);
+      });
+
+      test('a child naming an unknown ancestor is dead', async () => {
+        await store.createToken(family, 'child', tokenRecord('acme', 5));
+        assert.deepEqual(await store.consumeAttempt(family, 'child', ['never-existed']), { ok: false });
+        assert.equal(await alive('child', ['never-existed']), false);
+      });
+
+      test('tokens are per family: the same id in another family is a different token', async () => {
+        await store.createToken(family, 't1', tokenRecord('acme', 5));
+        const other = `${family}-other`;
+        assert.deepEqual(await store.consumeAttempt(other, 't1', []), { ok: false });
+        assert.equal(await store.revokeToken(other, 't1', 'acme'), false);
+        assert.equal(await alive('t1'), true);
+      });
+
+      test('family, token ids and tenants with braces work', async () => {
+        const fam = `{${family}}:x}`;
+        await store.createToken(fam, 'p}{', tokenRecord('a}b', 2));
+        await store.createToken(fam, 'c{}', tokenRecord('a}b', 2));
+        assert.deepEqual(await store.consumeAttempt(fam, 'c{}', ['p}{']), { ok: true, attemptsLeft: 1 });
+        assert.equal(await store.revokeToken(fam, 'p}{', 'a}b'), true);
+        assert.deepEqual(await store.consumeAttempt(fam, 'c{}', ['p}{']), { ok: false });
+      });
+    });
+
+    test('ping resolves', async () => {
+      await store.ping();
+    });
+  });
+}

@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { RedisStore } from '../../src/stores/redis.ts';
+import { StoreUnavailableError, type ConsumeResult, type Store } from '../../src/stores/store.ts';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { keyRecord, runStoreContract, tokenRecord } from './contract.ts';
+
+let redis: TestRedis;
+/** Whether a test stopped the server (so that a failed test cannot leave it down for the next). */
+let redisStopped = false;
+const stopRedis = async () => {
+  redisStopped = true;
+  await redis.stop();
+};
+const startRedisAgain = async () => {
+  if (!redisStopped) return;
+  await redis.start();
+  redisStopped = false;
+};
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  await redis.dispose();
+});
+
+/** Every store gets its own prefix, so tests never see each other's keys. */
+const freshPrefix = () => `test-${randomUUID()}:`;
+
+runStoreContract('redis', async () => {
+  const store = new RedisStore({ url: redis.url, keyPrefix: freshPrefix() });
+  return { store, cleanup: () => store.close() };
+});
+
+/** A plain client for looking at Redis directly. */
+async function withAdmin<T>(use: (admin: Redis) => Promise<T>): Promise<T> {
+  const admin = new Redis(redis.url);
+  try {
+    return await use(admin);
+  } finally {
+    await admin.quit();
+  }
+}
+
+/** The hash tag Redis Cluster would shard `key` by (the whole key when it has none). */
+function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  const close = key.indexOf('}', open + 1);
+  return open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
+}
+
+/** Calls every Store method once (with plausible arguments). */
+function everyMethod(store: Store): Record<string, () => Promise<unknown>> {
+  return {
+    putKey: () => store.putKey(keyRecord('acme', `k-${randomUUID()}`), 'fp'),
+    getKey: () => store.getKey('acme', 'k1'),
+    findKeyIdByFingerprint: () => store.findKeyIdByFingerprint('acme', 'fp'),
+    getOrPutSigningKey: () => store.getOrPutSigningKey('acme', keyRecord('acme', 's1')),
+    getSigningKey: () => store.getSigningKey('acme'),
+    createToken: () => store.createToken('fam', 't2', tokenRecord('acme', 5)),
+    consumeAttempt: () => store.consumeAttempt('fam', 't1', []),
+    peekToken: () => store.peekToken('fam', 't1', []),
+    revokeToken: () => store.revokeToken('fam', 't1', 'acme'),
+    ping: () => store.ping(),
+  };
+}
+
+/** Asserts that every method rejects with StoreUnavailableError, each within `withinMs`. */
+async function assertAllUnavailable(store: Store, withinMs: number): Promise<void> {
+  await Promise.all(
+    Object.entries(everyMethod(store)).map(async ([name, call]) => {
+      const started = Date.now();
+      await assert.rejects(call(), StoreUnavailableError, `${name} should reject with StoreUnavailableError`);
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < withinMs, `${name} took ${elapsed} ms to reject`);
+    }),
+  );
+}
+
+async function waitUntilPingable(store: Store, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await store.ping();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+describe('redis store: layout', () => {
+  test('key records and their fingerprint index share the tenant hash tag, token lineages the family tag', async () => {
+    const keyPrefix = freshPrefix();
+    const store = new RedisStore({ url: redis.url, keyPrefix });
+    try {
+      await store.putKey(keyRecord('ac}me', 'k1'), 'fp1');
+      await store.getOrPutSigningKey('ac}me', keyRecord('ac}me', 's1'));
+      await store.createToken('fa{m}', 'root', tokenRecord('ac}me', 5));
+      await store.createToken('fa{m}', 'child', tokenRecord('ac}me', 5));
+      const keys = await withAdmin((admin) => admin.keys(`${keyPrefix}*`));
+      assert.equal(keys.length, 5);
+      const tags = new Set(keys.map(hashTag));
+      assert.deepEqual([...tags].sort(), ['f:fa%7Bm%7D', 't:ac%7Dme']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a token's Redis expiry is its absolute expiresAtMs", async () => {
+    const keyPrefix = freshPrefix();
+    const store = new RedisStore({ url: redis.url, keyPrefix });
+    try {
+      const record = tokenRecord('acme', 5, 60_000);
+      await store.createToken('fam', 't1', record);
+      const [key] = await withAdmin((admin) => admin.keys(`${keyPrefix}*`));
+      assert.ok(key);
+      assert.equal(await withAdmin((admin) => admin.pexpiretime(key)), record.expiresAtMs);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a command issued right after construction waits for the connection instead of failing', async () => {
+    const store = new RedisStore({ url: redis.url, keyPrefix: freshPrefix() });
+    try {
+      await store.ping();
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a key prefix with braces is refused', () => {
+    assert.throws(() => new RedisStore({ url: redis.url, keyPrefix: 'x{y}:' }), TypeError);
+  });
+});
+
+describe('redis store: scripts and concurrency', () => {
+  test('the attempt script survives SCRIPT FLUSH (sent again on NOSCRIPT)', async () => {
+    const store = new RedisStore({ url: redis.url, keyPrefix: freshPrefix() });
+    const cachedScripts = (admin: Redis) =>
+      admin.info('memory').then((info) => Number(/number_of_cached_scripts:(\d+)/.exec(info)?.[1]));
+    try {
+      await store.createToken('fam', 't1', tokenRecord('acme', 3));
+      assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 2 });
+      await withAdmin(async (admin) => {
+        await admin.script('FLUSH');
+        assert.equal(await cachedScripts(admin), 0);
+      });
+      assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 1 });
+      assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 0 });
+      assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: false });
+      assert.ok((await withAdmin(cachedScripts)) > 0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('two stores (two clients) on one redis: 200 concurrent consumes of a 5-attempt token grant exactly 5', async () => {
+    const keyPrefix = freshPrefix();
+    const a = new RedisStore({ url: redis.url, keyPrefix });
+    const b = new RedisStore({ url: redis.url, keyPrefix });
+    try {
+      await a.createToken('fam', 't1', tokenRecord('acme', 5));
+      const results: ConsumeResult[] = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).consumeAttempt('fam', 't1', [])),
+      );
+      const counts = results.flatMap((r) => (r.ok ? [r.attemptsLeft] : [])).sort();
+      assert.deepEqual(counts, [0, 1, 2, 3, 4]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('redis store: failing closed and recovering', () => {
+  let store: RedisStore;
+  let bornWhileDown: RedisStore | undefined;
+  const keyPrefix = freshPrefix();
+  before(async () => {
+    store = new RedisStore({ url: redis.url, keyPrefix });
+    await store.createToken('fam', 't1', tokenRecord('acme', null));
+    assert.equal((await store.consumeAttempt('fam', 't1', [])).ok, true);
+  });
+  after(async () => {
+    await startRedisAgain(); // in case a test failed while it was stopped
+    await store.close();
+    await bornWhileDown?.close();
+  });
+
+  test('with redis stopped, every method rejects with StoreUnavailableError within 3 s and consume never grants', async () => {
+    await stopRedis();
+    await assertAllUnavailable(store, 3_000);
+
+    // Through a few reconnect cycles (reconnecting / connecting / refused), no consume gets through.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) => sleep(i * 50).then(() => store.consumeAttempt('fam', 't1', []))),
+    );
+    for (const outcome of outcomes) {
+      assert.equal(outcome.status, 'rejected');
+      assert.ok(outcome.reason instanceof StoreUnavailableError);
+    }
+  });
+
+  test('a store constructed while redis is down does not throw and fails closed', async () => {
+    bornWhileDown = new RedisStore({ url: redis.url, keyPrefix });
+    await assertAllUnavailable(bornWhileDown, 3_000);
+  });
+
+  test('once redis is back, the same store instances recover by themselves', async () => {
+    await startRedisAgain();
+    await waitUntilPingable(store, 10_000);
+    assert.ok(bornWhileDown);
+    await waitUntilPingable(bornWhileDown, 10_000);
+    // The test server keeps nothing across a restart: the token is gone, so it is dead.
+    assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: false });
+    await store.createToken('fam', 't1', tokenRecord('acme', 2));
+    assert.deepEqual(await bornWhileDown.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 1 });
+    assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 0 });
+  });
+
+  // ioredis alone (autoResendUnfulfilledCommands off) neither resends nor rejects a command that
+  // was under way when the connection dropped if the reconnect succeeds at once: it would wait for
+  // commandTimeout. A quick restart is that case.
+  test('an operation under way when redis restarts rejects at once, not at the deadline', async () => {
+    const patient = new RedisStore({ url: redis.url, keyPrefix, operationTimeoutMs: 5_000 });
+    try {
+      await patient.createToken('fam', 't2', tokenRecord('acme', 5));
+      // The server holds the store's command unanswered; then it dies.
+      const admin = new Redis(redis.url);
+      await admin.call('CLIENT', 'PAUSE', '10000', 'ALL');
+      admin.disconnect(); // not QUIT: the pause would hold it too
+      const started = Date.now();
+      const consume = patient.consumeAttempt('fam', 't2', []);
+      const settled = consume.then(() => undefined, () => undefined); // handled from the start
+      await sleep(100);
+      await stopRedis();
+      await startRedisAgain();
+      await settled;
+      await assert.rejects(consume, StoreUnavailableError);
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < 1_000, `took ${elapsed} ms`);
+    } finally {
+      await startRedisAgain();
+      await patient.close();
+    }
+  });
+
+  test('close() resolves while redis is down', async () => {
+    const doomed = new RedisStore({ url: redis.url, keyPrefix });
+    await doomed.ping();
+    await stopRedis();
+    try {
+      await doomed.close();
+    } finally {
+      await startRedisAgain();
+    }
+  });
+
+  test('a server that accepts connections but never answers gets StoreUnavailableError within the deadline', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    const hung = new RedisStore({ url: `redis://127.0.0.1:${port}`, operationTimeoutMs: 1_000 });
+    try {
+      await assertAllUnavailable(hung, 2_000);
+    } finally {
+      await hung.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
