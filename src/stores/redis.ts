@@ -76,8 +76,9 @@ export type RedisStoreOptions =
   /** The store builds, owns and closes its own client, with `failFastRedisOptions`. */
   | (CommonOptions & { readonly url: string })
   /**
-   * A client built elsewhere (e.g. a Cluster). The store does not close it. It should be built
-   * with `failFastRedisOptions` (or equivalent); the store's own deadline applies regardless.
+   * A client built elsewhere (a Cluster, a Sentinel-backed Redis, ...), built with
+   * `failFastRedisOptions` or equivalent (the store's own deadline applies regardless). The store
+   * connects it if it was built with lazyConnect, and closes it only when `ownsClient` is true.
    */
   | (CommonOptions & { readonly client: Redis | Cluster; readonly ownsClient?: boolean });
 
@@ -307,7 +308,10 @@ export class RedisStore implements Store {
     await this.#run((client) => client.ping());
   }
 
-  /** Closes the client the store built (waiting briefly for replies under way); never throws. */
+  /**
+   * Closes the client if the store owns it (waiting briefly for replies under way); never throws.
+   * A client it does not own is left open, only detached from the store.
+   */
   async close(): Promise<void> {
     const client = this.#client;
     if (!this.#ownsClient) {
