@@ -127,6 +127,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     let problem: Problem;
+    let clientError: Problem | undefined;
     if (err instanceof Problem) problem = err;
     else if (err instanceof StoreUnavailableError) {
       logger.warn({ err: err.cause ?? err, path: req.path }, 'store unavailable: failing closed');
@@ -134,8 +135,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.setHeader('Retry-After', '1');
     } else if (err instanceof CryptoInputError) problem = fieldError(err.field, err.message);
     else if (err instanceof DecryptionError) problem = new Problem('decryption-failed', err.message);
-    else if (err && typeof err === 'object' && 'type' in err && fromBodyParser(err)) problem = fromBodyParser(err)!;
-    else if (err && typeof err === 'object' && fromHttpClientError(err)) problem = fromHttpClientError(err)!;
+    else if (err && typeof err === 'object' && (clientError = fromBodyParser(err) ?? fromHttpClientError(err))) problem = clientError;
     else {
       logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
       problem = new Problem('internal-error', 'An unexpected error occurred. It has been logged.');
