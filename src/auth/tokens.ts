@@ -17,7 +17,7 @@ import { SCOPES, type Principal, type Scope, type TokenInfo } from './scopes.ts'
 
 const ISSUER = 'pq-crypto-api';
 const AUDIENCE = 'pq-crypto-api/v1';
-/** Lineage depth limit: a token may have at most this many ancestors. */
+/** Lineage depth limit: a token may have at most this many ancestors (the route refuses with 403 first). */
 export const MAX_TOKEN_DEPTH = 8;
 const TOKEN_ID = /^[A-Za-z0-9_-]{22}(\.[A-Za-z0-9_-]{22})?$/;
 
@@ -72,7 +72,7 @@ export class TokenService {
     const family = parent.token ? parent.token.family : random;
     const id = parent.token ? `${family}.${random}` : random;
     const ancestors = parent.token ? [...parent.token.ancestors, parent.token.id] : [];
-    if (ancestors.length > MAX_TOKEN_DEPTH) throw new TokenDepthError();
+    if (ancestors.length > MAX_TOKEN_DEPTH) throw new RangeError(`tokens nest at most ${MAX_TOKEN_DEPTH + 1} deep`);
 
     await this.store.createToken(family, id, { tenant: parent.tenant, attemptsLeft: req.attempts, expiresAtMs });
     const claims: Claims = {
@@ -144,12 +144,6 @@ export class TokenService {
       return undefined;
     }
     return parseClaims(payload);
-  }
-}
-
-export class TokenDepthError extends Error {
-  constructor() {
-    super(`tokens may be nested at most ${MAX_TOKEN_DEPTH} deep`);
   }
 }
 

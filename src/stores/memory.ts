@@ -67,18 +67,23 @@ export class MemoryStore implements Store {
   }
 
   async consumeAttempt(family: string, tokenId: string, ancestors: readonly string[]): Promise<ConsumeResult> {
-    const token = this.#live(family, tokenId, ancestors);
-    if (!token) return { ok: false };
-    if (token.attemptsLeft === null) return { ok: true, attemptsLeft: null };
-    if (token.attemptsLeft <= 0) return { ok: false };
-    token.attemptsLeft -= 1;
-    return { ok: true, attemptsLeft: token.attemptsLeft };
+    const lineage = this.#lineage(family, tokenId, ancestors);
+    if (!lineage) return { ok: false };
+    let least: number | null = null;
+    for (const token of lineage) {
+      if (token.attemptsLeft === null) continue;
+      token.attemptsLeft -= 1;
+      least = least === null ? token.attemptsLeft : Math.min(least, token.attemptsLeft);
+    }
+    return { ok: true, attemptsLeft: least };
   }
 
   async peekToken(family: string, tokenId: string, ancestors: readonly string[]): Promise<TokenRecord | undefined> {
-    const token = this.#live(family, tokenId, ancestors);
-    if (!token || token.attemptsLeft === 0) return undefined;
-    return { ...token };
+    const lineage = this.#lineage(family, tokenId, ancestors);
+    if (!lineage) return undefined;
+    const limits = lineage.flatMap((t) => (t.attemptsLeft === null ? [] : [t.attemptsLeft]));
+    const [token] = lineage as [LiveToken];
+    return { tenant: token.tenant, expiresAtMs: token.expiresAtMs, attemptsLeft: limits.length ? Math.min(...limits) : null };
   }
 
   async revokeToken(family: string, tokenId: string, tenant: string): Promise<boolean> {
@@ -95,12 +100,18 @@ export class MemoryStore implements Store {
     clearInterval(this.#sweeper);
   }
 
-  /** The token when it and all its ancestors are unexpired and unrevoked. */
-  #live(family: string, tokenId: string, ancestors: readonly string[]): LiveToken | undefined {
-    for (const ancestor of ancestors) {
-      if (!this.#get(tokenName(family, ancestor))) return undefined;
+  /**
+   * The token then its ancestors, when all of them are unexpired and unrevoked and each that is
+   * limited has an attempt left; otherwise undefined. A token's attempts bound its whole lineage.
+   */
+  #lineage(family: string, tokenId: string, ancestors: readonly string[]): LiveToken[] | undefined {
+    const lineage: LiveToken[] = [];
+    for (const id of [tokenId, ...ancestors]) {
+      const token = this.#get(tokenName(family, id));
+      if (!token || token.attemptsLeft === 0) return undefined;
+      lineage.push(token);
     }
-    return this.#get(tokenName(family, tokenId));
+    return lineage;
   }
 
   #get(name: string): LiveToken | undefined {

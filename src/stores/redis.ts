@@ -131,33 +131,49 @@ return 1
 `);
 
 /**
- * Uses one attempt: dead unless the token and every ancestor still exist (expired and revoked
- * records are gone) and the token has attempts left; never goes below zero.
- * KEYS: token, then its ancestors. Returns the attempts left after this one, UNLIMITED, or DEAD.
+ * Uses one attempt of a token and of every limited ancestor: dead unless the token and every
+ * ancestor still exist (expired and revoked records are gone) and each of them that is limited
+ * has an attempt left. So a token's K attempts bound every request of its whole lineage (its
+ * descendants cannot multiply them); never goes below zero.
+ * KEYS: token, then its ancestors. Returns the attempts left to the token after this one (the
+ * least over the limited tokens of the lineage), UNLIMITED, or DEAD.
  */
 const CONSUME_ATTEMPT = new LuaScript(`
-for i = 2, #KEYS do
+for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 0 then return ${DEAD} end
+  local left = redis.call('HGET', KEYS[i], 'left')
+  if left and tonumber(left) <= 0 then return ${DEAD} end
 end
-if redis.call('EXISTS', KEYS[1]) == 0 then return ${DEAD} end
-local left = redis.call('HGET', KEYS[1], 'left')
-if not left then return ${UNLIMITED} end
-if tonumber(left) <= 0 then return ${DEAD} end
-return redis.call('HINCRBY', KEYS[1], 'left', -1)
+local least = nil
+for i = 1, #KEYS do
+  if redis.call('HEXISTS', KEYS[i], 'left') == 1 then
+    local left = redis.call('HINCRBY', KEYS[i], 'left', -1)
+    if least == nil or left < least then least = left end
+  end
+end
+if least == nil then return ${UNLIMITED} end
+return least
 `);
 
 /**
  * Reads a token the way CONSUME_ATTEMPT judges it, without using an attempt.
- * KEYS: token, then its ancestors. Returns {tenant, exp, left or nil}, or nil when dead
- * (an exhausted token is dead).
+ * KEYS: token, then its ancestors. Returns {tenant, exp, left or nil}, or nil when dead (an
+ * exhausted token, or one with an exhausted ancestor, is dead); left is the least over the
+ * limited tokens of the lineage.
  */
 const PEEK_TOKEN = new LuaScript(`
-for i = 2, #KEYS do
+local least = nil
+for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 0 then return false end
+  local left = redis.call('HGET', KEYS[i], 'left')
+  if left then
+    left = tonumber(left)
+    if left <= 0 then return false end
+    if least == nil or left < least then least = left end
+  end
 end
-local fields = redis.call('HMGET', KEYS[1], 'tenant', 'exp', 'left')
-if not fields[1] then return false end
-if fields[3] and tonumber(fields[3]) <= 0 then return false end
+local fields = redis.call('HMGET', KEYS[1], 'tenant', 'exp')
+if least ~= nil then fields[3] = tostring(least) end
 return fields
 `);
 
@@ -293,8 +309,8 @@ export class RedisStore implements Store {
   async peekToken(family: string, tokenId: string, ancestors: readonly string[]): Promise<TokenRecord | undefined> {
     const answer = await this.#eval(PEEK_TOKEN, this.#lineage(family, tokenId, ancestors), []);
     if (!Array.isArray(answer)) return undefined;
-    const [tenant, exp, left] = answer as [string, string, string | null];
-    return { tenant, attemptsLeft: left === null ? null : Number(left), expiresAtMs: Number(exp) };
+    const [tenant, exp, left] = answer as [string, string, string | undefined];
+    return { tenant, attemptsLeft: left === undefined ? null : Number(left), expiresAtMs: Number(exp) };
   }
 
   async revokeToken(family: string, tokenId: string, tenant: string): Promise<boolean> {

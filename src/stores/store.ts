@@ -68,12 +68,17 @@ export interface Store {
    */
   createToken(family: string, tokenId: string, record: TokenRecord): Promise<void>;
   /**
-   * Uses one attempt of `tokenId`, atomically: succeeds only when the token's record and every
-   * ancestor's record still exist and the token has attempts left (or is unlimited); never goes
-   * below zero. `ancestors` are the ids of the parent chain, root first.
+   * Uses one attempt of `tokenId` and of each of its limited ancestors, atomically: succeeds only
+   * when the token's record and every ancestor's record still exist and each limited one has an
+   * attempt left; never goes below zero. So K attempts bound every request of a token's whole
+   * lineage. `ancestors` are the ids of the parent chain, root first. `attemptsLeft` is the least
+   * left over the limited tokens of the lineage (null when none is limited).
    */
   consumeAttempt(family: string, tokenId: string, ancestors: readonly string[]): Promise<ConsumeResult>;
-  /** Reads a token without using an attempt; undefined when it is dead (as consumeAttempt would say). */
+  /**
+   * Reads a token without using an attempt; undefined when it is dead (as consumeAttempt would
+   * say). `attemptsLeft` is, as there, the least over the limited tokens of the lineage.
+   */
   peekToken(family: string, tokenId: string, ancestors: readonly string[]): Promise<TokenRecord | undefined>;
   /** Deletes the token's record if it belongs to `tenant`; true when something was revoked. */
   revokeToken(family: string, tokenId: string, tenant: string): Promise<boolean>;

@@ -257,19 +257,33 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         assert.deepEqual(await store.consumeAttempt(family, 'child', ['parent']), { ok: false });
       });
 
-      test("an exhausted parent does not kill its child (the parent's record still exists)", async () => {
+      test("a child's requests use its parent's attempts too: an exhausted parent stops its child", async () => {
         await store.createToken(family, 'parent', tokenRecord('acme', 1));
         await store.createToken(family, 'child', tokenRecord('acme', 2));
         assert.deepEqual(await store.consumeAttempt(family, 'parent', []), { ok: true, attemptsLeft: 0 });
-        assert.deepEqual(await store.consumeAttempt(family, 'child', ['parent']), { ok: true, attemptsLeft: 1 });
-        assert.equal(await alive('child', ['parent']), true);
+        assert.deepEqual(await store.consumeAttempt(family, 'child', ['parent']), { ok: false });
+        assert.equal(await alive('child', ['parent']), false);
       });
 
-      test("consuming a child does not use the parent's attempts", async () => {
+      test("consuming a child uses one of each limited ancestor's attempts, not of unlimited ones", async () => {
+        await store.createToken(family, 'root', tokenRecord('acme', null));
         await store.createToken(family, 'parent', tokenRecord('acme', 3));
-        await store.createToken(family, 'child', tokenRecord('acme', 3));
-        await store.consumeAttempt(family, 'child', ['parent']);
-        assert.equal((await store.peekToken(family, 'parent', []))?.attemptsLeft, 3);
+        await store.createToken(family, 'child', tokenRecord('acme', 5));
+        assert.deepEqual(await store.consumeAttempt(family, 'child', ['root', 'parent']), { ok: true, attemptsLeft: 2 });
+        assert.equal((await store.peekToken(family, 'parent', ['root']))?.attemptsLeft, 2);
+        assert.equal((await store.peekToken(family, 'root', []))?.attemptsLeft, null);
+        assert.equal((await store.peekToken(family, 'child', ['root', 'parent']))?.attemptsLeft, 2, 'the least over the lineage');
+      });
+
+      test('a parent with K attempts bounds its children together: exactly K of many concurrent child requests pass', async () => {
+        await store.createToken(family, 'parent', tokenRecord('acme', 4));
+        await store.createToken(family, 'a', tokenRecord('acme', 10));
+        await store.createToken(family, 'b', tokenRecord('acme', null));
+        const results = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => store.consumeAttempt(family, i % 2 ? 'a' : 'b', ['parent'])),
+        );
+        assert.equal(results.filter((r) => r.ok).length, 4);
+        assert.equal(await alive('parent'), false);
       });
 
       test('an unknown token is dead, also when a parent is named', async () => {

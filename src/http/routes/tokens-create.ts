@@ -3,6 +3,7 @@
  * `expire_after_attempts` requests, optionally limited to some scopes and some keys.
  */
 import { SCOPES, type Principal } from '../../auth/scopes.ts';
+import { MAX_TOKEN_DEPTH } from '../../auth/tokens.ts';
 import { forbidden, notFound } from '../problems.ts';
 import { defineRoute, type RouteContext } from '../route.ts';
 import { z } from '../zod.ts';
@@ -53,7 +54,8 @@ export function tokensCreateRoute(limits: TokenLimits) {
       .optional()
       .openapi({
         type: 'integer',
-        description: 'How many requests the token may make (each request that presents it uses one, whatever its outcome). Omit for a token limited by time only.',
+        description:
+          "How many requests the token may make (each request that presents it uses one, whatever its outcome). Omit for a token limited by time only. A token minted by a limited token also uses its parent's attempts, so it gets at most what the parent has left (and that by default).",
         example: 3,
       }),
     scopes: list(z.enum(SCOPES), from)
@@ -106,9 +108,12 @@ export function tokensCreateRoute(limits: TokenLimits) {
       const extraScopes = scopes.filter((s) => !principal.scopes.includes(s));
       if (extraScopes.length > 0) throw forbidden(`A token cannot have scopes its creator lacks: ${extraScopes.join(', ')}.`);
       const keyIds = narrowKeyIds(principal, input.key_ids);
+      if (principal.token && principal.token.ancestors.length >= MAX_TOKEN_DEPTH) {
+        throw forbidden(`Tokens nest at most ${MAX_TOKEN_DEPTH + 1} deep: this token cannot mint another.`);
+      }
       const minted = await services.tokens.mint(principal, {
         expirySeconds: input.expiry_time ?? limits.defaultTtlSeconds,
-        attempts: input.expire_after_attempts ?? null,
+        attempts: narrowAttempts(principal, input.expire_after_attempts),
         scopes: [...new Set(scopes)],
         keyIds,
       });
@@ -121,6 +126,18 @@ export function tokensCreateRoute(limits: TokenLimits) {
       };
     },
   });
+}
+
+/**
+ * A child's attempts: every request of a child also uses one of its limited parent's attempts
+ * (the store enforces that), so a child of a limited parent is shown at most what is left to the
+ * parent after this request, and that by default.
+ */
+function narrowAttempts(parent: Principal, requested: number | undefined): number | null {
+  const left = parent.token?.attemptsLeft ?? null;
+  if (left === null) return requested ?? null;
+  if (left === 0) throw forbidden('This token has no attempts left to give: this request used its last one.');
+  return Math.min(requested ?? left, left);
 }
 
 /** A child's key list: its parent's when it names none; never a key outside the parent's list. */
