@@ -9,7 +9,7 @@ import { authenticate } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
 import { buildOpenApiDocument, mountDocs } from './http/openapi.ts';
 import { errorHandler, notFoundHandler, Problem, sendProblem } from './http/problems.ts';
-import { mountRoute, type Route } from './http/route.ts';
+import { mountMethodNotAllowed, mountRoute, type Route } from './http/route.ts';
 import { aesDecryptRoute } from './http/routes/aes-decrypt.ts';
 import { aesEncryptRoute } from './http/routes/aes-encrypt.ts';
 import { dsaSignRoute } from './http/routes/dsa-sign.ts';
@@ -92,7 +92,9 @@ export function buildApp({ config, store, logger, clock = systemClock }: AppDeps
   );
   v1.use(express.json({ limit: config.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   const api = express.Router();
-  for (const route of routes) mountRoute(api, { ...route, path: route.path.replace(/^\/v1/, '') }, services);
+  const relative = routes.map((route) => ({ ...route, path: route.path.replace(/^\/v1/, '') }));
+  for (const route of relative) mountRoute(api, route, services);
+  mountMethodNotAllowed(api, relative);
   v1.use(api);
   app.use('/v1', v1);
 
@@ -118,7 +120,8 @@ function requestLog(logger: Logger): RequestHandler {
       logger.info(
         {
           method: req.method,
-          path: req.path,
+          // The full path (req.path is relative to the router that answered), without the query.
+          path: req.originalUrl.split('?')[0],
           status: res.statusCode,
           ms: Number(process.hrtime.bigint() - started) / 1e6,
           tenant: principal?.tenant,

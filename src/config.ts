@@ -41,7 +41,7 @@ export interface Config {
   readonly tokenMaxTtlSeconds: number;
   readonly tokenMaxAttempts: number;
   /** Express "trust proxy" setting, for correct client addresses behind a load balancer. */
-  readonly trustProxy: string | boolean;
+  readonly trustProxy: string | number | boolean;
   /** Secrets and keys the server made because none were configured: main.ts prints these facts. */
   readonly generated: readonly ('API_KEYS' | 'TOKEN_SECRET' | 'MASTER_KEY')[];
 }
@@ -171,7 +171,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenDefaultTtlSeconds: e.TOKEN_DEFAULT_TTL_SECONDS,
     tokenMaxTtlSeconds: e.TOKEN_MAX_TTL_SECONDS,
     tokenMaxAttempts: e.TOKEN_MAX_ATTEMPTS,
-    trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : trust,
+    // Express reads a number as a hop count and a string as addresses or subnets.
+    trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : /^\d+$/.test(trust) ? Number(trust) : trust,
     generated: Object.freeze(generated),
   });
 }

@@ -2,6 +2,7 @@
  * Wiring only: configuration -> store -> buildApp -> listen, and a graceful shutdown.
  * @module
  */
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -9,6 +10,8 @@ import { createLogger } from './logger.ts';
 import { createStore } from './stores/index.ts';
 
 function start(): void {
+  // A .env file beside the project, if any (variables already in the environment win).
+  if (existsSync('.env')) process.loadEnvFile('.env');
   let config;
   try {
     config = loadConfig();

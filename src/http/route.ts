@@ -128,6 +128,22 @@ export function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, servi
   });
 }
 
+/**
+ * After the routes: a known path asked with another method is 405 with an Allow header (an
+ * unknown path falls through to 404).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function mountMethodNotAllowed(router: Router, routes: readonly Route<any, any, any>[]): void {
+  const methods = new Map<string, string[]>();
+  for (const route of routes) methods.set(route.path, [...(methods.get(route.path) ?? []), route.method.toUpperCase()]);
+  for (const [path, allowed] of methods) {
+    router.all(expressPath(path), (req, res) => {
+      res.setHeader('Allow', allowed.join(', '));
+      throw new Problem('method-not-allowed', `${req.method} is not allowed here; use ${allowed.join(' or ')}.`);
+    });
+  }
+}
+
 const ProblemSchema = z
   .object({
     type: z.string().openapi({ example: 'urn:pq-crypto-api:problem:validation-failed' }),

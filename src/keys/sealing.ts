@@ -18,6 +18,14 @@ const VERSION = 1;
 
 export type SealPurpose = 'kem' | 'dsa';
 
+/** A stored secret key that cannot be unsealed. An internal error (500, logged), not a client's. */
+export class SealedKeyError extends Error {
+  constructor(keyId: string, reason: string) {
+    super(`stored key ${keyId} cannot be unsealed: ${reason}`);
+    this.name = 'SealedKeyError';
+  }
+}
+
 export class Sealer {
   readonly #key: Uint8Array;
 
@@ -33,10 +41,17 @@ export class Sealer {
     return out;
   }
 
-  /** @throws Error when the blob was not sealed by this master key for this tenant, key and purpose. */
+  /**
+   * @throws SealedKeyError when the blob was not sealed by this master key for this tenant, key
+   * and purpose: a server-side fault (most likely a changed MASTER_KEY), never the caller's.
+   */
   open(sealed: Uint8Array, tenant: string, keyId: string, purpose: SealPurpose): Uint8Array {
-    if (sealed[0] !== VERSION) throw new Error(`sealed key has unknown format version ${sealed[0]}`);
-    return aeadOpen(this.#key, sealed.subarray(1), associatedData(tenant, keyId, purpose));
+    if (sealed[0] !== VERSION) throw new SealedKeyError(keyId, `unknown format version ${sealed[0]}`);
+    try {
+      return aeadOpen(this.#key, sealed.subarray(1), associatedData(tenant, keyId, purpose));
+    } catch {
+      throw new SealedKeyError(keyId, 'it does not open under MASTER_KEY (was MASTER_KEY changed, or the record altered?)');
+    }
   }
 }
 

@@ -262,7 +262,15 @@ describe('routes, health and headers', () => {
   test('an unknown route is a 404 problem, with or without /v1', async () => {
     assertProblem(await api.call('GET', '/nope'), 404, 'not-found');
     assertProblem(await api.call('POST', '/v1/kem/nope', { auth: 'alice', body: {} }), 404, 'not-found');
-    assertProblem(await api.call('GET', '/v1/kem/keypair', { auth: 'alice' }), 404, 'not-found');
+  });
+
+  test('a known path asked with the wrong method is 405 with an Allow header', async () => {
+    const res = await api.call('GET', '/v1/kem/keypair', { auth: 'alice' });
+    assertProblem(res, 405, 'method-not-allowed');
+    assert.equal(res.headers.get('allow'), 'POST');
+    const tokens = await api.call('PUT', '/v1/tokens/AAAAAAAAAAAAAAAAAAAAAA', { auth: 'alice' });
+    assertProblem(tokens, 405, 'method-not-allowed');
+    assert.equal(tokens.headers.get('allow'), 'DELETE');
   });
 
   test('an unknown /v1 route without credentials is 401: routes cannot be probed anonymously', async () => {
