@@ -27,6 +27,7 @@ export function buildOpenApiDocument(routes: readonly Route<any, any, any>[]) {
     operationId: 'healthz',
     tags: ['Health'],
     summary: 'Liveness: the process answers (never touches the store)',
+    security: [],
     responses: { 200: { description: 'Alive.', content: { 'application/json': { schema: health } } } },
   });
   registry.registerPath({
@@ -35,6 +36,7 @@ export function buildOpenApiDocument(routes: readonly Route<any, any, any>[]) {
     operationId: 'readyz',
     tags: ['Health'],
     summary: 'Readiness: 200 only when the store answers',
+    security: [],
     responses: {
       200: { description: 'Ready.', content: { 'application/json': { schema: health.extend({ store: z.string().openapi({ example: 'redis' }) }) } } },
       503: { description: 'The store does not answer.', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
