@@ -6,17 +6,9 @@ import { CryptoInputError, DecryptionError } from '../../src/crypto/errors.ts';
 import { deriveAesKey } from '../../src/crypto/kdf.ts';
 import { kemDecapsulate, kemEncapsulate, kemKeygen } from '../../src/crypto/kem.ts';
 import { concat, describeVectors, hex, type WycheproofAeadFile } from '../helpers/vectors.ts';
+import { isInputError, bytes, utf8 } from '../helpers/crypto.ts';
 
-function isInputError(field: string) {
-  return (err: unknown) => {
-    assert.ok(err instanceof CryptoInputError, `expected CryptoInputError, got ${String(err)}`);
-    assert.equal(err.field, field);
-    return true;
-  };
-}
 
-const bytes = (length: number, fill = 0) => new Uint8Array(length).fill(fill);
-const utf8 = (s: string) => new TextEncoder().encode(s);
 
 describeVectors<WycheproofAeadFile>('AES-256-GCM, Wycheproof', 'aes-256-gcm-wycheproof.json', ({ testGroups }) => {
   const cases = testGroups.flatMap((g) => g.tests);

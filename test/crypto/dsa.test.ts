@@ -5,20 +5,12 @@ import { CryptoInputError } from '../../src/crypto/errors.ts';
 import { dsaKeygen, dsaSecretKey, dsaSign, dsaSignWithSecretKey, dsaVerify } from '../../src/crypto/dsa.ts';
 import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, type DsaAlgorithm } from '../../src/crypto/params.ts';
 import { describeVectors, hex, type AcvpFile, type MlDsaKeygenCase, type MlDsaSigGenCase, type MlDsaSigVerCase } from '../helpers/vectors.ts';
+import { isInputError, bytes, utf8 } from '../helpers/crypto.ts';
 
 /** Used only where the core has no counterpart: deriving pk from a vector's sk (README: getPublicKey(sk)). */
 const NOBLE = { 'ML-DSA-44': ml_dsa44, 'ML-DSA-65': ml_dsa65, 'ML-DSA-87': ml_dsa87 } as const;
 
-function isInputError(field: string) {
-  return (err: unknown) => {
-    assert.ok(err instanceof CryptoInputError, `expected CryptoInputError, got ${String(err)}`);
-    assert.equal(err.field, field);
-    return true;
-  };
-}
 
-const bytes = (length: number, fill = 0) => new Uint8Array(length).fill(fill);
-const utf8 = (s: string) => new TextEncoder().encode(s);
 
 describeVectors<AcvpFile<MlDsaKeygenCase>>('ML-DSA keyGen, NIST ACVP', 'mldsa-keygen.json', ({ tests }) => {
   test('the file holds 3 cases for each of the three parameter sets', () => {

@@ -4,16 +4,9 @@ import { CryptoInputError } from '../../src/crypto/errors.ts';
 import { kemDecapsulate, kemDecapsulateWithSecretKey, kemEncapsulate, kemKeygen, kemSecretKey } from '../../src/crypto/kem.ts';
 import { KEM_ALGORITHMS, KEM_SIZES } from '../../src/crypto/params.ts';
 import { concat, describeVectors, hex, type AcvpFile, type MlKemEncapDecapCase, type MlKemKeygenCase } from '../helpers/vectors.ts';
+import { isInputError, bytes } from '../helpers/crypto.ts';
 
-function isInputError(field: string) {
-  return (err: unknown) => {
-    assert.ok(err instanceof CryptoInputError, `expected CryptoInputError, got ${String(err)}`);
-    assert.equal(err.field, field);
-    return true;
-  };
-}
 
-const bytes = (length: number, fill = 0) => new Uint8Array(length).fill(fill);
 
 describeVectors<AcvpFile<MlKemKeygenCase>>('ML-KEM keyGen, NIST ACVP', 'mlkem-keygen.json', ({ tests }) => {
   test('the file holds 5 cases for each of the three parameter sets', () => {
