@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { aeadOpen, aeadSeal, GCM_MIN_BLOB_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES } from '../../src/crypto/aead.ts';
-import { CryptoInputError, DecryptionError } from '../../src/crypto/errors.ts';
+import { DecryptionError } from '../../src/crypto/errors.ts';
 import { deriveAesKey } from '../../src/crypto/kdf.ts';
 import { kemDecapsulate, kemEncapsulate, kemKeygen } from '../../src/crypto/kem.ts';
 import { concat, describeVectors, hex, type WycheproofAeadFile } from '../helpers/vectors.ts';

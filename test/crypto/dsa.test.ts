@@ -1,7 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
-import { CryptoInputError } from '../../src/crypto/errors.ts';
 import { dsaKeygen, dsaSecretKey, dsaSign, dsaSignWithSecretKey, dsaVerify } from '../../src/crypto/dsa.ts';
 import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, type DsaAlgorithm } from '../../src/crypto/params.ts';
 import { describeVectors, hex, type AcvpFile, type MlDsaKeygenCase, type MlDsaSigGenCase, type MlDsaSigVerCase } from '../helpers/vectors.ts';

@@ -1,6 +1,5 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { CryptoInputError } from '../../src/crypto/errors.ts';
 import { kemDecapsulate, kemDecapsulateWithSecretKey, kemEncapsulate, kemKeygen, kemSecretKey } from '../../src/crypto/kem.ts';
 import { KEM_ALGORITHMS, KEM_SIZES } from '../../src/crypto/params.ts';
 import { concat, describeVectors, hex, type AcvpFile, type MlKemEncapDecapCase, type MlKemKeygenCase } from '../helpers/vectors.ts';
