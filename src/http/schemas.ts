@@ -5,6 +5,7 @@
  * @module
  */
 import { decodeBase64, decodeMessage, MESSAGE_ENCODINGS, type MessageEncoding } from '../crypto/encoding.ts';
+import { KEM_KEY_ID } from '../keys/service.ts';
 import { z } from './zod.ts';
 
 export interface BytesFieldOptions {
@@ -127,3 +128,6 @@ export const aadField = (example: string) =>
     example,
     maxBytes: 4096,
   }).optional();
+
+/** A key_id as POST /v1/kem/keypair returns it. */
+export const kemKeyId = () => z.string().regex(KEM_KEY_ID, 'must be a key_id returned by POST /v1/kem/keypair (kem_ and 22 characters)');

@@ -17,6 +17,9 @@ import { DEFAULT_DSA_ALGORITHM, KEM_ALGORITHMS, type DsaAlgorithm, type KemAlgor
 import type { KeyRecord, Store } from '../stores/store.ts';
 import type { Sealer } from './sealing.ts';
 
+/** The form of the ids newKeyId makes: `kem_` and 22 base64url characters. */
+export const KEM_KEY_ID = /^kem_[A-Za-z0-9_-]{22}$/;
+
 /** Key ids: a prefix saying what they are, then 128 random bits. */
 export function newKeyId(): string {
   return `kem_${randomBytes(16).toString('base64url')}`;

@@ -1,18 +1,16 @@
 /** POST /v1/kem/decapsulate: the shared secret for a ciphertext, with a key the tenant owns. */
 import { decodeBase64, encodeBase64 } from '../../crypto/encoding.ts';
 import { KEM_ALGORITHMS, KEM_SIZES, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
-import type { KemKey } from '../../keys/service.ts';
+import { KEM_KEY_ID, type KemKey } from '../../keys/service.ts';
 import { fieldError, notFound } from '../problems.ts';
 import { defineRoute, type RouteContext } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes } from '../schemas.ts';
+import { base64Bytes, kemKeyId } from '../schemas.ts';
 import { z } from '../zod.ts';
-
-const KEY_ID = /^kem_[A-Za-z0-9_-]{22}$/;
 
 /** The key the request names, found by key_id or by pk, only among the caller tenant's keys. */
 async function findNamedKey(raw: Record<string, unknown>, { principal, services }: RouteContext): Promise<KemKey | undefined> {
-  const byId = typeof raw.key_id === 'string' && KEY_ID.test(raw.key_id)
+  const byId = typeof raw.key_id === 'string' && KEM_KEY_ID.test(raw.key_id)
     ? (await services.keys.findKemKeyById(principal.tenant, raw.key_id)) ?? null
     : undefined;
   // Only something that could be a public key is looked up; anything else is left to validation (422).
@@ -36,9 +34,7 @@ export function kemDecapsulateRoute() {
         lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].cipherText),
         what: 'an ML-KEM-512, -768 or -1024 ciphertext',
       }),
-      key_id: z
-        .string()
-        .regex(KEY_ID, 'must be a key_id returned by POST /v1/kem/keypair (kem_ and 22 characters)')
+      key_id: kemKeyId()
         .optional()
         .openapi({ description: 'Paste `key_id` from `POST /v1/kem/keypair`. Give this or `pk`.', example: 'paste key_id from POST /v1/kem/keypair' }),
       pk: base64Bytes({

@@ -4,8 +4,10 @@
  */
 import { SCOPES, type Principal } from '../../auth/scopes.ts';
 import { MAX_TOKEN_DEPTH } from '../../auth/tokens.ts';
+import { KEM_KEY_ID } from '../../keys/service.ts';
 import { forbidden, notFound } from '../problems.ts';
 import { defineRoute, type RouteContext } from '../route.ts';
+import { kemKeyId } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export interface TokenLimits {
@@ -27,13 +29,11 @@ const list = <T extends z.ZodType<unknown, string>>(item: T, from: 'body' | 'que
     : z.union([z.array(z.string()), z.string()]).transform((v) => (Array.isArray(v) ? v : v.split(',')).flatMap((s) => s.split(',')).filter(Boolean))
   ).pipe(z.array(item).max(64, 'at most 64 entries'));
 
-const KEY_ID = /^kem_[A-Za-z0-9_-]{22}$/;
-
 /** The stored keys a request names, each checked to belong to the caller's tenant (404). */
 async function resolveKeyIds(raw: Record<string, unknown>, { principal, services }: RouteContext) {
   const named = raw.key_ids;
   const ids = (Array.isArray(named) ? named : typeof named === 'string' ? named.split(',') : []).filter(
-    (id): id is string => typeof id === 'string' && KEY_ID.test(id),
+    (id): id is string => typeof id === 'string' && KEM_KEY_ID.test(id),
   );
   for (const id of ids) {
     if (!(await services.keys.findKemKeyById(principal.tenant, id))) throw notFound(`No key of yours has key_id ${id}.`);
@@ -66,7 +66,7 @@ export function tokensCreateRoute(limits: TokenLimits) {
         description: "What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated.",
         example: ['kem:decapsulate'],
       }),
-    key_ids: list(z.string().regex(KEY_ID, 'must be a key_id returned by POST /v1/kem/keypair'), from)
+    key_ids: list(kemKeyId(), from)
       .optional()
       .openapi({
         type: 'array',
