@@ -17,6 +17,8 @@ export interface Examples {
   readonly kemCipherText: string;
   readonly sharedKey: string;
   readonly dsaPublicKey: string;
+  /** A stand-in for a tenant's attestation key: a different key from dsaPublicKey, as in the service. */
+  readonly attestationPublicKey: string;
   readonly kemPublicKeySignature: string;
   readonly message: string;
   readonly messageSignature: string;
@@ -32,6 +34,7 @@ export function examples(): Examples {
   const kem = kemKeygen('ML-KEM-768', fixed(64, 7));
   const { cipherText, sharedSecret } = kemEncapsulate(kem.publicKey, fixed(32, 9));
   const dsa = dsaKeygen('ML-DSA-65', fixed(32, 11));
+  const attestation = dsaKeygen('ML-DSA-65', fixed(32, 13));
   const message = 'hello, post-quantum world';
   const aad = 'order-42';
   const aesKey = deriveAesKey(sharedSecret);
@@ -40,7 +43,8 @@ export function examples(): Examples {
     kemCipherText: encodeBase64(cipherText),
     sharedKey: encodeBase64(sharedSecret),
     dsaPublicKey: encodeBase64(dsa.publicKey),
-    kemPublicKeySignature: encodeBase64(dsaSign('ML-DSA-65', dsa.seed, kem.publicKey, { deterministic: true })),
+    attestationPublicKey: encodeBase64(attestation.publicKey),
+    kemPublicKeySignature: encodeBase64(dsaSign('ML-DSA-65', attestation.seed, kem.publicKey, { deterministic: true })),
     message,
     messageSignature: encodeBase64(dsaSign('ML-DSA-65', dsa.seed, encodeUtf8(message), { deterministic: true })),
     aad,

@@ -16,7 +16,8 @@ const SEAL_INFO = encodeUtf8('pq-crypto-api/v1/seal-secret-keys');
 /** Format version, first byte of every sealed blob, so the scheme can change later. */
 const VERSION = 1;
 
-export type SealPurpose = 'kem' | 'dsa';
+/** Bound into each seal: a seed sealed for one purpose does not open for another. */
+export type SealPurpose = 'kem' | 'dsa' | 'attestation';
 
 /** A stored secret key that cannot be unsealed. An internal error (500, logged), not a client's. */
 export class SealedKeyError extends Error {

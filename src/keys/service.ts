@@ -3,8 +3,11 @@
  *
  * - A KEM key is found by its id or by its public key, and only within the caller's tenant:
  *   another tenant's key is indistinguishable from a key that does not exist.
- * - Each tenant has one default ML-DSA-65 signing key, made on first use; concurrent first uses
- *   agree on a single key through the store's atomic getOrPutSigningKey.
+ * - Each tenant has one default ML-DSA-65 signing key (for /v1/dsa/sign) and one ML-DSA-65
+ *   attestation key (for the `signature` over the public key of each key pair the service makes),
+ *   both made on first use; concurrent first uses agree on a single key through the store's atomic
+ *   getOrPutTenantKey. The attestation key signs nothing else, so no credential, whatever its
+ *   scopes, can obtain an attestation for a public key the service did not make.
  * - Seeds are unsealed only for the one operation that needs them.
  * @module
  */
@@ -14,7 +17,7 @@ import { dsaKeygen, dsaSign } from '../crypto/dsa.ts';
 import { decodeBase64, encodeBase64, encodeHex } from '../crypto/encoding.ts';
 import { kemDecapsulate, kemKeygen } from '../crypto/kem.ts';
 import { DEFAULT_DSA_ALGORITHM, KEM_ALGORITHMS, type DsaAlgorithm, type KemAlgorithm } from '../crypto/params.ts';
-import type { KeyRecord, Store } from '../stores/store.ts';
+import type { KeyRecord, Store, TenantKeyRole } from '../stores/store.ts';
 import type { Sealer } from './sealing.ts';
 
 /** The form of the ids newKeyId makes: `kem_` and 22 base64url characters. */
@@ -93,15 +96,26 @@ export class KeyService {
 
   /** The tenant's default signing key, made and stored on first use. */
   async signingKey(tenant: string): Promise<SigningKey> {
-    const record = await this.#signingRecord(tenant);
+    const record = await this.#tenantRecord(tenant, 'signing');
     return { algorithm: record.algorithm as DsaAlgorithm, publicKey: decodeBase64(record.publicKey)! };
   }
 
   /** Signs with the tenant's default signing key (FIPS 204 pure ML-DSA, hedged). */
   async sign(tenant: string, message: Uint8Array, context?: Uint8Array): Promise<{ signature: Uint8Array; key: SigningKey }> {
-    const record = await this.#signingRecord(tenant);
+    return this.#signWith(await this.#tenantRecord(tenant, 'signing'), message, context);
+  }
+
+  /**
+   * The attestation of a KEM public key this service made: pure ML-DSA-65 (FIPS 204, empty
+   * context) over its raw bytes, by the tenant's attestation key. Only for keys from createKemKey.
+   */
+  async attest(tenant: string, key: KemKey): Promise<{ signature: Uint8Array; key: SigningKey }> {
+    return this.#signWith(await this.#tenantRecord(tenant, 'attestation'), key.publicKey);
+  }
+
+  async #signWith(record: KeyRecord, message: Uint8Array, context?: Uint8Array): Promise<{ signature: Uint8Array; key: SigningKey }> {
     const algorithm = record.algorithm as DsaAlgorithm;
-    const seed = this.sealer.open(decodeBase64(record.sealedSeed)!, tenant, record.id, 'dsa');
+    const seed = this.sealer.open(decodeBase64(record.sealedSeed)!, record.tenant, record.id, sealPurpose(record));
     try {
       const signature = dsaSign(algorithm, seed, message, context ? { context } : {});
       return { signature, key: { algorithm, publicKey: decodeBase64(record.publicKey)! } };
@@ -110,21 +124,27 @@ export class KeyService {
     }
   }
 
-  async #signingRecord(tenant: string): Promise<KeyRecord> {
-    const existing = await this.store.getSigningKey(tenant);
+  async #tenantRecord(tenant: string, role: TenantKeyRole): Promise<KeyRecord> {
+    const existing = await this.store.getTenantKey(tenant, role);
     if (existing) return existing;
     const pair = dsaKeygen(DEFAULT_DSA_ALGORITHM);
-    const id = `dsa_${randomBytes(16).toString('base64url')}`;
-    return this.store.getOrPutSigningKey(tenant, {
+    const id = `${role === 'signing' ? 'dsa' : 'att'}_${randomBytes(16).toString('base64url')}`;
+    const candidate: KeyRecord = {
       id,
       tenant,
       algorithm: DEFAULT_DSA_ALGORITHM,
       publicKey: encodeBase64(pair.publicKey),
-      sealedSeed: encodeBase64(this.sealer.seal(pair.seed, tenant, id, 'dsa')),
+      sealedSeed: '',
       createdAt: new Date(this.now()).toISOString(),
-    });
+    };
+    const sealedSeed = encodeBase64(this.sealer.seal(pair.seed, tenant, id, sealPurpose(candidate)));
+    pair.seed.fill(0);
+    return this.store.getOrPutTenantKey(tenant, role, { ...candidate, sealedSeed });
   }
 }
+
+/** Attestation keys are sealed for their own purpose, so a seed cannot be moved between roles. */
+const sealPurpose = (record: KeyRecord) => (record.id.startsWith('att_') ? 'attestation' : 'dsa');
 
 function toKemKey(record: KeyRecord): KemKey | undefined {
   const algorithm = KEM_ALGORITHMS.find((a) => a === record.algorithm);

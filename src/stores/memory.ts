@@ -6,7 +6,7 @@
  * nothing is shared with other instances; main.ts says so at start.
  * @module
  */
-import { systemClock, type Clock, type ConsumeResult, type KeyRecord, type Store, type TokenRecord } from './store.ts';
+import { systemClock, type Clock, type ConsumeResult, type KeyRecord, type Store, type TenantKeyRole, type TokenRecord } from './store.ts';
 
 interface LiveToken {
   tenant: string;
@@ -25,7 +25,7 @@ export class MemoryStore implements Store {
   readonly #clock: Clock;
   readonly #keys = new Map<string, KeyRecord>();
   readonly #fingerprints = new Map<string, string>();
-  readonly #signingKeys = new Map<string, KeyRecord>();
+  readonly #tenantKeys = new Map<string, KeyRecord>();
   readonly #tokens = new Map<string, LiveToken>();
   readonly #sweeper: NodeJS.Timeout;
 
@@ -51,15 +51,16 @@ export class MemoryStore implements Store {
     return this.#fingerprints.get(keyName(tenant, publicKeyFingerprint));
   }
 
-  async getOrPutSigningKey(tenant: string, candidate: KeyRecord): Promise<KeyRecord> {
-    const existing = this.#signingKeys.get(tenant);
+  async getOrPutTenantKey(tenant: string, role: TenantKeyRole, candidate: KeyRecord): Promise<KeyRecord> {
+    const name = keyName(tenant, role);
+    const existing = this.#tenantKeys.get(name);
     if (existing) return existing;
-    this.#signingKeys.set(tenant, candidate);
+    this.#tenantKeys.set(name, candidate);
     return candidate;
   }
 
-  async getSigningKey(tenant: string): Promise<KeyRecord | undefined> {
-    return this.#signingKeys.get(tenant);
+  async getTenantKey(tenant: string, role: TenantKeyRole): Promise<KeyRecord | undefined> {
+    return this.#tenantKeys.get(keyName(tenant, role));
   }
 
   async createToken(family: string, tokenId: string, record: TokenRecord): Promise<void> {

@@ -9,6 +9,7 @@
  *   pqapi:{t:<tenant>}:key:<id>            string  JSON of the KeyRecord
  *   pqapi:{t:<tenant>}:fp:<fingerprint>    string  id of the tenant's key with that public key
  *   pqapi:{t:<tenant>}:signing             string  JSON of the tenant's default signing KeyRecord
+ *   pqapi:{t:<tenant>}:attestation         string  JSON of the tenant's attestation KeyRecord
  *   pqapi:{f:<family>}:tok:<tokenId>       hash    tenant, exp (ms since epoch), left (absent when
  *                                                  unlimited); PEXPIREAT exp, so Redis drops it then
  *
@@ -33,6 +34,7 @@ import {
   type ConsumeResult,
   type KeyRecord,
   type Store,
+  type TenantKeyRole,
   type TokenRecord,
 } from './store.ts';
 
@@ -107,10 +109,10 @@ return 0
 `);
 
 /**
- * Stores the candidate signing key unless the tenant has one, and returns whichever is stored.
- * KEYS: signing key. ARGV: candidate JSON. Returns the stored JSON.
+ * Stores the candidate tenant key unless the tenant has one in that role, and returns whichever is stored.
+ * KEYS: the role's key. ARGV: candidate JSON. Returns the stored JSON.
  */
-const GET_OR_PUT_SIGNING_KEY = new LuaScript(`
+const GET_OR_PUT_TENANT_KEY = new LuaScript(`
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 return redis.call('GET', KEYS[1])
 `);
@@ -276,14 +278,14 @@ export class RedisStore implements Store {
     return id ?? undefined;
   }
 
-  async getOrPutSigningKey(tenant: string, candidate: KeyRecord): Promise<KeyRecord> {
-    const json = await this.#eval(GET_OR_PUT_SIGNING_KEY, [this.#signingKey(tenant)], [JSON.stringify(candidate)]);
-    if (typeof json !== 'string') throw new Error('unexpected answer from redis to getOrPutSigningKey');
+  async getOrPutTenantKey(tenant: string, role: TenantKeyRole, candidate: KeyRecord): Promise<KeyRecord> {
+    const json = await this.#eval(GET_OR_PUT_TENANT_KEY, [this.#tenantKey(tenant, role)], [JSON.stringify(candidate)]);
+    if (typeof json !== 'string') throw new Error('unexpected answer from redis to getOrPutTenantKey');
     return JSON.parse(json) as KeyRecord;
   }
 
-  async getSigningKey(tenant: string): Promise<KeyRecord | undefined> {
-    const json = await this.#run((client) => client.get(this.#signingKey(tenant)));
+  async getTenantKey(tenant: string, role: TenantKeyRole): Promise<KeyRecord | undefined> {
+    const json = await this.#run((client) => client.get(this.#tenantKey(tenant, role)));
     return ownedRecord(json, tenant);
   }
 
@@ -356,8 +358,9 @@ export class RedisStore implements Store {
     return `${this.#prefix}{t:${encode(tenant)}}:fp:${encode(fingerprint)}`;
   }
 
-  #signingKey(tenant: string): string {
-    return `${this.#prefix}{t:${encode(tenant)}}:signing`;
+  /** `signing` keeps the name it had before roles existed, so existing tenants keep their key. */
+  #tenantKey(tenant: string, role: TenantKeyRole): string {
+    return `${this.#prefix}{t:${encode(tenant)}}:${role}`;
   }
 
   #tokenKey(family: string, tokenId: string): string {

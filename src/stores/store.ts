@@ -24,6 +24,13 @@ export interface KeyRecord {
   readonly createdAt: string;
 }
 
+/**
+ * The keys each tenant has one of, made on first use: `signing` is the default key of
+ * /v1/dsa/sign; `attestation` signs only the public keys of the key pairs the service makes, so no
+ * credential can have it sign anything else.
+ */
+export type TenantKeyRole = 'signing' | 'attestation';
+
 /** The live state of a temporary token. Its presence in the store is what keeps the token alive. */
 export interface TokenRecord {
   readonly tenant: string;
@@ -54,12 +61,13 @@ export interface Store {
   /** The id of the tenant's key whose public key has this fingerprint, or undefined. */
   findKeyIdByFingerprint(tenant: string, publicKeyFingerprint: string): Promise<string | undefined>;
   /**
-   * The tenant's default signing key: stores `candidate` only when the tenant has none yet, and
-   * returns whichever record is stored afterwards (so concurrent first uses agree on one key).
+   * One of the tenant's own keys (`role`: its default signing key, or its attestation key):
+   * stores `candidate` only when the tenant has none in that role yet, and returns whichever
+   * record is stored afterwards (so concurrent first uses agree on one key).
    */
-  getOrPutSigningKey(tenant: string, candidate: KeyRecord): Promise<KeyRecord>;
-  /** The tenant's default signing key if it has one. */
-  getSigningKey(tenant: string): Promise<KeyRecord | undefined>;
+  getOrPutTenantKey(tenant: string, role: TenantKeyRole, candidate: KeyRecord): Promise<KeyRecord>;
+  /** The tenant's key in this role if it has one. */
+  getTenantKey(tenant: string, role: TenantKeyRole): Promise<KeyRecord | undefined>;
 
   // --- temporary tokens --------------------------------------------------------------------
   /**

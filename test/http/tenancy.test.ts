@@ -94,11 +94,12 @@ describe('each tenant has its own, stable signing key', () => {
     assert.equal(b1.pk, b2.pk);
   });
 
-  test("each tenant's keypair verification_key is its own signing pk", async () => {
+  test("each tenant has its own attestation key, distinct from its signing pk", async () => {
     const bobs = await keypair(api, 'bob');
-    assert.equal(alices.verification_key, (await signPk('alice')).pk);
-    assert.equal(bobs.verification_key, (await signPk('bob')).pk);
+    assert.notEqual(alices.verification_key, (await signPk('alice')).pk);
+    assert.notEqual(bobs.verification_key, (await signPk('bob')).pk);
     assert.notEqual(alices.verification_key, bobs.verification_key);
+    assert.equal((await keypair(api, 'bob')).verification_key, bobs.verification_key);
   });
 
   test("alice's signature verifies under alice's pk (whoever asks), not under bob's", async () => {

@@ -108,37 +108,47 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       });
     });
 
-    describe('signing keys', () => {
-      test('getSigningKey is undefined until getOrPutSigningKey stores one', async () => {
-        assert.equal(await store.getSigningKey('acme'), undefined);
+    describe('tenant keys (signing, attestation)', () => {
+      test('getTenantKey is undefined until getOrPutTenantKey stores one', async () => {
+        assert.equal(await store.getTenantKey('acme', 'signing'), undefined);
         const candidate = keyRecord('acme', 's1');
-        assert.deepEqual(await store.getOrPutSigningKey('acme', candidate), candidate);
-        assert.deepEqual(await store.getSigningKey('acme'), candidate);
+        assert.deepEqual(await store.getOrPutTenantKey('acme', 'signing', candidate), candidate);
+        assert.deepEqual(await store.getTenantKey('acme', 'signing'), candidate);
       });
 
-      test('getOrPutSigningKey keeps the first of two concurrent candidates', async () => {
+      test('getOrPutTenantKey keeps the first of two concurrent candidates', async () => {
         const [a, b] = await Promise.all([
-          store.getOrPutSigningKey('acme', keyRecord('acme', 's1')),
-          store.getOrPutSigningKey('acme', keyRecord('acme', 's2')),
+          store.getOrPutTenantKey('acme', 'signing', keyRecord('acme', 's1')),
+          store.getOrPutTenantKey('acme', 'signing', keyRecord('acme', 's2')),
         ]);
         assert.deepEqual(a, b);
         assert.ok(a.id === 's1' || a.id === 's2');
-        assert.deepEqual(await store.getSigningKey('acme'), a);
+        assert.deepEqual(await store.getTenantKey('acme', 'signing'), a);
       });
 
-      test('getOrPutSigningKey returns the stored key, not a later candidate', async () => {
+      test('getOrPutTenantKey returns the stored key, not a later candidate', async () => {
         const first = keyRecord('acme', 's1');
-        await store.getOrPutSigningKey('acme', first);
-        assert.deepEqual(await store.getOrPutSigningKey('acme', keyRecord('acme', 's2')), first);
+        await store.getOrPutTenantKey('acme', 'signing', first);
+        assert.deepEqual(await store.getOrPutTenantKey('acme', 'signing', keyRecord('acme', 's2')), first);
       });
 
       test('signing keys are per tenant', async () => {
         const acme = keyRecord('acme', 's1');
-        await store.getOrPutSigningKey('acme', acme);
-        assert.equal(await store.getSigningKey('globex'), undefined);
+        await store.getOrPutTenantKey('acme', 'signing', acme);
+        assert.equal(await store.getTenantKey('globex', 'signing'), undefined);
         const globex = keyRecord('globex', 's2');
-        assert.deepEqual(await store.getOrPutSigningKey('globex', globex), globex);
-        assert.deepEqual(await store.getSigningKey('acme'), acme);
+        assert.deepEqual(await store.getOrPutTenantKey('globex', 'signing', globex), globex);
+        assert.deepEqual(await store.getTenantKey('acme', 'signing'), acme);
+      });
+
+      test('the signing and attestation roles hold different keys', async () => {
+        const signing = keyRecord('acme', 's1');
+        await store.getOrPutTenantKey('acme', 'signing', signing);
+        assert.equal(await store.getTenantKey('acme', 'attestation'), undefined);
+        const attestation = keyRecord('acme', 'a1');
+        assert.deepEqual(await store.getOrPutTenantKey('acme', 'attestation', attestation), attestation);
+        assert.deepEqual(await store.getTenantKey('acme', 'signing'), signing);
+        assert.deepEqual(await store.getTenantKey('acme', 'attestation'), attestation);
       });
     });
 

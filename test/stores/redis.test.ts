@@ -59,8 +59,8 @@ function everyMethod(store: Store): Record<string, () => Promise<unknown>> {
     putKey: () => store.putKey(keyRecord('acme', `k-${randomUUID()}`), 'fp'),
     getKey: () => store.getKey('acme', 'k1'),
     findKeyIdByFingerprint: () => store.findKeyIdByFingerprint('acme', 'fp'),
-    getOrPutSigningKey: () => store.getOrPutSigningKey('acme', keyRecord('acme', 's1')),
-    getSigningKey: () => store.getSigningKey('acme'),
+    getOrPutTenantKey: () => store.getOrPutTenantKey('acme', 'signing', keyRecord('acme', 's1')),
+    getTenantKey: () => store.getTenantKey('acme', 'signing'),
     createToken: () => store.createToken('fam', 't2', tokenRecord('acme', 5)),
     consumeAttempt: () => store.consumeAttempt('fam', 't1', []),
     peekToken: () => store.peekToken('fam', 't1', []),
@@ -99,7 +99,7 @@ describe('redis store: layout', () => {
     const store = new RedisStore({ url: redis.url, keyPrefix });
     try {
       await store.putKey(keyRecord('ac}me', 'k1'), 'fp1');
-      await store.getOrPutSigningKey('ac}me', keyRecord('ac}me', 's1'));
+      await store.getOrPutTenantKey('ac}me', 'signing', keyRecord('ac}me', 's1'));
       await store.createToken('fa{m}', 'root', tokenRecord('ac}me', 5));
       await store.createToken('fa{m}', 'child', tokenRecord('ac}me', 5));
       const keys = await withAdmin((admin) => admin.keys(`${keyPrefix}*`));

@@ -17,7 +17,7 @@ export function kemEncapsulateRoute() {
   const verificationKey = (description: string) =>
     base64Bytes({
       description,
-      example: ex.dsaPublicKey,
+      example: ex.attestationPublicKey,
       lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
       what: 'an ML-DSA-44, -65 or -87 public key',
     });

@@ -19,8 +19,8 @@ export function kemKeypairRoute() {
       key_id: z.string().openapi({ description: 'Names the key for decapsulation and token restrictions.', example: 'kem_3q2-7wAAAAC6vr6-vr6-vg' }),
       algorithm: z.enum(KEM_ALGORITHMS).openapi({ example: DEFAULT_KEM_ALGORITHM }),
       pk: z.string().openapi({ description: 'The encapsulation key (FIPS 203 ek), base64. Hand it to the peer.', example: examples().kemPublicKey }),
-      verification_key: z.string().openapi({ description: "The tenant's ML-DSA-65 public key, base64: verifies `signature`.", example: examples().dsaPublicKey }),
-      signature: z.string().openapi({ description: 'Pure ML-DSA-65 signature (FIPS 204, empty context) over the raw bytes of `pk`, base64.', example: examples().kemPublicKeySignature }),
+      verification_key: z.string().openapi({ description: "The tenant's ML-DSA-65 attestation key, base64: verifies `signature`. The same for every key pair of the tenant and used for nothing else (not by `/v1/dsa/sign`): pin it once and check every key pair against it.", example: examples().attestationPublicKey }),
+      signature: z.string().openapi({ description: 'Pure ML-DSA-65 signature (FIPS 204, empty context) over the raw bytes of `pk` by the attestation key, base64.', example: examples().kemPublicKeySignature }),
     })
     .openapi('KemKeypairResponse');
 
@@ -31,7 +31,7 @@ export function kemKeypairRoute() {
     tag: 'ML-KEM',
     summary: 'Generate an ML-KEM key pair (step 1 of a key exchange)',
     description:
-      "Generates an ML-KEM key pair. The secret key never leaves the service: it is stored sealed under the master key and used by `/v1/kem/decapsulate`. The public key is signed with the tenant's ML-DSA-65 key so a peer can check where it came from. Copy `pk`, `signature` and `verification_key` into `/v1/kem/encapsulate`, and `key_id` into `/v1/kem/decapsulate`.",
+      "Generates an ML-KEM key pair. The secret key never leaves the service: it is stored sealed under the master key and used by `/v1/kem/decapsulate`. The public key is signed with the tenant's ML-DSA-65 attestation key, which signs nothing else, so a peer that pins `verification_key` knows the service made this key pair for the tenant. Copy `pk`, `signature` and `verification_key` into `/v1/kem/encapsulate`, and `key_id` into `/v1/kem/decapsulate`.",
     scope: 'kem:keypair',
     request: { body },
     input: body,
@@ -41,7 +41,7 @@ export function kemKeypairRoute() {
     problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
     async handle(input, { principal, services }) {
       const key = await services.keys.createKemKey(principal.tenant, input.algorithm);
-      const { signature, key: signer } = await services.keys.sign(principal.tenant, key.publicKey);
+      const { signature, key: signer } = await services.keys.attest(principal.tenant, key);
       return {
         key_id: key.id,
         algorithm: key.algorithm,

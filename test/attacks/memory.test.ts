@@ -1,0 +1,4 @@
+import { MemoryStore } from '../../src/stores/memory.ts';
+import { runAttackReplay } from './replay.ts';
+
+runAttackReplay('memory', { make: async () => new MemoryStore() });
