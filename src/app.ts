@@ -106,8 +106,10 @@ export function buildApp({ config, store, logger, clock = systemClock }: AppDeps
 const securityHeaders: RequestHandler = (req, res, next) => {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
-  // Answers carry keys and secrets: never cache them.
-  if (req.path.startsWith('/v1/')) res.setHeader('Cache-Control', 'no-store');
+  // Answers carry keys and secrets: never cache them. Routing ignores case and repeated slashes,
+  // so this must not depend on how the path is spelt: everything but the Swagger UI's static
+  // assets is no-store.
+  if (!/^\/docs\//i.test(req.path)) res.setHeader('Cache-Control', 'no-store');
   next();
 };
 

@@ -40,6 +40,16 @@ export interface Config {
   readonly tokenDefaultTtlSeconds: number;
   readonly tokenMaxTtlSeconds: number;
   readonly tokenMaxAttempts: number;
+  /** Requests per second per tenant, on the shared store (0: no limit). */
+  readonly rateLimitPerTenant: number;
+  /** Requests per second per temporary token (0: no limit). */
+  readonly rateLimitPerToken: number;
+  /** Failed authentications per minute per client address before 429 (0: no limit). */
+  readonly authFailuresPerMinute: number;
+  /** Unexpired tokens a tenant may have at once (0: no quota). */
+  readonly quotaLiveTokens: number;
+  /** Stored keys a tenant may have (0: no quota). */
+  readonly quotaKeys: number;
   /** Express "trust proxy" setting, for correct client addresses behind a load balancer. */
   readonly trustProxy: string | number | boolean;
   /** Secrets and keys the server made because none were configured: main.ts prints these facts. */
@@ -67,6 +77,11 @@ const EnvSchema = z.object({
   TOKEN_MAX_TTL_SECONDS: intFromEnv(86_400, 1, 30 * 24 * 3600),
   TOKEN_MAX_ATTEMPTS: intFromEnv(1_000_000, 1, Number.MAX_SAFE_INTEGER),
   TRUST_PROXY: z.string().optional(),
+  RATE_LIMIT_PER_TENANT: intFromEnv(1000, 0, 1_000_000_000),
+  RATE_LIMIT_PER_TOKEN: intFromEnv(50, 0, 1_000_000_000),
+  AUTH_FAILURES_PER_MINUTE: intFromEnv(60, 0, 1_000_000_000),
+  QUOTA_LIVE_TOKENS: intFromEnv(100_000, 0, 1_000_000_000),
+  QUOTA_KEYS: intFromEnv(10_000, 0, 1_000_000_000),
 });
 
 export class ConfigError extends Error {
@@ -171,6 +186,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenDefaultTtlSeconds: e.TOKEN_DEFAULT_TTL_SECONDS,
     tokenMaxTtlSeconds: e.TOKEN_MAX_TTL_SECONDS,
     tokenMaxAttempts: e.TOKEN_MAX_ATTEMPTS,
+    rateLimitPerTenant: e.RATE_LIMIT_PER_TENANT,
+    rateLimitPerToken: e.RATE_LIMIT_PER_TOKEN,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    quotaLiveTokens: e.QUOTA_LIVE_TOKENS,
+    quotaKeys: e.QUOTA_KEYS,
     // Express reads a number as a hop count and a string as addresses or subnets.
     trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : /^\d+$/.test(trust) ? Number(trust) : trust,
     generated: Object.freeze(generated),

@@ -22,13 +22,14 @@ export interface Services {
 }
 
 export function createServices(config: Config, store: Store, logger: Logger, clock: Clock): Services {
+  const apiKeys = new ApiKeys(config.apiKeys);
   return {
     config,
     store,
     logger,
     clock,
-    keys: new KeyService(store, new Sealer(config.masterKey), clock),
-    tokens: new TokenService(store, config.tokenSecret, clock),
-    apiKeys: new ApiKeys(config.apiKeys),
+    keys: new KeyService(store, new Sealer(config.masterKey), clock, config.quotaKeys),
+    tokens: new TokenService(store, config.tokenSecret, clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
+    apiKeys,
   };
 }

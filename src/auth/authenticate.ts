@@ -34,8 +34,8 @@ export function bearerCredential(header: string | undefined): string | undefined
 }
 
 export async function resolvePrincipal(opts: AuthenticateOptions, credential: string, consume: boolean): Promise<Principal | undefined> {
-  const tenant = opts.apiKeys.tenantFor(credential);
-  if (tenant !== undefined) return { tenant, scopes: SCOPES, keyIds: null };
+  const key = opts.apiKeys.match(credential);
+  if (key !== undefined) return { tenant: key.tenant, scopes: SCOPES, keyIds: null, apiKeyId: key.keyId };
   if (!looksLikeJwt(credential)) return undefined;
   return opts.tokens.authenticate(credential, consume);
 }

@@ -31,6 +31,11 @@ export interface Principal {
   readonly scopes: readonly Scope[];
   /** Key ids this credential may use; null when any key of the tenant. */
   readonly keyIds: readonly string[] | null;
+  /**
+   * The apiKeyId of the API key that is, or that minted the lineage of, this credential. A token
+   * is alive only while that key is configured for the tenant.
+   */
+  readonly apiKeyId: string;
   /** Present when the credential is a temporary token; absent for an API key. */
   readonly token?: TokenInfo;
 }

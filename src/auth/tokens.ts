@@ -12,6 +12,7 @@
  */
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { QuotaExceededError } from '../limits/errors.ts';
 import type { Store } from '../stores/store.ts';
 import { SCOPES, type Principal, type Scope, type TokenInfo } from './scopes.ts';
 
@@ -27,6 +28,8 @@ interface Claims {
   scp: Scope[];
   kid: string[] | null;
   anc: string[];
+  /** apiKeyId of the API key at the root of the lineage: the token dies when that key is removed. */
+  akf: string;
   /** The exact expiry in milliseconds (`exp` has whole seconds). */
   xms: number;
   exp: number;
@@ -64,6 +67,10 @@ export class TokenService {
     private readonly store: Store,
     secret: Uint8Array,
     private readonly now: () => number,
+    /** Whether the tenant still has the API key with this id: checked on every use, in memory. */
+    private readonly isKeyLive: (tenant: string, apiKeyId: string) => boolean,
+    /** Live tokens a tenant may have at once (QUOTA_LIVE_TOKENS); 0: no quota. */
+    private readonly liveTokenQuota = 0,
   ) {
     this.#key = createSecretKey(secret);
   }
@@ -82,13 +89,24 @@ export class TokenService {
     const ancestors = parent.token ? [...parent.token.ancestors, parent.token.id] : [];
     if (ancestors.length > MAX_TOKEN_DEPTH) throw new RangeError(`tokens nest at most ${MAX_TOKEN_DEPTH + 1} deep`);
 
-    await this.store.createToken(family, id, { tenant: parent.tenant, attemptsLeft: req.attempts, expiresAtMs });
+    // Counted first, in the tenant's quota: past it nothing is written. The count is the write that
+    // grows the store, so a full store refuses it before the token exists.
+    if (!(await this.store.reserveToken(parent.tenant, id, expiresAtMs, this.liveTokenQuota, now))) {
+      throw new QuotaExceededError('QUOTA_LIVE_TOKENS', this.liveTokenQuota);
+    }
+    try {
+      await this.store.createToken(family, id, { tenant: parent.tenant, attemptsLeft: req.attempts, expiresAtMs, ancestors });
+    } catch (error) {
+      await this.store.releaseToken(parent.tenant, id).catch(() => {});
+      throw error;
+    }
     const claims: Claims = {
       sub: parent.tenant,
       jti: id,
       scp: [...req.scopes],
       kid: req.keyIds ? [...req.keyIds] : null,
       anc: ancestors,
+      akf: parent.apiKeyId,
       xms: expiresAtMs,
       // JWT exp has whole seconds: round up, the store's record governs the exact instant.
       exp: Math.ceil(expiresAtMs / 1000),
@@ -114,7 +132,8 @@ export class TokenService {
    */
   async authenticate(credential: string, consume: boolean): Promise<Principal | undefined> {
     const claims = this.#verify(credential);
-    if (!claims) return undefined;
+    // A token dies with the API key of its lineage (rotated out after a leak) and with its tenant.
+    if (!claims || !this.isKeyLive(claims.sub, claims.akf)) return undefined;
     const family = familyOf(claims.jti);
     let attemptsLeft: number | null;
     if (consume) {
@@ -130,13 +149,21 @@ export class TokenService {
       tenant: claims.sub,
       scopes: claims.scp,
       keyIds: claims.kid,
+      apiKeyId: claims.akf,
       token: { id: claims.jti, family, ancestors: claims.anc, expiresAtMs: claims.xms, attemptsLeft },
     };
   }
 
-  /** Revokes a token of `tenant` (and so every token it minted); false when there was none alive. */
-  revoke(tenant: string, tokenId: string): Promise<boolean> {
-    return this.store.revokeToken(familyOf(tokenId), tokenId, tenant);
+  /**
+   * Revokes a token (and so every token it minted) for `by`: an API key may revoke any token of
+   * its tenant; a token only itself and the tokens of its own lineage below it. False when there
+   * was no such live token that `by` may revoke (answered alike: nothing to learn).
+   */
+  async revoke(by: Principal, tokenId: string): Promise<boolean> {
+    const revoked = await this.store.revokeToken(familyOf(tokenId), tokenId, by.tenant, by.token?.id ?? null);
+    // Its children stay counted until they expire: their records are dead, their count is conservative.
+    if (revoked) await this.store.releaseToken(by.tenant, tokenId);
+    return revoked;
   }
 
   #verify(credential: string): Claims | undefined {
@@ -163,6 +190,6 @@ function parseClaims(payload: unknown): Claims | undefined {
   if (typeof p.sub !== 'string' || typeof p.jti !== 'string' || !isTokenId(p.jti)) return undefined;
   if (!strings(p.scp) || !p.scp.every((s) => (SCOPES as readonly string[]).includes(s))) return undefined;
   if (p.kid !== null && !strings(p.kid)) return undefined;
-  if (!strings(p.anc) || typeof p.exp !== 'number' || typeof p.xms !== 'number') return undefined;
-  return { sub: p.sub, jti: p.jti, scp: p.scp as Scope[], kid: p.kid as string[] | null, anc: p.anc, xms: p.xms, exp: p.exp };
+  if (!strings(p.anc) || typeof p.exp !== 'number' || typeof p.xms !== 'number' || typeof p.akf !== 'string') return undefined;
+  return { sub: p.sub, jti: p.jti, scp: p.scp as Scope[], kid: p.kid as string[] | null, anc: p.anc, akf: p.akf, xms: p.xms, exp: p.exp };
 }

@@ -10,7 +10,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CryptoInputError, DecryptionError } from '../crypto/errors.ts';
-import { StoreUnavailableError } from '../stores/store.ts';
+import { QuotaExceededError, RateLimitedError } from '../limits/errors.ts';
+import { StoreFullError, StoreUnavailableError } from '../stores/store.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 // A URN rather than a URL: it names the type without promising a page at some host (RFC 9457 s3.1.1).
@@ -35,8 +36,10 @@ export const PROBLEMS = Object.freeze({
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'validation-failed': { status: 422, title: 'Validation failed' },
   'rate-limited': { status: 429, title: 'Too many requests' },
+  'quota-exceeded': { status: 429, title: 'Quota exceeded' },
   'internal-error': { status: 500, title: 'Internal server error' },
   'store-unavailable': { status: 503, title: 'Service unavailable' },
+  'store-full': { status: 507, title: 'Insufficient storage' },
 } as const);
 export type ProblemType = keyof typeof PROBLEMS;
 
@@ -85,6 +88,22 @@ export function sendProblem(res: Parameters<RequestHandler>[1], problem: Problem
   res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.toJSON()));
 }
 
+/**
+ * The IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the policy (quota q per
+ * window w seconds) and what is left of it (r remaining, t seconds until the window resets).
+ */
+export function setRateLimitHeaders(
+  res: Parameters<RequestHandler>[1],
+  policy: string,
+  limit: number,
+  windowSeconds: number,
+  remaining: number,
+  resetMs: number,
+): void {
+  res.setHeader('RateLimit-Policy', `"${policy}";q=${limit};w=${windowSeconds}`);
+  res.setHeader('RateLimit', `"${policy}";r=${Math.max(0, remaining)};t=${Math.max(0, Math.ceil(resetMs / 1000))}`);
+}
+
 /** Answers unknown routes. */
 export const notFoundHandler: RequestHandler = (req, res) => {
   sendProblem(res, notFound(`No route ${req.method} ${req.path}.`));
@@ -129,7 +148,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let problem: Problem;
     let clientError: Problem | undefined;
     if (err instanceof Problem) problem = err;
-    else if (err instanceof StoreUnavailableError) {
+    else if (err instanceof RateLimitedError) {
+      problem = new Problem('rate-limited', `Too many requests: the ${err.policy} limit is ${err.limit} per ${err.windowSeconds} s. Retry after the time Retry-After gives.`);
+      setRateLimitHeaders(res, err.policy, err.limit, err.windowSeconds, 0, err.retryAfterMs);
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
+    } else if (err instanceof QuotaExceededError) {
+      problem = new Problem('quota-exceeded', `Quota ${err.quota} reached: this tenant may have at most ${err.limit} ${err.quota === 'QUOTA_KEYS' ? 'stored keys' : 'live tokens'}. Nothing was written.`);
+    } else if (err instanceof StoreFullError) {
+      logger.error({ err: err.cause ?? err, path: req.path }, 'store full: write refused');
+      problem = new Problem('store-full', 'The store is full and refused the write; nothing was written. Retry later.');
+      res.setHeader('Retry-After', '5');
+    } else if (err instanceof StoreUnavailableError) {
       logger.warn({ err: err.cause ?? err, path: req.path }, 'store unavailable: failing closed');
       problem = new Problem('store-unavailable', 'The service cannot reach its store; nothing was done. Retry later.');
       res.setHeader('Retry-After', '1');

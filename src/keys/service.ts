@@ -17,6 +17,7 @@ import { dsaKeygen, dsaSign } from '../crypto/dsa.ts';
 import { decodeBase64, encodeBase64, encodeHex } from '../crypto/encoding.ts';
 import { kemDecapsulate, kemKeygen } from '../crypto/kem.ts';
 import { DEFAULT_DSA_ALGORITHM, KEM_ALGORITHMS, type DsaAlgorithm, type KemAlgorithm } from '../crypto/params.ts';
+import { QuotaExceededError } from '../limits/errors.ts';
 import type { KeyRecord, Store, TenantKeyRole } from '../stores/store.ts';
 import type { Sealer } from './sealing.ts';
 
@@ -49,6 +50,8 @@ export class KeyService {
     private readonly store: Store,
     private readonly sealer: Sealer,
     private readonly now: () => number,
+    /** Stored keys a tenant may have (QUOTA_KEYS); 0: no quota. */
+    private readonly keyQuota = 0,
   ) {}
 
   async createKemKey(tenant: string, algorithm: KemAlgorithm): Promise<KemKey> {
@@ -64,9 +67,9 @@ export class KeyService {
         sealedSeed: encodeBase64(this.sealer.seal(pair.seed, tenant, id, 'kem')),
         createdAt: new Date(this.now()).toISOString(),
       };
-      if (await this.store.putKey(record, publicKeyFingerprint(pair.publicKey))) {
-        return { id, algorithm, publicKey: pair.publicKey };
-      }
+      const outcome = await this.store.putKey(record, publicKeyFingerprint(pair.publicKey), this.keyQuota);
+      if (outcome === 'quota-exceeded') throw new QuotaExceededError('QUOTA_KEYS', this.keyQuota);
+      if (outcome === 'stored') return { id, algorithm, publicKey: pair.publicKey };
     }
   }
 

@@ -6,12 +6,13 @@
  * nothing is shared with other instances; main.ts says so at start.
  * @module
  */
-import { systemClock, type Clock, type ConsumeResult, type KeyRecord, type Store, type TenantKeyRole, type TokenRecord } from './store.ts';
+import { systemClock, type Clock, type ConsumeResult, type KeyRecord, type PutKeyResult, type Store, type TenantKeyRole, type TokenRecord } from './store.ts';
 
 interface LiveToken {
   tenant: string;
   attemptsLeft: number | null;
   expiresAtMs: number;
+  ancestors: readonly string[];
 }
 
 export interface MemoryStoreOptions {
@@ -27,6 +28,10 @@ export class MemoryStore implements Store {
   readonly #fingerprints = new Map<string, string>();
   readonly #tenantKeys = new Map<string, KeyRecord>();
   readonly #tokens = new Map<string, LiveToken>();
+  /** Per tenant: its key ids (the key quota's count). */
+  readonly #keyIndex = new Map<string, Set<string>>();
+  /** Per tenant: token id -> expiry, the live-token quota's count. */
+  readonly #tokenCounts = new Map<string, Map<string, number>>();
   readonly #sweeper: NodeJS.Timeout;
 
   constructor({ clock = systemClock, sweepIntervalMs = 60_000 }: MemoryStoreOptions = {}) {
@@ -35,12 +40,20 @@ export class MemoryStore implements Store {
     this.#sweeper.unref();
   }
 
-  async putKey(record: KeyRecord, publicKeyFingerprint: string): Promise<boolean> {
+  async putKey(record: KeyRecord, publicKeyFingerprint: string, quota = 0): Promise<PutKeyResult> {
     const id = keyName(record.tenant, record.id);
-    if (this.#keys.has(id)) return false;
+    if (this.#keys.has(id)) return 'taken';
+    const index = this.#keyIndex.get(record.tenant) ?? new Set<string>();
+    if (quota > 0 && index.size >= quota) return 'quota-exceeded';
     this.#keys.set(id, record);
     this.#fingerprints.set(keyName(record.tenant, publicKeyFingerprint), record.id);
-    return true;
+    index.add(record.id);
+    this.#keyIndex.set(record.tenant, index);
+    return 'stored';
+  }
+
+  async countKeys(tenant: string): Promise<number> {
+    return this.#keyIndex.get(tenant)?.size ?? 0;
   }
 
   async getKey(tenant: string, id: string): Promise<KeyRecord | undefined> {
@@ -64,7 +77,22 @@ export class MemoryStore implements Store {
   }
 
   async createToken(family: string, tokenId: string, record: TokenRecord): Promise<void> {
-    this.#tokens.set(tokenName(family, tokenId), { ...record });
+    const { tenant, attemptsLeft, expiresAtMs, ancestors = [] } = record;
+    if (this.#get(tokenName(family, tokenId))) throw new Error(`token id ${tokenId} is taken`);
+    this.#tokens.set(tokenName(family, tokenId), { tenant, attemptsLeft, expiresAtMs, ancestors: [...ancestors] });
+  }
+
+  async reserveToken(tenant: string, tokenId: string, expiresAtMs: number, quota: number, nowMs: number): Promise<boolean> {
+    const counted = this.#tokenCounts.get(tenant) ?? new Map<string, number>();
+    for (const [id, exp] of counted) if (exp <= nowMs) counted.delete(id);
+    if (quota > 0 && counted.size >= quota) return false;
+    counted.set(tokenId, expiresAtMs);
+    this.#tokenCounts.set(tenant, counted);
+    return true;
+  }
+
+  async releaseToken(tenant: string, tokenId: string): Promise<void> {
+    this.#tokenCounts.get(tenant)?.delete(tokenId);
   }
 
   async consumeAttempt(family: string, tokenId: string, ancestors: readonly string[]): Promise<ConsumeResult> {
@@ -87,10 +115,11 @@ export class MemoryStore implements Store {
     return { tenant: token.tenant, expiresAtMs: token.expiresAtMs, attemptsLeft: limits.length ? Math.min(...limits) : null };
   }
 
-  async revokeToken(family: string, tokenId: string, tenant: string): Promise<boolean> {
+  async revokeToken(family: string, tokenId: string, tenant: string, by: string | null = null): Promise<boolean> {
     const name = tokenName(family, tokenId);
     const token = this.#get(name);
     if (!token || token.tenant !== tenant) return false;
+    if (by !== null && by !== tokenId && !token.ancestors.includes(by)) return false;
     this.#tokens.delete(name);
     return true;
   }
@@ -127,6 +156,7 @@ export class MemoryStore implements Store {
   #sweep(): void {
     const now = this.#clock();
     for (const [name, token] of this.#tokens) if (token.expiresAtMs <= now) this.#tokens.delete(name);
+    for (const counted of this.#tokenCounts.values()) for (const [id, exp] of counted) if (exp <= now) counted.delete(id);
   }
 }
 

@@ -10,8 +10,13 @@
  *   pqapi:{t:<tenant>}:fp:<fingerprint>    string  id of the tenant's key with that public key
  *   pqapi:{t:<tenant>}:signing             string  JSON of the tenant's default signing KeyRecord
  *   pqapi:{t:<tenant>}:attestation         string  JSON of the tenant's attestation KeyRecord
- *   pqapi:{f:<family>}:tok:<tokenId>       hash    tenant, exp (ms since epoch), left (absent when
- *                                                  unlimited); PEXPIREAT exp, so Redis drops it then
+ *   pqapi:{t:<tenant>}:keys                zset    the tenant's key ids, scored by creation (ms):
+ *                                                  the key quota's count
+ *   pqapi:{t:<tenant>}:tokens              zset    the tenant's token ids, scored by expiry (ms):
+ *                                                  the live-token quota's count
+ *   pqapi:{f:<family>}:tok:<tokenId>       hash    tenant, exp (ms since epoch), anc (ancestor ids),
+ *                                                  left (absent when unlimited); PEXPIREAT exp, so
+ *                                                  Redis drops it then
  *
  * Redis Cluster: a cluster shards by the slot of each key, and a script or MULTI may only touch
  * keys of one slot. When a key contains `{...}`, only the text inside the first braces decides its
@@ -30,7 +35,9 @@
 import { createHash } from 'node:crypto';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import {
+  StoreFullError,
   StoreUnavailableError,
+  type PutKeyResult,
   type ConsumeResult,
   type KeyRecord,
   type Store,
@@ -88,6 +95,7 @@ export type RedisStoreOptions =
 class LuaScript {
   readonly sha: string;
   constructor(readonly lua: string) {
+    if (!lua.startsWith('#!lua')) throw new Error('scripts declare their flags in a shebang');
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 }
@@ -96,39 +104,68 @@ class LuaScript {
 const DEAD = -1;
 const UNLIMITED = -2;
 
-/**
- * Writes a key record and its fingerprint index together, only if the id is free.
- * KEYS: record, fingerprint index. ARGV: record JSON, id. Returns 1 when written, 0 when taken.
+/*
+ * Every script opens with a shebang (Redis >= 7) and declares its flags. Redis refuses a flagged
+ * script that may write, and lacks allow-oom, BEFORE it runs while memory is past maxmemory: so a
+ * memory-growing script is refused whole, never after a first write. (Without a shebang, Redis
+ * checks only at the first write command, and a script that began with a DEL could grow past the
+ * limit.) Scripts that only shrink or rewrite in place (attempt use, revocation) allow OOM, so a
+ * full store still serves and revokes tokens; reads declare no-writes.
  */
-const PUT_KEY = new LuaScript(`
-if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
-  redis.call('SET', KEYS[2], ARGV[2])
-  return 1
-end
-return 0
+
+/**
+ * Writes a key record, its fingerprint index and its entry in the tenant's key index together,
+ * only if the id is free and the tenant is under its key quota.
+ * KEYS: record, fingerprint index, tenant key index. ARGV: record JSON, id, quota (0: none),
+ * creation time (ms). Returns 'stored', 'taken' or 'quota-exceeded'.
+ */
+const PUT_KEY = new LuaScript(`#!lua
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'taken' end
+local quota = tonumber(ARGV[3])
+if quota > 0 and redis.call('ZCARD', KEYS[3]) >= quota then return 'quota-exceeded' end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
+return 'stored'
 `);
 
 /**
  * Stores the candidate tenant key unless the tenant has one in that role, and returns whichever is stored.
  * KEYS: the role's key. ARGV: candidate JSON. Returns the stored JSON.
  */
-const GET_OR_PUT_TENANT_KEY = new LuaScript(`
+const GET_OR_PUT_TENANT_KEY = new LuaScript(`#!lua
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 return redis.call('GET', KEYS[1])
 `);
 
 /**
- * Records a token, replacing any earlier record under the same name, expiring at `exp`.
- * KEYS: token. ARGV: tenant, exp (ms since epoch), attempts left ('' when unlimited).
+ * Records a new token, expiring at `exp`; never replaces a record (ids are 128 random bits).
+ * KEYS: token. ARGV: tenant, exp (ms since epoch), attempts left ('' when unlimited), ancestors
+ * (space-separated, root first). Returns 1 when written, 0 when the id is taken.
  */
-const CREATE_TOKEN = new LuaScript(`
-redis.call('DEL', KEYS[1])
+const CREATE_TOKEN = new LuaScript(`#!lua
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if ARGV[3] == '' then
-  redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'exp', ARGV[2])
+  redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'exp', ARGV[2], 'anc', ARGV[4])
 else
-  redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'exp', ARGV[2], 'left', ARGV[3])
+  redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'exp', ARGV[2], 'anc', ARGV[4], 'left', ARGV[3])
 end
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1
+`);
+
+/**
+ * Counts a token against its tenant's live-token quota: drops entries that have expired, refuses
+ * at the quota, else adds the token with its expiry as score. The set expires with its last entry.
+ * KEYS: the tenant's token count. ARGV: now (ms), token id, exp (ms), quota (0: none).
+ * Returns 1 when counted, 0 when the quota is reached.
+ */
+const RESERVE_TOKEN = new LuaScript(`#!lua
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local quota = tonumber(ARGV[4])
+if quota > 0 and redis.call('ZCARD', KEYS[1]) >= quota then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+if redis.call('PEXPIRETIME', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
 return 1
 `);
 
@@ -140,7 +177,7 @@ return 1
  * KEYS: token, then its ancestors. Returns the attempts left to the token after this one (the
  * least over the limited tokens of the lineage), UNLIMITED, or DEAD.
  */
-const CONSUME_ATTEMPT = new LuaScript(`
+const CONSUME_ATTEMPT = new LuaScript(`#!lua flags=allow-oom
 for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 0 then return ${DEAD} end
   local left = redis.call('HGET', KEYS[i], 'left')
@@ -163,7 +200,7 @@ return least
  * exhausted token, or one with an exhausted ancestor, is dead); left is the least over the
  * limited tokens of the lineage.
  */
-const PEEK_TOKEN = new LuaScript(`
+const PEEK_TOKEN = new LuaScript(`#!lua flags=no-writes
 local least = nil
 for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 0 then return false end
@@ -180,14 +217,21 @@ return fields
 `);
 
 /**
- * Deletes a token only when it belongs to the tenant.
- * KEYS: token. ARGV: tenant. Returns 1 when deleted, else 0.
+ * Deletes a token only when it belongs to the tenant and, when a requesting token is named, only
+ * when the token is that one or one of its descendants (the requester is among its ancestors).
+ * KEYS: token. ARGV: tenant, requesting token id ('' for an API key), the token's id.
+ * Returns 1 when deleted, else 0.
  */
-const REVOKE_TOKEN = new LuaScript(`
-if redis.call('HGET', KEYS[1], 'tenant') == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+const REVOKE_TOKEN = new LuaScript(`#!lua flags=allow-oom
+if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' and ARGV[2] ~= ARGV[3] then
+  local minted = false
+  for id in string.gmatch(redis.call('HGET', KEYS[1], 'anc') or '', '[^ ]+') do
+    if id == ARGV[2] then minted = true end
+  end
+  if not minted then return 0 end
 end
-return 0
+return redis.call('DEL', KEYS[1])
 `);
 
 /** The part of the ioredis API the store uses; both `Redis` and `Cluster` have it. */
@@ -201,6 +245,8 @@ interface Client {
   evalsha(sha: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
   eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
   get(key: string): Promise<string | null>;
+  zcard(key: string): Promise<number>;
+  zrem(key: string, member: string): Promise<number>;
   ping(): Promise<string>;
   quit(): Promise<unknown>;
   disconnect(): void;
@@ -262,10 +308,20 @@ export class RedisStore implements Store {
 
   // --- key records -------------------------------------------------------------------------
 
-  async putKey(record: KeyRecord, publicKeyFingerprint: string): Promise<boolean> {
-    const keys = [this.#keyKey(record.tenant, record.id), this.#fingerprintKey(record.tenant, publicKeyFingerprint)];
-    const written = await this.#eval(PUT_KEY, keys, [JSON.stringify(record), record.id]);
-    return written === 1;
+  async putKey(record: KeyRecord, publicKeyFingerprint: string, quota = 0): Promise<PutKeyResult> {
+    const keys = [
+      this.#keyKey(record.tenant, record.id),
+      this.#fingerprintKey(record.tenant, publicKeyFingerprint),
+      this.#keyIndexKey(record.tenant),
+    ];
+    const created = Date.parse(record.createdAt);
+    const answer = await this.#eval(PUT_KEY, keys, [JSON.stringify(record), record.id, quota, Number.isFinite(created) ? created : 0]);
+    if (answer === 'stored' || answer === 'taken' || answer === 'quota-exceeded') return answer;
+    throw new Error('unexpected answer from redis to putKey');
+  }
+
+  async countKeys(tenant: string): Promise<number> {
+    return this.#run((client) => client.zcard(this.#keyIndexKey(tenant)));
   }
 
   async getKey(tenant: string, id: string): Promise<KeyRecord | undefined> {
@@ -292,13 +348,23 @@ export class RedisStore implements Store {
   // --- temporary tokens --------------------------------------------------------------------
 
   async createToken(family: string, tokenId: string, record: TokenRecord): Promise<void> {
-    const { tenant, attemptsLeft, expiresAtMs } = record;
+    const { tenant, attemptsLeft, expiresAtMs, ancestors = [] } = record;
     if (attemptsLeft !== null && !(Number.isSafeInteger(attemptsLeft) && attemptsLeft >= 0)) {
       throw new RangeError('attemptsLeft must be a whole number >= 0, or null');
     }
     // Rounded down: a token never lives longer than asked.
-    const args = [tenant, Math.floor(expiresAtMs), attemptsLeft === null ? '' : attemptsLeft];
-    await this.#eval(CREATE_TOKEN, [this.#tokenKey(family, tokenId)], args);
+    const args = [tenant, Math.floor(expiresAtMs), attemptsLeft === null ? '' : attemptsLeft, ancestors.join(' ')];
+    const written = await this.#eval(CREATE_TOKEN, [this.#tokenKey(family, tokenId)], args);
+    if (written !== 1) throw new Error(`token id ${tokenId} is taken`);
+  }
+
+  async reserveToken(tenant: string, tokenId: string, expiresAtMs: number, quota: number, nowMs: number): Promise<boolean> {
+    const args = [Math.floor(nowMs), tokenId, Math.floor(expiresAtMs), quota];
+    return (await this.#eval(RESERVE_TOKEN, [this.#tokenCountKey(tenant)], args)) === 1;
+  }
+
+  async releaseToken(tenant: string, tokenId: string): Promise<void> {
+    await this.#run((client) => client.zrem(this.#tokenCountKey(tenant), tokenId));
   }
 
   async consumeAttempt(family: string, tokenId: string, ancestors: readonly string[]): Promise<ConsumeResult> {
@@ -315,8 +381,8 @@ export class RedisStore implements Store {
     return { tenant, attemptsLeft: left === undefined ? null : Number(left), expiresAtMs: Number(exp) };
   }
 
-  async revokeToken(family: string, tokenId: string, tenant: string): Promise<boolean> {
-    const deleted = await this.#eval(REVOKE_TOKEN, [this.#tokenKey(family, tokenId)], [tenant]);
+  async revokeToken(family: string, tokenId: string, tenant: string, by: string | null = null): Promise<boolean> {
+    const deleted = await this.#eval(REVOKE_TOKEN, [this.#tokenKey(family, tokenId)], [tenant, by ?? '', tokenId]);
     return deleted === 1;
   }
 
@@ -363,6 +429,14 @@ export class RedisStore implements Store {
     return `${this.#prefix}{t:${encode(tenant)}}:${role}`;
   }
 
+  #keyIndexKey(tenant: string): string {
+    return `${this.#prefix}{t:${encode(tenant)}}:keys`;
+  }
+
+  #tokenCountKey(tenant: string): string {
+    return `${this.#prefix}{t:${encode(tenant)}}:tokens`;
+  }
+
   #tokenKey(family: string, tokenId: string): string {
     return `${this.#prefix}{f:${encode(family)}}:tok:${encode(tokenId)}`;
   }
@@ -399,7 +473,7 @@ export class RedisStore implements Store {
       };
       const fail = (cause: unknown) => {
         settle();
-        reject(cause instanceof StoreUnavailableError ? cause : new StoreUnavailableError(cause));
+        reject(unavailable(cause));
       };
       const proceed = () => {
         this.#waiting.delete(proceed);
@@ -427,6 +501,19 @@ export class RedisStore implements Store {
       this.#waiting.set(proceed, fail);
     });
   }
+}
+
+/**
+ * The error a failed operation rejects with. Its cause keeps only the name and message of what
+ * ioredis threw: an ioredis ReplyError carries the whole command (`command.args`: key records with
+ * their sealed seeds, token ids), which must never reach a log line. An OOM reply (maxmemory
+ * reached with noeviction) becomes StoreFullError: the write was refused whole.
+ */
+function unavailable(cause: unknown): StoreUnavailableError {
+  if (cause instanceof StoreUnavailableError) return cause;
+  const scrubbed = cause instanceof Error ? Object.assign(new Error(cause.message), { name: cause.name }) : new Error(String(cause));
+  scrubbed.stack = `${scrubbed.name}: ${scrubbed.message}`;
+  return scrubbed.message.startsWith('OOM ') ? new StoreFullError(scrubbed) : new StoreUnavailableError(scrubbed);
 }
 
 /** The record in `json` when it belongs to `tenant` (keys are per tenant already: belt and braces). */

@@ -38,7 +38,12 @@ export interface TokenRecord {
   readonly attemptsLeft: number | null;
   /** Absolute expiry, milliseconds since the epoch (the store also drops the record then). */
   readonly expiresAtMs: number;
+  /** Ids of the tokens that minted this one, root first (who may revoke it besides its tenant's API keys). */
+  readonly ancestors?: readonly string[];
 }
+
+/** What putKey did: stored, refused because the id is taken, or refused by the tenant's key quota. */
+export type PutKeyResult = 'stored' | 'taken' | 'quota-exceeded';
 
 export type ConsumeResult =
   /** One attempt used (or none needed): the request may proceed. */
@@ -52,10 +57,13 @@ export interface Store {
 
   // --- key records -------------------------------------------------------------------------
   /**
-   * Stores a new key record and indexes it by its public key's fingerprint, atomically.
-   * Fails (returns false) when the id is taken.
+   * Stores a new key record, indexes it by its public key's fingerprint and in the tenant's key
+   * index, atomically. Writes nothing when the id is taken, or when the tenant already has
+   * `quota` keys (0: no quota).
    */
-  putKey(record: KeyRecord, publicKeyFingerprint: string): Promise<boolean>;
+  putKey(record: KeyRecord, publicKeyFingerprint: string, quota?: number): Promise<PutKeyResult>;
+  /** How many keys the tenant has in its index (what the key quota counts). */
+  countKeys(tenant: string): Promise<number>;
   /** The tenant's key with this id, or undefined (also when another tenant owns the id). */
   getKey(tenant: string, id: string): Promise<KeyRecord | undefined>;
   /** The id of the tenant's key whose public key has this fingerprint, or undefined. */
@@ -88,8 +96,19 @@ export interface Store {
    * say). `attemptsLeft` is, as there, the least over the limited tokens of the lineage.
    */
   peekToken(family: string, tokenId: string, ancestors: readonly string[]): Promise<TokenRecord | undefined>;
-  /** Deletes the token's record if it belongs to `tenant`; true when something was revoked. */
-  revokeToken(family: string, tokenId: string, tenant: string): Promise<boolean>;
+  /**
+   * Deletes the token's record if it belongs to `tenant` and, when `by` names a token, only if
+   * the token is `by` itself or one `by` minted (directly or not); true when something was revoked.
+   */
+  revokeToken(family: string, tokenId: string, tenant: string, by?: string | null): Promise<boolean>;
+  /**
+   * Counts a new token against its tenant's live-token quota, before the token is created: false
+   * (nothing written) when the tenant already has `quota` unexpired tokens counted. The entry
+   * leaves the count at `expiresAtMs`, or at releaseToken. `nowMs` is the caller's clock.
+   */
+  reserveToken(tenant: string, tokenId: string, expiresAtMs: number, quota: number, nowMs: number): Promise<boolean>;
+  /** Takes a token out of its tenant's live-token count (after revocation, or a failed create). */
+  releaseToken(tenant: string, tokenId: string): Promise<void>;
 
   // --- lifecycle ---------------------------------------------------------------------------
   /** Resolves when the store answers; rejects otherwise. */
@@ -99,9 +118,21 @@ export interface Store {
 
 /** Thrown by a store that cannot reach its backend: the HTTP layer answers 503 (fail closed). */
 export class StoreUnavailableError extends Error {
-  constructor(cause?: unknown) {
-    super('the store is unreachable', { cause });
+  constructor(cause?: unknown, message = 'the store is unreachable') {
+    super(message, { cause });
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * The backend refused a write because it is full (Redis past maxmemory with noeviction): nothing
+ * was written. The HTTP layer answers 507. A kind of unavailability, so code that fails closed on
+ * StoreUnavailableError fails closed on this too.
+ */
+export class StoreFullError extends StoreUnavailableError {
+  constructor(cause?: unknown) {
+    super(cause, 'the store is full');
+    this.name = 'StoreFullError';
   }
 }
 

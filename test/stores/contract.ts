@@ -54,14 +54,14 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
     describe('key records', () => {
       test('putKey then getKey round-trips the record', async () => {
         const record = keyRecord('acme', 'k1');
-        assert.equal(await store.putKey(record, 'fp1'), true);
+        assert.equal(await store.putKey(record, 'fp1'), 'stored');
         assert.deepEqual(await store.getKey('acme', 'k1'), record);
       });
 
       test('putKey refuses a duplicate id and keeps the first record', async () => {
         const first = keyRecord('acme', 'k1');
-        assert.equal(await store.putKey(first, 'fp1'), true);
-        assert.equal(await store.putKey(keyRecord('acme', 'k1', { algorithm: 'ML-KEM-768' }), 'fp2'), false);
+        assert.equal(await store.putKey(first, 'fp1'), 'stored');
+        assert.equal(await store.putKey(keyRecord('acme', 'k1', { algorithm: 'ML-KEM-768' }), 'fp2'), 'taken');
         assert.deepEqual(await store.getKey('acme', 'k1'), first);
         assert.equal(await store.findKeyIdByFingerprint('acme', 'fp2'), undefined);
       });
@@ -70,7 +70,27 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         const results = await Promise.all(
           Array.from({ length: 10 }, (_, i) => store.putKey(keyRecord('acme', 'k1', { publicKey: `pk${i}` }), `fp${i}`)),
         );
-        assert.equal(results.filter(Boolean).length, 1);
+        assert.equal(results.filter((r) => r === 'stored').length, 1);
+        assert.equal(results.filter((r) => r === 'taken').length, 9);
+        assert.equal(await store.countKeys('acme'), 1);
+      });
+
+      test('the key quota: of concurrent puts past it exactly the quota is stored, and nothing else is written', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => store.putKey(keyRecord('acme', `k${i}`), `fp${i}`, 5)),
+        );
+        assert.equal(results.filter((r) => r === 'stored').length, 5);
+        assert.equal(results.filter((r) => r === 'quota-exceeded').length, 7);
+        assert.equal(await store.countKeys('acme'), 5);
+        const refused = results.flatMap((r, i) => (r === 'quota-exceeded' ? [i] : []));
+        for (const i of refused) {
+          assert.equal(await store.getKey('acme', `k${i}`), undefined);
+          assert.equal(await store.findKeyIdByFingerprint('acme', `fp${i}`), undefined);
+        }
+        // Per tenant, and 0 means no quota.
+        assert.equal(await store.putKey(keyRecord('globex', 'k1'), 'fp1', 5), 'stored');
+        assert.equal(await store.putKey(keyRecord('acme', 'k99'), 'fp99', 0), 'stored');
+        assert.equal(await store.countKeys('acme'), 6);
       });
 
       test('getKey of an unknown id is undefined', async () => {
@@ -85,8 +105,8 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       test('two tenants may use the same key id independently', async () => {
         const acme = keyRecord('acme', 'k1');
         const globex = keyRecord('globex', 'k1', { algorithm: 'ML-KEM-768' });
-        assert.equal(await store.putKey(acme, 'fp'), true);
-        assert.equal(await store.putKey(globex, 'fp'), true);
+        assert.equal(await store.putKey(acme, 'fp'), 'stored');
+        assert.equal(await store.putKey(globex, 'fp'), 'stored');
         assert.deepEqual(await store.getKey('acme', 'k1'), acme);
         assert.deepEqual(await store.getKey('globex', 'k1'), globex);
       });
@@ -100,7 +120,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
 
       test('tenant names, ids and fingerprints with braces and separators stay apart', async () => {
         const odd = keyRecord('a}b{c:d', 'id}{:/ +=');
-        assert.equal(await store.putKey(odd, 'fp/+=}{'), true);
+        assert.equal(await store.putKey(odd, 'fp/+=}{'), 'stored');
         assert.deepEqual(await store.getKey('a}b{c:d', 'id}{:/ +='), odd);
         assert.equal(await store.findKeyIdByFingerprint('a}b{c:d', 'fp/+=}{'), 'id}{:/ +=');
         assert.equal(await store.getKey('a}b{c', 'id}{:/ +='), undefined);
@@ -149,6 +169,49 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         assert.deepEqual(await store.getOrPutTenantKey('acme', 'attestation', attestation), attestation);
         assert.deepEqual(await store.getTenantKey('acme', 'signing'), signing);
         assert.deepEqual(await store.getTenantKey('acme', 'attestation'), attestation);
+      });
+    });
+
+    describe('token quota and revocation rights', () => {
+      test('reserveToken admits exactly the quota of concurrent mints per tenant', async () => {
+        const exp = Date.now() + HOUR;
+        const results = await Promise.all(Array.from({ length: 30 }, (_, i) => store.reserveToken('acme', `t${i}`, exp, 10, Date.now())));
+        assert.equal(results.filter(Boolean).length, 10);
+        assert.equal(await store.reserveToken('globex', 't0', exp, 10, Date.now()), true, 'per tenant');
+        assert.equal(await store.reserveToken('acme', 'more', exp, 0, Date.now()), true, '0 is no quota');
+      });
+
+      test('an expired or released token leaves the count', async () => {
+        const now = Date.now();
+        assert.equal(await store.reserveToken('acme', 'short', now + 200, 2, now), true);
+        assert.equal(await store.reserveToken('acme', 'long', now + HOUR, 2, now), true);
+        assert.equal(await store.reserveToken('acme', 'third', now + HOUR, 2, now), false);
+        assert.equal(await store.reserveToken('acme', 'third', now + HOUR, 2, now + 300), true, 'short expired by then');
+        assert.equal(await store.reserveToken('acme', 'fourth', now + HOUR, 2, now + 300), false);
+        await store.releaseToken('acme', 'long');
+        assert.equal(await store.reserveToken('acme', 'fourth', now + HOUR, 2, now + 300), true);
+      });
+
+      test('createToken never replaces a live record', async () => {
+        await store.createToken(family, 't1', tokenRecord('acme', 1));
+        await assert.rejects(store.createToken(family, 't1', tokenRecord('acme', 100)));
+        assert.equal((await store.peekToken(family, 't1', []))?.attemptsLeft, 1);
+      });
+
+      test('a token revokes itself and its descendants, never an ancestor or a sibling', async () => {
+        await store.createToken(family, 'root', tokenRecord('acme', null));
+        await store.createToken(family, 'a', { ...tokenRecord('acme', null), ancestors: ['root'] });
+        await store.createToken(family, 'b', { ...tokenRecord('acme', null), ancestors: ['root'] });
+        await store.createToken(family, 'a1', { ...tokenRecord('acme', null), ancestors: ['root', 'a'] });
+        await store.createToken(family, 'a1x', { ...tokenRecord('acme', null), ancestors: ['root', 'a', 'a1'] });
+        assert.equal(await store.revokeToken(family, 'root', 'acme', 'a'), false);
+        assert.equal(await store.revokeToken(family, 'b', 'acme', 'a'), false);
+        assert.equal(await store.revokeToken(family, 'a1x', 'acme', 'a'), true, 'a grandchild');
+        assert.equal(await store.revokeToken(family, 'a1', 'acme', 'a'), true, 'a child');
+        assert.equal(await store.revokeToken(family, 'a', 'acme', 'a'), true, 'itself');
+        assert.equal(await store.revokeToken(family, 'b', 'globex', null), false, "another tenant's API key");
+        assert.equal(await store.revokeToken(family, 'b', 'acme', null), true, 'its API key');
+        assert.equal(await alive('root'), true);
       });
     });
 

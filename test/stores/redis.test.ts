@@ -94,16 +94,18 @@ async function waitUntilPingable(store: Store, timeoutMs: number): Promise<void>
 }
 
 describe('redis store: layout', () => {
-  test('key records and their fingerprint index share the tenant hash tag, token lineages the family tag', async () => {
+  test('key records and their indexes share the tenant hash tag, token lineages the family tag', async () => {
     const keyPrefix = freshPrefix();
     const store = new RedisStore({ url: redis.url, keyPrefix });
     try {
       await store.putKey(keyRecord('ac}me', 'k1'), 'fp1');
       await store.getOrPutTenantKey('ac}me', 'signing', keyRecord('ac}me', 's1'));
+      await store.reserveToken('ac}me', 'root', Date.now() + 60_000, 10, Date.now());
       await store.createToken('fa{m}', 'root', tokenRecord('ac}me', 5));
       await store.createToken('fa{m}', 'child', tokenRecord('ac}me', 5));
       const keys = await withAdmin((admin) => admin.keys(`${keyPrefix}*`));
-      assert.equal(keys.length, 5);
+      // record, fingerprint, key index, signing key, token count, two tokens
+      assert.equal(keys.length, 7);
       const tags = new Set(keys.map(hashTag));
       assert.deepEqual([...tags].sort(), ['f:fa%7Bm%7D', 't:ac%7Dme']);
     } finally {

@@ -18,7 +18,7 @@ export function tokensRevokeRoute() {
     tag: 'Tokens',
     summary: 'Revoke a token',
     description:
-      "Revokes a token of the caller's tenant, and with it every token it minted. Takes effect at once on every instance sharing the store. Another tenant's token, or an unknown or already dead one, is 404.",
+      "Revokes a token, and with it every token it minted. An API key may revoke any token of its tenant; a token (with `tokens:create`) only itself and the tokens minted below it. Takes effect at once on every instance sharing the store. A token the caller may not revoke (another tenant's, its parent, a sibling), or an unknown or already dead one, is 404.",
     scope: 'tokens:create',
     request: { params },
     input: params,
@@ -26,8 +26,8 @@ export function tokensRevokeRoute() {
     responseDescription: 'Revoked.',
     problems: ['forbidden', 'not-found', 'validation-failed'],
     async handle(input, { principal, services }) {
-      const revoked = await services.tokens.revoke(principal.tenant, input.token_id);
-      if (!revoked) throw notFound('No live token of yours has this token_id.');
+      const revoked = await services.tokens.revoke(principal, input.token_id);
+      if (!revoked) throw notFound('No live token that you may revoke has this token_id.');
       return undefined;
     },
   });
