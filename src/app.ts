@@ -87,6 +87,7 @@ export function buildApp({ config, store, logger, clock = systemClock }: AppDeps
     authenticate({
       apiKeys: services.apiKeys,
       tokens: services.tokens,
+      limits: services.limits,
       isFree: (method, path) => method === 'GET' && path === '/tokens/current',
     }),
   );

@@ -9,6 +9,7 @@ import { TokenService } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { Sealer } from './keys/sealing.ts';
 import { KeyService } from './keys/service.ts';
+import { RateLimits } from './limits/rate-limits.ts';
 import type { Clock, Store } from './stores/store.ts';
 
 export interface Services {
@@ -19,6 +20,7 @@ export interface Services {
   readonly keys: KeyService;
   readonly tokens: TokenService;
   readonly apiKeys: ApiKeys;
+  readonly limits: RateLimits;
 }
 
 export function createServices(config: Config, store: Store, logger: Logger, clock: Clock): Services {
@@ -31,5 +33,10 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
     keys: new KeyService(store, new Sealer(config.masterKey), clock, config.quotaKeys),
     tokens: new TokenService(store, config.tokenSecret, clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
     apiKeys,
+    limits: new RateLimits(store, {
+      perTenant: config.rateLimitPerTenant,
+      perToken: config.rateLimitPerToken,
+      authFailuresPerMinute: config.authFailuresPerMinute,
+    }),
   };
 }

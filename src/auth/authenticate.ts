@@ -5,7 +5,8 @@
  * @module
  */
 import type { RequestHandler } from 'express';
-import { unauthorized } from '../http/problems.ts';
+import { setRateLimitHeaders, unauthorized } from '../http/problems.ts';
+import type { LimitState, RateLimits } from '../limits/rate-limits.ts';
 import type { ApiKeys } from './api-keys.ts';
 import { SCOPES, type Principal } from './scopes.ts';
 import { looksLikeJwt, type TokenService } from './tokens.ts';
@@ -19,6 +20,8 @@ declare module 'express-serve-static-core' {
 export interface AuthenticateOptions {
   readonly apiKeys: ApiKeys;
   readonly tokens: TokenService;
+  /** Counted before a token's attempt is used, so a 429 costs no attempt. */
+  readonly limits?: RateLimits;
   /** Requests that read a token without using an attempt (GET /v1/tokens/current). */
   readonly isFree: (method: string, path: string) => boolean;
 }
@@ -33,19 +36,43 @@ export function bearerCredential(header: string | undefined): string | undefined
   return credential && credential.length <= MAX_CREDENTIAL_LENGTH ? credential : undefined;
 }
 
-export async function resolvePrincipal(opts: AuthenticateOptions, credential: string, consume: boolean): Promise<Principal | undefined> {
+/**
+ * The principal a credential stands for, or undefined when it stands for none. Rate limits are
+ * counted once the tenant is known and before the store is asked about a token (its attempt).
+ * `admitted` receives the limits' states, for the response headers.
+ * @throws RateLimitedError past a rate limit; StoreUnavailableError when the store cannot answer.
+ */
+export async function resolvePrincipal(
+  opts: AuthenticateOptions,
+  credential: string,
+  consume: boolean,
+  admitted: (states: LimitState[]) => void = () => {},
+): Promise<Principal | undefined> {
   const key = opts.apiKeys.match(credential);
-  if (key !== undefined) return { tenant: key.tenant, scopes: SCOPES, keyIds: null, apiKeyId: key.keyId };
+  if (key !== undefined) {
+    const principal: Principal = { tenant: key.tenant, scopes: SCOPES, keyIds: null, apiKeyId: key.keyId };
+    if (opts.limits) admitted(await opts.limits.admit(principal));
+    return principal;
+  }
   if (!looksLikeJwt(credential)) return undefined;
-  return opts.tokens.authenticate(credential, consume);
+  const verified = opts.tokens.verify(credential);
+  if (!verified) return undefined;
+  if (opts.limits) admitted(await opts.limits.admit(verified));
+  return opts.tokens.activate(verified, consume);
 }
 
 export function authenticate(opts: AuthenticateOptions): RequestHandler {
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
     const credential = bearerCredential(req.get('authorization'));
-    if (!credential) throw unauthorized();
-    const principal = await resolvePrincipal(opts, credential, !opts.isFree(req.method, req.path));
-    if (!principal) throw unauthorized();
+    const admitted = ([tightest]: LimitState[]) => {
+      if (tightest) setRateLimitHeaders(res, tightest.policy, tightest.limit, tightest.windowSeconds, tightest.remaining, tightest.resetMs);
+    };
+    const principal = credential ? await resolvePrincipal(opts, credential, !opts.isFree(req.method, req.path), admitted) : undefined;
+    if (!principal) {
+      // Throws RateLimitedError (429) instead when this address has failed too often.
+      await opts.limits?.authFailed(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      throw unauthorized();
+    }
     req.principal = principal;
     next();
   };

@@ -49,6 +49,14 @@ export interface MintedToken {
   readonly keyIds: readonly string[] | null;
 }
 
+/** A token whose signature and claims check out, not yet checked against the store. */
+export interface VerifiedToken {
+  readonly tenant: string;
+  readonly token: { readonly id: string; readonly family: string };
+  /** @internal */
+  readonly claims: Claims;
+}
+
 export const isTokenId = (id: string) => TOKEN_ID.test(id);
 /** A token's family is its root's id: the part before the dot. */
 export const familyOf = (tokenId: string) => tokenId.split('.')[0]!;
@@ -131,10 +139,25 @@ export class TokenService {
    * exhausted or revoked. Throws StoreUnavailableError when the store cannot answer.
    */
   async authenticate(credential: string, consume: boolean): Promise<Principal | undefined> {
+    const verified = this.verify(credential);
+    return verified && this.activate(verified, consume);
+  }
+
+  /**
+   * The first half of authenticate, without the store: the token's signature, claims and expiry,
+   * and whether the API key of its lineage is still configured. What it returns is not yet a
+   * credential (the token may be revoked or exhausted): pass it to activate.
+   */
+  verify(credential: string): VerifiedToken | undefined {
     const claims = this.#verify(credential);
     // A token dies with the API key of its lineage (rotated out after a leak) and with its tenant.
     if (!claims || !this.isKeyLive(claims.sub, claims.akf)) return undefined;
     const family = familyOf(claims.jti);
+    return { tenant: claims.sub, token: { id: claims.jti, family }, claims };
+  }
+
+  /** The second half: uses an attempt (with `consume`) or reads the token, in the store. */
+  async activate({ claims, token: { family } }: VerifiedToken, consume: boolean): Promise<Principal | undefined> {
     let attemptsLeft: number | null;
     if (consume) {
       const result = await this.store.consumeAttempt(family, claims.jti, claims.anc);

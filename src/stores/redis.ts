@@ -473,7 +473,7 @@ export class RedisStore implements Store {
       };
       const fail = (cause: unknown) => {
         settle();
-        reject(unavailable(cause));
+        reject(storeError(cause));
       };
       const proceed = () => {
         this.#waiting.delete(proceed);
@@ -501,6 +501,18 @@ export class RedisStore implements Store {
       this.#waiting.set(proceed, fail);
     });
   }
+
+  // --- for components that keep their own keys beside the store's ---------------------------
+
+  /** The ioredis client (rate limits keep their counters in the same Redis). */
+  get client(): Redis | Cluster {
+    return this.#client as unknown as Redis | Cluster;
+  }
+
+  /** The prefix of every key, for such components' keys. */
+  get keyPrefix(): string {
+    return this.#prefix;
+  }
 }
 
 /**
@@ -509,7 +521,7 @@ export class RedisStore implements Store {
  * their sealed seeds, token ids), which must never reach a log line. An OOM reply (maxmemory
  * reached with noeviction) becomes StoreFullError: the write was refused whole.
  */
-function unavailable(cause: unknown): StoreUnavailableError {
+export function storeError(cause: unknown): StoreUnavailableError {
   if (cause instanceof StoreUnavailableError) return cause;
   const scrubbed = cause instanceof Error ? Object.assign(new Error(cause.message), { name: cause.name }) : new Error(String(cause));
   scrubbed.stack = `${scrubbed.name}: ${scrubbed.message}`;

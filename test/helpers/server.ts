@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
@@ -23,6 +23,10 @@ export const SHARED_ENV = Object.freeze({
   TOKEN_SECRET: randomBytes(48).toString('base64'),
   MASTER_KEY: randomBytes(32).toString('base64'),
   LOG_LEVEL: 'silent',
+  // Off unless a test is about them: many tests send bursts and streams of failures on purpose.
+  RATE_LIMIT_PER_TENANT: '0',
+  RATE_LIMIT_PER_TOKEN: '0',
+  AUTH_FAILURES_PER_MINUTE: '0',
 });
 
 export interface TestServer {
@@ -51,10 +55,10 @@ export interface CallResult {
   readonly body: any;
 }
 
-export async function startServer(opts: { store?: Store; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startServer(opts: { store?: Store; env?: Record<string, string>; logger?: Logger } = {}): Promise<TestServer> {
   const config = loadConfig({ ...SHARED_ENV, ...opts.env });
   const store = opts.store ?? new MemoryStore();
-  const { app } = buildApp({ config, store, logger: pino({ level: 'silent' }) });
+  const { app } = buildApp({ config, store, logger: opts.logger ?? pino({ level: 'silent' }) });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

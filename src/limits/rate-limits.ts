@@ -1,0 +1,141 @@
+/**
+ * Rate limits on the shared store, so every instance counts together (rate-limiter-flexible:
+ * fixed windows, one atomic Lua script per hit on Redis; the same counters in memory for the
+ * embedded store). Three limits, each 0 to turn it off:
+ *
+ * - per tenant: RATE_LIMIT_PER_TENANT requests a second, every request with a valid credential;
+ * - per token: RATE_LIMIT_PER_TOKEN requests a second per temporary token;
+ * - per client address: AUTH_FAILURES_PER_MINUTE failed authentications a minute. Only failures
+ *   are counted, so a valid credential costs no extra round trip; past the limit, the address's
+ *   failing requests are answered 429 instead of 401 (valid credentials still pass: guessing one
+ *   is what the limit slows, and a guess that is refused is a failure).
+ *
+ * Tenant and token limits are checked before a token's attempt is used, so a 429 uses no attempt.
+ * Failing closed: when the store cannot count, the request is refused (503), never let through.
+ * @module
+ */
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RedisStore, storeError } from '../stores/redis.ts';
+import type { Store } from '../stores/store.ts';
+import { RateLimitedError, type RateLimitName } from './errors.ts';
+
+export interface RateLimitSettings {
+  readonly perTenant: number;
+  readonly perToken: number;
+  readonly authFailuresPerMinute: number;
+}
+
+/** Where a counter stands after a hit: what the RateLimit headers say. */
+export interface LimitState {
+  readonly policy: RateLimitName;
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly remaining: number;
+  readonly resetMs: number;
+}
+
+/**
+ * The counter script of rate-limiter-flexible, with a shebang so Redis judges it before it runs.
+ * Tenant and token counters are allowed past maxmemory (one small key per tenant and per live
+ * token, both bounded by the quotas; refusing them would stop every request of a full store);
+ * the per-address counter, whose keys a caller can multiply, is refused then like any growing write.
+ */
+const counterScript = (allowOom: boolean) => `#!lua${allowOom ? ' flags=allow-oom' : ''}
+redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
+local consumed = redis.call('incrby', KEYS[1], ARGV[1])
+local ttl = redis.call('pttl', KEYS[1])
+if ttl == -1 then
+  redis.call('expire', KEYS[1], ARGV[2])
+  ttl = 1000 * ARGV[2]
+end
+return {consumed, ttl}
+`;
+
+/**
+ * The embedded store's counters live as long as the store and are shared by everything built on
+ * it (as Redis's are by every instance), not one set per RateLimits.
+ */
+const memoryLimiters = new WeakMap<Store, Map<string, RateLimiterMemory>>();
+function memoryLimiter(store: Store, opts: { points: number; duration: number; keyPrefix: string }): RateLimiterMemory {
+  const limiters = memoryLimiters.get(store) ?? new Map<string, RateLimiterMemory>();
+  memoryLimiters.set(store, limiters);
+  const name = `${opts.keyPrefix}:${opts.points}/${opts.duration}`;
+  let limiter = limiters.get(name);
+  if (!limiter) limiters.set(name, (limiter = new RateLimiterMemory(opts)));
+  return limiter;
+}
+
+/** N hits per window per key, on the store's backend. */
+class Counter {
+  readonly #limiter: RateLimiterAbstract;
+
+  constructor(
+    store: Store,
+    readonly policy: RateLimitName,
+    readonly limit: number,
+    readonly windowSeconds: number,
+    allowOom: boolean,
+  ) {
+    const common = { points: limit, duration: windowSeconds, keyPrefix: `rl:${policy}` };
+    this.#limiter =
+      store instanceof RedisStore
+        ? new RateLimiterRedis({
+            ...common,
+            keyPrefix: `${store.keyPrefix}rl:${policy}`,
+            storeClient: store.client,
+            rejectIfRedisNotReady: true,
+            customIncrTtlLuaScript: counterScript(allowOom),
+          })
+        : memoryLimiter(store, common);
+  }
+
+  /** Counts a hit. @throws RateLimitedError past the limit; StoreUnavailableError when the store cannot count. */
+  async hit(key: string): Promise<LimitState> {
+    try {
+      return this.#state(await this.#limiter.consume(key));
+    } catch (outcome) {
+      if (outcome instanceof RateLimiterRes) throw new RateLimitedError(this.policy, this.limit, this.windowSeconds, outcome.msBeforeNext);
+      throw storeError(outcome);
+    }
+  }
+
+  #state(res: RateLimiterRes): LimitState {
+    const { policy, limit, windowSeconds } = this;
+    return { policy, limit, windowSeconds, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+  }
+}
+
+export class RateLimits {
+  readonly #tenant: Counter | undefined;
+  readonly #token: Counter | undefined;
+  readonly #authFailures: Counter | undefined;
+
+  constructor(store: Store, settings: RateLimitSettings) {
+    this.#tenant = settings.perTenant > 0 ? new Counter(store, 'tenant', settings.perTenant, 1, true) : undefined;
+    this.#token = settings.perToken > 0 ? new Counter(store, 'token', settings.perToken, 1, true) : undefined;
+    this.#authFailures =
+      settings.authFailuresPerMinute > 0 ? new Counter(store, 'auth-failures', settings.authFailuresPerMinute, 60, false) : undefined;
+  }
+
+  /**
+   * Counts a request of an authenticated principal against its tenant's and its token's limits
+   * (together: one round trip's time). Returns the states for the RateLimit headers, the most
+   * constrained first.
+   * @throws RateLimitedError when either limit is reached.
+   */
+  async admit(principal: { readonly tenant: string; readonly token?: { readonly id: string } | undefined }): Promise<LimitState[]> {
+    const hits: Promise<LimitState>[] = [];
+    if (this.#tenant) hits.push(this.#tenant.hit(principal.tenant));
+    if (this.#token && principal.token) hits.push(this.#token.hit(principal.token.id));
+    const states = await Promise.all(hits);
+    return states.sort((a, b) => a.remaining / a.limit - b.remaining / b.limit);
+  }
+
+  /**
+   * Counts a failed authentication from `address`.
+   * @throws RateLimitedError when the address is past its limit (the caller answers 429, not 401).
+   */
+  async authFailed(address: string): Promise<void> {
+    await this.#authFailures?.hit(address);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Rate limits and quotas over real HTTP, as a caller meets them: 429 problems with Retry-After and
+ * the IETF RateLimit fields, no attempt used by a refused request, quotas that write nothing.
+ * Exported as one suite run against each store.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Store } from '../../src/stores/store.ts';
+import { startServer, type CallResult, type TestServer } from '../helpers/server.ts';
+
+export interface StoreFactory {
+  make(): Promise<Store>;
+  dispose?(): Promise<void>;
+}
+
+const PROBLEM = 'urn:pq-crypto-api:problem:';
+const count = (results: CallResult[]) => {
+  const by: Record<number, number> = {};
+  for (const r of results) by[r.status] = (by[r.status] ?? 0) + 1;
+  return by;
+};
+
+function assertRateLimited(res: CallResult, policy: string, limit: number, window: number): void {
+  assert.equal(res.status, 429, JSON.stringify(res.body));
+  assert.equal(res.body.type, `${PROBLEM}rate-limited`);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  const retry = Number(res.headers.get('retry-after'));
+  assert.ok(Number.isInteger(retry) && retry >= 1 && retry <= window, `Retry-After ${retry}`);
+  assert.equal(res.headers.get('ratelimit-policy'), `"${policy}";q=${limit};w=${window}`);
+  assert.match(res.headers.get('ratelimit') ?? '', new RegExp(`^"${policy}";r=0;t=\\d+$`));
+}
+
+export function runLimitScenarios(name: string, factory: StoreFactory): void {
+  describe(`rate limits and quotas over HTTP (${name} store)`, () => {
+    let store: Store;
+    const servers: TestServer[] = [];
+    const start = async (env: Record<string, string>) => {
+      const server = await startServer({ store, env });
+      servers.push(server);
+      return server;
+    };
+    before(async () => {
+      store = await factory.make();
+    });
+    after(async () => {
+      for (const s of servers) await s.close();
+      await store.close();
+      await factory.dispose?.();
+    });
+
+    test('a token past RATE_LIMIT_PER_TOKEN gets 429 with Retry-After and RateLimit fields, and uses no attempt', async () => {
+      const server = await start({ RATE_LIMIT_PER_TOKEN: '3' });
+      const minted = await server.call('POST', '/v1/tokens', { auth: 'alice', body: { expire_after_attempts: 20 } });
+      const token = minted.body.new_token as string;
+      const burst = await Promise.all(Array.from({ length: 10 }, () => server.call('POST', '/v1/kem/keypair', { auth: token, body: {} })));
+      const by = count(burst);
+      assert.equal(by[201], 3, JSON.stringify(by));
+      assert.equal(by[429], 7, JSON.stringify(by));
+      for (const res of burst.filter((r) => r.status === 429)) assertRateLimited(res, 'token', 3, 1);
+      // Successful answers carry the fields too.
+      const ok = burst.find((r) => r.status === 201)!;
+      assert.match(ok.headers.get('ratelimit') ?? '', /^"token";r=[0-2];t=[01]$/);
+      await new Promise((r) => setTimeout(r, 1100));
+      const current = await server.call('GET', '/v1/tokens/current', { auth: token });
+      assert.equal(current.body.attempts_left, 17, 'only the 3 admitted requests used an attempt');
+    });
+
+    test('a tenant past RATE_LIMIT_PER_TENANT gets 429 whether it uses its API key or tokens, others do not', async () => {
+      const server = await start({ RATE_LIMIT_PER_TENANT: '5' });
+      const burst = await Promise.all(Array.from({ length: 12 }, () => server.call('GET', '/v1/tokens/current', { auth: 'bob' })));
+      const by = count(burst);
+      assert.equal(by[200], 5, JSON.stringify(by));
+      assertRateLimited(burst.find((r) => r.status === 429)!, 'tenant', 5, 1);
+      assert.equal((await server.call('GET', '/v1/tokens/current', { auth: 'alice' })).status, 200);
+    });
+
+    test('an address past AUTH_FAILURES_PER_MINUTE gets 429 for its failures; a valid credential still passes', async () => {
+      const server = await start({ AUTH_FAILURES_PER_MINUTE: '4' });
+      const statuses = [];
+      for (let i = 0; i < 6; i++) statuses.push((await server.call('GET', '/v1/tokens/current', { auth: `wrong-key-${i}` })).status);
+      assert.deepEqual(statuses, [401, 401, 401, 401, 429, 429]);
+      assertRateLimited(await server.call('POST', '/v1/kem/keypair', { body: {} }), 'auth-failures', 4, 60);
+      assert.equal((await server.call('GET', '/v1/tokens/current', { auth: 'alice' })).status, 200);
+    });
+
+    test('QUOTA_LIVE_TOKENS: past it, 429 quota-exceeded naming the quota and no token written; a revocation frees a place', async () => {
+      const server = await start({ QUOTA_LIVE_TOKENS: '3' });
+      const mints = await Promise.all(Array.from({ length: 6 }, () => server.call('POST', '/v1/tokens', { auth: 'bob', body: {} })));
+      const by = count(mints);
+      assert.equal(by[201], 3, JSON.stringify(by));
+      const refused = mints.find((r) => r.status === 429)!;
+      assert.equal(refused.body.type, `${PROBLEM}quota-exceeded`);
+      assert.match(refused.body.detail, /QUOTA_LIVE_TOKENS/);
+      assert.equal(refused.headers.get('retry-after'), null, 'waiting does not help: revoke or let tokens expire');
+      assert.equal((await server.call('POST', '/v1/tokens', { auth: 'alice', body: {} })).status, 201, 'per tenant');
+      const first = mints.find((r) => r.status === 201)!.body.token_id;
+      assert.equal((await server.call('DELETE', `/v1/tokens/${first}`, { auth: 'bob' })).status, 204);
+      assert.equal((await server.call('POST', '/v1/tokens', { auth: 'bob', body: {} })).status, 201);
+      assert.equal((await server.call('POST', '/v1/tokens', { auth: 'bob', body: {} })).status, 429);
+    });
+
+    test('QUOTA_KEYS: past it, 429 quota-exceeded and no key stored', async () => {
+      const server = await start({ QUOTA_KEYS: '2' });
+      const before = await store.countKeys('bob');
+      const made = [];
+      for (let i = 0; i < 4; i++) made.push(await server.call('POST', '/v1/kem/keypair', { auth: 'bob', body: {} }));
+      const allowed = Math.max(0, 2 - before);
+      assert.deepEqual(made.map((r) => r.status), [...Array(allowed).fill(201), ...Array(4 - allowed).fill(429)]);
+      assert.match(made[3]!.body.detail, /QUOTA_KEYS/);
+      assert.equal(await store.countKeys('bob'), Math.max(before, 2));
+    });
+  });
+}
