@@ -51,23 +51,25 @@ export function buildOpenApiDocument(routes: readonly Route<any, any, any>[]) {
       description: [
         'ML-KEM key exchange, ML-DSA signatures and AES-256-GCM over HTTP, with temporary tokens limited by time and attempts.',
         '',
-        'To try it: click **Authorize** and paste the development API key the server printed at start. Then run, in order:',
+        'To try it: click **Authorize** and paste the development API key the server printed at start. Then run the operations top to bottom:',
         '1. `POST /v1/kem/keypair`: copy `key_id`, `pk`, `signature` and `verification_key` from the answer.',
-        '2. `POST /v1/kem/encapsulate`: paste `pk`, `signature` and `verification_key` (as `verif_key`); copy `cipher` and `shared_key`.',
+        '2. `POST /v1/kem/encapsulate`: replace the example `pk`, `signature` and `verification_key` with those; copy `cipher` and `shared_key`.',
         '3. `POST /v1/kem/decapsulate`: paste `cipher` and `key_id`; the `shared_key` matches step 2.',
-        '4. `POST /v1/aes/encrypt` and `POST /v1/aes/decrypt` with `key` = that `shared_key`.',
-        '5. `POST /v1/dsa/sign`, then `POST /v1/dsa/verify` with the returned `pk` and `signature`.',
+        '4. `POST /v1/dsa/sign`, then `POST /v1/dsa/verify` with the returned `pk` and `signature`.',
+        '5. `POST /v1/aes/encrypt` and `POST /v1/aes/decrypt` with `key` = that `shared_key`.',
+        '6. `POST /v1/tokens` mints a temporary token for a third party; **Authorize** again with its `new_token` to act as that party, and `DELETE /v1/tokens/{token_id}` with its `token_id` revokes it.',
         '',
-        'Every example value works as it is, except `key_id` in step 3, which must come from step 1. Errors are RFC 9457 `application/problem+json`.',
+        'Every example value works as it is, except the ids (`key_id`, `token_id`), which must come from an earlier answer. Errors are RFC 9457 `application/problem+json`.',
       ].join('\n'),
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
+    // In the order a person trying the API runs them (the description's steps).
     tags: [
-      { name: 'Tokens', description: 'Temporary tokens with expiry, attempt limits, scopes and key restrictions.' },
       { name: 'ML-KEM', description: 'FIPS 203 key encapsulation.' },
       { name: 'ML-DSA', description: 'FIPS 204 signatures.' },
       { name: 'AES-256-GCM', description: 'Authenticated encryption under a key derived from a shared secret.' },
+      { name: 'Tokens', description: 'Temporary tokens with expiry, attempt limits, scopes and key restrictions.' },
       { name: 'Health', description: 'Liveness and readiness, without authentication.' },
     ],
   });
@@ -82,6 +84,12 @@ export function mountDocs(router: Router, document: object): void {
     swaggerUi.serve,
     swaggerUi.setup(document, {
       customSiteTitle: 'Post-quantum crypto API',
+      // Long base64 values wrap instead of running under the copy button, one screen wide.
+      customCss: [
+        '.swagger-ui .microlight { white-space: pre-wrap !important; word-break: break-all; padding-right: 3em !important; }',
+        '.swagger-ui .highlight-code { position: relative; }',
+        '.swagger-ui .copy-to-clipboard { right: 4px !important; bottom: auto !important; top: 4px; }',
+      ].join('\n'),
       swaggerOptions: { persistAuthorization: true, displayRequestDuration: true, tryItOutEnabled: true },
     }),
   );

@@ -173,7 +173,7 @@ describe('the document', () => {
     assert.ok(resolve(operation('post', '/v1/kem/decapsulate').responses['404']));
   });
 
-  test('every request-body property and every parameter has an example', () => {
+  test('every request-body property and every path parameter has an example; query parameters beside a body have none', () => {
     for (const [method, path, op] of allOperations()) {
       if (op.requestBody) {
         const schema = requestSchema(method, path);
@@ -183,7 +183,14 @@ describe('the document', () => {
         }
       }
       for (const param of (op.parameters ?? []).map(resolve)) {
-        assert.ok(param.example !== undefined || param.schema?.example !== undefined, `${method} ${path}: parameter ${param.name} has no example`);
+        const example = param.example !== undefined || param.schema?.example !== undefined;
+        // Swagger UI sends the query examples it shows along with the body, where they would
+        // quietly fill in what the body leaves out (found clicking through /docs in Chromium).
+        if (param.in === 'query' && op.requestBody) {
+          assert.ok(!example, `${method} ${path}: query parameter ${param.name} has an example Swagger UI would send`);
+          continue;
+        }
+        assert.ok(example, `${method} ${path}: parameter ${param.name} has no example`);
       }
     }
   });

@@ -50,7 +50,11 @@ export function kemEncapsulateRoute() {
         ctx.addIssue({ code: 'custom', path: ['verif_key'], message: 'is required with signature' });
       }
     })
-    .openapi('KemEncapsulateRequest');
+    // The example names the verification key as keypair returns it, and only once: a person who
+    // pastes keypair's three fields over it gets a request that works.
+    .openapi('KemEncapsulateRequest', {
+      example: { pk: ex.kemPublicKey, signature: ex.kemPublicKeySignature, verification_key: ex.attestationPublicKey },
+    });
   const response = z
     .object({
       cipher: z.string().openapi({ description: 'The ML-KEM ciphertext, base64: send it to the key owner, who decapsulates it.', example: ex.kemCipherText }),

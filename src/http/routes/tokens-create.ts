@@ -49,39 +49,44 @@ async function resolveKeyIds(raw: Record<string, unknown>, { principal, services
 }
 
 export function tokensCreateRoute(limits: TokenLimits) {
-  const fields = (from: 'body' | 'query') => ({
-    expiry_time: integer(1, limits.maxTtlSeconds, from)
-      .optional()
-      .openapi({
-        type: 'integer',
-        description: `Lifetime in seconds (default ${limits.defaultTtlSeconds}, at most ${limits.maxTtlSeconds}). A token minted by a token never outlives its parent: a longer lifetime is cut to the parent's.`,
-        example: 600,
-      }),
-    expire_after_attempts: integer(1, limits.maxAttempts, from)
-      .optional()
-      .openapi({
-        type: 'integer',
-        description:
-          "How many requests the token may make (each request that presents it uses one, whatever its outcome). Omit for a token limited by time only. A token minted by a limited token also uses its parent's attempts, so it gets at most what the parent has left (and that by default).",
-        example: 3,
-      }),
-    scopes: list(z.enum(SCOPES), from)
-      .optional()
-      .openapi({
-        type: 'array',
-        items: { type: 'string', enum: [...SCOPES] },
-        description: "What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated.",
-        example: ['kem:decapsulate'],
-      }),
-    key_ids: list(kemKeyId(), from)
-      .optional()
-      .openapi({
-        type: 'array',
-        items: { type: 'string' },
-        description: "Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated.",
-        example: [],
-      }),
-  });
+  // Examples only in the body: Swagger UI sends the query examples it shows, and a query field
+  // holds when the body omits it, so an example scope there would quietly narrow the token.
+  const fields = (from: 'body' | 'query') => {
+    const ex = <T>(value: T) => (from === 'body' ? { example: value } : {});
+    return {
+      expiry_time: integer(1, limits.maxTtlSeconds, from)
+        .optional()
+        .openapi({
+          type: 'integer',
+          description: `Lifetime in seconds (default ${limits.defaultTtlSeconds}, at most ${limits.maxTtlSeconds}). A token minted by a token never outlives its parent: a longer lifetime is cut to the parent's.`,
+          ...ex(600),
+        }),
+      expire_after_attempts: integer(1, limits.maxAttempts, from)
+        .optional()
+        .openapi({
+          type: 'integer',
+          description:
+            "How many requests the token may make (each request that presents it uses one, whatever its outcome). Omit for a token limited by time only. A token minted by a limited token also uses its parent's attempts, so it gets at most what the parent has left (and that by default).",
+          ...ex(3),
+        }),
+      scopes: list(z.enum(SCOPES), from)
+        .optional()
+        .openapi({
+          type: 'array',
+          items: { type: 'string', enum: [...SCOPES] },
+          description: "What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated.",
+          ...ex(['kem:decapsulate']),
+        }),
+      key_ids: list(kemKeyId(), from)
+        .optional()
+        .openapi({
+          type: 'array',
+          items: { type: 'string' },
+          description: "Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated.",
+          ...ex([]),
+        }),
+    };
+  };
   const body = z.strictObject(fields('body')).openapi('TokenCreateRequest', { example: { expiry_time: 600, expire_after_attempts: 3, scopes: ['kem:decapsulate'] } });
   const query = z.strictObject(fields('query'));
   const response = z
