@@ -5,14 +5,19 @@
  *   another tenant's key is indistinguishable from a key that does not exist.
  * - Each tenant has one default ML-DSA-65 signing key, made on first use; concurrent first uses
  *   agree on a single key through the store's atomic getOrPutSigningKey.
- * - Seeds are unsealed only for the one operation that needs them.
+ * - Seeds are unsealed only for the operation that needs them. The key prepared from a seed
+ *   (expanded, or imported into OpenSSL) is then kept briefly for reuse: at most
+ *   `maxEntries`, each for at most `ttlSeconds`, keyed by tenant, key id and the sealed blob (so a
+ *   changed record never meets a stale key), wiped when dropped. The record is still read from
+ *   the store on every call, so a deleted key stops working at once. docs/security.md says what
+ *   this costs.
  * @module
  */
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { dsaKeygen, dsaSign } from '../crypto/dsa.ts';
+import type { CryptoBackend, PreparedSecretKey } from '../crypto/backend.ts';
 import { decodeBase64, encodeBase64, encodeHex } from '../crypto/encoding.ts';
-import { kemDecapsulate, kemKeygen } from '../crypto/kem.ts';
+import { LruCache } from '../crypto/lru.ts';
 import { DEFAULT_DSA_ALGORITHM, KEM_ALGORITHMS, type DsaAlgorithm, type KemAlgorithm } from '../crypto/params.ts';
 import type { KeyRecord, Store } from '../stores/store.ts';
 import type { Sealer } from './sealing.ts';
@@ -41,15 +46,34 @@ export interface SigningKey {
   readonly publicKey: Uint8Array;
 }
 
+/** The brief cache of prepared secret keys (item 5 of issue 7); ttlSeconds 0 turns it off. */
+export interface SecretKeyCacheOptions {
+  readonly ttlSeconds: number;
+  readonly maxEntries: number;
+}
+
 export class KeyService {
+  readonly #secrets: LruCache<PreparedSecretKey<string>>;
+  readonly #caching: boolean;
+
   constructor(
     private readonly store: Store,
     private readonly sealer: Sealer,
     private readonly now: () => number,
-  ) {}
+    private readonly crypto: CryptoBackend,
+    cache: SecretKeyCacheOptions = { ttlSeconds: 60, maxEntries: 1000 },
+  ) {
+    this.#caching = cache.ttlSeconds > 0 && cache.maxEntries > 0;
+    this.#secrets = new LruCache({ maxEntries: cache.maxEntries, ttlMs: cache.ttlSeconds * 1000, now, onEvict: (key) => key.dispose() });
+  }
+
+  /** Drops (and wipes) every cached secret key. */
+  forgetSecretKeys(): void {
+    this.#secrets.clear();
+  }
 
   async createKemKey(tenant: string, algorithm: KemAlgorithm): Promise<KemKey> {
-    const pair = kemKeygen(algorithm);
+    const pair = await this.crypto.kem.keygen(algorithm);
     // 128-bit random ids do not collide in practice; the store still refuses to overwrite.
     for (;;) {
       const id = newKeyId();
@@ -83,12 +107,12 @@ export class KeyService {
   async decapsulate(tenant: string, key: KemKey, cipherText: Uint8Array): Promise<Uint8Array> {
     const record = await this.store.getKey(tenant, key.id);
     if (!record) throw new Error(`key ${key.id} vanished between lookup and use`);
-    const seed = this.sealer.open(decodeBase64(record.sealedSeed)!, tenant, key.id, 'kem');
-    try {
-      return kemDecapsulate(key.algorithm, seed, cipherText);
-    } finally {
-      seed.fill(0);
-    }
+    return this.#withSecretKey(
+      record,
+      'kem',
+      (seed) => this.crypto.kem.prepareSecretKey(key.algorithm, seed),
+      (secret) => this.crypto.kem.decapsulate(secret as PreparedSecretKey<KemAlgorithm>, cipherText),
+    );
   }
 
   /** The tenant's default signing key, made and stored on first use. */
@@ -101,19 +125,55 @@ export class KeyService {
   async sign(tenant: string, message: Uint8Array, context?: Uint8Array): Promise<{ signature: Uint8Array; key: SigningKey }> {
     const record = await this.#signingRecord(tenant);
     const algorithm = record.algorithm as DsaAlgorithm;
-    const seed = this.sealer.open(decodeBase64(record.sealedSeed)!, tenant, record.id, 'dsa');
-    try {
-      const signature = dsaSign(algorithm, seed, message, context ? { context } : {});
-      return { signature, key: { algorithm, publicKey: decodeBase64(record.publicKey)! } };
-    } finally {
-      seed.fill(0);
+    const signature = await this.#withSecretKey(
+      record,
+      'dsa',
+      (seed) => this.crypto.dsa.prepareSecretKey(algorithm, seed),
+      (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, message, context ? { context } : {}),
+    );
+    return { signature, key: { algorithm, publicKey: decodeBase64(record.publicKey)! } };
+  }
+
+  /**
+   * Runs `use` with the record's prepared secret key: from the cache, or unsealed and prepared now
+   * (the seed is wiped at once). `use` is called synchronously after the last await, and the
+   * backends take what they need from the key before their first await, so a key evicted (and
+   * disposed) while a call is under way cannot affect that call.
+   */
+  async #withSecretKey<T>(
+    record: KeyRecord,
+    purpose: 'kem' | 'dsa',
+    prepare: (seed: Uint8Array) => Promise<PreparedSecretKey<string>>,
+    use: (key: PreparedSecretKey<string>) => Promise<T>,
+  ): Promise<T> {
+    const id = `${purpose}\0${record.tenant}\0${record.id}\0${record.sealedSeed}`;
+    let key = this.#secrets.get(id);
+    if (!key) {
+      const seed = this.sealer.open(decodeBase64(record.sealedSeed)!, record.tenant, record.id, purpose);
+      let fresh: PreparedSecretKey<string>;
+      try {
+        fresh = await prepare(seed);
+      } finally {
+        seed.fill(0);
+      }
+      if (!this.#caching) {
+        try {
+          return await use(fresh);
+        } finally {
+          fresh.dispose();
+        }
+      }
+      key = this.#secrets.get(id); // a concurrent call may have prepared it meanwhile
+      if (key) fresh.dispose();
+      else this.#secrets.set(id, (key = fresh));
     }
+    return use(key);
   }
 
   async #signingRecord(tenant: string): Promise<KeyRecord> {
     const existing = await this.store.getSigningKey(tenant);
     if (existing) return existing;
-    const pair = dsaKeygen(DEFAULT_DSA_ALGORITHM);
+    const pair = await this.crypto.dsa.keygen(DEFAULT_DSA_ALGORITHM);
     const id = `dsa_${randomBytes(16).toString('base64url')}`;
     return this.store.getOrPutSigningKey(tenant, {
       id,
