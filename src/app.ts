@@ -72,7 +72,7 @@ export function buildApp({ config, store, logger, clock = systemClock }: AppDeps
   app.get('/readyz', async (_req, res) => {
     try {
       await store.ping();
-      res.json({ status: 'ok', store: store.kind });
+      res.json({ status: 'ok', store: store.kind, crypto: services.crypto.info });
     } catch {
       res.setHeader('Retry-After', '1');
       sendProblem(res, new Problem('store-unavailable', `The ${store.kind} store does not answer.`));

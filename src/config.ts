@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { CRYPTO_BACKENDS, nativeUnavailableReason, type CryptoBackendChoice } from './crypto/backend.ts';
 import { decodeBase64 } from './crypto/encoding.ts';
 
 export const MIN_API_KEY_LENGTH = 32;
@@ -52,6 +53,12 @@ export interface Config {
   readonly quotaKeys: number;
   /** Express "trust proxy" setting, for correct client addresses behind a load balancer. */
   readonly trustProxy: string | number | boolean;
+  /** CRYPTO_BACKEND: node:crypto, noble, or native where the runtime has it (crypto/backend.ts). */
+  readonly cryptoBackend: CryptoBackendChoice;
+  /** How long an unsealed, prepared secret key stays in memory for reuse (0 = never kept). */
+  readonly keyCacheTtlSeconds: number;
+  /** At most this many prepared secret keys are kept (least recently used go first). */
+  readonly keyCacheMaxEntries: number;
   /** Secrets and keys the server made because none were configured: main.ts prints these facts. */
   readonly generated: readonly ('API_KEYS' | 'TOKEN_SECRET' | 'MASTER_KEY')[];
 }
@@ -82,6 +89,9 @@ const EnvSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: intFromEnv(60, 0, 1_000_000_000),
   QUOTA_LIVE_TOKENS: intFromEnv(100_000, 0, 1_000_000_000),
   QUOTA_KEYS: intFromEnv(10_000, 0, 1_000_000_000),
+  CRYPTO_BACKEND: z.enum(CRYPTO_BACKENDS).default('auto'),
+  KEY_CACHE_TTL_SECONDS: intFromEnv(60, 0, 3600),
+  KEY_CACHE_MAX_ENTRIES: intFromEnv(1000, 0, 1_000_000),
 });
 
 export class ConfigError extends Error {
@@ -168,6 +178,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('set one of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (REDIS_URL may accompany REDIS_SENTINELS to give the password and TLS)');
   }
 
+  if (e.CRYPTO_BACKEND === 'native') {
+    const reason = nativeUnavailableReason();
+    if (reason) throw new ConfigError(`CRYPTO_BACKEND=native: ${reason} (use auto or noble)`);
+  }
+
   const trust = e.TRUST_PROXY?.trim();
   return Object.freeze({
     env: e.NODE_ENV,
@@ -193,6 +208,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     quotaKeys: e.QUOTA_KEYS,
     // Express reads a number as a hop count and a string as addresses or subnets.
     trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : /^\d+$/.test(trust) ? Number(trust) : trust,
+    cryptoBackend: e.CRYPTO_BACKEND,
+    keyCacheTtlSeconds: e.KEY_CACHE_TTL_SECONDS,
+    keyCacheMaxEntries: e.KEY_CACHE_MAX_ENTRIES,
     generated: Object.freeze(generated),
   });
 }

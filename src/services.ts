@@ -1,12 +1,14 @@
 /**
- * What the routes may call: the key and token services and the limits from the configuration.
- * Built once per app by buildApp (no module-level singletons).
+ * What the routes may call: the key and token services, the crypto backend and the limits from
+ * the configuration. Built once per app by buildApp (no module-level singletons). `crypto` may
+ * start worker threads on first use: close() them on shutdown.
  * @module
  */
 import type { Logger } from 'pino';
 import { ApiKeys } from './auth/api-keys.ts';
 import { TokenService } from './auth/tokens.ts';
 import type { Config } from './config.ts';
+import { createCryptoBackend, type CryptoBackend } from './crypto/backend.ts';
 import { Sealer } from './keys/sealing.ts';
 import { KeyService } from './keys/service.ts';
 import { RateLimits } from './limits/rate-limits.ts';
@@ -21,16 +23,27 @@ export interface Services {
   readonly tokens: TokenService;
   readonly apiKeys: ApiKeys;
   readonly limits: RateLimits;
+  /** The CRYPTO_BACKEND in use (crypto/backend.ts); `crypto.info` names it, `crypto.close()` stops its workers. */
+  readonly crypto: CryptoBackend;
 }
 
 export function createServices(config: Config, store: Store, logger: Logger, clock: Clock): Services {
   const apiKeys = new ApiKeys(config.apiKeys);
+  const crypto = createCryptoBackend(config.cryptoBackend);
   return {
     config,
     store,
     logger,
     clock,
-    keys: new KeyService(store, new Sealer(config.masterKey), clock, config.quotaKeys),
+    crypto,
+    keys: new KeyService(
+      store,
+      new Sealer(config.masterKey),
+      clock,
+      crypto,
+      { ttlSeconds: config.keyCacheTtlSeconds, maxEntries: config.keyCacheMaxEntries },
+      config.quotaKeys,
+    ),
     tokens: new TokenService(store, config.tokenSecret, clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
     apiKeys,
     limits: new RateLimits(store, {

@@ -283,10 +283,15 @@ describe('routes, health and headers', () => {
     assert.deepEqual(res.body, { status: 'ok' });
   });
 
-  test('/readyz is 200 and names the memory store', async () => {
+  test('/readyz is 200 and names the memory store and the crypto backend of each family', async () => {
     const res = await api.call('GET', '/readyz');
     assertOk(res);
-    assert.deepEqual(res.body, { status: 'ok', store: 'memory' });
+    const { crypto, ...rest } = res.body;
+    assert.deepEqual(rest, { status: 'ok', store: 'memory' });
+    assert.equal(crypto.requested, 'auto');
+    for (const family of ['ml_kem', 'ml_dsa', 'aes_gcm']) assert.ok(['native', 'noble'].includes(crypto[family]), family);
+    const used = new Set([crypto.ml_kem, crypto.ml_dsa, crypto.aes_gcm]);
+    assert.equal(crypto.backend, used.size === 1 ? [...used][0] : 'mixed');
   });
 
   test('answers on /v1 carry Cache-Control: no-store, whether 2xx, 401, 404 or 422', async () => {

@@ -1,7 +1,6 @@
 /** POST /v1/aes/decrypt: opens what /v1/aes/encrypt (or any client following the format) sealed. */
-import { aeadOpen, GCM_MIN_BLOB_BYTES } from '../../crypto/aead.ts';
+import { GCM_MIN_BLOB_BYTES } from '../../crypto/aead.ts';
 import { encodeMessage } from '../../crypto/encoding.ts';
-import { deriveAesKey } from '../../crypto/kdf.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
@@ -43,8 +42,9 @@ export function aesDecryptRoute(maxMessageBytes: number) {
     response,
     responseDescription: 'The plaintext.',
     problems: ['malformed-request', 'decryption-failed', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
-    async handle(input) {
-      const plaintext = aeadOpen(deriveAesKey(input.key), input.ciphertext, input.aad);
+    async handle(input, { services }) {
+      const { aead } = services.crypto;
+      const plaintext = await aead.open(await aead.deriveAesKey(input.key), input.ciphertext, input.aad);
       const decrypted = encodeMessage(plaintext, input.encoding);
       if (decrypted === undefined) throw fieldError('encoding', 'the plaintext is not valid UTF-8: ask for base64 or hex');
       return { decrypted };

@@ -1,7 +1,5 @@
 /** POST /v1/aes/encrypt: AES-256-GCM under the key derived from a shared_key. */
-import { aeadSeal } from '../../crypto/aead.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { deriveAesKey } from '../../crypto/kdf.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { aesKeyField, aadField, encodingField, messageText, withMessage } from '../schemas.ts';
@@ -38,8 +36,9 @@ export function aesEncryptRoute(maxMessageBytes: number) {
     response,
     responseDescription: 'The ciphertext.',
     problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
-    async handle(input) {
-      return { ciphertext: encodeBase64(aeadSeal(deriveAesKey(input.key), input.unencrypted, input.aad)) };
+    async handle(input, { services }) {
+      const { aead } = services.crypto;
+      return { ciphertext: encodeBase64(await aead.seal(await aead.deriveAesKey(input.key), input.unencrypted, input.aad)) };
     },
   });
 }

@@ -1,5 +1,4 @@
 /** POST /v1/dsa/verify: does this ML-DSA signature verify? The set comes from the key's length. */
-import { dsaVerify } from '../../crypto/dsa.ts';
 import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
@@ -56,8 +55,8 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
     response,
     responseDescription: 'Whether the signature verifies.',
     problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
-    async handle(input) {
-      return { verified: dsaVerify(input.pk, input.data, input.signature, input.context) };
+    async handle(input, { services }) {
+      return { verified: await services.crypto.dsa.verify(input.pk, input.data, input.signature, input.context) };
     },
   });
 }

@@ -2,9 +2,7 @@
  * POST /v1/kem/encapsulate: a shared secret and its ciphertext for a public key, after checking
  * the key's signature when one is given.
  */
-import { dsaVerify } from '../../crypto/dsa.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { kemEncapsulate } from '../../crypto/kem.ts';
 import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute } from '../route.ts';
@@ -77,12 +75,12 @@ export function kemEncapsulateRoute() {
     response,
     responseDescription: 'The ciphertext and the shared secret.',
     problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
-    async handle(input) {
+    async handle(input, { services }) {
       const verifKey = input.verif_key ?? input.verification_key;
-      if (input.signature && verifKey && !dsaVerify(verifKey, input.pk, input.signature)) {
+      if (input.signature && verifKey && !(await services.crypto.dsa.verify(verifKey, input.pk, input.signature))) {
         throw fieldError('signature', 'does not verify: it is not a signature over pk by verif_key');
       }
-      const { cipherText, sharedSecret } = kemEncapsulate(input.pk);
+      const { cipherText, sharedSecret } = await services.crypto.kem.encapsulate(input.pk);
       return { cipher: encodeBase64(cipherText), shared_key: encodeBase64(sharedSecret) };
     },
   });

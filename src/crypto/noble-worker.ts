@@ -1,0 +1,100 @@
+/**
+ * The noble backend's worker thread (run by piscina, see noble.ts): the expensive post-quantum
+ * operations, off the event loop. Inputs arrive already checked by the main thread (lengths,
+ * FIPS 203 section 7.2 / 7.3 checks, context length), so anything thrown here is an internal
+ * error. Secret inputs are copies made for this call and are wiped after use; secret outputs are
+ * transferred (moved, not copied) so no copy stays behind in this thread.
+ * @module
+ */
+import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
+import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
+import { move } from 'piscina';
+import type { DsaAlgorithm, KemAlgorithm } from './params.ts';
+
+const KEM = Object.freeze({ 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024 });
+const DSA = Object.freeze({ 'ML-DSA-44': ml_dsa44, 'ML-DSA-65': ml_dsa65, 'ML-DSA-87': ml_dsa87 });
+
+/** One task: the name of an exported operation and its arguments. */
+export type WorkerTask = { readonly op: keyof typeof OPERATIONS } & Record<string, unknown>;
+
+/** piscina calls the default export with each task. */
+export default function run(task: WorkerTask) {
+  const operation = OPERATIONS[task.op] as ((task: never) => unknown) | undefined;
+  if (!operation) throw new Error(`unknown crypto worker operation ${String(task.op)}`);
+  return operation(task as never);
+}
+
+/** Moves the bytes to the caller; a view is first copied into a buffer of its own (move transfers whole buffers). */
+function give(bytes: Uint8Array) {
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  return move(own);
+}
+
+/** ML-KEM.KeyGen_internal(d, z): the public key only (the expanded secret key is wiped here). */
+export function kemPublicKey({ algorithm, seed }: { algorithm: KemAlgorithm; seed: Uint8Array }) {
+  const { publicKey, secretKey } = KEM[algorithm].keygen(seed);
+  secretKey.fill(0);
+  seed.fill(0);
+  return give(publicKey);
+}
+
+/** ML-KEM.KeyGen_internal(d, z): the expanded decapsulation key only. */
+export function kemSecretKey({ algorithm, seed }: { algorithm: KemAlgorithm; seed: Uint8Array }) {
+  const { secretKey } = KEM[algorithm].keygen(seed);
+  seed.fill(0);
+  return give(secretKey);
+}
+
+/** ML-KEM.Encaps: ciphertext || shared secret (32 bytes). `message` is the randomness m, for vectors only. */
+export function kemEncapsulate({ algorithm, publicKey, message }: { algorithm: KemAlgorithm; publicKey: Uint8Array; message?: Uint8Array }) {
+  const { cipherText, sharedSecret } = KEM[algorithm].encapsulate(publicKey, message);
+  const out = new Uint8Array(cipherText.length + sharedSecret.length);
+  out.set(cipherText, 0);
+  out.set(sharedSecret, cipherText.length);
+  sharedSecret.fill(0);
+  return move(out);
+}
+
+export function kemDecapsulate({ algorithm, secretKey, cipherText }: { algorithm: KemAlgorithm; secretKey: Uint8Array; cipherText: Uint8Array }) {
+  try {
+    return give(KEM[algorithm].decapsulate(cipherText, secretKey));
+  } finally {
+    secretKey.fill(0);
+  }
+}
+
+export function dsaPublicKey({ algorithm, seed }: { algorithm: DsaAlgorithm; seed: Uint8Array }) {
+  const { publicKey, secretKey } = DSA[algorithm].keygen(seed);
+  secretKey.fill(0);
+  seed.fill(0);
+  return give(publicKey);
+}
+
+export function dsaSecretKey({ algorithm, seed }: { algorithm: DsaAlgorithm; seed: Uint8Array }) {
+  const { secretKey } = DSA[algorithm].keygen(seed);
+  seed.fill(0);
+  return give(secretKey);
+}
+
+export function dsaSign(task: { algorithm: DsaAlgorithm; secretKey: Uint8Array; message: Uint8Array; context: Uint8Array; deterministic: boolean; randomness?: Uint8Array }) {
+  const { algorithm, secretKey, message, context, deterministic, randomness } = task;
+  // extraEntropy: given bytes = rnd; false = rnd of zeros (deterministic); absent = fresh randomness (hedged).
+  const extraEntropy = randomness ?? (deterministic ? false : undefined);
+  try {
+    return give(DSA[algorithm].sign(message, secretKey, { context, ...(extraEntropy === undefined ? {} : { extraEntropy }) }));
+  } finally {
+    secretKey.fill(0);
+  }
+}
+
+export function dsaVerify({ algorithm, publicKey, message, signature, context }: { algorithm: DsaAlgorithm; publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array; context: Uint8Array }) {
+  try {
+    return DSA[algorithm].verify(signature, message, publicKey, { context });
+  } catch {
+    // noble throws on some malformed encodings inside a well-sized signature; FIPS 204's
+    // sigDecode then returns "invalid", and Verify returns false (as dsa.ts does).
+    return false;
+  }
+}
+
+const OPERATIONS = Object.freeze({ kemPublicKey, kemSecretKey, kemEncapsulate, kemDecapsulate, dsaPublicKey, dsaSecretKey, dsaSign, dsaVerify });

@@ -1,0 +1,56 @@
+/** CRYPTO_BACKEND: what each choice selects, and a clear refusal where `native` cannot be had. */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCryptoBackend, CryptoBackendUnavailableError, nativeUnavailableReason } from '../../src/crypto/backend.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+const NATIVE = nativeUnavailableReason() === undefined;
+const env = (extra: Record<string, string>) => ({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...extra });
+
+describe('CRYPTO_BACKEND', () => {
+  test('defaults to auto', () => {
+    assert.equal(loadConfig(env({})).cryptoBackend, 'auto');
+  });
+
+  test('an unknown value is a ConfigError naming the variable', () => {
+    assert.throws(() => loadConfig(env({ CRYPTO_BACKEND: 'openssl' })), (err: unknown) => err instanceof ConfigError && /^CRYPTO_BACKEND/.test(err.message));
+  });
+
+  test('noble uses noble for every family, AES included', async () => {
+    const backend = createCryptoBackend('noble');
+    assert.deepEqual(backend.info, { backend: 'noble', requested: 'noble', ml_kem: 'noble', ml_dsa: 'noble', aes_gcm: 'noble' });
+    await backend.close();
+  });
+
+  test(`auto takes native AES everywhere and native ML-KEM / ML-DSA where the runtime has them (here: ${NATIVE ? 'yes' : 'no'})`, async () => {
+    const backend = createCryptoBackend('auto');
+    const pq = NATIVE ? 'native' : 'noble';
+    assert.deepEqual(backend.info, { backend: NATIVE ? 'native' : 'mixed', requested: 'auto', ml_kem: pq, ml_dsa: pq, aes_gcm: 'native' });
+    await backend.close();
+  });
+
+  if (NATIVE) {
+    test('native is accepted on this runtime and uses node:crypto throughout', async () => {
+      assert.equal(loadConfig(env({ CRYPTO_BACKEND: 'native' })).cryptoBackend, 'native');
+      const backend = createCryptoBackend('native');
+      assert.equal(backend.info.backend, 'native');
+      await backend.close();
+    });
+  } else {
+    test('native on a runtime without native ML-KEM / ML-DSA is a ConfigError naming CRYPTO_BACKEND and the runtime', () => {
+      assert.throws(
+        () => loadConfig(env({ CRYPTO_BACKEND: 'native' })),
+        (err: unknown) => err instanceof ConfigError && /^CRYPTO_BACKEND=native: .*Node v\d+.*Node >= 24\.7/.test(err.message),
+      );
+      assert.throws(() => createCryptoBackend('native'), CryptoBackendUnavailableError);
+    });
+  }
+
+  test('after close() the noble worker pool refuses work with a clear error instead of restarting', async () => {
+    const backend = createCryptoBackend('noble');
+    const pair = await backend.kem.keygen('ML-KEM-512');
+    await backend.close();
+    await backend.close(); // idempotent
+    await assert.rejects(backend.kem.encapsulate(pair.publicKey), (err: Error) => /closed/.test(String(err.cause)));
+  });
+});
