@@ -106,8 +106,8 @@ export function buildApp({ config, store, logger, clock = systemClock }: AppDeps
 const securityHeaders: RequestHandler = (req, res, next) => {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
-  // Answers carry keys and secrets: never cache them.
-  if (req.path.startsWith('/v1/')) res.setHeader('Cache-Control', 'no-store');
+  // Answers carry keys and secrets: never cache them. Routing ignores case, so must this test.
+  if (/^\/v1(\/|$)/i.test(req.path)) res.setHeader('Cache-Control', 'no-store');
   next();
 };
 

@@ -1,8 +1,9 @@
 /**
  * Defects the hostile suite found, each pinned by a plain test (written first, seen failing).
  */
+import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { assert422, b64, random, startApi, type TestServer } from '../http/support.ts';
+import { assert422, b64, random, startApi, TENANTS, type TestServer } from '../http/support.ts';
 
 let api: TestServer;
 before(async () => {
@@ -24,4 +25,17 @@ test('encapsulate: verif_key plus a verification_key that does not decode is a 4
     body: { pk: kp.pk, verif_key: b64(random(1952)), verification_key: 'A'.repeat(5000) },
   });
   assert422(tooLong, '/verification_key');
+});
+
+test('Cache-Control: no-store on /v1 answers however the path is spelt (routing ignores case)', async () => {
+  for (const [method, path] of [
+    ['POST', '/V1/kem/encapsulate'],
+    ['GET', '/V1/TOKENS/CURRENT'],
+    ['GET', '/v1'],
+    ['GET', '/V1'],
+  ] as const) {
+    const res = await fetch(api.url + path, { method, headers: { authorization: `Bearer ${TENANTS.alice}`, 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
+    await res.arrayBuffer();
+    assert.equal(res.headers.get('cache-control'), 'no-store', `${method} ${path} -> ${res.status}`);
+  }
 });
