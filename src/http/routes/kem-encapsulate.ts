@@ -41,7 +41,8 @@ export function kemEncapsulateRoute() {
       verification_key: verificationKey('Alias of `verif_key`, the name `/v1/kem/keypair` returns.').optional(),
     })
     .superRefine((o, ctx) => {
-      if (o.verif_key && o.verification_key && Buffer.compare(o.verif_key, o.verification_key) !== 0) {
+      // Refinements run even when a field failed to decode (it is then still the string it was).
+      if (o.verif_key instanceof Uint8Array && o.verification_key instanceof Uint8Array && Buffer.compare(o.verif_key, o.verification_key) !== 0) {
         ctx.addIssue({ code: 'custom', path: ['verification_key'], message: 'differs from verif_key: give one of them' });
       }
       if (o.signature && !o.verif_key && !o.verification_key) {
