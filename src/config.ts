@@ -42,6 +42,10 @@ export interface Config {
   readonly tokenMaxAttempts: number;
   /** Express "trust proxy" setting, for correct client addresses behind a load balancer. */
   readonly trustProxy: string | number | boolean;
+  /** Bearer token that guards /metrics (compared in constant time); undefined: /metrics is open. */
+  readonly metricsToken: string | undefined;
+  /** Audit entries kept per tenant (the oldest are dropped past it). */
+  readonly auditMaxEntries: number;
   /** Secrets and keys the server made because none were configured: main.ts prints these facts. */
   readonly generated: readonly ('API_KEYS' | 'TOKEN_SECRET' | 'MASTER_KEY')[];
 }
@@ -67,6 +71,8 @@ const EnvSchema = z.object({
   TOKEN_MAX_TTL_SECONDS: intFromEnv(86_400, 1, 30 * 24 * 3600),
   TOKEN_MAX_ATTEMPTS: intFromEnv(1_000_000, 1, Number.MAX_SAFE_INTEGER),
   TRUST_PROXY: z.string().optional(),
+  METRICS_TOKEN: z.string().optional(),
+  AUDIT_MAX_ENTRIES: intFromEnv(10_000, 1, 10_000_000),
 });
 
 export class ConfigError extends Error {
@@ -153,6 +159,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('set one of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (REDIS_URL may accompany REDIS_SENTINELS to give the password and TLS)');
   }
 
+  const metricsToken = e.METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(metricsToken)) {
+    throw new ConfigError('METRICS_TOKEN must be 16 to 512 printable characters without spaces (try: openssl rand -base64 24)');
+  }
+
   const trust = e.TRUST_PROXY?.trim();
   return Object.freeze({
     env: e.NODE_ENV,
@@ -173,6 +184,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenMaxAttempts: e.TOKEN_MAX_ATTEMPTS,
     // Express reads a number as a hop count and a string as addresses or subnets.
     trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : /^\d+$/.test(trust) ? Number(trust) : trust,
+    metricsToken,
+    auditMaxEntries: e.AUDIT_MAX_ENTRIES,
     generated: Object.freeze(generated),
   });
 }

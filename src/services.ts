@@ -9,6 +9,8 @@ import { TokenService } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { Sealer } from './keys/sealing.ts';
 import { KeyService } from './keys/service.ts';
+import type { Metrics } from './observability/metrics.ts';
+import type { AuditLog } from './stores/audit.ts';
 import type { Clock, Store } from './stores/store.ts';
 
 export interface Services {
@@ -19,10 +21,14 @@ export interface Services {
   readonly keys: KeyService;
   readonly tokens: TokenService;
   readonly apiKeys: ApiKeys;
+  /** The audit trail (stores/audit.ts) and this app's metrics (observability/metrics.ts). */
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
 }
 
-export function createServices(config: Config, store: Store, logger: Logger, clock: Clock): Services {
+export function createServices(config: Config, store: Store, logger: Logger, clock: Clock, ops: { audit: AuditLog; metrics: Metrics }): Services {
   return {
+    ...ops,
     config,
     store,
     logger,

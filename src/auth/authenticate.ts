@@ -2,6 +2,8 @@
  * The authentication step every /v1 request goes through: `Authorization: Bearer <credential>`,
  * where the credential is an API key or a temporary token. Runs before the body is read, so an
  * unauthenticated request costs no parsing, and a token's attempt is used before validation.
+ * Mounted per route (http/route.ts), so whether an attempt is used is the matched route's
+ * declaration (`usesAttempt`), never a comparison with the spelling of the path.
  * @module
  */
 import type { RequestHandler } from 'express';
@@ -19,8 +21,10 @@ declare module 'express-serve-static-core' {
 export interface AuthenticateOptions {
   readonly apiKeys: ApiKeys;
   readonly tokens: TokenService;
-  /** Requests that read a token without using an attempt (GET /v1/tokens/current). */
-  readonly isFree: (method: string, path: string) => boolean;
+  /** Whether presenting a token here uses one of its attempts (false for GET /v1/tokens/current). */
+  readonly usesAttempt: boolean;
+  /** Told, when a token is presented where it uses an attempt, whether it was let through. */
+  readonly onAttempt?: (outcome: 'used' | 'refused') => void;
 }
 
 /** Longer than any API key or token we issue: refuse before hashing or parsing. */
@@ -44,7 +48,11 @@ export function authenticate(opts: AuthenticateOptions): RequestHandler {
   return async (req, _res, next) => {
     const credential = bearerCredential(req.get('authorization'));
     if (!credential) throw unauthorized();
-    const principal = await resolvePrincipal(opts, credential, !opts.isFree(req.method, req.path));
+    const principal = await resolvePrincipal(opts, credential, opts.usesAttempt);
+    if (opts.usesAttempt && opts.onAttempt) {
+      if (principal?.token) opts.onAttempt('used');
+      else if (!principal && looksLikeJwt(credential)) opts.onAttempt('refused');
+    }
     if (!principal) throw unauthorized();
     req.principal = principal;
     next();

@@ -424,6 +424,18 @@ export class RedisStore implements Store {
       this.#waiting.set(proceed, fail);
     });
   }
+
+  // --- for ports of other concerns that share this connection (stores/audit-redis.ts) -------
+
+  /** Runs `operation` on this store's client, with the same deadline and fail-closed errors. */
+  withClient<T>(operation: (client: Redis | Cluster) => Promise<T>): Promise<T> {
+    return this.#run((client) => operation(client as unknown as Redis | Cluster));
+  }
+
+  /** The Redis key `name` of a tenant, under the tenant's hash tag (so Cluster keeps it with the tenant's keys). */
+  tenantKey(tenant: string, name: string): string {
+    return `${this.#prefix}{t:${encode(tenant)}}:${name}`;
+  }
 }
 
 /** The record in `json` when it belongs to `tenant` (keys are per tenant already: belt and braces). */

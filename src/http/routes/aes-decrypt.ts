@@ -42,8 +42,10 @@ export function aesDecryptRoute(maxMessageBytes: number) {
     status: 200,
     response,
     responseDescription: 'The plaintext.',
-    problems: ['malformed-request', 'decryption-failed', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
-    async handle(input) {
+    rateClass: 'crypto',
+    extraProblems: ['decryption-failed'],
+    async handle(input, { services }) {
+      services.metrics.cryptoOp('AES-256-GCM', 'noble', 'aes.decrypt');
       const plaintext = aeadOpen(deriveAesKey(input.key), input.ciphertext, input.aad);
       const decrypted = encodeMessage(plaintext, input.encoding);
       if (decrypted === undefined) throw fieldError('encoding', 'the plaintext is not valid UTF-8: ask for base64 or hex');

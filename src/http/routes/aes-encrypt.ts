@@ -37,8 +37,9 @@ export function aesEncryptRoute(maxMessageBytes: number) {
     status: 200,
     response,
     responseDescription: 'The ciphertext.',
-    problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
-    async handle(input) {
+    rateClass: 'crypto',
+    async handle(input, { services }) {
+      services.metrics.cryptoOp('AES-256-GCM', 'noble', 'aes.encrypt');
       return { ciphertext: encodeBase64(aeadSeal(deriveAesKey(input.key), input.unencrypted, input.aad)) };
     },
   });

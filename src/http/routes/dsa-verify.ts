@@ -55,8 +55,9 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
     status: 200,
     response,
     responseDescription: 'Whether the signature verifies.',
-    problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
-    async handle(input) {
+    rateClass: 'crypto',
+    async handle(input, { services }) {
+      services.metrics.cryptoOp(dsaAlgorithmForPublicKey(input.pk.length) ?? 'ML-DSA', 'noble', 'dsa.verify');
       return { verified: dsaVerify(input.pk, input.data, input.signature, input.context) };
     },
   });

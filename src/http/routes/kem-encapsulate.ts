@@ -5,7 +5,7 @@
 import { dsaVerify } from '../../crypto/dsa.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { kemEncapsulate } from '../../crypto/kem.ts';
-import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
@@ -72,13 +72,15 @@ export function kemEncapsulateRoute() {
     status: 200,
     response,
     responseDescription: 'The ciphertext and the shared secret.',
-    problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
-    async handle(input) {
+    rateClass: 'crypto',
+    async handle(input, { services }) {
       const verifKey = input.verif_key ?? input.verification_key;
-      if (input.signature && verifKey && !dsaVerify(verifKey, input.pk, input.signature)) {
-        throw fieldError('signature', 'does not verify: it is not a signature over pk by verif_key');
+      if (input.signature && verifKey) {
+        services.metrics.cryptoOp(dsaAlgorithmForPublicKey(verifKey.length) ?? 'ML-DSA', 'noble', 'dsa.verify');
+        if (!dsaVerify(verifKey, input.pk, input.signature)) throw fieldError('signature', 'does not verify: it is not a signature over pk by verif_key');
       }
       const { cipherText, sharedSecret } = kemEncapsulate(input.pk);
+      services.metrics.cryptoOp(kemAlgorithmForPublicKey(input.pk.length) ?? 'ML-KEM', 'noble', 'kem.encapsulate');
       return { cipher: encodeBase64(cipherText), shared_key: encodeBase64(sharedSecret) };
     },
   });

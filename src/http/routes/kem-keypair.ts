@@ -38,10 +38,14 @@ export function kemKeypairRoute() {
     status: 201,
     response,
     responseDescription: 'The new key pair (public parts only).',
-    problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    rateClass: 'crypto',
+    // Makes a stored key and signs it with the tenant's stored signing key.
+    audit: { event: 'kem.keypair', subject: (_input, result) => ({ keyId: result?.key_id }) },
     async handle(input, { principal, services }) {
       const key = await services.keys.createKemKey(principal.tenant, input.algorithm);
+      services.metrics.cryptoOp(key.algorithm, 'noble', 'kem.keygen');
       const { signature, key: signer } = await services.keys.sign(principal.tenant, key.publicKey);
+      services.metrics.cryptoOp(signer.algorithm, 'noble', 'dsa.sign');
       return {
         key_id: key.id,
         algorithm: key.algorithm,

@@ -102,7 +102,8 @@ export function tokensCreateRoute(limits: TokenLimits) {
     status: 201,
     response,
     responseDescription: 'The new token.',
-    problems: ['malformed-request', 'forbidden', 'not-found', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    rateClass: 'tokens',
+    audit: { event: 'tokens.mint', subject: (_input: unknown, result?: { token_id: string }) => ({ targetTokenId: result?.token_id }) },
     async handle(input, { principal, services }) {
       const scopes = input.scopes ?? principal.scopes;
       const extraScopes = scopes.filter((s) => !principal.scopes.includes(s));
