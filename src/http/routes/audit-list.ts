@@ -52,7 +52,8 @@ export function auditListRoute() {
     scope: 'audit:read',
     rateClass: 'read',
     request: { query },
-    input: query,
+    // The query schema has converted the strings already (see rawInput).
+    input: z.strictObject({ cursor: z.string().optional(), limit: z.number().int().optional() }),
     status: 200,
     response,
     responseDescription: 'A page of entries.',
