@@ -59,11 +59,11 @@ export interface Route<I, R = undefined, K = undefined> {
   readonly audit?: {
     readonly event: AuditEvent;
     /**
-     * What the entry names besides the keys resolveKeys found: the key made, the token minted or
-     * revoked. `input` is absent when the request failed before it was parsed, `result` when the
-     * handler did not return.
+     * What the entry names: the key made (by default the first key resolveKeys found; null for
+     * none), the token minted or revoked. `input` is absent when the request failed before it
+     * was parsed, `result` when the handler did not return.
      */
-    readonly subject?: (input: NoInfer<I> | undefined, result: NoInfer<R> | undefined) => { readonly keyId?: string; readonly targetTokenId?: string };
+    readonly subject?: (input: NoInfer<I> | undefined, result: NoInfer<R> | undefined) => { readonly keyId?: string | null; readonly targetTokenId?: string };
   };
   /** Where the input comes from; its schemas are also what OpenAPI shows. */
   readonly request: {
@@ -222,7 +222,7 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
       outcome,
       requestId: req.id,
       tokenId: principal.token?.id ?? null,
-      keyId: trail.keyIds[0] ?? subject.keyId ?? null,
+      keyId: subject.keyId !== undefined ? subject.keyId : (trail.keyIds[0] ?? null),
       targetTokenId: subject.targetTokenId ?? null,
     };
     try {

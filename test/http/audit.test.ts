@@ -122,6 +122,8 @@ for (const [name, setup] of Object.entries(setups)) {
       const key = await keypair(api, 'alice');
       const enc = await api.call('POST', '/v1/kem/encapsulate', { auth: 'alice', body: { pk: key.pk } });
       const token = await mint({ scopes: ['kem:decapsulate'], key_ids: [key.key_id] });
+      const [minted] = await newest();
+      assert.deepEqual([minted.operation, minted.key_id, minted.target_token_id], ['tokens.mint', null, token.token_id], 'a key restriction is not key use');
       const res = await api.call('POST', '/v1/kem/decapsulate', { auth: token.new_token, body: { pk: key.pk, cipher: enc.body.cipher } });
       assertOk(res);
       const [entry] = await newest();

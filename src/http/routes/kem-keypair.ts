@@ -40,7 +40,7 @@ export function kemKeypairRoute() {
     responseDescription: 'The new key pair (public parts only).',
     rateClass: 'crypto',
     // Makes a stored key and signs it with the tenant's stored signing key.
-    audit: { event: 'kem.keypair', subject: (_input, result) => ({ keyId: result?.key_id }) },
+    audit: { event: 'kem.keypair', subject: (_input, result) => ({ keyId: result?.key_id ?? null }) },
     async handle(input, { principal, services }) {
       const key = await services.keys.createKemKey(principal.tenant, input.algorithm);
       services.metrics.cryptoOp(key.algorithm, 'noble', 'kem.keygen');

@@ -103,7 +103,8 @@ export function tokensCreateRoute(limits: TokenLimits) {
     response,
     responseDescription: 'The new token.',
     rateClass: 'tokens',
-    audit: { event: 'tokens.mint', subject: (_input: unknown, result?: { token_id: string }) => ({ targetTokenId: result?.token_id }) },
+    // The keys the token is restricted to are not used by minting: no key_id.
+    audit: { event: 'tokens.mint', subject: (_input: unknown, result?: { token_id: string }) => ({ targetTokenId: result?.token_id, keyId: null }) },
     async handle(input, { principal, services }) {
       const scopes = input.scopes ?? principal.scopes;
       const extraScopes = scopes.filter((s) => !principal.scopes.includes(s));
