@@ -60,7 +60,8 @@ export class Problem extends Error {
     return PROBLEMS[this.type].status;
   }
 
-  toJSON(requestId?: string) {
+  /** The problem body, with the request's id when there is one (as every answer has). */
+  body(requestId?: string) {
     const { status, title } = PROBLEMS[this.type];
     return {
       type: TYPE_BASE + this.type,
@@ -70,6 +71,10 @@ export class Problem extends Error {
       ...(this.errors ? { errors: this.errors } : {}),
       ...(requestId !== undefined ? { request_id: requestId } : {}),
     };
+  }
+
+  toJSON() {
+    return this.body();
   }
 }
 
@@ -103,7 +108,7 @@ export function pointerFor(field: string | readonly PropertyKey[]): string {
 export function sendProblem(res: Response, problem: Problem): void {
   if (problem.type === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="pq-crypto-api"');
   const requestId = (res.req as Request | undefined)?.id;
-  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.toJSON(requestId)));
+  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.body(requestId)));
 }
 
 /** Answers unknown routes. */

@@ -296,7 +296,11 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
 /** After the routes: a known path asked with another method is 405 with an Allow header. */
 function mountMethodNotAllowed(router: Router, routes: readonly AnyRoute[], prefix: string): void {
   const methods = new Map<string, string[]>();
-  for (const route of routes) methods.set(route.path, [...(methods.get(route.path) ?? []), route.method.toUpperCase()]);
+  for (const route of routes) {
+    // Express answers HEAD with the GET route.
+    const verbs = route.method === 'get' ? ['GET', 'HEAD'] : [route.method.toUpperCase()];
+    methods.set(route.path, [...(methods.get(route.path) ?? []), ...verbs]);
+  }
   for (const [path, allowed] of methods) {
     router.all(expressPath(path.slice(prefix.length)), (req, res) => {
       routeLabel(res, path);
