@@ -71,3 +71,29 @@ test('an entry this code did not write (another field, bad JSON) is skipped, not
     await store.close();
   }
 });
+
+test('a Redis out of memory (maxmemory, noeviction) refuses the entry whole: StoreUnavailableError, nothing written', async () => {
+  const prefix = `test-${randomUUID()}:`;
+  const store = new RedisStore({ url: redis.url, keyPrefix: prefix });
+  const admin = new Redis(redis.url);
+  try {
+    const audit = new RedisAuditLog(store, { maxEntries: 10 });
+    await audit.append(auditRecord({ requestId: 'before' }));
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1');
+    try {
+      await assert.rejects(audit.append(auditRecord({ requestId: 'refused' })), (error: unknown) => {
+        assert.ok(error instanceof StoreUnavailableError);
+        assert.match(String((error.cause as Error)?.message), /OOM/);
+        return true;
+      });
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+    }
+    const { entries } = await audit.list('alice', { limit: 10 });
+    assert.deepEqual(entries.map((e) => e.requestId), ['before']);
+  } finally {
+    await admin.quit();
+    await store.close();
+  }
+});
