@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config.ts';
 import { RedisStore } from '../../src/stores/redis.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { SHARED_ENV, startServer, TENANTS, type TestServer } from '../helpers/server.ts';
@@ -81,6 +82,20 @@ const setups: Record<string, () => Promise<Setup>> = {
 // Entries are JSON; tests read their fields freely.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Entry = any;
+
+test('AUDIT_MAX_ENTRIES caps what a tenant keeps (the embedded ring buffer: exactly); 0 is a configuration error', async () => {
+  assert.throws(() => loadConfig({ ...SHARED_ENV, AUDIT_MAX_ENTRIES: '0' }), /AUDIT_MAX_ENTRIES/);
+  const api = await startServer({ env: { AUDIT_MAX_ENTRIES: '3' } });
+  try {
+    for (let i = 0; i < 5; i++) await api.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { data: 'x' }, headers: { 'x-request-id': `cap-${i}` } });
+    const res = await api.call('GET', '/v1/audit', { auth: 'alice' });
+    assertOk(res);
+    assert.deepEqual(res.body.entries.map((e: { request_id: string }) => e.request_id), ['cap-4', 'cap-3', 'cap-2']);
+    assert.equal(res.body.next_cursor, null);
+  } finally {
+    await api.close();
+  }
+});
 
 for (const [name, setup] of Object.entries(setups)) {
   describe(`audit trail (${name} store)`, () => {

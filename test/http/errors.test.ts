@@ -236,6 +236,7 @@ describe('authentication: one uniform 401', () => {
       ['POST', '/v1/tokens'],
       ['GET', '/v1/tokens/current'],
       ['DELETE', '/v1/tokens/AAAAAAAAAAAAAAAAAAAAAA'],
+      ['GET', '/v1/audit'],
     ];
     for (const [method, path] of ops) {
       const res = await rawFetch(path, { method });
