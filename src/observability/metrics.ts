@@ -86,8 +86,11 @@ export class Metrics {
     });
   }
 
-  /** One answered HTTP request. `route` is the declared path template, or UNMATCHED_ROUTE. */
-  request(route: string, method: string, status: number, seconds: number): void {
+  /**
+   * One HTTP request, answered (its status) or 'aborted' (the connection closed before the answer
+   * was complete). `route` is the declared path template, or UNMATCHED_ROUTE.
+   */
+  request(route: string, method: string, status: number | 'aborted', seconds: number): void {
     const labels = { route, method, status: String(status) };
     this.#requests.inc(labels);
     this.#duration.observe(labels, seconds);

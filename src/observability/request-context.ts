@@ -44,10 +44,10 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
     req.id = requestIdFor(req.get(REQUEST_ID_HEADER));
     req.log = logger.child({ request_id: req.id });
     res.setHeader(REQUEST_ID_HEADER, req.id);
-    res.on('finish', () => {
+    const done = (status: number | 'aborted') => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = typeof res.locals.routeLabel === 'string' ? res.locals.routeLabel : UNMATCHED_ROUTE;
-      metrics.request(route, req.method, res.statusCode, seconds);
+      metrics.request(route, req.method, status, seconds);
       const principal = req.principal;
       req.log.info(
         {
@@ -55,13 +55,19 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
           // The full path (req.path is relative to the router that answered), without the query.
           path: req.originalUrl.split('?')[0],
           route,
-          status: res.statusCode,
+          status,
           ms: seconds * 1000,
           tenant: principal?.tenant,
           token_id: principal?.token?.id,
         },
-        'request',
+        status === 'aborted' ? 'request aborted' : 'request',
       );
+    };
+    res.on('finish', () => done(res.statusCode));
+    // The connection closed before the answer was complete (the client went away, or the server
+    // was stopped under it): counted with status "aborted", so lost requests show.
+    res.on('close', () => {
+      if (!res.writableFinished) done('aborted');
     });
     next();
   };

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.ts';
@@ -15,7 +15,7 @@ import { MemoryStore } from '../../src/stores/memory.ts';
 import { RedisStore } from '../../src/stores/redis.ts';
 import type { Store } from '../../src/stores/store.ts';
 import { freePort } from '../helpers/redis.ts';
-import { call, SHARED_ENV, type CallOptions, type CallResult } from '../helpers/server.ts';
+import { call, SHARED_ENV, TENANTS, type CallOptions, type CallResult } from '../helpers/server.ts';
 import { assertOk, assertProblem, checkInvariants } from './support.ts';
 
 interface Harness {
@@ -185,6 +185,26 @@ describe('/metrics', () => {
     assert.equal(sample(text, 'pqapi_http_request_duration_seconds_count', { route: '/v1/tokens', method: 'POST', status: '201' }), 1);
     assert.ok(!text.includes(t.body.token_id), 'a token id in the metrics');
     assert.ok(!text.includes('12345'), 'a raw URL in the metrics');
+  });
+
+  test('a request whose connection closes before its answer is counted as status "aborted"', async () => {
+    const { hostname, port } = new URL(h.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(
+          `POST /v1/dsa/sign HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TENANTS.alice}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"data":"`,
+        );
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 100);
+      });
+      socket.on('error', reject);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const text = await h.scrape();
+    assert.equal(sample(text, 'pqapi_http_requests_total', { route: '/v1/dsa/sign', method: 'POST', status: 'aborted' }), 1);
+    assert.ok(h.logs.some((l) => l.msg === 'request aborted' && l.route === '/v1/dsa/sign' && typeof l.request_id === 'string'));
   });
 
   test('an unauthenticated request to a route is counted under that route as 401', async () => {
