@@ -9,7 +9,8 @@ import { authenticate } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
 import { buildOpenApiDocument, mountDocs } from './http/openapi.ts';
 import { errorHandler, notFoundHandler, Problem, sendProblem } from './http/problems.ts';
-import { mountMethodNotAllowed, mountRoute, type Route } from './http/route.ts';
+import { mountRoutes, type AnyRoute } from './http/route.ts';
+import { auditListRoute } from './http/routes/audit-list.ts';
 import { aesDecryptRoute } from './http/routes/aes-decrypt.ts';
 import { aesEncryptRoute } from './http/routes/aes-encrypt.ts';
 import { dsaSignRoute } from './http/routes/dsa-sign.ts';
@@ -20,7 +21,14 @@ import { kemKeypairRoute } from './http/routes/kem-keypair.ts';
 import { tokensCreateRoute } from './http/routes/tokens-create.ts';
 import { tokensCurrentRoute } from './http/routes/tokens-current.ts';
 import { tokensRevokeRoute } from './http/routes/tokens-revoke.ts';
+import { instrumented, Metrics } from './observability/metrics.ts';
+import { metricsEndpoint } from './observability/metrics-endpoint.ts';
+import { requestContext, routeLabel } from './observability/request-context.ts';
 import { createServices, type Services } from './services.ts';
+import type { AuditLog } from './stores/audit.ts';
+import { MemoryAuditLog } from './stores/audit-memory.ts';
+import { RedisAuditLog } from './stores/audit-redis.ts';
+import { RedisStore } from './stores/redis.ts';
 import { systemClock, type Clock, type Store } from './stores/store.ts';
 
 export interface AppDeps {
@@ -28,15 +36,17 @@ export interface AppDeps {
   readonly store: Store;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** The audit trail; by default a Redis stream beside a RedisStore, else a ring buffer in memory. */
+  readonly audit?: AuditLog;
 }
 
 export interface App {
   readonly app: Express;
   readonly services: Services;
+  readonly metrics: Metrics;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function buildRoutes(config: Config): Route<any, any, any>[] {
+export function buildRoutes(config: Config): AnyRoute[] {
   return [
     tokensCreateRoute({
       defaultTtlSeconds: config.tokenDefaultTtlSeconds,
@@ -52,24 +62,39 @@ export function buildRoutes(config: Config): Route<any, any, any>[] {
     dsaVerifyRoute(config.maxMessageBytes),
     aesEncryptRoute(config.maxMessageBytes),
     aesDecryptRoute(config.maxMessageBytes),
+    auditListRoute(),
   ];
 }
 
-export function buildApp({ config, store, logger, clock = systemClock }: AppDeps): App {
-  const services = createServices(config, store, logger, clock);
+/** The audit trail that goes with a store: the same Redis, or the embedded ring buffer. */
+function auditLogFor(store: Store, config: Config, clock: Clock): AuditLog {
+  const options = { maxEntries: config.auditMaxEntries, clock };
+  return store instanceof RedisStore ? new RedisAuditLog(store, options) : new MemoryAuditLog(options);
+}
+
+export function buildApp(deps: AppDeps): App {
+  const { config, logger, clock = systemClock } = deps;
+  // One registry per app; every store and audit call is timed and its failures counted.
+  const metrics = new Metrics();
+  const store = instrumented(deps.store, metrics);
+  const audit = instrumented(deps.audit ?? auditLogFor(deps.store, config, clock), metrics, 'audit.');
+  const services = createServices(config, store, logger, clock, { audit, metrics });
   const routes = buildRoutes(config);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
-  app.use(requestLog(logger));
+  app.use(requestContext(logger, metrics));
   app.use(securityHeaders);
 
   app.get('/healthz', (_req, res) => {
+    routeLabel(res, '/healthz');
     res.json({ status: 'ok' });
   });
+  app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
   app.get('/readyz', async (_req, res) => {
+    routeLabel(res, '/readyz');
     try {
       await store.ping();
       res.json({ status: 'ok', store: store.kind, crypto: services.crypto.info });
@@ -80,28 +105,26 @@ export function buildApp({ config, store, logger, clock = systemClock }: AppDeps
   });
   mountDocs(app, buildOpenApiDocument(routes));
 
-  const v1 = express.Router();
-  // Authentication first: an unauthenticated request is refused before its body is read, and a
-  // token's attempt is used before anything else happens.
-  v1.use(
-    authenticate({
-      apiKeys: services.apiKeys,
-      tokens: services.tokens,
-      limits: services.limits,
-      isFree: (method, path) => method === 'GET' && path === '/tokens/current',
-    }),
-  );
-  v1.use(express.json({ limit: config.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
-  const api = express.Router();
-  const relative = routes.map((route) => ({ ...route, path: route.path.replace(/^\/v1/, '') }));
-  for (const route of relative) mountRoute(api, route, services);
-  mountMethodNotAllowed(api, relative);
-  v1.use(api);
+  // Per route: authentication first (an unauthenticated request is refused before its body is
+  // read; a token's attempt is used, or not, as the matched route declares), then the body.
+  const v1 = mountRoutes(routes, {
+    services,
+    authenticate: (usesAttempt) =>
+      authenticate({
+        apiKeys: services.apiKeys,
+        tokens: services.tokens,
+        limits: services.limits,
+        usesAttempt,
+        onAttempt: (outcome) => metrics.attempt(outcome),
+        onRateLimited: (policy) => metrics.rateLimited(policy),
+      }),
+    jsonBody: express.json({ limit: config.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }),
+  }, '/v1');
   app.use('/v1', v1);
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-  return { app, services };
+  return { app, services, metrics };
 }
 
 const securityHeaders: RequestHandler = (req, res, next) => {
@@ -113,26 +136,3 @@ const securityHeaders: RequestHandler = (req, res, next) => {
   if (!/^\/docs\//i.test(req.path)) res.setHeader('Cache-Control', 'no-store');
   next();
 };
-
-/** One line per request: method, path (no query string), status, time, tenant and token id. */
-function requestLog(logger: Logger): RequestHandler {
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const principal = req.principal;
-      logger.info(
-        {
-          method: req.method,
-          // The full path (req.path is relative to the router that answered), without the query.
-          path: req.originalUrl.split('?')[0],
-          status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-          tenant: principal?.tenant,
-          token_id: principal?.token?.id,
-        },
-        'request',
-      );
-    });
-    next();
-  };
-}

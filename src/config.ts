@@ -59,6 +59,10 @@ export interface Config {
   readonly keyCacheTtlSeconds: number;
   /** At most this many prepared secret keys are kept (least recently used go first). */
   readonly keyCacheMaxEntries: number;
+  /** Bearer token that guards /metrics (compared in constant time); undefined: /metrics is open. */
+  readonly metricsToken: string | undefined;
+  /** Audit entries kept per tenant (the oldest are dropped past it). */
+  readonly auditMaxEntries: number;
   /** Secrets and keys the server made because none were configured: main.ts prints these facts. */
   readonly generated: readonly ('API_KEYS' | 'TOKEN_SECRET' | 'MASTER_KEY')[];
 }
@@ -92,6 +96,8 @@ const EnvSchema = z.object({
   CRYPTO_BACKEND: z.enum(CRYPTO_BACKENDS).default('auto'),
   KEY_CACHE_TTL_SECONDS: intFromEnv(60, 0, 3600),
   KEY_CACHE_MAX_ENTRIES: intFromEnv(1000, 0, 1_000_000),
+  METRICS_TOKEN: z.string().optional(),
+  AUDIT_MAX_ENTRIES: intFromEnv(10_000, 1, 10_000_000),
 });
 
 export class ConfigError extends Error {
@@ -182,6 +188,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const reason = nativeUnavailableReason();
     if (reason) throw new ConfigError(`CRYPTO_BACKEND=native: ${reason} (use auto or noble)`);
   }
+  const metricsToken = e.METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(metricsToken)) {
+    throw new ConfigError('METRICS_TOKEN must be 16 to 512 printable characters without spaces (try: openssl rand -base64 24)');
+  }
 
   const trust = e.TRUST_PROXY?.trim();
   return Object.freeze({
@@ -211,6 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cryptoBackend: e.CRYPTO_BACKEND,
     keyCacheTtlSeconds: e.KEY_CACHE_TTL_SECONDS,
     keyCacheMaxEntries: e.KEY_CACHE_MAX_ENTRIES,
+    metricsToken,
+    auditMaxEntries: e.AUDIT_MAX_ENTRIES,
     generated: Object.freeze(generated),
   });
 }

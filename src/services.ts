@@ -12,6 +12,8 @@ import { createCryptoBackend, type CryptoBackend } from './crypto/backend.ts';
 import { Sealer } from './keys/sealing.ts';
 import { KeyService } from './keys/service.ts';
 import { RateLimits } from './limits/rate-limits.ts';
+import type { Metrics } from './observability/metrics.ts';
+import type { AuditLog } from './stores/audit.ts';
 import type { Clock, Store } from './stores/store.ts';
 
 export interface Services {
@@ -25,12 +27,16 @@ export interface Services {
   readonly limits: RateLimits;
   /** The CRYPTO_BACKEND in use (crypto/backend.ts); `crypto.info` names it, `crypto.close()` stops its workers. */
   readonly crypto: CryptoBackend;
+  /** The audit trail (stores/audit.ts) and this app's metrics (observability/metrics.ts). */
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
 }
 
-export function createServices(config: Config, store: Store, logger: Logger, clock: Clock): Services {
+export function createServices(config: Config, store: Store, logger: Logger, clock: Clock, ops: { audit: AuditLog; metrics: Metrics }): Services {
   const apiKeys = new ApiKeys(config.apiKeys);
   const crypto = createCryptoBackend(config.cryptoBackend);
   return {
+    ...ops,
     config,
     store,
     logger,

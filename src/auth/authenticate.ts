@@ -2,10 +2,13 @@
  * The authentication step every /v1 request goes through: `Authorization: Bearer <credential>`,
  * where the credential is an API key or a temporary token. Runs before the body is read, so an
  * unauthenticated request costs no parsing, and a token's attempt is used before validation.
+ * Mounted per route (http/route.ts), so whether an attempt is used is the matched route's
+ * declaration (`usesAttempt`), never a comparison with the spelling of the path.
  * @module
  */
 import type { RequestHandler } from 'express';
 import { setRateLimitHeaders, unauthorized } from '../http/problems.ts';
+import { RateLimitedError, type RateLimitName } from '../limits/errors.ts';
 import type { LimitState, RateLimits } from '../limits/rate-limits.ts';
 import type { ApiKeys } from './api-keys.ts';
 import { SCOPES, type Principal } from './scopes.ts';
@@ -22,8 +25,12 @@ export interface AuthenticateOptions {
   readonly tokens: TokenService;
   /** Counted before a token's attempt is used, so a 429 costs no attempt. */
   readonly limits?: RateLimits;
-  /** Requests that read a token without using an attempt (GET /v1/tokens/current). */
-  readonly isFree: (method: string, path: string) => boolean;
+  /** Whether presenting a token here uses one of its attempts (false for GET /v1/tokens/current). */
+  readonly usesAttempt: boolean;
+  /** Told, when a token is presented where it uses an attempt, whether it was let through. */
+  readonly onAttempt?: (outcome: 'used' | 'refused') => void;
+  /** Told which limit refused a request (for the metrics). */
+  readonly onRateLimited?: (policy: RateLimitName) => void;
 }
 
 /** Longer than any API key or token we issue: refuse before hashing or parsing. */
@@ -67,12 +74,22 @@ export function authenticate(opts: AuthenticateOptions): RequestHandler {
     const admitted = ([tightest]: LimitState[]) => {
       if (tightest) setRateLimitHeaders(res, tightest.policy, tightest.limit, tightest.windowSeconds, tightest.remaining, tightest.resetMs);
     };
-    const principal = credential ? await resolvePrincipal(opts, credential, !opts.isFree(req.method, req.path), admitted) : undefined;
-    if (!principal) {
-      // Throws RateLimitedError (429) instead when this address has failed too often.
-      await opts.limits?.authFailed(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-      throw unauthorized();
+    let principal: Principal | undefined;
+    try {
+      principal = credential ? await resolvePrincipal(opts, credential, opts.usesAttempt, admitted) : undefined;
+      if (!principal) {
+        // Throws RateLimitedError (429) instead when this address has failed too often.
+        await opts.limits?.authFailed(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      }
+    } catch (error) {
+      if (error instanceof RateLimitedError) opts.onRateLimited?.(error.policy);
+      throw error;
     }
+    if (opts.usesAttempt && opts.onAttempt && credential) {
+      if (principal?.token) opts.onAttempt('used');
+      else if (!principal && looksLikeJwt(credential)) opts.onAttempt('refused');
+    }
+    if (!principal) throw unauthorized();
     req.principal = principal;
     next();
   };

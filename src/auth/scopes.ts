@@ -12,6 +12,7 @@ export const SCOPES = Object.freeze([
   'dsa:verify',
   'aes:encrypt',
   'aes:decrypt',
+  'audit:read',
 ] as const);
 export type Scope = (typeof SCOPES)[number];
 

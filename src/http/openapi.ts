@@ -3,21 +3,22 @@
  * @module
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { documentRoute, type Route } from './route.ts';
+import { routeLabel } from '../observability/request-context.ts';
+import { documentProblems, documentRoute, type AnyRoute } from './route.ts';
 import { z } from './zod.ts';
 
 export const API_VERSION = '1.0.0';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function buildOpenApiDocument(routes: readonly Route<any, any, any>[]) {
+export function buildOpenApiDocument(routes: readonly AnyRoute[]) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
     description: 'An API key (from API_KEYS, or the development key the server prints at start) or a temporary token from POST /v1/tokens.',
   });
+  documentProblems(registry);
   for (const route of routes) documentRoute(registry, route);
 
   const health = z.object({ status: z.string().openapi({ example: 'ok' }) });
@@ -39,7 +40,27 @@ export function buildOpenApiDocument(routes: readonly Route<any, any, any>[]) {
     security: [],
     responses: {
       200: { description: 'Ready.', content: { 'application/json': { schema: health.extend({ store: z.string().openapi({ example: 'redis' }) }) } } },
-      503: { description: 'The store does not answer.', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
+      503: {
+        description: 'The store does not answer.',
+        content: { 'application/problem+json': { schema: z.object({}).passthrough(), examples: { 'store-unavailable': { $ref: '#/components/examples/store-unavailable' } } } },
+      },
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    operationId: 'metrics',
+    tags: ['Health'],
+    summary: 'Prometheus metrics (text exposition format)',
+    description: 'Needs no API key. When METRICS_TOKEN is set, send it as `Authorization: Bearer <METRICS_TOKEN>`. docs/observability.md lists the metrics.',
+    security: [],
+    responses: {
+      200: { description: 'The metrics.', content: { 'text/plain': { schema: z.string() } } },
+      401: {
+        description: 'METRICS_TOKEN is set and was not given.',
+        content: { 'application/problem+json': { schema: z.object({}).passthrough(), examples: { unauthorized: { $ref: '#/components/examples/unauthorized' } } } },
+      },
     },
   });
 
@@ -70,17 +91,23 @@ export function buildOpenApiDocument(routes: readonly Route<any, any, any>[]) {
       { name: 'ML-DSA', description: 'FIPS 204 signatures.' },
       { name: 'AES-256-GCM', description: 'Authenticated encryption under a key derived from a shared secret.' },
       { name: 'Tokens', description: 'Temporary tokens with expiry, attempt limits, scopes and key restrictions.' },
-      { name: 'Health', description: 'Liveness and readiness, without authentication.' },
+      { name: 'Audit', description: "The tenant's audit trail: key use, token mints and revocations." },
+      { name: 'Health', description: 'Liveness, readiness and metrics, without an API key.' },
     ],
   });
 }
 
 export function mountDocs(router: Router, document: object): void {
   router.get('/openapi.json', (_req, res) => {
+    routeLabel(res, '/openapi.json');
     res.json(document);
   });
   router.use(
     '/docs',
+    ((_req, res, next) => {
+      routeLabel(res, '/docs');
+      next();
+    }) satisfies RequestHandler,
     swaggerUi.serve,
     swaggerUi.setup(document, {
       customSiteTitle: 'Post-quantum crypto API',

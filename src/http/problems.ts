@@ -5,9 +5,11 @@
  * User errors carry a clear `detail`; internal errors are logged with their detail and answered
  * with a generic 500 that says nothing about the cause. Every 401 has the same body, whatever the
  * reason (unknown, expired, exhausted, revoked or forged credentials), so a caller learns nothing.
+ * Every problem body also carries `request_id`, the request's X-Request-Id, which finds the log
+ * lines (and the audit entry) of that request.
  * @module
  */
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { CryptoInputError, DecryptionError } from '../crypto/errors.ts';
 import { QuotaExceededError, RateLimitedError } from '../limits/errors.ts';
@@ -24,23 +26,27 @@ export interface FieldError {
   readonly detail: string;
 }
 
-/** The catalogue: one entry per problem type, with its status and title. */
+/**
+ * The catalogue: one entry per problem type, with its status, its title and the detail its
+ * documented example shows (the OpenAPI document has one example per type, see http/route.ts;
+ * test/http/problems.test.ts checks that each is documented and that each can be produced).
+ */
 export const PROBLEMS = Object.freeze({
-  'malformed-request': { status: 400, title: 'Malformed request' },
-  'decryption-failed': { status: 400, title: 'Decryption failed' },
-  unauthorized: { status: 401, title: 'Unauthorized' },
-  forbidden: { status: 403, title: 'Forbidden' },
-  'not-found': { status: 404, title: 'Not found' },
-  'method-not-allowed': { status: 405, title: 'Method not allowed' },
-  'payload-too-large': { status: 413, title: 'Payload too large' },
-  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
-  'validation-failed': { status: 422, title: 'Validation failed' },
-  'rate-limited': { status: 429, title: 'Too many requests' },
-  'quota-exceeded': { status: 429, title: 'Quota exceeded' },
-  'internal-error': { status: 500, title: 'Internal server error' },
-  'store-unavailable': { status: 503, title: 'Service unavailable' },
-  'store-full': { status: 507, title: 'Insufficient storage' },
-} as const);
+  'malformed-request': { status: 400, title: 'Malformed request', example: 'The request body is not valid JSON.' },
+  'decryption-failed': { status: 400, title: 'Decryption failed', example: 'decryption failed: wrong key, wrong aad, or the ciphertext was modified' },
+  unauthorized: { status: 401, title: 'Unauthorized', example: 'Missing or invalid credentials.' },
+  forbidden: { status: 403, title: 'Forbidden', example: 'This credential does not have the scope kem:decapsulate.' },
+  'not-found': { status: 404, title: 'Not found', example: 'No key of yours has this key_id.' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed', example: 'GET is not allowed here; use POST.' },
+  'payload-too-large': { status: 413, title: 'Payload too large', example: 'The request body is larger than 262144 bytes.' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type', example: 'Send the body as JSON with Content-Type: application/json.' },
+  'validation-failed': { status: 422, title: 'Validation failed', example: 'must decode to 800, 1184 or 1568 bytes (an ML-KEM public key), got 12' },
+  'rate-limited': { status: 429, title: 'Too many requests', example: 'Too many requests: the token limit is 50 per 1 s. Retry after the time Retry-After gives.' },
+  'quota-exceeded': { status: 429, title: 'Quota exceeded', example: 'Quota QUOTA_LIVE_TOKENS reached: this tenant may have at most 100000 live tokens. Nothing was written.' },
+  'internal-error': { status: 500, title: 'Internal server error', example: 'An unexpected error occurred. It has been logged.' },
+  'store-unavailable': { status: 503, title: 'Service unavailable', example: 'The service cannot reach its store; nothing was done. Retry later.' },
+  'store-full': { status: 507, title: 'Insufficient storage', example: 'The store is full and refused the write; nothing was written. Retry later.' },
+} satisfies Record<string, { status: number; title: string; example: string }>);
 export type ProblemType = keyof typeof PROBLEMS;
 
 export class Problem extends Error {
@@ -57,7 +63,8 @@ export class Problem extends Error {
     return PROBLEMS[this.type].status;
   }
 
-  toJSON() {
+  /** The problem body, with the request's id when there is one (as every answer has). */
+  body(requestId?: string) {
     const { status, title } = PROBLEMS[this.type];
     return {
       type: TYPE_BASE + this.type,
@@ -65,8 +72,26 @@ export class Problem extends Error {
       status,
       detail: this.detail,
       ...(this.errors ? { errors: this.errors } : {}),
+      ...(requestId !== undefined ? { request_id: requestId } : {}),
     };
   }
+
+  toJSON() {
+    return this.body();
+  }
+}
+
+/** The body a documented example of a problem type shows: its own status, type and title. */
+export function problemExample(type: ProblemType) {
+  const { status, title, example } = PROBLEMS[type];
+  return {
+    type: TYPE_BASE + type,
+    title,
+    status,
+    detail: example,
+    ...(type === 'validation-failed' ? { errors: [{ pointer: '/pk', detail: example }] } : {}),
+    request_id: '5f0c6f2e-8d5b-4b0e-9d43-2a6f1c0de001',
+  };
 }
 
 /** The one 401: identical for every reason, by design. */
@@ -83,9 +108,10 @@ export function pointerFor(field: string | readonly PropertyKey[]): string {
   return '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 }
 
-export function sendProblem(res: Parameters<RequestHandler>[1], problem: Problem): void {
+export function sendProblem(res: Response, problem: Problem): void {
   if (problem.type === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="pq-crypto-api"');
-  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.toJSON()));
+  const requestId = (res.req as Request | undefined)?.id;
+  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.body(requestId)));
 }
 
 /**
@@ -141,33 +167,50 @@ function fromHttpClientError(err: { status?: unknown; expose?: unknown }): Probl
   return undefined;
 }
 
-/** Turns what a handler throws into a problem. Express 5 routes async rejections here. */
+
+/**
+ * The problem anything thrown maps to, without side effects (the error handler logs; the audit
+ * plumbing uses it to record a failed request's outcome). Anything unknown is an internal error.
+ */
+export function toProblem(err: unknown): Problem {
+  if (err instanceof Problem) return err;
+  if (err instanceof RateLimitedError) {
+    return new Problem('rate-limited', `Too many requests: the ${err.policy} limit is ${err.limit} per ${err.windowSeconds} s. Retry after the time Retry-After gives.`);
+  }
+  if (err instanceof QuotaExceededError) {
+    const what = err.quota === 'QUOTA_KEYS' ? 'stored keys' : 'live tokens';
+    return new Problem('quota-exceeded', `Quota ${err.quota} reached: this tenant may have at most ${err.limit} ${what}. Nothing was written.`);
+  }
+  if (err instanceof StoreFullError) return new Problem('store-full', PROBLEMS['store-full'].example);
+  if (err instanceof StoreUnavailableError) return new Problem('store-unavailable', PROBLEMS['store-unavailable'].example);
+  if (err instanceof CryptoInputError) return fieldError(err.field, err.message);
+  if (err instanceof DecryptionError) return new Problem('decryption-failed', err.message);
+  const clientError = err && typeof err === 'object' ? (fromBodyParser(err) ?? fromHttpClientError(err)) : undefined;
+  return clientError ?? new Problem('internal-error', PROBLEMS['internal-error'].example);
+}
+
+/**
+ * Turns what a handler throws into a problem. Express 5 routes async rejections here. Logs go to
+ * the request's logger (with its request_id) when there is one.
+ */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    let problem: Problem;
-    let clientError: Problem | undefined;
-    if (err instanceof Problem) problem = err;
-    else if (err instanceof RateLimitedError) {
-      problem = new Problem('rate-limited', `Too many requests: the ${err.policy} limit is ${err.limit} per ${err.windowSeconds} s. Retry after the time Retry-After gives.`);
+    const log = req.log ?? logger;
+    const problem = toProblem(err);
+    if (err instanceof RateLimitedError) {
       setRateLimitHeaders(res, err.policy, err.limit, err.windowSeconds, 0, err.retryAfterMs);
       res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
-    } else if (err instanceof QuotaExceededError) {
-      problem = new Problem('quota-exceeded', `Quota ${err.quota} reached: this tenant may have at most ${err.limit} ${err.quota === 'QUOTA_KEYS' ? 'stored keys' : 'live tokens'}. Nothing was written.`);
-    } else if (err instanceof StoreFullError) {
-      logger.error({ err: err.cause ?? err, path: req.path }, 'store full: write refused');
-      problem = new Problem('store-full', 'The store is full and refused the write; nothing was written. Retry later.');
+    } else if (problem.type === 'store-full') {
+      log.error({ cause: err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err), path: req.path }, 'store full: write refused');
       res.setHeader('Retry-After', '5');
-    } else if (err instanceof StoreUnavailableError) {
-      logger.warn({ err: err.cause ?? err, path: req.path }, 'store unavailable: failing closed');
-      problem = new Problem('store-unavailable', 'The service cannot reach its store; nothing was done. Retry later.');
+    } else if (problem.type === 'store-unavailable') {
+      // Only the cause's message: ioredis errors carry `command.args`, i.e. whole records.
+      const cause: unknown = err instanceof StoreUnavailableError ? (err.cause ?? err) : err;
+      log.warn({ cause: cause instanceof Error ? cause.message : String(cause), path: req.path }, 'store unavailable: failing closed');
       res.setHeader('Retry-After', '1');
-    } else if (err instanceof CryptoInputError) problem = fieldError(err.field, err.message);
-    else if (err instanceof DecryptionError) problem = new Problem('decryption-failed', err.message);
-    else if (err && typeof err === 'object' && (clientError = fromBodyParser(err) ?? fromHttpClientError(err))) problem = clientError;
-    else {
-      logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
-      problem = new Problem('internal-error', 'An unexpected error occurred. It has been logged.');
+    } else if (problem.type === 'internal-error') {
+      log.error({ err, method: req.method, path: req.path }, 'unhandled error');
     }
     sendProblem(res, problem);
   };

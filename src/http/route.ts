@@ -1,28 +1,50 @@
 /**
- * One route = one operation: its schemas, its OpenAPI description and its handler, declared side
- * by side (as Vault's transit paths are). `mountRoute` turns a declaration into an Express handler
- * that runs the brief's order of checks, and `documentRoute` into its OpenAPI path, from the same
- * schemas, so the documentation cannot drift from what is enforced.
+ * One route = one operation: its schemas, its OpenAPI description, its handler, and what the
+ * plumbing must do around it, declared side by side (as Vault's transit paths are). The
+ * plumbing reads the declaration; handlers never repeat it:
  *
- * Order of checks: authentication (401, done before this, in auth/authenticate.ts), then the
- * named key (404), then scope and key restriction (403), then validation of the rest (422).
+ * - `scope`: the scope a token needs (403 without it);
+ * - `usesAttempt`: whether presenting a token uses one of its attempts (false only for
+ *   GET /v1/tokens/current). It is decided from the matched route, so every spelling that
+ *   reaches the route (HEAD, which Express answers with the GET route; /v1/TOKENS/current, as
+ *   routing is case-insensitive) behaves the same;
+ * - `rateClass`: which rate-limit class the request counts against;
+ * - `audit`: the audit event the request records (stores/audit.ts), whatever its outcome;
+ * - the problem types it can answer, derived from the declaration (problemsOf), plus the
+ *   route's own `extraProblems`; the OpenAPI document shows one example of each.
+ *
+ * `mountRoutes` turns the declarations into an Express router that runs, per route:
+ * authentication (401; an unauthenticated request costs no body parsing), then the JSON body
+ * parser (only for routes that declare a body: other routes never read one), then the brief's
+ * order of checks: the named key (404), scope and key restriction (403), validation (422), and
+ * the handler. `documentRoute` turns the same declarations into OpenAPI paths, so the
+ * documentation cannot drift from what is enforced.
  * @module
  */
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { Request, Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { Logger } from 'pino';
 import type { Principal, Scope } from '../auth/scopes.ts';
+import { routeLabel } from '../observability/request-context.ts';
 import type { Services } from '../services.ts';
-import { forbidden, pointerFor, Problem, PROBLEMS, validationFailed, type ProblemType } from './problems.ts';
+import type { AuditEvent } from '../stores/audit.ts';
+import { forbidden, pointerFor, Problem, PROBLEMS, problemExample, toProblem, validationFailed, type ProblemType } from './problems.ts';
 import { z } from './zod.ts';
 
 export interface RouteContext {
   readonly principal: Principal;
   readonly services: Services;
+  /** This request's id (X-Request-Id) and its logger, which carries it. */
+  readonly requestId: string;
+  readonly log: Logger;
 }
+
+/** Rate-limit classes: what a request costs against its tenant's and token's limits. */
+export type RateClass = 'crypto' | 'read' | 'tokens';
 
 export interface Route<I, R = undefined, K = undefined> {
   readonly method: 'get' | 'post' | 'delete';
-  /** OpenAPI form: /v1/tokens/{token_id}. */
+  /** OpenAPI form: /v1/tokens/{token_id}. Also the route's label in the metrics. */
   readonly path: string;
   readonly operationId: string;
   readonly tag: string;
@@ -30,6 +52,31 @@ export interface Route<I, R = undefined, K = undefined> {
   readonly description: string;
   /** The scope a token needs; null for none (any valid credential). */
   readonly scope: Scope | null;
+  /** Whether presenting a token uses one attempt (default true). */
+  readonly usesAttempt?: boolean;
+  readonly rateClass: RateClass;
+  /** What the request records in the audit trail, whatever its outcome (none when absent). */
+  readonly audit?: {
+    readonly event: AuditEvent;
+    /**
+     * What the entry names: the key made (by default the first key resolveKeys found; null for
+     * none), the token minted or revoked. `input` is absent when the request failed before it
+     * was parsed, `result` when the handler did not return.
+     */
+    readonly subject?: (input: NoInfer<I> | undefined, result: NoInfer<R> | undefined) => { readonly keyId?: string | null; readonly targetTokenId?: string };
+    /**
+     * Takes back what a successful handler wrote when its audit entry then cannot be written, so
+     * the refused request leaves nothing behind (the token it minted, the key it stored). Best
+     * effort: the client is told 503 (or 507) either way.
+     */
+    readonly undo?: (result: NoInfer<R>, ctx: RouteContext) => Promise<unknown>;
+    /**
+     * For operations that only take something away (revocation): the answer stands when the
+     * entry cannot be written (logged and counted), since a 503 would tell the caller that the
+     * token still lives. Everything that gives something out fails closed instead.
+     */
+    readonly bestEffort?: boolean;
+  };
   /** Where the input comes from; its schemas are also what OpenAPI shows. */
   readonly request: {
     readonly body?: z.ZodType;
@@ -47,24 +94,54 @@ export interface Route<I, R = undefined, K = undefined> {
   readonly status: 200 | 201 | 204;
   readonly response?: z.ZodType<R>;
   readonly responseDescription: string;
-  /** Problem types this operation can answer, for the documentation. */
-  readonly problems: readonly ProblemType[];
+  /** Problem types this operation answers beyond those its declaration implies (problemsOf). */
+  readonly extraProblems?: readonly ProblemType[];
   readonly handle: (input: I, ctx: RouteContext, found: K | undefined) => Promise<R>;
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = Route<any, any, any>;
 
 /** Declares a route; the identity function, there for type inference. */
 export function defineRoute<I, R = undefined, K = undefined>(route: Route<I, R, K>): Route<I, R, K> {
   return route;
 }
 
+/** Every /v1 route: a credential is needed, requests are limited, and the store may be down. */
+const EVERY_ROUTE: readonly ProblemType[] = ['unauthorized', 'rate-limited', 'store-unavailable'];
+/** A route with a JSON body: it can be malformed, too large, not JSON, or invalid. */
+const WITH_BODY: readonly ProblemType[] = ['malformed-request', 'payload-too-large', 'unsupported-media-type', 'validation-failed'];
+
+/**
+ * The problem types a route can answer, from its declaration: every /v1 route 401, 429 and
+ * 503; one with a body 400, 413, 415 and 422; one with query or path parameters 422 (and 400
+ * for a path that is not valid percent-encoding); one with a scope 403; one naming stored keys
+ * 404 and 403 (the token's key restriction); one that is audited (so writes) 507; then the
+ * route's extras. In catalogue order.
+ */
+export function problemsOf(route: AnyRoute): ProblemType[] {
+  const types = new Set<ProblemType>(EVERY_ROUTE);
+  if (route.request.body) WITH_BODY.forEach((t) => types.add(t));
+  if (route.request.query || route.request.params) types.add('validation-failed');
+  if (route.request.params) types.add('malformed-request');
+  if (route.scope) types.add('forbidden');
+  if (route.resolveKeys) types.add('not-found').add('forbidden');
+  // An audited route writes its entry; a full Redis refuses that (and the route's own writes).
+  if (route.audit && !route.audit.bestEffort) types.add('store-full');
+  for (const t of route.extraProblems ?? []) types.add(t);
+  return (Object.keys(PROBLEMS) as ProblemType[]).filter((t) => types.has(t));
+}
+
 const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
 /**
  * The route's declared inputs merged into one object: query (only where the route declares one),
- * then path parameters, then the body (a body field wins over a query field of the same name).
+ * then the body (a body field wins over a query field of the same name), then path parameters,
+ * which nothing overrides: `DELETE /v1/tokens/T1` acts on T1 whatever else the request says.
  */
 function rawInput(req: Request, declared: Route<unknown>['request']): Record<string, unknown> {
-  const body: unknown = req.body;
+  // Only routes that declare a body have it parsed; for the others req.body stays undefined.
+  const body: unknown = declared.body ? req.body : undefined;
   if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
     throw validationFailed([{ pointer: '/', detail: 'the request body must be a JSON object' }]);
   }
@@ -76,7 +153,8 @@ function rawInput(req: Request, declared: Route<unknown>['request']): Record<str
     if (!parsed.success) throw zodProblem(parsed.error);
     query = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
   }
-  return { ...query, ...req.params, ...(body as Record<string, unknown> | undefined) };
+  const params = declared.params ? { ...req.params } : {};
+  return { ...query, ...(body as Record<string, unknown> | undefined), ...params };
 }
 
 function hasBody(req: Request): boolean {
@@ -106,18 +184,113 @@ export function zodProblem(error: z.ZodError): Problem {
   );
 }
 
-export function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, services: Services): void {
-  router[route.method](expressPath(route.path), async (req, res) => {
-    if (hasBody(req) && !req.is('application/json')) {
+/** What the plumbing needs besides the declarations. */
+export interface Plumbing {
+  readonly services: Services;
+  /** The authentication step (auth/authenticate.ts), using a token's attempt or not. */
+  readonly authenticate: (usesAttempt: boolean) => RequestHandler;
+  /** The JSON body parser, run only for routes that declare a body. */
+  readonly jsonBody: RequestHandler;
+}
+
+/**
+ * A router with every route under `prefix` (e.g. '/v1', where the router is mounted), then, for
+ * requests that matched none: authentication (so an unknown path or a wrong method answers 401
+ * to a caller without a valid credential, and routes cannot be probed anonymously; a token
+ * presented there uses an attempt), then 405 with Allow for a known path asked with another
+ * method. An unknown path falls through (to the app's 404).
+ */
+export function mountRoutes(routes: readonly AnyRoute[], plumbing: Plumbing, prefix: string): Router {
+  const router = express.Router();
+  for (const route of routes) mountRoute(router, route, plumbing, prefix);
+  router.use(plumbing.authenticate(true));
+  mountMethodNotAllowed(router, routes, prefix);
+  return router;
+}
+
+const relativePath = (route: AnyRoute, prefix: string) => {
+  if (!route.path.startsWith(prefix + '/')) throw new Error(`route ${route.path} is not under ${prefix}`);
+  return expressPath(route.path.slice(prefix.length));
+};
+
+function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Plumbing, prefix: string): void {
+  const { services } = plumbing;
+  const audit = route.audit;
+  /** What the audit entry of this request names, gathered as the request goes. */
+  interface Trail {
+    keyIds: readonly string[];
+    input?: I;
+    result?: R;
+    written: boolean;
+  }
+  const trailOf = (res: Response): Trail => (res.locals.auditTrail ??= { keyIds: [], written: false }) as Trail;
+
+  const record = async (req: Request, res: Response, outcome: string) => {
+    const trail = trailOf(res);
+    trail.written = true;
+    const principal = req.principal!;
+    const subject = audit!.subject?.(trail.input, trail.result) ?? {};
+    const entry = {
+      timeMs: services.clock(),
+      tenant: principal.tenant,
+      operation: audit!.event,
+      outcome,
+      requestId: req.id,
+      tokenId: principal.token?.id ?? null,
+      keyId: subject.keyId !== undefined ? subject.keyId : (trail.keyIds[0] ?? null),
+      targetTokenId: subject.targetTokenId ?? null,
+    };
+    try {
+      await services.audit.append(entry);
+      services.metrics.auditWrite(true);
+    } catch (error) {
+      services.metrics.auditWrite(false);
+      // The entry itself holds no secret: logging it keeps the trail in the logs at least.
+      req.log.error({ audit: entry, cause: error instanceof Error ? error.message : String(error) }, 'audit entry not written');
+      throw error;
+    }
+  };
+
+  const label: RequestHandler = (_req, res, next) => {
+    routeLabel(res, route.path);
+    // For the rate limiter and anything else that needs the matched route's declaration.
+    res.locals.route = route;
+    next();
+  };
+
+  const handler: RequestHandler = async (req, res) => {
+    if (route.request.body && hasBody(req) && !req.is('application/json')) {
       throw new Problem('unsupported-media-type', 'Send the body as JSON with Content-Type: application/json.');
     }
-    const ctx: RouteContext = { principal: req.principal!, services };
+    const ctx: RouteContext = { principal: req.principal!, services, requestId: req.id, log: req.log };
+    const trail = trailOf(res);
     const raw = rawInput(req, route.request);
     const resolved = route.resolveKeys ? await route.resolveKeys(raw, ctx) : undefined;
-    authorize(ctx.principal, route.scope, resolved?.keyIds ?? []);
+    trail.keyIds = resolved?.keyIds ?? [];
+    authorize(ctx.principal, route.scope, trail.keyIds);
     const parsed = route.input.safeParse(raw);
     if (!parsed.success) throw zodProblem(parsed.error);
+    trail.input = parsed.data;
     const result = await route.handle(parsed.data, ctx, resolved?.found);
+    trail.result = result;
+    // Fails closed: when the entry cannot be written, the answer (a shared key, a new token) is
+    // not given; the client gets 503 (as Vault refuses a request its audit device cannot log),
+    // and what the handler wrote is taken back.
+    if (audit) {
+      try {
+        await record(req, res, 'ok');
+      } catch (error) {
+        if (audit.bestEffort) return send(res, result);
+        await audit.undo?.(result, ctx).catch((undoError: unknown) => {
+          req.log.error({ cause: undoError instanceof Error ? undoError.message : String(undoError) }, 'could not take back the refused request');
+        });
+        throw error;
+      }
+    }
+    send(res, result);
+  };
+
+  const send = (res: Response, result: R) => {
     res.status(route.status);
     if (route.status === 204 || !route.response) {
       res.end();
@@ -125,19 +298,42 @@ export function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, servi
     }
     // Serialising through the response schema drops anything not declared (no accidental disclosure).
     res.json(route.response.parse(result));
-  });
+  };
+
+  /**
+   * A request that failed after authentication is recorded with its problem type. If that entry
+   * cannot be written either, the failure is logged and counted, and the client still gets the
+   * original problem: nothing was given out.
+   */
+  const recordFailure: ErrorRequestHandler = async (err, req, res, next) => {
+    if (req.principal && !trailOf(res).written) {
+      try {
+        await record(req, res, toProblem(err).type);
+      } catch {
+        // logged and counted by record()
+      }
+    }
+    next(err);
+  };
+
+  const chain: (RequestHandler | ErrorRequestHandler)[] = [label, plumbing.authenticate(route.usesAttempt ?? true)];
+  if (route.request.body) chain.push(plumbing.jsonBody);
+  chain.push(handler);
+  if (audit) chain.push(recordFailure);
+  router[route.method](relativePath(route, prefix), ...chain);
 }
 
-/**
- * After the routes: a known path asked with another method is 405 with an Allow header (an
- * unknown path falls through to 404).
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function mountMethodNotAllowed(router: Router, routes: readonly Route<any, any, any>[]): void {
+/** After the routes: a known path asked with another method is 405 with an Allow header. */
+function mountMethodNotAllowed(router: Router, routes: readonly AnyRoute[], prefix: string): void {
   const methods = new Map<string, string[]>();
-  for (const route of routes) methods.set(route.path, [...(methods.get(route.path) ?? []), route.method.toUpperCase()]);
+  for (const route of routes) {
+    // Express answers HEAD with the GET route.
+    const verbs = route.method === 'get' ? ['GET', 'HEAD'] : [route.method.toUpperCase()];
+    methods.set(route.path, [...(methods.get(route.path) ?? []), ...verbs]);
+  }
   for (const [path, allowed] of methods) {
-    router.all(expressPath(path), (req, res) => {
+    router.all(expressPath(path.slice(prefix.length)), (req, res) => {
+      routeLabel(res, path);
       res.setHeader('Allow', allowed.join(', '));
       throw new Problem('method-not-allowed', `${req.method} is not allowed here; use ${allowed.join(' or ')}.`);
     });
@@ -154,8 +350,22 @@ const ProblemSchema = z
       .array(z.object({ pointer: z.string().openapi({ example: '/pk' }), detail: z.string() }))
       .optional()
       .openapi({ description: 'For 422: every invalid field, as a JSON pointer into the request.' }),
+    request_id: z.string().openapi({ description: "The request's X-Request-Id: quote it to find the request in the logs and the audit trail.", example: '5f0c6f2e-8d5b-4b0e-9d43-2a6f1c0de001' }),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details.' });
+
+/** The name under which a problem type's example is a component of the document. */
+const exampleRef = (type: ProblemType) => ({ $ref: `#/components/examples/${type}` });
+
+/**
+ * Registers one example per problem type of the catalogue (components.examples), each with its
+ * own status, type and title; operations refer to the ones they can answer.
+ */
+export function documentProblems(registry: OpenAPIRegistry): void {
+  for (const type of Object.keys(PROBLEMS) as ProblemType[]) {
+    registry.registerComponent('examples', type, { summary: PROBLEMS[type].title, value: problemExample(type) });
+  }
+}
 
 export function documentRoute<I, R, K>(registry: OpenAPIRegistry, route: Route<I, R, K>): void {
   const responses: RouteConfig['responses'] = {
@@ -163,20 +373,34 @@ export function documentRoute<I, R, K>(registry: OpenAPIRegistry, route: Route<I
       ? { description: route.responseDescription, content: { 'application/json': { schema: route.response } } }
       : { description: route.responseDescription },
   };
-  const always: ProblemType[] = ['unauthorized', 'store-unavailable'];
-  for (const type of [...route.problems, ...always]) {
-    const { status, title } = PROBLEMS[type];
-    const existing = responses[status];
-    const description = existing && 'description' in existing ? `${existing.description}; ${title}` : title;
-    responses[status] = { description, content: { 'application/problem+json': { schema: ProblemSchema } } };
+  const byStatus = new Map<number, ProblemType[]>();
+  for (const type of problemsOf(route as AnyRoute)) {
+    const status = PROBLEMS[type].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), type]);
   }
+  for (const [status, types] of byStatus) {
+    responses[status] = {
+      description: types.map((t) => PROBLEMS[t].title).join('; '),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema,
+          examples: Object.fromEntries(types.map((t) => [t, exampleRef(t)])),
+        },
+      },
+    };
+  }
+  const notes = [
+    route.scope ? `Scope: \`${route.scope}\`.` : 'Scope: none (any valid credential).',
+    route.usesAttempt === false ? 'Uses no attempt of a token.' : 'Uses one attempt of a token.',
+    ...(route.audit ? [`Recorded in the audit trail as \`${route.audit.event}\`, whatever the outcome.`] : []),
+  ];
   registry.registerPath({
     method: route.method,
     path: route.path,
     operationId: route.operationId,
     tags: [route.tag],
     summary: route.summary,
-    description: route.scope ? `${route.description}\n\nScope: \`${route.scope}\`.` : route.description,
+    description: `${route.description}\n\n${notes.join(' ')}`,
     security: [{ bearerAuth: [] }],
     request: {
       // A body is required when an empty one would not do (keypair's has only defaults).

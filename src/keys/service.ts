@@ -105,6 +105,13 @@ export class KeyService {
     }
   }
 
+  /** Deletes the tenant's stored key (record, public-key index, quota count); false when there was none. */
+  async deleteKey(tenant: string, id: string): Promise<boolean> {
+    const record = await this.store.getKey(tenant, id);
+    if (!record) return false;
+    return this.store.deleteKey(tenant, id, publicKeyFingerprint(decodeBase64(record.publicKey)!));
+  }
+
   /** The tenant's KEM key with this id, or undefined. */
   async findKemKeyById(tenant: string, id: string): Promise<KemKey | undefined> {
     const record = await this.store.getKey(tenant, id);

@@ -52,6 +52,14 @@ export class MemoryStore implements Store {
     return 'stored';
   }
 
+  async deleteKey(tenant: string, id: string, publicKeyFingerprint: string): Promise<boolean> {
+    if (!this.#keys.delete(keyName(tenant, id))) return false;
+    const fp = keyName(tenant, publicKeyFingerprint);
+    if (this.#fingerprints.get(fp) === id) this.#fingerprints.delete(fp);
+    this.#keyIndex.get(tenant)?.delete(id);
+    return true;
+  }
+
   async countKeys(tenant: string): Promise<number> {
     return this.#keyIndex.get(tenant)?.size ?? 0;
   }

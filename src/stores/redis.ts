@@ -130,6 +130,19 @@ return 'stored'
 `);
 
 /**
+ * Deletes a key record, its fingerprint index (when it still names this key) and its entry in the
+ * tenant's key index. Shrinks the store, so it runs on a full one too.
+ * KEYS: record, fingerprint index, tenant key index. ARGV: id.
+ * Returns 1 when deleted, 0 when there was no such record.
+ */
+const DELETE_KEY = new LuaScript(`#!lua flags=allow-oom
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+redis.call('ZREM', KEYS[3], ARGV[1])
+return 1
+`);
+
+/**
  * Stores the candidate tenant key unless the tenant has one in that role, and returns whichever is stored.
  * KEYS: the role's key. ARGV: candidate JSON. Returns the stored JSON.
  */
@@ -318,6 +331,11 @@ export class RedisStore implements Store {
     const answer = await this.#eval(PUT_KEY, keys, [JSON.stringify(record), record.id, quota, Number.isFinite(created) ? created : 0]);
     if (answer === 'stored' || answer === 'taken' || answer === 'quota-exceeded') return answer;
     throw new Error('unexpected answer from redis to putKey');
+  }
+
+  async deleteKey(tenant: string, id: string, publicKeyFingerprint: string): Promise<boolean> {
+    const keys = [this.#keyKey(tenant, id), this.#fingerprintKey(tenant, publicKeyFingerprint), this.#keyIndexKey(tenant)];
+    return (await this.#eval(DELETE_KEY, keys, [id])) === 1;
   }
 
   async countKeys(tenant: string): Promise<number> {
@@ -512,6 +530,18 @@ export class RedisStore implements Store {
   /** The prefix of every key, for such components' keys. */
   get keyPrefix(): string {
     return this.#prefix;
+  }
+
+  // --- for ports of other concerns that share this connection (stores/audit-redis.ts) -------
+
+  /** Runs `operation` on this store's client, with the same deadline and fail-closed errors. */
+  withClient<T>(operation: (client: Redis | Cluster) => Promise<T>): Promise<T> {
+    return this.#run((client) => operation(client as unknown as Redis | Cluster));
+  }
+
+  /** The Redis key `name` of a tenant, under the tenant's hash tag (so Cluster keeps it with the tenant's keys). */
+  tenantKey(tenant: string, name: string): string {
+    return `${this.#prefix}{t:${encode(tenant)}}:${name}`;
   }
 }
 

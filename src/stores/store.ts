@@ -62,6 +62,11 @@ export interface Store {
    * `quota` keys (0: no quota).
    */
   putKey(record: KeyRecord, publicKeyFingerprint: string, quota?: number): Promise<PutKeyResult>;
+  /**
+   * Deletes the tenant's key record, its fingerprint index (when it still names this id) and its
+   * entry in the tenant's key index, atomically; false when the tenant has no key with this id.
+   */
+  deleteKey(tenant: string, id: string, publicKeyFingerprint: string): Promise<boolean>;
   /** How many keys the tenant has in its index (what the key quota counts). */
   countKeys(tenant: string): Promise<number>;
   /** The tenant's key with this id, or undefined (also when another tenant owns the id). */

@@ -38,9 +38,14 @@ const OPERATIONS = [
   '/v1/aes/decrypt',
 ] as const;
 
-/** fetch without the JSON parsing of call(), for byte-level comparisons. */
+/**
+ * fetch without the JSON parsing of call(), for byte-level comparisons. Every request carries
+ * the same X-Request-Id, which the problem body echoes as request_id: bodies can then be compared
+ * byte for byte.
+ */
+const SAME_REQUEST_ID = 'errors-test-1';
 async function rawFetch(path: string, init: RequestInit): Promise<{ status: number; headers: Headers; text: string }> {
-  const res = await fetch(api.url + path, init);
+  const res = await fetch(api.url + path, { ...init, headers: { 'x-request-id': SAME_REQUEST_ID, ...(init.headers as Record<string, string> | undefined) } });
   const text = await res.text();
   checkInvariants(init.method ?? 'GET', path, { status: res.status, headers: res.headers, body: JSON.parse(text) });
   return { status: res.status, headers: res.headers, text };
@@ -231,6 +236,7 @@ describe('authentication: one uniform 401', () => {
       ['POST', '/v1/tokens'],
       ['GET', '/v1/tokens/current'],
       ['DELETE', '/v1/tokens/AAAAAAAAAAAAAAAAAAAAAA'],
+      ['GET', '/v1/audit'],
     ];
     for (const [method, path] of ops) {
       const res = await rawFetch(path, { method });

@@ -77,6 +77,7 @@ const TABLE = [
   },
   { method: 'get', path: '/v1/tokens/current', request: null, status: '200', response: ['token_id', 'expires_at', 'attempts_left', 'scopes'] },
   { method: 'delete', path: '/v1/tokens/{token_id}', request: null, status: '204', response: null },
+  { method: 'get', path: '/v1/audit', request: null, status: '200', response: ['entries', 'next_cursor'] },
 ] as const;
 
 /** Every documented operation, as [method, path, operation]. */
@@ -165,8 +166,44 @@ describe('the document', () => {
       const problem = resolve(operation(row.method, row.path).responses['422']);
       const schema = resolve(problem?.content?.['application/problem+json']?.schema);
       assert.ok(schema, `${row.method} ${row.path}`);
-      assert.deepEqual(keys(schema), ['detail', 'errors', 'status', 'title', 'type']);
+      assert.deepEqual(keys(schema), ['detail', 'errors', 'request_id', 'status', 'title', 'type']);
     }
+  });
+
+  test('every documented error shows, per problem type it can be, an example with that status, type and title', () => {
+    let checked = 0;
+    for (const [method, path, op] of allOperations()) {
+      for (const [status, ref] of Object.entries<Json>(op.responses)) {
+        if (!/^[45]/.test(status)) continue;
+        const media = resolve(ref).content?.['application/problem+json'];
+        const examples = Object.entries<Json>(media?.examples ?? {});
+        assert.ok(examples.length > 0, `${method} ${path} ${status}: no example`);
+        const types = new Set<string>();
+        for (const [name, example] of examples) {
+          const value = resolve(example).value;
+          assert.equal(value.status, Number(status), `${method} ${path} ${status}: example ${name} has status ${value.status}`);
+          assert.equal(value.type, `urn:pq-crypto-api:problem:${name}`, `${method} ${path} ${status}: example ${name}`);
+          assert.equal(typeof value.title, 'string');
+          types.add(value.type);
+          checked++;
+        }
+        assert.equal(types.size, examples.length, `${method} ${path} ${status}: two examples of one type`);
+      }
+    }
+    assert.ok(checked > 30, `only ${checked} examples`);
+  });
+
+  test('problems follow from the declaration: a body adds 400/413/415/422, a scope 403, named keys 404, an audit entry 507, every /v1 route 401/429/503', () => {
+    const statuses = (method: string, path: string) => Object.keys(operation(method, path).responses).filter((s) => /^[45]/.test(s)).sort();
+    assert.deepEqual(statuses('post', '/v1/kem/decapsulate'), ['400', '401', '403', '404', '413', '415', '422', '429', '503', '507']);
+    assert.deepEqual(statuses('post', '/v1/dsa/verify'), ['400', '401', '403', '413', '415', '422', '429', '503']);
+    assert.deepEqual(statuses('get', '/v1/tokens/current'), ['401', '429', '503']);
+    // No body: never parsed, so neither 413 nor 415; its path parameter can be 400 or 422; 404 is its own.
+    assert.deepEqual(statuses('delete', '/v1/tokens/{token_id}'), ['400', '401', '403', '404', '422', '429', '503']);
+    const keypair429 = Object.keys(resolve(operation('post', '/v1/kem/keypair').responses['429']).content['application/problem+json'].examples).sort();
+    assert.deepEqual(keypair429, ['quota-exceeded', 'rate-limited']);
+    const decrypt400 = Object.keys(resolve(operation('post', '/v1/aes/decrypt').responses['400']).content['application/problem+json'].examples).sort();
+    assert.deepEqual(decrypt400, ['decryption-failed', 'malformed-request']);
   });
 
   test('decapsulate documents its 404 (a key the tenant does not own)', () => {

@@ -1,7 +1,8 @@
 /**
  * Shared by the HTTP tests: a server whose every answer is checked against the invariants the
  * whole API keeps (never a 500; every error an RFC 9457 problem with the HTTP status in its body;
- * every 422 naming fields; /v1 answers never cached), and small byte helpers.
+ * every 422 naming fields; /v1 answers never cached; every answer with a sane X-Request-Id that
+ * every problem body repeats as request_id), and small byte helpers.
  * Not a test file itself (no .test.ts suffix).
  */
 import assert from 'node:assert/strict';
@@ -18,6 +19,8 @@ export const AES_INFO = 'pq-crypto-api/v1/aes-256-gcm';
 export function checkInvariants(method: string, path: string, res: CallResult): void {
   const what = `${method} ${path} -> ${res.status} ${JSON.stringify(res.body)}`;
   assert.ok(res.status < 500, `a 5xx is always a bug: ${what}`);
+  const requestId = res.headers.get('x-request-id');
+  assert.match(requestId ?? '', /^[A-Za-z0-9._:-]{1,128}$/, `no sane X-Request-Id on ${what}`);
   if (path.startsWith('/v1/')) assert.equal(res.headers.get('cache-control'), 'no-store', `no Cache-Control: no-store on ${what}`);
   if (res.status >= 400) {
     assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/, `not problem+json: ${what}`);
@@ -27,6 +30,7 @@ export function checkInvariants(method: string, path: string, res: CallResult): 
     assert.ok(typeof body.type === 'string' && body.type.startsWith(PROBLEM_BASE), what);
     assert.equal(typeof body.title, 'string', what);
     assert.ok(typeof body.detail === 'string' && body.detail.length > 0, what);
+    assert.equal(body.request_id, requestId, `the problem's request_id is not the X-Request-Id: ${what}`);
     if (res.status === 422) {
       assert.ok(Array.isArray(body.errors) && body.errors.length > 0, `a 422 must name its fields: ${what}`);
       for (const e of body.errors as { pointer: unknown; detail: unknown }[]) {

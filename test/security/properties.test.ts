@@ -22,9 +22,11 @@ import { dsaSecretKey, dsaSign } from '../../src/crypto/dsa.ts';
 import { kemDecapsulate, kemEncapsulate, kemKeygen, kemSecretKey } from '../../src/crypto/kem.ts';
 import { Sealer } from '../../src/keys/sealing.ts';
 import { errorHandler } from '../../src/http/problems.ts';
-import { defineRoute, mountRoute } from '../../src/http/route.ts';
+import { defineRoute, mountRoutes } from '../../src/http/route.ts';
 import { z } from '../../src/http/zod.ts';
 import { createServices } from '../../src/services.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
+import { MemoryAuditLog } from '../../src/stores/audit-memory.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
 import { SHARED_ENV, startServer } from '../helpers/server.ts';
 
@@ -79,10 +81,13 @@ describe('(b) an answer carries only the fields its response schema declares', (
   test("a handler's undeclared fields (a secret among them) never reach the client, at any depth", async () => {
     const config = loadConfig({ ...SHARED_ENV });
     const store = new MemoryStore();
-    const services = createServices(config, store, pino({ level: 'silent' }), () => Date.now());
+    const services = createServices(config, store, pino({ level: 'silent' }), () => Date.now(), {
+      audit: new MemoryAuditLog({ maxEntries: 10 }),
+      metrics: new Metrics(),
+    });
     const route = defineRoute({
       method: 'post',
-      path: '/probe',
+      path: '/t/probe',
       operationId: 'probe',
       tag: 'Test',
       summary: 'probe',
@@ -93,7 +98,7 @@ describe('(b) an answer carries only the fields its response schema declares', (
       status: 200,
       response: z.object({ key_id: z.string(), inner: z.object({ pk: z.string() }), list: z.array(z.object({ id: z.string() })) }),
       responseDescription: 'declared fields only',
-      problems: [],
+      rateClass: 'read',
       async handle() {
         return {
           key_id: 'kem_x',
@@ -104,19 +109,17 @@ describe('(b) an answer carries only the fields its response schema declares', (
       },
     });
     const app = express();
-    app.use((req, _res, next) => {
+    const signedIn: express.RequestHandler = (req, _res, next) => {
       req.principal = { tenant: 'alice', scopes: [], keyIds: null, apiKeyId: 'test' };
       next();
-    });
-    const router = express.Router();
-    mountRoute(router, route, services);
-    app.use(router);
+    };
+    app.use('/t', mountRoutes([route], { services, authenticate: () => signedIn, jsonBody: express.json() }, '/t'));
     app.use(errorHandler(pino({ level: 'silent' })));
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', resolve));
     try {
       const { port } = server.address() as { port: number };
-      const res = await fetch(`http://127.0.0.1:${port}/probe`, { method: 'POST' });
+      const res = await fetch(`http://127.0.0.1:${port}/t/probe`, { method: 'POST' });
       const text = await res.text();
       assert.equal(res.status, 200, text);
       assert.deepEqual(JSON.parse(text), { key_id: 'kem_x', inner: { pk: 'public' }, list: [{ id: 'a' }] });

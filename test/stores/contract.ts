@@ -75,6 +75,18 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         assert.equal(await store.countKeys('acme'), 1);
       });
 
+      test('deleteKey removes the record, its fingerprint and its quota count; a second delete is false', async () => {
+        assert.equal(await store.putKey(keyRecord('acme', 'k1'), 'fp1', 1), 'stored');
+        assert.equal(await store.putKey(keyRecord('acme', 'k2'), 'fp2', 1), 'quota-exceeded');
+        assert.equal(await store.deleteKey('globex', 'k1', 'fp1'), false, "another tenant's");
+        assert.equal(await store.deleteKey('acme', 'k1', 'fp1'), true);
+        assert.equal(await store.getKey('acme', 'k1'), undefined);
+        assert.equal(await store.findKeyIdByFingerprint('acme', 'fp1'), undefined);
+        assert.equal(await store.countKeys('acme'), 0);
+        assert.equal(await store.deleteKey('acme', 'k1', 'fp1'), false);
+        assert.equal(await store.putKey(keyRecord('acme', 'k2'), 'fp2', 1), 'stored');
+      });
+
       test('the key quota: of concurrent puts past it exactly the quota is stored, and nothing else is written', async () => {
         const results = await Promise.all(
           Array.from({ length: 12 }, (_, i) => store.putKey(keyRecord('acme', `k${i}`), `fp${i}`, 5)),

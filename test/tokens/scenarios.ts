@@ -61,7 +61,7 @@ export function runTokenScenarios(name: string, factory: StoreFactory): void {
       assert.equal(t.attempts_left, null);
       const lifetime = Date.parse(t.expires_at) - Date.now();
       assert.ok(Math.abs(lifetime - server.config.tokenDefaultTtlSeconds * 1000) < 2000);
-      assert.equal(t.scopes.length, 8);
+      assert.equal(t.scopes.length, 9);
       const current = await server.call('GET', '/v1/tokens/current', { auth: t.new_token });
       assert.equal(current.body.attempts_left, null);
     });
@@ -102,7 +102,7 @@ export function runTokenScenarios(name: string, factory: StoreFactory): void {
         token_id: null,
         expires_at: null,
         attempts_left: null,
-        scopes: ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt'],
+        scopes: ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'audit:read'],
       });
     });
 
@@ -270,11 +270,13 @@ export function runTokenScenarios(name: string, factory: StoreFactory): void {
         'not-a-token',
         '',
       ];
-      const reference = await server.call('GET', '/v1/tokens/current', { auth: 'garbage-that-is-not-a-key-at-all' });
+      // One X-Request-Id for all: the problem bodies echo it, and must then be identical.
+      const headers = { 'x-request-id': 'forged-tokens' };
+      const reference = await server.call('GET', '/v1/tokens/current', { auth: 'garbage-that-is-not-a-key-at-all', headers });
       assert.equal(reference.status, 401);
       for (const token of forged) {
         for (const [method, path] of [['GET', '/v1/tokens/current'], ['POST', '/v1/dsa/sign']] as const) {
-          const res = await server.call(method, path, { auth: token, body: method === 'POST' ? { data: 'x' } : undefined });
+          const res = await server.call(method, path, { auth: token, body: method === 'POST' ? { data: 'x' } : undefined, headers });
           assert.equal(res.status, 401, `${token.slice(0, 40)} on ${path}`);
           assert.deepEqual(res.body, reference.body);
           assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
@@ -295,13 +297,13 @@ export function runTokenScenarios(name: string, factory: StoreFactory): void {
       for (const token of [exhausted, revoked, expired]) {
         const res = await fetch(`${server.url}/v1/dsa/sign`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${token.new_token}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${token.new_token}`, 'content-type': 'application/json', 'x-request-id': 'dead-tokens' },
           body: '{"data":"x"}',
         });
         assert.equal(res.status, 401);
         bodies.add(await res.text());
       }
-      const unknownKey = await fetch(`${server.url}/v1/dsa/sign`, { method: 'POST', headers: { authorization: 'Bearer nope' } });
+      const unknownKey = await fetch(`${server.url}/v1/dsa/sign`, { method: 'POST', headers: { authorization: 'Bearer nope', 'x-request-id': 'dead-tokens' } });
       bodies.add(await unknownKey.text());
       assert.equal(bodies.size, 1, [...bodies].join('\n'));
     });

@@ -41,9 +41,11 @@ export function aesDecryptRoute(maxMessageBytes: number) {
     status: 200,
     response,
     responseDescription: 'The plaintext.',
-    problems: ['malformed-request', 'decryption-failed', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    rateClass: 'crypto',
+    extraProblems: ['decryption-failed'],
     async handle(input, { services }) {
       const { aead } = services.crypto;
+      services.metrics.cryptoOp('AES-256-GCM', aead.implementation, 'aes.decrypt');
       const plaintext = await aead.open(await aead.deriveAesKey(input.key), input.ciphertext, input.aad);
       const decrypted = encodeMessage(plaintext, input.encoding);
       if (decrypted === undefined) throw fieldError('encoding', 'the plaintext is not valid UTF-8: ask for base64 or hex');

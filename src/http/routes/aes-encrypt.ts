@@ -35,9 +35,10 @@ export function aesEncryptRoute(maxMessageBytes: number) {
     status: 200,
     response,
     responseDescription: 'The ciphertext.',
-    problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    rateClass: 'crypto',
     async handle(input, { services }) {
       const { aead } = services.crypto;
+      services.metrics.cryptoOp('AES-256-GCM', aead.implementation, 'aes.encrypt');
       return { ciphertext: encodeBase64(await aead.seal(await aead.deriveAesKey(input.key), input.unencrypted, input.aad)) };
     },
   });

@@ -40,9 +40,12 @@ export function dsaSignRoute(maxMessageBytes: number) {
     status: 200,
     response,
     responseDescription: 'The signature and the public key that verifies it.',
-    problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    rateClass: 'crypto',
+    // Signs with the tenant's stored default key: a use of a stored key.
+    audit: { event: 'dsa.sign' },
     async handle(input, { principal, services }) {
       const { signature, key } = await services.keys.sign(principal.tenant, input.data, input.context);
+      services.metrics.cryptoOp(key.algorithm, services.crypto.dsa.implementation, 'dsa.sign');
       return { signature: encodeBase64(signature), pk: encodeBase64(key.publicKey) };
     },
   });

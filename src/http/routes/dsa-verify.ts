@@ -54,8 +54,9 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
     status: 200,
     response,
     responseDescription: 'Whether the signature verifies.',
-    problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    rateClass: 'crypto',
     async handle(input, { services }) {
+      services.metrics.cryptoOp(dsaAlgorithmForPublicKey(input.pk.length) ?? 'ML-DSA', services.crypto.dsa.implementation, 'dsa.verify');
       return { verified: await services.crypto.dsa.verify(input.pk, input.data, input.signature, input.context) };
     },
   });

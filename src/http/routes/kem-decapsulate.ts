@@ -70,13 +70,15 @@ export function kemDecapsulateRoute() {
     status: 200,
     response,
     responseDescription: 'The shared secret.',
-    problems: ['malformed-request', 'forbidden', 'not-found', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    rateClass: 'crypto',
+    audit: { event: 'kem.decapsulate' },
     async handle(input, ctx, key) {
       if (!key) throw fieldError('key_id', 'give key_id or pk'); // unreachable: validation requires one
       if (input.cipher.length !== KEM_SIZES[key.algorithm].cipherText) {
         throw fieldError('cipher', `must be ${KEM_SIZES[key.algorithm].cipherText} bytes for ${key.algorithm}, got ${input.cipher.length}`);
       }
       const shared = await ctx.services.keys.decapsulate(ctx.principal.tenant, key, input.cipher);
+      ctx.services.metrics.cryptoOp(key.algorithm, ctx.services.crypto.kem.implementation, 'kem.decapsulate');
       return { shared_key: encodeBase64(shared) };
     },
   });

@@ -3,7 +3,7 @@
  * the key's signature when one is given.
  */
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
@@ -75,13 +75,18 @@ export function kemEncapsulateRoute() {
     status: 200,
     response,
     responseDescription: 'The ciphertext and the shared secret.',
-    problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    rateClass: 'crypto',
     async handle(input, { services }) {
+      const { kem, dsa } = services.crypto;
       const verifKey = input.verif_key ?? input.verification_key;
-      if (input.signature && verifKey && !(await services.crypto.dsa.verify(verifKey, input.pk, input.signature))) {
-        throw fieldError('signature', 'does not verify: it is not a signature over pk by verif_key');
+      if (input.signature && verifKey) {
+        services.metrics.cryptoOp(dsaAlgorithmForPublicKey(verifKey.length) ?? 'ML-DSA', dsa.implementation, 'dsa.verify');
+        if (!(await dsa.verify(verifKey, input.pk, input.signature))) {
+          throw fieldError('signature', 'does not verify: it is not a signature over pk by verif_key');
+        }
       }
-      const { cipherText, sharedSecret } = await services.crypto.kem.encapsulate(input.pk);
+      const { cipherText, sharedSecret } = await kem.encapsulate(input.pk);
+      services.metrics.cryptoOp(kemAlgorithmForPublicKey(input.pk.length) ?? 'ML-KEM', kem.implementation, 'kem.encapsulate');
       return { cipher: encodeBase64(cipherText), shared_key: encodeBase64(sharedSecret) };
     },
   });

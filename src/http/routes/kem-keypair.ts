@@ -38,10 +38,19 @@ export function kemKeypairRoute() {
     status: 201,
     response,
     responseDescription: 'The new key pair (public parts only).',
-    problems: ['malformed-request', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    extraProblems: ['quota-exceeded'],
+    rateClass: 'crypto',
+    // Makes a stored key and signs it with the tenant's stored signing key.
+    audit: {
+      event: 'kem.keypair',
+      subject: (_input, result) => ({ keyId: result?.key_id ?? null }),
+      undo: (result, { principal, services }) => services.keys.deleteKey(principal.tenant, result.key_id),
+    },
     async handle(input, { principal, services }) {
       const key = await services.keys.createKemKey(principal.tenant, input.algorithm);
+      services.metrics.cryptoOp(key.algorithm, services.crypto.kem.implementation, 'kem.keygen');
       const { signature, key: signer } = await services.keys.attest(principal.tenant, key);
+      services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementation, 'dsa.sign');
       return {
         key_id: key.id,
         algorithm: key.algorithm,

@@ -114,7 +114,14 @@ export function tokensCreateRoute(limits: TokenLimits) {
     status: 201,
     response,
     responseDescription: 'The new token.',
-    problems: ['malformed-request', 'forbidden', 'not-found', 'payload-too-large', 'unsupported-media-type', 'validation-failed'],
+    extraProblems: ['quota-exceeded'],
+    rateClass: 'tokens',
+    // The keys the token is restricted to are not used by minting: no key_id.
+    audit: {
+      event: 'tokens.mint',
+      subject: (_input: unknown, result?: { token_id: string }) => ({ targetTokenId: result?.token_id, keyId: null }),
+      undo: (result, { principal, services }) => services.tokens.revoke(principal, result.token_id),
+    },
     async handle(input, { principal, services }) {
       const scopes = input.scopes ?? principal.scopes;
       const extraScopes = scopes.filter((s) => !principal.scopes.includes(s));
@@ -134,7 +141,7 @@ export function tokensCreateRoute(limits: TokenLimits) {
         token_id: minted.info.id,
         expires_at: new Date(minted.info.expiresAtMs).toISOString(),
         attempts_left: minted.info.attemptsLeft,
-        scopes: minted.scopes,
+        scopes: [...minted.scopes],
       };
     },
   });

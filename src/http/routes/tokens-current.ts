@@ -21,12 +21,14 @@ export function tokensCurrentRoute() {
     description:
       'Describes the token in the Authorization header (or the API key: no expiry, no attempt limit). Does not use an attempt, so a third party can check what it was given without spending it.',
     scope: null,
+    // A third party may check what it was given without spending it.
+    usesAttempt: false,
+    rateClass: 'read',
     request: {},
     input: z.object({}),
     status: 200,
     response,
     responseDescription: 'The credential.',
-    problems: [],
     async handle(_input, { principal }) {
       const token = principal.token;
       return {

@@ -24,7 +24,9 @@ export function tokensRevokeRoute() {
     input: params,
     status: 204,
     responseDescription: 'Revoked.',
-    problems: ['forbidden', 'not-found', 'validation-failed'],
+    rateClass: 'tokens',
+    audit: { event: 'tokens.revoke', subject: (input) => ({ targetTokenId: input?.token_id }), bestEffort: true },
+    extraProblems: ['not-found'],
     async handle(input, { principal, services }) {
       const revoked = await services.tokens.revoke(principal, input.token_id);
       if (!revoked) throw notFound('No live token that you may revoke has this token_id.');

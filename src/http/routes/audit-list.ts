@@ -1,0 +1,79 @@
+/** GET /v1/audit: the caller tenant's audit trail, newest first, a page at a time. */
+import { AUDIT_CURSOR, AUDIT_EVENTS, type AuditEntry } from '../../stores/audit.ts';
+import { defineRoute } from '../route.ts';
+import { z } from '../zod.ts';
+
+export const AUDIT_PAGE_DEFAULT = 50;
+export const AUDIT_PAGE_MAX = 500;
+
+export function auditListRoute() {
+  const query = z.strictObject({
+    cursor: z
+      .string()
+      .regex(AUDIT_CURSOR, 'must be a next_cursor returned by GET /v1/audit')
+      .optional()
+      .openapi({ description: 'The `next_cursor` of the previous page; omit for the newest entries.', example: '1764620000000-0' }),
+    limit: z
+      .string()
+      .regex(/^\d{1,4}$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'must be at least 1').max(AUDIT_PAGE_MAX, `must be at most ${AUDIT_PAGE_MAX}`))
+      .optional()
+      .openapi({ type: 'integer', description: `Entries per page (default ${AUDIT_PAGE_DEFAULT}, at most ${AUDIT_PAGE_MAX}).`, example: 20 }),
+  });
+  const entry = z
+    .object({
+      id: z.string().openapi({ description: 'Unique and increasing within the tenant.', example: '1764620000000-0' }),
+      time: z.string().openapi({ description: 'RFC 3339 UTC.', example: '2026-12-01T20:13:20.000Z' }),
+      tenant: z.string().openapi({ example: 'alice' }),
+      operation: z.enum(AUDIT_EVENTS).openapi({ example: 'kem.decapsulate' }),
+      outcome: z.string().openapi({ description: '`ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...).', example: 'ok' }),
+      request_id: z.string().openapi({ description: "The request's X-Request-Id: finds its log lines.", example: '5f0c6f2e-8d5b-4b0e-9d43-2a6f1c0de001' }),
+      token_id: z.string().nullable().openapi({ description: 'The token that made the request; null for an API key.', example: 'mC2sX0b5t4vXkq9Yw3m0Qg' }),
+      key_id: z.string().nullable().openapi({ description: "The stored key used or made; null when none (or the tenant's default signing key).", example: 'kem_3q2-7wAAAAC6vr6-vr6-vg' }),
+      target_token_id: z.string().nullable().openapi({ description: 'The token minted or revoked; null for key use.', example: null }),
+    })
+    .openapi('AuditEntry');
+  const response = z
+    .object({
+      entries: z.array(entry).openapi({ description: 'Newest first.' }),
+      next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next (older) page; null when there is none.', example: '1764619990000-3' }),
+    })
+    .openapi('AuditListResponse');
+
+  return defineRoute({
+    method: 'get',
+    path: '/v1/audit',
+    operationId: 'auditList',
+    tag: 'Audit',
+    summary: "Page through the tenant's audit trail",
+    description:
+      "Every use of a stored key (decapsulation, key-pair creation, signing with the tenant's key) and every token mint or revocation of the caller's tenant, newest first: time, operation, outcome, request id, the token that acted, the key and the token concerned. Never a secret. The trail keeps the newest AUDIT_MAX_ENTRIES entries per tenant. See docs/observability.md.",
+    scope: 'audit:read',
+    rateClass: 'read',
+    request: { query },
+    // The query schema has converted the strings already (see rawInput).
+    input: z.strictObject({ cursor: z.string().optional(), limit: z.number().int().optional() }),
+    status: 200,
+    response,
+    responseDescription: 'A page of entries.',
+    async handle(input, { principal, services }) {
+      const page = await services.audit.list(principal.tenant, { cursor: input.cursor, limit: input.limit ?? AUDIT_PAGE_DEFAULT });
+      return { entries: page.entries.map(toJson), next_cursor: page.nextCursor };
+    },
+  });
+}
+
+function toJson(e: AuditEntry) {
+  return {
+    id: e.id,
+    time: new Date(e.timeMs).toISOString(),
+    tenant: e.tenant,
+    operation: e.operation,
+    outcome: e.outcome,
+    request_id: e.requestId,
+    token_id: e.tokenId,
+    key_id: e.keyId,
+    target_token_id: e.targetTokenId,
+  };
+}
