@@ -152,6 +152,16 @@ export function nativeUnavailableReason(): string | undefined {
   return `node:crypto on Node ${process.version} (OpenSSL ${process.versions.openssl}) has no ${missing.join(' or ')}; native post-quantum crypto needs Node >= 24.7 with OpenSSL 3.5`;
 }
 
+/** One line for the start banner, e.g. "Crypto: native (node:crypto, OpenSSL 3.5.8) for ML-KEM, ML-DSA, AES-256-GCM". */
+export function describeCryptoBackend(info: CryptoBackendInfo): string {
+  const name = (i: Implementation) => (i === 'native' ? `native (node:crypto, OpenSSL ${process.versions.openssl})` : 'noble (@noble/*, worker threads for ML-KEM / ML-DSA)');
+  const families = { ML_KEM: info.ml_kem, ML_DSA: info.ml_dsa, AES_GCM: info.aes_gcm };
+  const groups = new Map<Implementation, string[]>();
+  for (const [family, impl] of Object.entries(families)) groups.set(impl, [...(groups.get(impl) ?? []), family.replace('_', '-').replace('AES-GCM', 'AES-256-GCM')]);
+  const parts = [...groups].map(([impl, fams]) => `${name(impl)} for ${fams.join(', ')}`);
+  return `Crypto: CRYPTO_BACKEND=${info.requested}: ${parts.join('; ')}`;
+}
+
 /**
  * The backend for a CRYPTO_BACKEND choice. `auto` takes native per family where the runtime has
  * it; `native` demands it for every family; `noble` uses noble throughout (AES too).
