@@ -26,7 +26,7 @@ export interface Services {
 }
 
 export function createServices(config: Config, store: Store, logger: Logger, clock: Clock): Services {
-  const crypto = createCryptoBackend(config.cryptoBackend);
+  const crypto = createCryptoBackend(config.cryptoBackend, config.cryptoThreads === undefined ? {} : { threads: config.cryptoThreads });
   return {
     config,
     store,

@@ -64,3 +64,11 @@ test('the banner line names the choice and, per family, the implementation', asy
   else assert.match(line, /^Crypto: CRYPTO_BACKEND=auto: noble \(.*\) for ML-KEM, ML-DSA; native \(node:crypto, OpenSSL [\d.]+\) for AES-256-GCM$/);
   await Promise.all([backend.close(), auto.close()]);
 });
+
+test('CRYPTO_THREADS is optional (cores - 1 by default) and must be a whole number from 1 to 64', () => {
+  assert.equal(loadConfig(env({})).cryptoThreads, undefined);
+  assert.equal(loadConfig(env({ CRYPTO_THREADS: '3' })).cryptoThreads, 3);
+  for (const bad of ['0', '65', '1.5', 'many']) {
+    assert.throws(() => loadConfig(env({ CRYPTO_THREADS: bad })), (err: unknown) => err instanceof ConfigError && /^CRYPTO_THREADS/.test(err.message), bad);
+  }
+});
