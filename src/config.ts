@@ -55,6 +55,8 @@ export interface Config {
   readonly trustProxy: string | number | boolean;
   /** CRYPTO_BACKEND: node:crypto, noble, or native where the runtime has it (crypto/backend.ts). */
   readonly cryptoBackend: CryptoBackendChoice;
+  /** CRYPTO_THREADS: threads for post-quantum work (noble worker pool; native jobs on the libuv pool at once); undefined = cores - 1. */
+  readonly cryptoThreads: number | undefined;
   /** How long an unsealed, prepared secret key stays in memory for reuse (0 = never kept). */
   readonly keyCacheTtlSeconds: number;
   /** At most this many prepared secret keys are kept (least recently used go first). */
@@ -94,6 +96,7 @@ const EnvSchema = z.object({
   QUOTA_LIVE_TOKENS: intFromEnv(100_000, 0, 1_000_000_000),
   QUOTA_KEYS: intFromEnv(10_000, 0, 1_000_000_000),
   CRYPTO_BACKEND: z.enum(CRYPTO_BACKENDS).default('auto'),
+  CRYPTO_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   KEY_CACHE_TTL_SECONDS: intFromEnv(60, 0, 3600),
   KEY_CACHE_MAX_ENTRIES: intFromEnv(1000, 0, 1_000_000),
   METRICS_TOKEN: z.string().optional(),
@@ -219,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Express reads a number as a hop count and a string as addresses or subnets.
     trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : /^\d+$/.test(trust) ? Number(trust) : trust,
     cryptoBackend: e.CRYPTO_BACKEND,
+    cryptoThreads: e.CRYPTO_THREADS,
     keyCacheTtlSeconds: e.KEY_CACHE_TTL_SECONDS,
     keyCacheMaxEntries: e.KEY_CACHE_MAX_ENTRIES,
     metricsToken,

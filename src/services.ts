@@ -34,7 +34,7 @@ export interface Services {
 
 export function createServices(config: Config, store: Store, logger: Logger, clock: Clock, ops: { audit: AuditLog; metrics: Metrics }): Services {
   const apiKeys = new ApiKeys(config.apiKeys);
-  const crypto = createCryptoBackend(config.cryptoBackend);
+  const crypto = createCryptoBackend(config.cryptoBackend, config.cryptoThreads === undefined ? {} : { threads: config.cryptoThreads });
   return {
     ...ops,
     config,

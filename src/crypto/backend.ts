@@ -19,7 +19,8 @@
  */
 import type { DsaKeyPair } from './dsa.ts';
 import type { Encapsulation, KemKeyPair } from './kem.ts';
-import { nativeAead, NativeDsa, NativeKem, nativeSupport } from './native.ts';
+import { availableParallelism } from 'node:os';
+import { JobLimiter, nativeAead, NativeDsa, NativeKem, nativeSupport } from './native.ts';
 import { nobleAead, NobleDsa, NobleKem, WorkerPool } from './noble.ts';
 import type { DsaAlgorithm, KemAlgorithm } from './params.ts';
 
@@ -132,7 +133,11 @@ export interface CryptoBackend {
 
 
 export interface CryptoBackendOptions {
-  /** Worker threads for the noble backend (default: cores - 1, at least 1); started on first use. */
+  /**
+   * Threads for post-quantum work (default: cores - 1, at least 1, leaving a core to the event
+   * loop): the noble worker pool's size (started on first use), and for native the most
+   * node:crypto jobs on the libuv pool at once.
+   */
   readonly threads?: number;
 }
 
@@ -152,6 +157,16 @@ export function nativeUnavailableReason(): string | undefined {
   return `node:crypto on Node ${process.version} (OpenSSL ${process.versions.openssl}) has no ${missing.join(' or ')}; native post-quantum crypto needs Node >= 24.7 with OpenSSL 3.5`;
 }
 
+/** One line for the start banner, e.g. "Crypto: native (node:crypto, OpenSSL 3.5.8) for ML-KEM, ML-DSA, AES-256-GCM". */
+export function describeCryptoBackend(info: CryptoBackendInfo): string {
+  const name = (i: Implementation) => (i === 'native' ? `native (node:crypto, OpenSSL ${process.versions.openssl})` : 'noble (@noble/*, worker threads for ML-KEM / ML-DSA)');
+  const families = { ML_KEM: info.ml_kem, ML_DSA: info.ml_dsa, AES_GCM: info.aes_gcm };
+  const groups = new Map<Implementation, string[]>();
+  for (const [family, impl] of Object.entries(families)) groups.set(impl, [...(groups.get(impl) ?? []), family.replace('_', '-').replace('AES-GCM', 'AES-256-GCM')]);
+  const parts = [...groups].map(([impl, fams]) => `${name(impl)} for ${fams.join(', ')}`);
+  return `Crypto: CRYPTO_BACKEND=${info.requested}: ${parts.join('; ')}`;
+}
+
 /**
  * The backend for a CRYPTO_BACKEND choice. `auto` takes native per family where the runtime has
  * it; `native` demands it for every family; `noble` uses noble throughout (AES too).
@@ -163,9 +178,11 @@ export function createCryptoBackend(requested: CryptoBackendChoice, options: Cry
     const reason = nativeUnavailableReason();
     if (reason) throw new CryptoBackendUnavailableError(reason);
   }
-  const pool = new WorkerPool(options.threads);
-  const kem: KemBackend = support.kem ? new NativeKem() : new NobleKem(pool);
-  const dsa: DsaBackend = support.dsa ? new NativeDsa() : new NobleDsa(pool);
+  const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
+  const pool = new WorkerPool(threads);
+  const jobs = new JobLimiter(threads);
+  const kem: KemBackend = support.kem ? new NativeKem(jobs) : new NobleKem(pool);
+  const dsa: DsaBackend = support.dsa ? new NativeDsa(jobs) : new NobleDsa(pool);
   const aead: AeadBackend = requested === 'noble' ? nobleAead : nativeAead;
   const used = [kem.implementation, dsa.implementation, aead.implementation];
   const info: CryptoBackendInfo = Object.freeze({

@@ -1,10 +1,13 @@
 /**
- * ML-KEM (FIPS 203) key generation, encapsulation and decapsulation, via @noble/post-quantum.
+ * ML-KEM (FIPS 203) key generation, encapsulation and decapsulation, via @noble/post-quantum
+ * (synchronous: the reference the backends are checked against, and the fixed examples), plus
+ * the input checks both backends share (checkEncapsulationKey, checkDecapsulationKey).
  *
  * - Secret keys are kept as the 64-byte seed d || z (FIPS 203 algorithm 16, ML-KEM.KeyGen_internal)
  *   and expanded on use; the expanded decapsulation key is never stored.
- * - Encapsulation performs the input checks of FIPS 203 section 7.2: the key's length, and the
- *   modulus check (every coefficient decoded from the key must be below q = 3329).
+ * - Encapsulation performs the input checks of FIPS 203 section 7.2 itself (checkEncapsulationKey):
+ *   the key's length, and the modulus check (every coefficient decoded from the key must be below
+ *   q = 3329). A library failure after that is an internal error, not the caller's.
  * - Decapsulation never fails on a well-sized ciphertext: a modified ciphertext yields a
  *   different, pseudo-random shared secret (implicit rejection, FIPS 203 section 6.3, K-bar =
  *   J(z || c)). Only a ciphertext of the wrong length is refused (and, with an externally supplied

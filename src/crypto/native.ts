@@ -9,6 +9,10 @@
  *   the key; whatever fails after that is an internal error.
  * - Encapsulation, decapsulation, signing, verification and random key generation use the
  *   callback forms, which run on the libuv thread pool, off the event loop.
+ * - At most `threads` of these jobs run at once (default: cores - 1, at least 1); the rest wait
+ *   their turn in JavaScript. Otherwise a burst of signing fills the libuv pool (4 threads), which
+ *   then outweighs the event loop on a small machine and delays the pool's other work (file
+ *   system, DNS lookups).
  * - Imported public keys are kept in a small LRU keyed by their bytes: importing costs more than
  *   encapsulating (about 43 us against 31 us for ML-KEM-768).
  * - Not available through node:crypto: encapsulation with caller-given randomness m and
@@ -114,8 +118,27 @@ function probeDsa(): boolean {
 
 // ---- small helpers ----
 
+/** A counting semaphore: at most `limit` jobs at once, the others queued in arrival order. */
+export class JobLimiter {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  constructor(readonly limit: number) {}
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running++;
+    try {
+      return await job();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next(); // the slot passes straight to the next job
+      else this.#running--;
+    }
+  }
+}
+
 /** Runs a node:crypto callback API as a promise; its failures are internal (inputs are checked first). */
-function call<T>(operation: string, start: (done: (err: Error | null, value: T) => void) => void): Promise<T> {
+function callback<T>(operation: string, start: (done: (err: Error | null, value: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     try {
       start((err, value) => (err ? reject(internalCryptoError(operation, err)) : resolve(value)));
@@ -210,7 +233,7 @@ function importSeed(type: string, seed: Uint8Array): KeyObject {
 }
 
 function randomKeyPair(type: string): Promise<{ publicKey: Uint8Array; seed: Uint8Array }> {
-  return call(`${type} key generation`, (done) =>
+  return callback(`${type} key generation`, (done) =>
     pq.generateKeyPair(type, {}, (err, publicKey, privateKey) => {
       if (err) return done(err, undefined as never);
       try {
@@ -225,10 +248,11 @@ function randomKeyPair(type: string): Promise<{ publicKey: Uint8Array; seed: Uin
 export class NativeKem implements KemBackend {
   readonly implementation = 'native' as const;
   readonly #publicKeys = new PublicKeys();
+  constructor(private readonly jobs: JobLimiter) {}
 
   async keygen(algorithm: KemAlgorithm, seed?: Uint8Array): Promise<KemKeyPair> {
     const { type } = KEM_NATIVE[algorithm];
-    if (seed === undefined) return { algorithm, ...(await randomKeyPair(type)) };
+    if (seed === undefined) return { algorithm, ...(await this.jobs.run(() => randomKeyPair(type))) };
     checkKemSeed(algorithm, seed);
     const key = importSeed(type, seed);
     return { algorithm, publicKey: bytes(exportRaw(createPublicKey(key), 'raw-public')), seed };
@@ -237,7 +261,7 @@ export class NativeKem implements KemBackend {
   async encapsulate(publicKey: Uint8Array): Promise<Encapsulation> {
     const algorithm = checkEncapsulationKey(publicKey);
     const key = this.#publicKeys.get(KEM_NATIVE[algorithm].type, publicKey);
-    const out = await call<{ sharedKey: Buffer; ciphertext: Buffer }>(`${algorithm} encapsulation`, (done) => pq.encapsulate!(key, done));
+    const out = await this.jobs.run(() => callback<{ sharedKey: Buffer; ciphertext: Buffer }>(`${algorithm} encapsulation`, (done) => pq.encapsulate!(key, done)));
     return { algorithm, cipherText: bytes(out.ciphertext), sharedSecret: bytes(out.sharedKey) };
   }
 
@@ -256,7 +280,7 @@ export class NativeKem implements KemBackend {
     const own = nativeKey(key);
     checkCipherText(own.algorithm, cipherText);
     const keyObject = own.key;
-    return bytes(await call<Buffer>(`${own.algorithm} decapsulation`, (done) => pq.decapsulate!(keyObject, cipherText, done)));
+    return bytes(await this.jobs.run(() => callback<Buffer>(`${own.algorithm} decapsulation`, (done) => pq.decapsulate!(keyObject, cipherText, done))));
   }
 
   async expandedSecretKey(algorithm: KemAlgorithm, seed: Uint8Array): Promise<Uint8Array> {
@@ -274,10 +298,11 @@ export class NativeDsa implements DsaBackend {
   readonly implementation = 'native' as const;
   readonly deterministicSigning = false;
   readonly #publicKeys = new PublicKeys();
+  constructor(private readonly jobs: JobLimiter) {}
 
   async keygen(algorithm: DsaAlgorithm, seed?: Uint8Array): Promise<DsaKeyPair> {
     const { type } = DSA_NATIVE[algorithm];
-    if (seed === undefined) return { algorithm, ...(await randomKeyPair(type)) };
+    if (seed === undefined) return { algorithm, ...(await this.jobs.run(() => randomKeyPair(type))) };
     checkDsaSeed(algorithm, seed);
     return { algorithm, publicKey: bytes(exportRaw(createPublicKey(importSeed(type, seed)), 'raw-public')), seed };
   }
@@ -299,7 +324,7 @@ export class NativeDsa implements DsaBackend {
     checkDsaContext(context);
     if (deterministic || randomness) throw new Error('ML-DSA signing with chosen randomness is not available through node:crypto: use the noble backend');
     const keyObject = own.key;
-    return bytes(await call<Buffer>(`${own.algorithm} signing`, (done) => pq.sign(null, message, { key: keyObject, context }, done)));
+    return bytes(await this.jobs.run(() => callback<Buffer>(`${own.algorithm} signing`, (done) => pq.sign(null, message, { key: keyObject, context }, done))));
   }
 
   async verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array = EMPTY): Promise<boolean> {
@@ -307,7 +332,7 @@ export class NativeDsa implements DsaBackend {
     checkDsaContext(context);
     if (signature.length !== DSA_SIZES[algorithm].signature) return false;
     const key = this.#publicKeys.get(DSA_NATIVE[algorithm].type, publicKey);
-    return call<boolean>(`${algorithm} verification`, (done) => pq.verify(null, message, { key, context }, signature, done));
+    return this.jobs.run(() => callback<boolean>(`${algorithm} verification`, (done) => pq.verify(null, message, { key, context }, signature, done)));
   }
 
   async expandedSecretKey(algorithm: DsaAlgorithm, seed: Uint8Array): Promise<Uint8Array> {

@@ -30,10 +30,22 @@ function give(bytes: Uint8Array) {
   return move(own);
 }
 
+/** As give(), for secrets: when a copy was needed, the whole buffer behind the view is wiped (noble returns K as a view of K || r, say). */
+function giveSecret(bytes: Uint8Array) {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return move(bytes);
+  const own = bytes.slice();
+  wipe(bytes);
+  return move(own);
+}
+
+function wipe(bytes: Uint8Array): void {
+  new Uint8Array(bytes.buffer).fill(0);
+}
+
 /** ML-KEM.KeyGen_internal(d, z): the public key only (the expanded secret key is wiped here). */
 export function kemPublicKey({ algorithm, seed }: { algorithm: KemAlgorithm; seed: Uint8Array }) {
   const { publicKey, secretKey } = KEM[algorithm].keygen(seed);
-  secretKey.fill(0);
+  wipe(secretKey);
   seed.fill(0);
   return give(publicKey);
 }
@@ -42,7 +54,7 @@ export function kemPublicKey({ algorithm, seed }: { algorithm: KemAlgorithm; see
 export function kemSecretKey({ algorithm, seed }: { algorithm: KemAlgorithm; seed: Uint8Array }) {
   const { secretKey } = KEM[algorithm].keygen(seed);
   seed.fill(0);
-  return give(secretKey);
+  return giveSecret(secretKey);
 }
 
 /** ML-KEM.Encaps: ciphertext || shared secret (32 bytes). `message` is the randomness m, for vectors only. */
@@ -51,13 +63,13 @@ export function kemEncapsulate({ algorithm, publicKey, message }: { algorithm: K
   const out = new Uint8Array(cipherText.length + sharedSecret.length);
   out.set(cipherText, 0);
   out.set(sharedSecret, cipherText.length);
-  sharedSecret.fill(0);
+  wipe(sharedSecret);
   return move(out);
 }
 
 export function kemDecapsulate({ algorithm, secretKey, cipherText }: { algorithm: KemAlgorithm; secretKey: Uint8Array; cipherText: Uint8Array }) {
   try {
-    return give(KEM[algorithm].decapsulate(cipherText, secretKey));
+    return giveSecret(KEM[algorithm].decapsulate(cipherText, secretKey));
   } finally {
     secretKey.fill(0);
   }
@@ -65,7 +77,7 @@ export function kemDecapsulate({ algorithm, secretKey, cipherText }: { algorithm
 
 export function dsaPublicKey({ algorithm, seed }: { algorithm: DsaAlgorithm; seed: Uint8Array }) {
   const { publicKey, secretKey } = DSA[algorithm].keygen(seed);
-  secretKey.fill(0);
+  wipe(secretKey);
   seed.fill(0);
   return give(publicKey);
 }
@@ -73,7 +85,7 @@ export function dsaPublicKey({ algorithm, seed }: { algorithm: DsaAlgorithm; see
 export function dsaSecretKey({ algorithm, seed }: { algorithm: DsaAlgorithm; seed: Uint8Array }) {
   const { secretKey } = DSA[algorithm].keygen(seed);
   seed.fill(0);
-  return give(secretKey);
+  return giveSecret(secretKey);
 }
 
 export function dsaSign(task: { algorithm: DsaAlgorithm; secretKey: Uint8Array; message: Uint8Array; context: Uint8Array; deterministic: boolean; randomness?: Uint8Array }) {

@@ -39,7 +39,25 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]) {
     summary: 'Readiness: 200 only when the store answers',
     security: [],
     responses: {
-      200: { description: 'Ready.', content: { 'application/json': { schema: health.extend({ store: z.string().openapi({ example: 'redis' }) }) } } },
+      200: {
+        description: 'Ready. `crypto` names the CRYPTO_BACKEND asked for and the implementation serving each family.',
+        content: {
+          'application/json': {
+            schema: health.extend({
+              store: z.string().openapi({ example: 'redis' }),
+              crypto: z
+                .object({
+                  backend: z.enum(['native', 'noble', 'mixed']).openapi({ description: '`mixed` when the families differ (as with `auto` on Node 20).' }),
+                  requested: z.enum(['auto', 'native', 'noble']),
+                  ml_kem: z.enum(['native', 'noble']),
+                  ml_dsa: z.enum(['native', 'noble']),
+                  aes_gcm: z.enum(['native', 'noble']),
+                })
+                .openapi({ example: { backend: 'native', requested: 'auto', ml_kem: 'native', ml_dsa: 'native', aes_gcm: 'native' } }),
+            }),
+          },
+        },
+      },
       503: {
         description: 'The store does not answer.',
         content: { 'application/problem+json': { schema: z.object({}).passthrough(), examples: { 'store-unavailable': { $ref: '#/components/examples/store-unavailable' } } } },

@@ -1,7 +1,7 @@
 /** CRYPTO_BACKEND: what each choice selects, and a clear refusal where `native` cannot be had. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCryptoBackend, CryptoBackendUnavailableError, nativeUnavailableReason } from '../../src/crypto/backend.ts';
+import { createCryptoBackend, CryptoBackendUnavailableError, describeCryptoBackend, nativeUnavailableReason } from '../../src/crypto/backend.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
 const NATIVE = nativeUnavailableReason() === undefined;
@@ -53,4 +53,22 @@ describe('CRYPTO_BACKEND', () => {
     await backend.close(); // idempotent
     await assert.rejects(backend.kem.encapsulate(pair.publicKey), (err: Error) => /closed/.test(String(err.cause)));
   });
+});
+
+test('the banner line names the choice and, per family, the implementation', async () => {
+  const backend = createCryptoBackend('noble');
+  assert.equal(describeCryptoBackend(backend.info), 'Crypto: CRYPTO_BACKEND=noble: noble (@noble/*, worker threads for ML-KEM / ML-DSA) for ML-KEM, ML-DSA, AES-256-GCM');
+  const auto = createCryptoBackend('auto');
+  const line = describeCryptoBackend(auto.info);
+  if (NATIVE) assert.match(line, /^Crypto: CRYPTO_BACKEND=auto: native \(node:crypto, OpenSSL [\d.]+\) for ML-KEM, ML-DSA, AES-256-GCM$/);
+  else assert.match(line, /^Crypto: CRYPTO_BACKEND=auto: noble \(.*\) for ML-KEM, ML-DSA; native \(node:crypto, OpenSSL [\d.]+\) for AES-256-GCM$/);
+  await Promise.all([backend.close(), auto.close()]);
+});
+
+test('CRYPTO_THREADS is optional (cores - 1 by default) and must be a whole number from 1 to 64', () => {
+  assert.equal(loadConfig(env({})).cryptoThreads, undefined);
+  assert.equal(loadConfig(env({ CRYPTO_THREADS: '3' })).cryptoThreads, 3);
+  for (const bad of ['0', '65', '1.5', 'many']) {
+    assert.throws(() => loadConfig(env({ CRYPTO_THREADS: bad })), (err: unknown) => err instanceof ConfigError && /^CRYPTO_THREADS/.test(err.message), bad);
+  }
 });

@@ -58,7 +58,7 @@ export interface CallResult {
 export async function startServer(opts: { store?: Store; env?: Record<string, string>; logger?: Logger } = {}): Promise<TestServer> {
   const config = loadConfig({ ...SHARED_ENV, ...opts.env });
   const store = opts.store ?? new MemoryStore();
-  const { app } = buildApp({ config, store, logger: opts.logger ?? pino({ level: 'silent' }) });
+  const { app, services } = buildApp({ config, store, logger: opts.logger ?? pino({ level: 'silent' }) });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -70,6 +70,7 @@ export async function startServer(opts: { store?: Store; env?: Record<string, st
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.crypto.close(); // the noble worker threads, if any were started
       if (!opts.store) await store.close();
     },
   };

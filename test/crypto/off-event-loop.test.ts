@@ -1,0 +1,31 @@
+/**
+ * Crypto off the event loop (issue 7, item 3): with either backend, the expensive operations run
+ * on other threads (noble: the worker pool; native: the libuv pool), so a timer set right after a
+ * burst of signing calls fires while most of the signatures are still being made. Were signing
+ * inline, every signature would be done before the timer could run.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCryptoBackend, nativeUnavailableReason } from '../../src/crypto/backend.ts';
+
+for (const name of ['noble', 'native'] as const) {
+  const skip = name === 'native' ? nativeUnavailableReason() : undefined;
+  test(`${name}: a timer runs while a burst of ML-DSA-87 signatures is still being made`, { skip: skip ? `native backend not available here: ${skip}` : false }, async () => {
+    const backend = createCryptoBackend(name);
+    try {
+      const pair = await backend.dsa.keygen('ML-DSA-87');
+      const key = await backend.dsa.prepareSecretKey('ML-DSA-87', pair.seed);
+      const message = new Uint8Array(256 * 1024).fill(7); // hashing it makes each signature take a while
+      await backend.dsa.sign(key, message); // workers started and warm
+      const calls = 32;
+      let done = 0;
+      const signing = Array.from({ length: calls }, () => backend.dsa.sign(key, message).then((s) => (done++, s)));
+      const seenByTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(done), 0));
+      const signatures = await Promise.all(signing);
+      assert.ok(seenByTimer < calls, `the timer ran only after all ${calls} signatures were made`);
+      assert.equal(await backend.dsa.verify(pair.publicKey, message, signatures[0]!), true);
+    } finally {
+      await backend.close();
+    }
+  });
+}
