@@ -12,6 +12,11 @@ import { errorHandler, notFoundHandler, Problem, sendProblem } from './http/prob
 import { mountMethodNotAllowed, mountRoute, type Route } from './http/route.ts';
 import { aesDecryptRoute } from './http/routes/aes-decrypt.ts';
 import { aesEncryptRoute } from './http/routes/aes-encrypt.ts';
+import { compatKemDecapsulateKeyRoute } from './http/routes/compat-kem-decapsulate-key.ts';
+import { compatKemEncapsulateKeyRoute } from './http/routes/compat-kem-encapsulate-key.ts';
+import { compatKemGenerateKeysRoutes } from './http/routes/compat-kem-generate-keys.ts';
+import { compatSignatureSignRoute } from './http/routes/compat-signature-sign.ts';
+import { compatSignatureVerifyRoute } from './http/routes/compat-signature-verify.ts';
 import { dsaSignRoute } from './http/routes/dsa-sign.ts';
 import { dsaVerifyRoute } from './http/routes/dsa-verify.ts';
 import { kemDecapsulateRoute } from './http/routes/kem-decapsulate.ts';
@@ -52,6 +57,12 @@ export function buildRoutes(config: Config): Route<any, any, any>[] {
     dsaVerifyRoute(config.maxMessageBytes),
     aesEncryptRoute(config.maxMessageBytes),
     aesDecryptRoute(config.maxMessageBytes),
+    // The seed vendor's paths, over the same handlers (docs/compatibility.md).
+    ...compatKemGenerateKeysRoutes(),
+    compatKemEncapsulateKeyRoute(),
+    compatKemDecapsulateKeyRoute(),
+    compatSignatureSignRoute(config.maxMessageBytes),
+    compatSignatureVerifyRoute(config.maxMessageBytes),
   ];
 }
 
@@ -80,23 +91,26 @@ export function buildApp({ config, store, logger, clock = systemClock }: AppDeps
   });
   mountDocs(app, buildOpenApiDocument(routes));
 
-  const v1 = express.Router();
-  // Authentication first: an unauthenticated request is refused before its body is read, and a
-  // token's attempt is used before anything else happens.
-  v1.use(
-    authenticate({
-      apiKeys: services.apiKeys,
-      tokens: services.tokens,
-      isFree: (method, path) => method === 'GET' && path === '/tokens/current',
-    }),
-  );
-  v1.use(express.json({ limit: config.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
-  const api = express.Router();
-  const relative = routes.map((route) => ({ ...route, path: route.path.replace(/^\/v1/, '') }));
-  for (const route of relative) mountRoute(api, route, services);
-  mountMethodNotAllowed(api, relative);
-  v1.use(api);
-  app.use('/v1', v1);
+  // /v1, and /api for the seed vendor's clients: the same chain, each with the routes under it.
+  for (const prefix of ['/v1', '/api']) {
+    const router = express.Router();
+    // Authentication first: an unauthenticated request is refused before its body is read, and a
+    // token's attempt is used before anything else happens.
+    router.use(
+      authenticate({
+        apiKeys: services.apiKeys,
+        tokens: services.tokens,
+        isFree: (method, path) => prefix === '/v1' && method === 'GET' && path === '/tokens/current',
+      }),
+    );
+    router.use(express.json({ limit: config.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+    const api = express.Router();
+    const relative = routes.filter((route) => route.path.startsWith(`${prefix}/`)).map((route) => ({ ...route, path: route.path.slice(prefix.length) }));
+    for (const route of relative) mountRoute(api, route, services);
+    mountMethodNotAllowed(api, relative);
+    router.use(api);
+    app.use(prefix, router);
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
@@ -107,7 +121,7 @@ const securityHeaders: RequestHandler = (req, res, next) => {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   // Answers carry keys and secrets: never cache them.
-  if (req.path.startsWith('/v1/')) res.setHeader('Cache-Control', 'no-store');
+  if (req.path.startsWith('/v1/') || req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
   next();
 };
 

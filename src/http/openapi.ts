@@ -68,6 +68,7 @@ export function buildOpenApiDocument(routes: readonly Route<any, any, any>[]) {
       { name: 'ML-KEM', description: 'FIPS 203 key encapsulation.' },
       { name: 'ML-DSA', description: 'FIPS 204 signatures.' },
       { name: 'AES-256-GCM', description: 'Authenticated encryption under a key derived from a shared secret.' },
+      { name: 'Compatibility', description: "The seed vendor's paths and field names (hex `shared_key`, `sk` as a key handle), so its clients work after changing only the base URL and token. See docs/compatibility.md." },
       { name: 'Health', description: 'Liveness and readiness, without authentication.' },
     ],
   });
