@@ -214,6 +214,14 @@ describe('/api/kem/encapsulate_key checks the signature over pk', () => {
     assert422(await post('/kem/encapsulate_key', { pk: alice.pk, signature: alice.signature }), '/verification_key');
   });
 
+  test("verif_key (the seed documentation's name) works as verification_key; both, differing, is 422", async () => {
+    const res = await post('/kem/encapsulate_key', { pk: alice.pk, verif_key: alice.verification_key, signature: alice.signature });
+    assertOk(res);
+    assert.match(res.body.shared_key, HEX_KEY);
+    assert422(await post('/kem/encapsulate_key', { pk: alice.pk, verif_key: b64(flipBit(unb64(alice.verification_key), 0)), signature: alice.signature }), '/signature');
+    assert422(await post('/kem/encapsulate_key', { pk: alice.pk, verification_key: alice.verification_key, verif_key: bob.verification_key, signature: alice.signature }), '/verif_key');
+  });
+
   test("bob may encapsulate to alice's signed pk (encapsulation needs no ownership); only alice can decapsulate", async () => {
     const enc = await post('/kem/encapsulate_key', { pk: alice.pk, verification_key: alice.verification_key, signature: alice.signature }, 'bob');
     assertOk(enc);
@@ -264,6 +272,17 @@ describe('/api error paths follow the /v1 rules', () => {
     assert.equal(res.body.detail, unknown.body.detail);
     assertProblem(await post('/kem/decapsulate_key', { sk: keys.sk, cipher: '!!' }, 'bob'), 404, 'not-found');
     assert422(await post('/kem/decapsulate_key', { sk: keys.sk, cipher: '!!' }, 'alice'), '/cipher');
+  });
+
+  test('decapsulate_key also finds the key by pk (as the seed documentation has it); sk and pk naming two keys is 422', async () => {
+    const byPk = await post('/kem/decapsulate_key', { pk: keys.pk, cipher });
+    assertOk(byPk);
+    const bySk = await post('/kem/decapsulate_key', { sk: keys.sk, cipher });
+    assert.equal(byPk.body.shared_key, bySk.body.shared_key);
+    assertOk(await post('/kem/decapsulate_key', { sk: keys.sk, pk: keys.pk, cipher }));
+    const other = await generateKeys();
+    assert422(await post('/kem/decapsulate_key', { sk: other.sk, pk: keys.pk, cipher }), '/pk');
+    assertProblem(await post('/kem/decapsulate_key', { pk: keys.pk, cipher }, 'bob'), 404, 'not-found');
   });
 
   test('bad base64 and wrong lengths are 422 naming each field', async () => {

@@ -20,6 +20,13 @@ export const hexSharedKey = (base64: string) => encodeHex(decodeBase64(base64)!)
 export function compatKemEncapsulateKeyRoute() {
   const v1 = kemEncapsulateRoute();
   const ex = examples();
+  const verificationKey = (description: string) =>
+    base64Bytes({
+      description,
+      example: ex.dsaPublicKey,
+      lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
+      what: 'an ML-DSA-44, -65 or -87 public key',
+    });
   const body = z
     .strictObject({
       pk: base64Bytes({
@@ -28,12 +35,10 @@ export function compatKemEncapsulateKeyRoute() {
         lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
         what: 'an ML-KEM-512, -768 or -1024 public key',
       }),
-      verification_key: base64Bytes({
-        description: 'The ML-DSA public key that made `signature` (the `verification_key` from `/api/kem/generate_keys`). Required with `signature`.',
-        example: ex.dsaPublicKey,
-        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
-        what: 'an ML-DSA-44, -65 or -87 public key',
-      }).optional(),
+      verification_key: verificationKey(
+        'The ML-DSA public key that made `signature` (the `verification_key` from `/api/kem/generate_keys`). Required with `signature`.',
+      ).optional(),
+      verif_key: verificationKey('Alias of `verification_key`: the name the seed vendor\'s documentation uses.').optional(),
       signature: base64Bytes({
         description: 'The signature over the raw bytes of `pk` (the `signature` from `/api/kem/generate_keys`). When given, it is checked first; one that does not verify is refused with 422.',
         example: ex.kemPublicKeySignature,
@@ -42,9 +47,17 @@ export function compatKemEncapsulateKeyRoute() {
       }).optional(),
     })
     .superRefine((o, ctx) => {
-      if (o.signature && !o.verification_key) ctx.addIssue({ code: 'custom', path: ['verification_key'], message: 'is required with signature' });
+      if (o.verif_key && o.verification_key && Buffer.compare(o.verif_key, o.verification_key) !== 0) {
+        ctx.addIssue({ code: 'custom', path: ['verif_key'], message: 'differs from verification_key: give one of them' });
+      }
+      if (o.signature && !o.verification_key && !o.verif_key) {
+        ctx.addIssue({ code: 'custom', path: ['verification_key'], message: 'is required with signature' });
+      }
     })
-    .openapi('CompatEncapsulateKeyRequest');
+    .openapi('CompatEncapsulateKeyRequest', {
+      // The whole-body example is what the seed clients send: no alias.
+      example: { pk: ex.kemPublicKey, verification_key: ex.dsaPublicKey, signature: ex.kemPublicKeySignature },
+    });
   const response = z
     .object({
       cipher: z.string().openapi({ description: 'The ML-KEM ciphertext, base64: send it to the key owner.', example: ex.kemCipherText }),
@@ -67,8 +80,8 @@ export function compatKemEncapsulateKeyRoute() {
     input: body,
     response,
     async handle(input, ctx) {
-      const { pk, signature, verification_key } = input;
-      const made = await v1.handle({ pk, signature, verification_key }, ctx, undefined);
+      const { pk, signature } = input;
+      const made = await v1.handle({ pk, signature, verification_key: input.verification_key ?? input.verif_key }, ctx, undefined);
       return { cipher: made.cipher, shared_key: hexSharedKey(made.shared_key) };
     },
   });
