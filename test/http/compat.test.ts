@@ -428,4 +428,19 @@ describe('OpenAPI', () => {
       assert.deepEqual(operation.security, [{ bearerAuth: [] }], op);
     }
   });
+
+  test('the documented examples work as Swagger UI would send them: encapsulate_key (signature checked), sign, verify', async () => {
+    const doc = (await api.call('GET', '/openapi.json')).body;
+    const example = (path: string) => {
+      let schema = doc.paths[path].post.requestBody.content['application/json'].schema;
+      if (schema.$ref) schema = doc.components.schemas[schema.$ref.split('/').pop()];
+      return Object.fromEntries(Object.entries<{ example: unknown }>(schema.properties).filter(([name]) => name !== 'verif_key').map(([name, p]) => [name, p.example]));
+    };
+    const enc = await post('/kem/encapsulate_key', example('/api/kem/encapsulate_key'));
+    assertOk(enc);
+    assert.match(enc.body.shared_key, HEX_KEY);
+    assertOk(await post('/signature/sign', example('/api/signature/sign')));
+    const verified = await post('/signature/verify', example('/api/signature/verify'));
+    assert.deepEqual(verified.body, { verified: true });
+  });
 });
