@@ -70,6 +70,8 @@ export class ValidationError extends ApiError {
 export class RateLimitedError extends ApiError {}
 /** 429 `quota-exceeded`: a tenant quota is full; waiting does not help, so it is never retried. */
 export class QuotaExceededError extends ApiError {}
+/** 507 `store-full`: the service's store refused the write whole (nothing was written). */
+export class StoreFullError extends ApiError {}
 /** 500: a server bug; `requestId` finds it in the server's log. */
 export class InternalServerError extends ApiError {}
 /** 503: the service cannot reach its store and did nothing; retried by the client first. */
@@ -91,6 +93,7 @@ export const PROBLEM_ERRORS = Object.freeze({
   'quota-exceeded': QuotaExceededError,
   'internal-error': InternalServerError,
   'store-unavailable': ServiceUnavailableError,
+  'store-full': StoreFullError,
 } as const satisfies Record<string, typeof ApiError>);
 
 /** Error class by status, for answers whose type is unknown (a newer server, or a proxy). */
@@ -105,6 +108,7 @@ const BY_STATUS: Readonly<Record<number, typeof ApiError>> = Object.freeze({
   429: RateLimitedError,
   500: InternalServerError,
   503: ServiceUnavailableError,
+  507: StoreFullError,
 });
 
 function isProblem(body: unknown): body is ProblemDetails {
