@@ -116,6 +116,17 @@ describe('retries against a scripted peer', () => {
     }
   });
 
+  test('an abort during the request rejects with the abort reason, not a TransportError', async () => {
+    const peer = await scripted([(res) => setTimeout(() => ok(res), 2000)]);
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('user gave up')), 100);
+      await assert.rejects(new PqcClient({ baseUrl: peer.url }).health({ signal: controller.signal }), /user gave up/);
+    } finally {
+      await peer.close();
+    }
+  });
+
   test('retryAfterMs reads delay-seconds and HTTP dates, and ignores junk', () => {
     assert.equal(retryAfterMs('3'), 3000);
     assert.equal(retryAfterMs('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 10_000);

@@ -107,6 +107,8 @@ export class PqcClient {
     try {
       return await this.#fetch(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...(signal ? { signal } : {}) });
     } catch (e) {
+      // An abort is the caller's own doing: it gets its own reason back, as during a retry wait.
+      if (signal?.aborted) throw signal.reason;
       throw new TransportError(`${method} ${url}: ${(e as Error).message}`, { cause: e });
     }
   }
