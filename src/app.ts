@@ -13,6 +13,11 @@ import { mountRoutes, type AnyRoute } from './http/route.ts';
 import { auditListRoute } from './http/routes/audit-list.ts';
 import { aesDecryptRoute } from './http/routes/aes-decrypt.ts';
 import { aesEncryptRoute } from './http/routes/aes-encrypt.ts';
+import { compatKemDecapsulateKeyRoute } from './http/routes/compat-kem-decapsulate-key.ts';
+import { compatKemEncapsulateKeyRoute } from './http/routes/compat-kem-encapsulate-key.ts';
+import { compatKemGenerateKeysRoutes } from './http/routes/compat-kem-generate-keys.ts';
+import { compatSignatureSignRoute } from './http/routes/compat-signature-sign.ts';
+import { compatSignatureVerifyRoute } from './http/routes/compat-signature-verify.ts';
 import { dsaSignRoute } from './http/routes/dsa-sign.ts';
 import { dsaVerifyRoute } from './http/routes/dsa-verify.ts';
 import { kemDecapsulateRoute } from './http/routes/kem-decapsulate.ts';
@@ -63,6 +68,12 @@ export function buildRoutes(config: Config): AnyRoute[] {
     aesEncryptRoute(config.maxMessageBytes),
     aesDecryptRoute(config.maxMessageBytes),
     auditListRoute(),
+    // The seed vendor's paths, over the same handlers (docs/compatibility.md).
+    ...compatKemGenerateKeysRoutes(),
+    compatKemEncapsulateKeyRoute(),
+    compatKemDecapsulateKeyRoute(),
+    compatSignatureSignRoute(config.maxMessageBytes),
+    compatSignatureVerifyRoute(config.maxMessageBytes),
   ];
 }
 
@@ -107,9 +118,10 @@ export function buildApp(deps: AppDeps): App {
 
   // Per route: authentication first (an unauthenticated request is refused before its body is
   // read; a token's attempt is used, or not, as the matched route declares), then the body.
-  const v1 = mountRoutes(routes, {
+  // /v1, and /api for the seed vendor's clients (docs/compatibility.md): the same chain.
+  const plumbing = {
     services,
-    authenticate: (usesAttempt) =>
+    authenticate: (usesAttempt: boolean) =>
       authenticate({
         apiKeys: services.apiKeys,
         tokens: services.tokens,
@@ -119,8 +131,10 @@ export function buildApp(deps: AppDeps): App {
         onRateLimited: (policy) => metrics.rateLimited(policy),
       }),
     jsonBody: express.json({ limit: config.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }),
-  }, '/v1');
-  app.use('/v1', v1);
+  };
+  for (const prefix of ['/v1', '/api']) {
+    app.use(prefix, mountRoutes(routes.filter((route) => route.path.startsWith(`${prefix}/`)), plumbing, prefix));
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

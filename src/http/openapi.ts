@@ -110,6 +110,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]) {
       { name: 'AES-256-GCM', description: 'Authenticated encryption under a key derived from a shared secret.' },
       { name: 'Tokens', description: 'Temporary tokens with expiry, attempt limits, scopes and key restrictions.' },
       { name: 'Audit', description: "The tenant's audit trail: key use, token mints and revocations." },
+      { name: 'Compatibility', description: "The seed vendor's paths and field names (hex `shared_key`, `sk` as a key handle), so its clients work after changing only the base URL and token. See docs/compatibility.md." },
       { name: 'Health', description: 'Liveness, readiness and metrics, without an API key.' },
     ],
   });

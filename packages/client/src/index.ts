@@ -1,0 +1,16 @@
+/**
+ * @pq-crypto-api/client: a typed client for the post-quantum crypto API, for browsers and Node.
+ *
+ * ```ts
+ * import { PqcClient, encapsulateLocally } from '@pq-crypto-api/client';
+ * const api = new PqcClient({ baseUrl: 'https://pqc.example.com', token: 'a token from POST /v1/tokens' });
+ * const pair = await api.kem.keypair();
+ * ```
+ * @module
+ */
+export { PqcClient, TransportError, type CallInput, type CallOptions, type ClientOptions, type PathParams, type RequestBody, type ResponseBody } from './client.ts';
+export * from './errors.ts';
+export * from './local.ts';
+export { fromBase64, toBase64 } from './encoding.ts';
+export { OPERATIONS, type OperationId } from './operations.ts';
+export type { components, operations, paths } from './openapi.ts';

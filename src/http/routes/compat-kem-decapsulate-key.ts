@@ -1,0 +1,79 @@
+/**
+ * POST /api/kem/decapsulate_key: the seed vendor's decapsulation call (docs/compatibility.md).
+ *
+ * `sk` is the handle `/api/kem/generate_keys` returned (a key_id), never a secret key; `pk` may
+ * name the key instead, as the seed vendor's documentation has it. The key is found, checked
+ * against the token and used exactly as by /v1/kem/decapsulate, whose lookup and handler this
+ * route calls; `shared_key` comes back as 64 lowercase hex characters.
+ * @module
+ */
+import { KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { KEM_KEY_ID } from '../../keys/service.ts';
+import { fieldError } from '../problems.ts';
+import { defineRoute } from '../route.ts';
+import { examples } from '../examples.ts';
+import { base64Bytes } from '../schemas.ts';
+import { z } from '../zod.ts';
+import { hexSharedKey } from './compat-kem-encapsulate-key.ts';
+import { kemDecapsulateRoute } from './kem-decapsulate.ts';
+
+export function compatKemDecapsulateKeyRoute() {
+  const v1 = kemDecapsulateRoute();
+  const ex = examples();
+  const body = z
+    .strictObject({
+      sk: z
+        .string()
+        .regex(KEM_KEY_ID, 'must be the sk returned by /api/kem/generate_keys (a key handle: kem_ and 22 characters), not a secret key')
+        .optional()
+        .openapi({ description: 'The `sk` from `/api/kem/generate_keys`: a handle to the stored secret key (its key_id). Give this or `pk`.', example: 'paste sk from /api/kem/generate_keys' }),
+      pk: base64Bytes({
+        description: 'Alternatively (as the seed vendor\'s documentation has it), the `pk` from `/api/kem/generate_keys`: the service finds its secret key. Give this or `sk`.',
+        example: ex.kemPublicKey,
+        lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
+        what: 'an ML-KEM-512, -768 or -1024 public key',
+      }).optional(),
+      cipher: base64Bytes({
+        description: 'The `cipher` from `/api/kem/encapsulate_key`, base64. Its length must match the key: 768, 1088 or 1568 bytes.',
+        example: ex.kemCipherText,
+        lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].cipherText),
+        what: 'an ML-KEM-512, -768 or -1024 ciphertext',
+      }),
+    })
+    .superRefine((o, ctx) => {
+      if (!o.sk && !o.pk) ctx.addIssue({ code: 'custom', path: ['sk'], message: 'give sk or pk' });
+    })
+    .openapi('CompatDecapsulateKeyRequest', { example: { sk: 'paste sk from /api/kem/generate_keys', cipher: ex.kemCipherText } });
+  const response = z
+    .object({
+      shared_key: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .openapi({ description: 'The raw 32-byte shared secret as 64 lowercase hex characters. Secret.', example: hexSharedKey(ex.sharedKey) }),
+    })
+    .openapi('CompatDecapsulateKeyResponse');
+
+  return defineRoute({
+    ...v1,
+    path: '/api/kem/decapsulate_key',
+    operationId: 'compatKemDecapsulateKey',
+    tag: 'Compatibility',
+    summary: 'Seed-client compatibility: decapsulate with a stored key',
+    description:
+      "What `POST /v1/kem/decapsulate` does, with the key named by `sk` (a handle, 404 when it is not the caller tenant's) and `shared_key` in hex. See docs/compatibility.md.",
+    request: { body },
+    input: body,
+    // The /v1 lookup, given the handle as the key_id it is: same 404 rules, same token key check.
+    async resolveKeys(raw, ctx) {
+      const bySk = await v1.resolveKeys!({ key_id: raw.sk }, ctx);
+      const byPk = await v1.resolveKeys!({ pk: raw.pk }, ctx);
+      if (bySk.found && byPk.found && bySk.found.id !== byPk.found.id) throw fieldError('pk', 'names a different key than sk: give one of them');
+      return bySk.found ? bySk : byPk;
+    },
+    response,
+    async handle(input, ctx, key) {
+      const made = await v1.handle({ cipher: input.cipher, key_id: input.sk, pk: input.pk }, ctx, key);
+      return { shared_key: hexSharedKey(made.shared_key) };
+    },
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * POST /api/kem/encapsulate_key: the seed vendor's encapsulation call (docs/compatibility.md).
+ *
+ * The /v1/kem/encapsulate handler checks the signature over `pk` and encapsulates; this route
+ * takes the vendor's field names and answers `shared_key` as 64 lowercase hex characters, because
+ * the vendor's clients import that string, hex-decoded, directly as their AES-256-GCM key.
+ * @module
+ */
+import { decodeBase64, encodeHex } from '../../crypto/encoding.ts';
+import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { defineRoute } from '../route.ts';
+import { examples } from '../examples.ts';
+import { base64Bytes } from '../schemas.ts';
+import { z } from '../zod.ts';
+import { kemEncapsulateRoute } from './kem-encapsulate.ts';
+
+/** A base64 shared_key from a /v1 answer as the hex the seed clients expect. */
+export const hexSharedKey = (base64: string) => encodeHex(decodeBase64(base64)!);
+
+export function compatKemEncapsulateKeyRoute() {
+  const v1 = kemEncapsulateRoute();
+  const ex = examples();
+  const verificationKey = (description: string) =>
+    base64Bytes({
+      description,
+      example: ex.attestationPublicKey,
+      lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
+      what: 'an ML-DSA-44, -65 or -87 public key',
+    });
+  const body = z
+    .strictObject({
+      pk: base64Bytes({
+        description: 'The ML-KEM public key to encapsulate to, base64 (the `pk` from `/api/kem/generate_keys`). Its length selects ML-KEM-512, -768 or -1024.',
+        example: ex.kemPublicKey,
+        lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
+        what: 'an ML-KEM-512, -768 or -1024 public key',
+      }),
+      verification_key: verificationKey(
+        'The ML-DSA public key that made `signature` (the `verification_key` from `/api/kem/generate_keys`). Required with `signature`.',
+      ).optional(),
+      verif_key: verificationKey('Alias of `verification_key`: the name the seed vendor\'s documentation uses.').optional(),
+      signature: base64Bytes({
+        description: 'The signature over the raw bytes of `pk` (the `signature` from `/api/kem/generate_keys`). When given, it is checked first; one that does not verify is refused with 422.',
+        example: ex.kemPublicKeySignature,
+        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
+        what: 'an ML-DSA-44, -65 or -87 signature',
+      }).optional(),
+    })
+    .superRefine((o, ctx) => {
+      if (o.verif_key && o.verification_key && Buffer.compare(o.verif_key, o.verification_key) !== 0) {
+        ctx.addIssue({ code: 'custom', path: ['verif_key'], message: 'differs from verification_key: give one of them' });
+      }
+      if (o.signature && !o.verification_key && !o.verif_key) {
+        ctx.addIssue({ code: 'custom', path: ['verification_key'], message: 'is required with signature' });
+      }
+    })
+    .openapi('CompatEncapsulateKeyRequest', {
+      // The whole-body example is what the seed clients send: no alias.
+      example: { pk: ex.kemPublicKey, verification_key: ex.attestationPublicKey, signature: ex.kemPublicKeySignature },
+    });
+  const response = z
+    .object({
+      cipher: z.string().openapi({ description: 'The ML-KEM ciphertext, base64: send it to the key owner.', example: ex.kemCipherText }),
+      shared_key: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .openapi({ description: 'The raw 32-byte shared secret as 64 lowercase hex characters (the seed clients use it directly as an AES-256 key). Secret.', example: hexSharedKey(ex.sharedKey) }),
+    })
+    .openapi('CompatEncapsulateKeyResponse');
+
+  return defineRoute({
+    ...v1,
+    path: '/api/kem/encapsulate_key',
+    operationId: 'compatKemEncapsulateKey',
+    tag: 'Compatibility',
+    summary: 'Seed-client compatibility: encapsulate a shared secret to a public key',
+    description:
+      'What `POST /v1/kem/encapsulate` does (the signature over `pk` is checked first when given), with `shared_key` in hex. See docs/compatibility.md.',
+    request: { body },
+    input: body,
+    response,
+    async handle(input, ctx) {
+      const { pk, signature } = input;
+      const made = await v1.handle({ pk, signature, verification_key: input.verification_key ?? input.verif_key }, ctx, undefined);
+      return { cipher: made.cipher, shared_key: hexSharedKey(made.shared_key) };
+    },
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * POST /api/signature/verify: the seed vendor's verification call (docs/compatibility.md),
+ * answered by the /v1/dsa/verify handler. The ML-DSA set comes from the length of `pk`.
+ * @module
+ */
+import { DSA_ALGORITHMS, DSA_SIZES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
+import { defineRoute } from '../route.ts';
+import { examples } from '../examples.ts';
+import { base64Bytes, encodingField, messageText, withMessage } from '../schemas.ts';
+import { z } from '../zod.ts';
+import { dsaVerifyRoute } from './dsa-verify.ts';
+
+export function compatSignatureVerifyRoute(maxMessageBytes: number) {
+  const v1 = dsaVerifyRoute(maxMessageBytes);
+  const ex = examples();
+  const body = z
+    .strictObject({
+      data: messageText('The signed message, in `encoding`.', ex.message),
+      pk: base64Bytes({
+        description: 'The signer\'s ML-DSA public key, base64 (the `pk` from `/api/signature/sign`). Its length selects ML-DSA-44, -65 or -87.',
+        example: ex.dsaPublicKey,
+        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
+        what: 'an ML-DSA-44, -65 or -87 public key',
+      }),
+      signature: base64Bytes({
+        description: 'The signature, base64 (the `signature` from `/api/signature/sign`).',
+        example: ex.messageSignature,
+        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
+        what: 'an ML-DSA-44, -65 or -87 signature',
+      }),
+      encoding: encodingField('How `data` is encoded: utf8 (default, what the seed clients send), base64 or hex.'),
+    })
+    .superRefine((o, ctx) => {
+      const algorithm = dsaAlgorithmForPublicKey(o.pk.length);
+      if (algorithm && o.signature.length !== DSA_SIZES[algorithm].signature) {
+        ctx.addIssue({ code: 'custom', path: ['signature'], message: `must be ${DSA_SIZES[algorithm].signature} bytes for ${algorithm} (the set of pk), got ${o.signature.length}` });
+      }
+    })
+    .openapi('CompatVerifyRequest');
+  const response = z
+    .object({ verified: z.boolean().openapi({ description: 'true when the signature verifies; false otherwise.', example: true }) })
+    .openapi('CompatVerifyResponse');
+
+  return defineRoute({
+    ...v1,
+    path: '/api/signature/verify',
+    operationId: 'compatSignatureVerify',
+    tag: 'Compatibility',
+    summary: 'Seed-client compatibility: verify a signature',
+    description: 'What `POST /v1/dsa/verify` does (without a context string): 200 with `verified: true` or `false`; malformed input is 422. See docs/compatibility.md.',
+    request: { body },
+    input: withMessage(body, 'data', maxMessageBytes),
+    response,
+    async handle(input, ctx) {
+      const { data, pk, signature, encoding } = input;
+      return { verified: (await v1.handle({ data, pk, signature, encoding }, ctx, undefined)).verified };
+    },
+  });
+}
