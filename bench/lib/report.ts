@@ -34,7 +34,7 @@ export function renderTables(result: BenchResult): string {
   const rts = result.runtimes.map((r) => r.label);
 
   out.push('### ML-KEM-768 encapsulate: ours against the naive services\n');
-  out.push(`All services up together; ${result.settings.rounds} alternating rounds of ${result.settings.seconds} s, ${result.settings.connections} connections, each request naming one of ${result.settings.kemKeys} public keys in turn.\n`);
+  out.push(`All services up together; ${result.settings.rounds} alternating rounds of ${result.settings.roundSeconds} s, ${result.settings.connections} connections, each request naming one of ${result.settings.kemKeys} public keys in turn.\n`);
   out.push('| runtime | service | req/s (median) | rounds | p50 ms | p99 ms | non-2xx |');
   out.push('|---|---|---:|---|---:|---:|---:|');
   for (const n of result.naive) {
@@ -71,11 +71,12 @@ export function renderTables(result: BenchResult): string {
   if (result.redisSkipped) out.push(`Skipped: ${result.redisSkipped}\n`);
   else {
     out.push('A throwaway redis-server on loopback. "token with attempts" uses one attempt per request (the Lua script); "time-only token" is checked against the store without using an attempt.\n');
-    out.push('| runtime | WORKERS | request | credential | req/s (median) | rounds | p99 ms | against the API key |');
+    out.push('| runtime | WORKERS | request | credential | req/s (median) | rounds | p99 ms | req/s against the API key |');
     out.push('|---|---:|---|---|---:|---|---:|---:|');
     for (const r of result.redis) {
       const key = result.redis.find((x) => x.runtime === r.runtime && x.workers === r.workers && x.label === r.label && x.auth === 'API key');
-      const vs = key && r !== key ? `${((r.http.rps / key.http.rps - 1) * 100).toFixed(1)}%` : '-';
+      const diff = key ? (r.http.rps / key.http.rps - 1) * 100 : 0;
+      const vs = key && r !== key ? `${diff >= 0 ? '+' : ''}${diff.toFixed(1)}%` : '-';
       out.push(`| ${r.runtime} | ${r.workers} | ${r.label} | ${r.auth} | ${fmt(r.http.rps)}${r.http.bad ? ` (${r.http.bad} non-2xx)` : ''} | ${r.rounds.map((l) => fmt(l.rps)).join(', ')} | ${ms(r.http.p99)} | ${vs} |`);
     }
   }

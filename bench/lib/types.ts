@@ -71,7 +71,7 @@ export interface Ratio {
 export interface BenchResult {
   date: string;
   durationSeconds?: number;
-  settings: { seconds: number; connections: number; warmupSeconds: number; inProcessSeconds: number; rounds: number; kemKeys: number };
+  settings: { seconds: number; connections: number; warmupSeconds: number; inProcessSeconds: number; rounds: number; roundSeconds: number; kemKeys: number };
   machine: { cpus: number; model: string; loadavgAtStart: number[]; platform: string };
   loadGenerator: string;
   entry: string;
