@@ -100,8 +100,10 @@ profile.samples.forEach((id, i) => {
 const total = [...hitsById.values()].reduce((a, b) => a + b, 0);
 const byFrame = new Map<string, number>();
 const byPackage = new Map<string, number>();
-const where = (url: string) => {
-  if (!url) return '(native / V8)';
+const where = (url: string, fn: string) => {
+  if (fn === '(idle)') return '(idle: no request to work on)';
+  if (fn === '(garbage collector)') return '(garbage collector)';
+  if (!url) return '(native code, V8)';
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
   if (url.startsWith('node:')) return 'node core';
@@ -115,7 +117,7 @@ for (const n of profile.nodes) {
   const short = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/src\//, 'src/');
   const key = `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
   byFrame.set(key, (byFrame.get(key) ?? 0) + hits);
-  byPackage.set(where(url), (byPackage.get(where(url)) ?? 0) + hits);
+  byPackage.set(where(url, functionName), (byPackage.get(where(url, functionName)) ?? 0) + hits);
 }
 const pct = (h: number) => `${((100 * h) / total).toFixed(1).padStart(5)}%`;
 console.log(`\nSelf time by package (${total} samples after the first ${(startupMs / 1000).toFixed(1)} s of start-up, profile in ${dir}):`);
