@@ -5,7 +5,8 @@
  *
  *   node --import tsx bench/inprocess.ts <seconds per operation> <concurrency for async calls>
  *
- * Prints one JSON line: { node, rates: { <operation>: ops/s or null }, notes: [...] }.
+ * Prints one JSON line: { node, rates: { <operation>: ops/s or null }, cpuMs: { <operation>: CPU ms
+ * per operation (user + system, all threads, so the libuv pool counts too) }, notes: [...] }.
  *
  * The crypto core is imported loosely (by export name, awaited whether sync or async) so that this
  * file keeps measuring while the core's internals change (a backend seam, async native calls); an
@@ -20,14 +21,21 @@ const SECONDS = Number(process.argv[2] ?? 1);
 const CONCURRENCY = Number(process.argv[3] ?? 32);
 const notes: string[] = [];
 const rates: Record<string, number | null> = {};
+const cpuMs: Record<string, number | null> = {};
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
+function result(n: number, start: number, cpu0: NodeJS.CpuUsage): { rate: number; cpuMs: number } {
+  const used = process.cpuUsage(cpu0);
+  return { rate: (n * 1000) / (performance.now() - start), cpuMs: (used.user + used.system) / 1000 / n };
+}
+
 /** Operations per second of `fn`, sequentially when it is synchronous, CONCURRENCY in flight when it returns a promise. */
-async function rate(fn: () => unknown): Promise<number> {
+async function rate(fn: () => unknown): Promise<{ rate: number; cpuMs: number }> {
   const first = fn();
   if (!isThenable(first)) {
     for (let i = 0; i < 4; i++) fn(); // warm-up
+    const cpu0 = process.cpuUsage();
     const start = performance.now();
     const end = start + SECONDS * 1000;
     let n = 0;
@@ -35,10 +43,11 @@ async function rate(fn: () => unknown): Promise<number> {
       fn();
       n++;
     }
-    return (n * 1000) / (performance.now() - start);
+    return result(n, start, cpu0);
   }
   await first;
   for (let i = 0; i < 4; i++) await fn();
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const end = start + SECONDS * 1000;
   let n = 0;
@@ -49,14 +58,17 @@ async function rate(fn: () => unknown): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, lane));
-  return (n * 1000) / (performance.now() - start);
+  return result(n, start, cpu0);
 }
 
 async function measure(name: string, fn: () => unknown): Promise<void> {
   try {
-    rates[name] = await rate(fn);
+    const r = await rate(fn);
+    rates[name] = r.rate;
+    cpuMs[name] = r.cpuMs;
   } catch (err) {
     rates[name] = null;
+    cpuMs[name] = null;
     notes.push(`${name}: ${(err as Error).message}`);
   }
 }
@@ -131,4 +143,4 @@ async function libraries(): Promise<void> {
 
 await libraries();
 await ours();
-process.stdout.write(JSON.stringify({ node: process.version, backend: process.env.CRYPTO_BACKEND ?? null, rates, notes }) + '\n');
+process.stdout.write(JSON.stringify({ node: process.version, backend: process.env.CRYPTO_BACKEND ?? null, rates, cpuMs, notes }) + '\n');

@@ -13,7 +13,7 @@
  * bench/results/chart.svg and the generated part of docs/performance.md.
  *
  *   npm run bench                      # about 4 minutes
- *   BENCH_SECONDS=6 npm run bench      # longer measurements (default 3 s each)
+ *   BENCH_SECONDS=6 npm run bench      # longer measurements (default 2.5 s each)
  *   CRYPTO_BACKEND=noble npm run bench # passed through to our server and the in-process runs
  *   npm run bench -- --no-write        # print only
  *
@@ -35,7 +35,7 @@ import { startService, type Service } from './lib/procs.ts';
 import { renderChart, renderMarkdown, renderRatios, renderTables, replaceGenerated } from './lib/report.ts';
 import type { BenchResult, EndpointRow, Load, NaiveRow, Ratio, RedisRow, Runtime, SaturationRow } from './lib/types.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2.5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 0.5);
 const INPROCESS_SECONDS = Number(process.env.BENCH_INPROCESS_SECONDS ?? Math.min(1, SECONDS / 5));
@@ -64,6 +64,8 @@ interface LoadSpec {
   connections?: number;
   seconds?: number;
   warmup?: number;
+  /** The server's CPU seconds so far, to report its CPU per request. */
+  cpu?: () => number | null;
 }
 
 async function fire(url: string, spec: LoadSpec, seconds: number): Promise<autocannon.Result> {
@@ -83,11 +85,38 @@ async function fire(url: string, spec: LoadSpec, seconds: number): Promise<autoc
   });
 }
 
+/**
+ * Waits until the server has finished the requests a run left in flight (autocannon closes its
+ * connections at the end, the server still computes what it had read: 32 queued signatures are
+ * seconds of work), so that they burden neither the next measurement nor the next server.
+ */
+async function settle(cpu: (() => number | null) | undefined): Promise<void> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let last = cpu?.() ?? null;
+  if (last === null) return void (await sleep(300));
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    await sleep(100);
+    const now = cpu!();
+    if (now === null) return;
+    if (now - last <= 0.01) return; // at most one 10 ms tick in 100 ms: idle
+    last = now;
+  }
+}
+
 async function load(url: string, spec: LoadSpec): Promise<Load> {
   const warm = spec.warmup ?? WARMUP;
-  if (warm > 0) await fire(url, spec, warm);
+  if (warm > 0) {
+    await fire(url, spec, warm);
+    await settle(spec.cpu);
+  }
+  const cpu0 = spec.cpu?.() ?? null;
   const r = await fire(url, spec, spec.seconds ?? SECONDS);
+  await settle(spec.cpu);
+  const cpu1 = spec.cpu?.() ?? null;
   const seconds = r.duration || (spec.seconds ?? SECONDS);
+  // CPU is read after the server settled, so it covers every request sent, answered in time or not.
+  const sent = r.requests.sent || r.requests.total;
   return {
     rps: r.requests.total / seconds,
     p50: r.latency.p50,
@@ -95,6 +124,7 @@ async function load(url: string, spec: LoadSpec): Promise<Load> {
     max: r.latency.max,
     requests: r.requests.total,
     bad: r.non2xx + r.errors + r.timeouts,
+    cpuMs: cpu0 !== null && cpu1 !== null && sent > 0 ? ((cpu1 - cpu0) * 1000) / sent : null,
   };
 }
 
@@ -190,13 +220,19 @@ function runtimes(): { list: Runtime[]; skipped: string | undefined } {
   return { list, skipped: undefined };
 }
 
-function inProcess(rt: Runtime): { rates: Record<string, number | null>; notes: string[] } {
+interface InProcess {
+  rates: Record<string, number | null>;
+  cpuMs: Record<string, number | null>;
+  notes: string[];
+}
+
+function inProcess(rt: Runtime): InProcess {
   const run = spawnSync(rt.bin, ['--import', 'tsx', 'bench/inprocess.ts', String(INPROCESS_SECONDS), String(CONNECTIONS)], { encoding: 'utf8', timeout: 180_000 });
   const line = run.stdout.trim().split('\n').pop() ?? '';
   try {
-    return JSON.parse(line) as { rates: Record<string, number | null>; notes: string[] };
+    return JSON.parse(line) as InProcess;
   } catch {
-    return { rates: {}, notes: [`in-process run failed on ${rt.label}: ${(run.stderr || run.error?.message || '').slice(-500)}`] };
+    return { rates: {}, cpuMs: {}, notes: [`in-process run failed on ${rt.label}: ${(run.stderr || run.error?.message || '').slice(-500)}`] };
   }
 }
 
@@ -222,6 +258,7 @@ async function main(): Promise<void> {
     runtimes: list,
     node24Skipped: skipped ?? null,
     inProcess: {},
+    inProcessCpuMs: {},
     endpoints: [],
     naive: [],
     saturation: [],
@@ -236,28 +273,29 @@ async function main(): Promise<void> {
     log(`[${elapsed()}] in-process, ${rt.label} ...`);
     const r = inProcess(rt);
     result.inProcess[rt.label] = r.rates;
+    result.inProcessCpuMs[rt.label] = r.cpuMs;
     for (const n of r.notes) result.notes.push(`${rt.label} in-process: ${n}`);
   }
 
   // 2. Encapsulate: every service up at once, measured in alternating rounds.
   log(`[${elapsed()}] encapsulate: ours against the naive services, ${ROUNDS} rounds ...`);
   const ours = new Map<string, Ours>();
-  const contenders: { rt: Runtime; service: NaiveRow['service']; url: string; path: string; stop?: () => Promise<void> }[] = [];
+  const contenders: { rt: Runtime; service: NaiveRow['service']; url: string; path: string; cpu: () => number | null; stop?: () => Promise<void> }[] = [];
   for (const rt of list) {
     const o = await startOurs(rt);
     ours.set(rt.label, o);
     rt.backend = o.backend;
     rt.readyz = o.readyz;
     const noble = await startNaive(rt, 'noble');
-    contenders.push({ rt, service: 'naive noble', url: noble.url, path: '/encapsulate', stop: noble.stop });
-    contenders.push({ rt, service: 'ours', url: o.url, path: '/v1/kem/encapsulate' });
+    contenders.push({ rt, service: 'naive noble', url: noble.url, path: '/encapsulate', cpu: noble.cpuSeconds, stop: noble.stop });
+    contenders.push({ rt, service: 'ours', url: o.url, path: '/v1/kem/encapsulate', cpu: o.cpuSeconds });
     if (rt.native) {
       const native = await startNaive(rt, 'native');
-      contenders.push({ rt, service: 'naive native', url: native.url, path: '/encapsulate', stop: native.stop });
+      contenders.push({ rt, service: 'naive native', url: native.url, path: '/encapsulate', cpu: native.cpuSeconds, stop: native.stop });
     }
   }
   const bodies = KEM_KEYS.map((pk) => ({ pk }));
-  const rounds = await alternate(contenders.map((c) => ({ url: c.url, spec: { path: c.path, body: bodies } })));
+  const rounds = await alternate(contenders.map((c) => ({ url: c.url, spec: { path: c.path, body: bodies, cpu: c.cpu } })));
   for (const [i, c] of contenders.entries()) {
     result.naive.push({ runtime: c.rt.label, service: c.service, rounds: rounds[i]!, load: median(rounds[i]!) });
     await c.stop?.();
@@ -329,18 +367,20 @@ async function alternate(targets: { url: string; spec: LoadSpec }[], rounds = RO
 
 /** The median of each figure over the rounds (a round disturbed by other work moves it least). */
 function median(loads: Load[]): Load {
-  const med = (f: (l: Load) => number) => {
-    const v = loads.map(f).sort((a, b) => a - b);
+  const med = (f: (l: Load) => number | null) => {
+    const v = loads.map(f).filter((x): x is number => x !== null).sort((a, b) => a - b);
+    if (v.length === 0) return null;
     const m = Math.floor(v.length / 2);
     return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
   };
   return {
-    rps: med((l) => l.rps),
-    p50: med((l) => l.p50),
-    p99: med((l) => l.p99),
+    rps: med((l) => l.rps)!,
+    p50: med((l) => l.p50)!,
+    p99: med((l) => l.p99)!,
     max: Math.max(...loads.map((l) => l.max)),
     requests: loads.reduce((s, l) => s + l.requests, 0),
     bad: loads.reduce((s, l) => s + l.bad, 0),
+    cpuMs: med((l) => l.cpuMs),
   };
 }
 
@@ -357,9 +397,9 @@ async function endpoints(rt: Runtime, server: Ours, result: BenchResult): Promis
   const token = str((await post(url, '/v1/tokens', { expiry_time: 3600 })).new_token, 'new_token');
 
   const row = async (label: string, op: string | null, spec: LoadSpec) => {
-    const http = await load(url, spec);
+    const http = await load(url, { ...spec, cpu: server.cpuSeconds });
     const inProcess = op ? (local[op] ?? null) : null;
-    const r: EndpointRow = { runtime: rt.label, backend: server.backend, label, op, inProcess, http };
+    const r: EndpointRow = { runtime: rt.label, backend: server.backend, label, op, inProcess, inProcessCpuMs: op ? (result.inProcessCpuMs[rt.label]?.[op] ?? null) : null, http };
     result.endpoints.push(r);
   };
   await row('GET /healthz (HTTP floor)', null, { path: '/healthz' });
@@ -367,7 +407,7 @@ async function endpoints(rt: Runtime, server: Ours, result: BenchResult): Promis
   await row('GET /v1/tokens/current, token', null, { path: '/v1/tokens/current', auth: token });
   await row('POST /v1/kem/keypair ML-KEM-768 (+ ML-DSA-65 signature of pk)', 'kem.keypair', { path: '/v1/kem/keypair', body: {} });
   const enc = result.naive.find((n) => n.runtime === rt.label && n.service === 'ours');
-  if (enc) result.endpoints.push({ runtime: rt.label, backend: server.backend, label: 'POST /v1/kem/encapsulate ML-KEM-768', op: 'kem.encapsulate', inProcess: local['kem.encapsulate'] ?? null, http: enc.load });
+  if (enc) result.endpoints.push({ runtime: rt.label, backend: server.backend, label: 'POST /v1/kem/encapsulate ML-KEM-768', op: 'kem.encapsulate', inProcess: local['kem.encapsulate'] ?? null, inProcessCpuMs: result.inProcessCpuMs[rt.label]?.['kem.encapsulate'] ?? null, http: enc.load });
   await row('POST /v1/kem/decapsulate ML-KEM-768 (stored key)', 'kem.decapsulate', { path: '/v1/kem/decapsulate', body: { cipher, key_id: kp.key_id } });
   await row('POST /v1/dsa/sign ML-DSA-65, 1 KiB (stored key)', 'dsa.sign', { path: '/v1/dsa/sign', body: { data } });
   await row('POST /v1/dsa/verify ML-DSA-65, 1 KiB', 'dsa.verify', { path: '/v1/dsa/verify', body: { data, pk: signed.pk, signature: signed.signature } });
@@ -409,7 +449,7 @@ async function probe(url: string, seconds: number): Promise<Load> {
   await Promise.all([lane(), lane()]);
   const sorted = latencies.sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-  return { rps: (sorted.length * 1000) / (performance.now() - t0), p50: pct(50), p99: pct(99), max: sorted.at(-1) ?? 0, requests: sorted.length, bad };
+  return { rps: (sorted.length * 1000) / (performance.now() - t0), p50: pct(50), p99: pct(99), max: sorted.at(-1) ?? 0, requests: sorted.length, bad, cpuMs: null };
 }
 
 async function tokensThroughRedis(rt: Runtime, redisUrl: string, workers: number): Promise<RedisRow[]> {
@@ -420,16 +460,18 @@ async function tokensThroughRedis(rt: Runtime, redisUrl: string, workers: number
     const timeOnly = str((await post(server.url, '/v1/tokens', { expiry_time: 3600 })).new_token, 'new_token');
     const bodies = KEM_KEYS.map((pk) => ({ pk }));
     // Each group is measured in alternating rounds; the pair the target is about gets ROUNDS of them.
-    const group = async (label: string, n: number, cases: [RedisRow['auth'], LoadSpec][]) => {
-      const loads = await alternate(cases.map(([, spec]) => ({ url: server.url, spec })), n);
-      cases.forEach(([auth], i) => rows.push({ runtime: rt.label, backend: server.backend, workers, label, auth, rounds: loads[i]!, http: median(loads[i]!) }));
+    const group = async (n: number, cases: [string, RedisRow['auth'], LoadSpec][]) => {
+      const loads = await alternate(cases.map(([, , spec]) => ({ url: server.url, spec: { ...spec, cpu: server.cpuSeconds } })), n);
+      cases.forEach(([label, auth], i) => rows.push({ runtime: rt.label, backend: server.backend, workers, label, auth, rounds: loads[i]!, http: median(loads[i]!) }));
     };
+    const ENC = 'POST /v1/kem/encapsulate';
+    const GET = 'GET /v1/tokens/current';
     const enc = (auth?: string): LoadSpec => ({ path: '/v1/kem/encapsulate', body: bodies, ...(auth ? { auth } : {}) });
     if (workers === 1) {
-      await group('POST /v1/kem/encapsulate', ROUNDS, [['API key', enc()], ['token with attempts', enc(attempts)], ['time-only token', enc(timeOnly)]]);
-      await group('GET /v1/tokens/current', 1, [['API key', { path: '/v1/tokens/current' }], ['token', { path: '/v1/tokens/current', auth: timeOnly }]]);
+      await group(ROUNDS, [[ENC, 'API key', enc()], [ENC, 'token with attempts', enc(attempts)]]);
+      await group(1, [[ENC, 'time-only token', enc(timeOnly)], [GET, 'API key', { path: '/v1/tokens/current' }], [GET, 'token', { path: '/v1/tokens/current', auth: timeOnly }]]);
     } else {
-      await group('POST /v1/kem/encapsulate', 1, [['API key', enc()], ['token with attempts', enc(attempts)]]);
+      await group(1, [[ENC, 'API key', enc()], [ENC, 'token with attempts', enc(attempts)]]);
     }
   } finally {
     await server.stop();
@@ -438,8 +480,10 @@ async function tokensThroughRedis(rt: Runtime, redisUrl: string, workers: number
 }
 
 /** The median of the per-round ratios a_i / b_i: each round's pair was measured minutes apart at most, under the same noise. */
-function pairedRatio(a: Load[], b: Load[]): { value: number; perRound: number[] } | null {
-  const perRound = a.map((l, i) => (b[i] && b[i]!.rps > 0 ? l.rps / b[i]!.rps : NaN)).filter((x) => Number.isFinite(x));
+function pairedRatio(a: Load[], b: Load[], by: 'rps' | 'cpu' = 'rps'): { value: number; perRound: number[] } | null {
+  // By CPU, the throughput-equivalent ratio is b's CPU per request over a's.
+  const one = (x: Load, y: Load | undefined) => (!y ? NaN : by === 'rps' ? x.rps / y.rps : x.cpuMs && y.cpuMs ? y.cpuMs / x.cpuMs : NaN);
+  const perRound = a.map((l, i) => one(l, b[i])).filter((x) => Number.isFinite(x));
   if (perRound.length === 0) return null;
   const sorted = [...perRound].sort((x, y) => x - y);
   const m = Math.floor(sorted.length / 2);
@@ -452,13 +496,15 @@ function ratios(result: BenchResult, base: Runtime, n24: Runtime | undefined): R
   const skip = result.node24Skipped ?? 'no Node 24';
   const ratio = (label: string, a: NaiveRow | undefined, b: NaiveRow | undefined, target: number, why = 'not measured') => {
     const r = a && b ? pairedRatio(a.rounds, b.rounds) : null;
+    const c = a && b ? pairedRatio(a.rounds, b.rounds, 'cpu') : null;
     out.push({
       label,
       value: r?.value ?? null,
       unit: 'x',
       target: `>= ${target}x`,
       met: r ? r.value >= target : null,
-      detail: r ? `median of the rounds' ratios ${r.perRound.map((x) => x.toFixed(2)).join(', ')}; median req/s ${fmt(a!.load.rps)} / ${fmt(b!.load.rps)}` : why,
+      byCpu: c?.value ?? null,
+      detail: r ? `median of the rounds' ratios ${r.perRound.map((x) => x.toFixed(2)).join(', ')}; median req/s ${fmt(a!.load.rps)} / ${fmt(b!.load.rps)}${c ? `; by server CPU per request ${c.value.toFixed(2)}x` : ''}` : why,
     });
   };
   ratio(`${base.label}: our encapsulate / naive noble`, enc(base, 'ours'), enc(base, 'naive noble'), 0.9);
@@ -480,14 +526,16 @@ function ratios(result: BenchResult, base: Runtime, n24: Runtime | undefined): R
     const tok = find('token with attempts', 'POST /v1/kem/encapsulate');
     const r = key && tok ? pairedRatio(tok.rounds, key.rounds) : null;
     const cost = r ? (1 - r.value) * 100 : null;
+    const c = key && tok ? pairedRatio(tok.rounds, key.rounds, 'cpu') : null;
     out.push({
       label,
       value: cost,
       unit: '% cost',
       target: '<= 10% cost',
       met: cost === null ? null : cost <= 10,
+      byCpu: c ? (1 - c.value) * 100 : null,
       detail: r
-        ? `token (one attempt used per request) / API key, median of the rounds' ratios ${r.perRound.map((x) => x.toFixed(2)).join(', ')}; median req/s ${fmt(tok!.http.rps)} / ${fmt(key!.http.rps)}`
+        ? `token (one attempt used per request) / API key, median of the rounds' ratios ${r.perRound.map((x) => x.toFixed(2)).join(', ')}; median req/s ${fmt(tok!.http.rps)} / ${fmt(key!.http.rps)}${c ? `; by server CPU per request ${((1 - c.value) * 100).toFixed(1)}% cost` : ''}`
         : rt ? (result.redisSkipped ?? 'not measured') : skip,
     });
     const gKey = find('API key', 'GET /v1/tokens/current');

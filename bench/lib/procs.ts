@@ -4,12 +4,15 @@
  * Every child started here is stopped at exit, even when the bench fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { freePort } from '../../test/helpers/redis.ts';
 
 export interface Service {
   readonly url: string;
   /** The last lines the child wrote to stderr (shown when it fails). */
   stderr(): string;
+  /** CPU seconds (user + system) used so far by the child and its process group; null off Linux. */
+  cpuSeconds(): number | null;
   stop(): Promise<void>;
 }
 
@@ -21,6 +24,31 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
     // already gone
   }
 }
+/**
+ * CPU time of a process group from /proc (Linux): on a machine shared with other work, the CPU a
+ * server spends per request is far steadier than its request rate, which depends on its share.
+ */
+export function groupCpuSeconds(pgid: number): number | null {
+  if (process.platform !== 'linux') return null;
+  let ticks = 0;
+  try {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+    }
+  } catch {
+    return null;
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
 process.on('exit', () => {
   for (const child of live) killGroup(child, 'SIGKILL');
 });
@@ -53,7 +81,7 @@ export async function startService(opts: {
   while (Date.now() < deadline) {
     if (exited !== undefined) throw new Error(`${opts.name} exited (${exited}) before listening:\n${err}`);
     try {
-      if ((await fetch(url + (opts.readyPath ?? '/healthz'))).ok) return { url, stderr: () => err, stop };
+      if ((await fetch(url + (opts.readyPath ?? '/healthz'))).ok) return { url, stderr: () => err, cpuSeconds: () => groupCpuSeconds(child.pid!), stop };
     } catch {
       // not listening yet
     }

@@ -8,6 +8,8 @@ export interface Load {
   max: number;
   requests: number;
   bad: number;
+  /** Server CPU (user + system, its whole process group) per request, ms; null when not known. */
+  cpuMs: number | null;
 }
 
 export interface Runtime {
@@ -29,6 +31,8 @@ export interface EndpointRow {
   /** The in-process operation compared with (bench/inprocess.ts), if any. */
   op: string | null;
   inProcess: number | null;
+  /** CPU ms per in-process operation. */
+  inProcessCpuMs: number | null;
   http: Load;
 }
 
@@ -65,6 +69,11 @@ export interface Ratio {
   target: string;
   /** null when not measured or informative only. */
   met: boolean | null;
+  /**
+   * The same ratio from the servers' CPU per request (throughput-equivalent when CPU-bound), far
+   * less sensitive to what else runs on the machine; informative, `met` follows the issue's req/s.
+   */
+  byCpu?: number | null;
   detail: string;
 }
 
@@ -79,6 +88,7 @@ export interface BenchResult {
   runtimes: Runtime[];
   node24Skipped: string | null;
   inProcess: Record<string, Record<string, number | null>>;
+  inProcessCpuMs: Record<string, Record<string, number | null>>;
   endpoints: EndpointRow[];
   naive: NaiveRow[];
   saturation: SaturationRow[];
