@@ -360,7 +360,7 @@ async function main(): Promise<void> {
 async function alternate(targets: { url: string; spec: LoadSpec }[], rounds = ROUNDS): Promise<Load[][]> {
   const out: Load[][] = targets.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, t] of targets.entries()) out[i]!.push(await load(t.url, { seconds: ROUND_SECONDS, ...t.spec, warmup: round === 0 ? WARMUP : 0 }));
+    for (const [i, t] of targets.entries()) out[i]!.push(await load(t.url, { seconds: ROUND_SECONDS, ...t.spec, warmup: round === 0 ? Math.max(WARMUP, 1) : 0 }));
   }
   return out;
 }
