@@ -5,6 +5,7 @@
  * share of each package.
  *
  *   npx tsx bench/profile.ts [encapsulate|sign|verify|decapsulate|healthz] [--node24] [--seconds 5]
+ *   npx tsx bench/profile.ts encapsulate --naive     # the naive noble service instead, to compare
  *
  * The .cpuprofile stays in bench/results/profiles/ (open it in Chrome DevTools or speedscope).
  */
@@ -20,6 +21,7 @@ const argv = process.argv.slice(2);
 const target = argv.find((a) => !a.startsWith('--') && !/^\d/.test(a)) ?? 'encapsulate';
 const seconds = Number(argv[argv.indexOf('--seconds') + 1] ?? 5) || 5;
 const useNode24 = argv.includes('--node24');
+const naive = argv.includes('--naive');
 const API_KEY = `bench-key-${randomBytes(24).toString('base64url')}`;
 
 let bin = process.execPath;
@@ -28,9 +30,10 @@ if (useNode24) {
   if (!n24.ok) throw new Error(n24.reason);
   bin = n24.bin;
 }
-const dir = resolve('bench/results/profiles', `${target}-${useNode24 ? 'node24' : `node${process.versions.node.split('.')[0]}`}-${Date.now()}`);
+const dir = resolve('bench/results/profiles', `${naive ? 'naive-' : ''}${target}-${useNode24 ? 'node24' : `node${process.versions.node.split('.')[0]}`}-${Date.now()}`);
 mkdirSync(dir, { recursive: true });
-const entry = ['--import', 'tsx', 'src/main.ts'];
+const entry = ['--import', 'tsx', naive ? 'bench/naive-noble.ts' : 'src/main.ts'];
+if (naive && target !== 'encapsulate') throw new Error('--naive profiles encapsulate only');
 const spawnedAt = performance.now();
 const server = await startService({
   name: 'our server',
@@ -49,7 +52,7 @@ const server = await startService({
     RATE_LIMIT_PER_TOKEN: '0',
     AUTH_FAILURES_PER_MINUTE: '0',
   },
-  readyPath: '/readyz',
+  readyPath: naive ? '/healthz' : '/readyz',
 });
 /** Samples before the server answered are start-up (module loading, tsx), not the load: left out. */
 const startupMs = performance.now() - spawnedAt;
@@ -59,7 +62,7 @@ const post = async (path: string, body: unknown) =>
 const data = 'x'.repeat(1024);
 const specs: Record<string, () => Promise<{ path: string; body?: unknown }>> = {
   healthz: async () => ({ path: '/healthz' }),
-  encapsulate: async () => ({ path: '/v1/kem/encapsulate', body: { pk: Buffer.from(ml_kem768.keygen().publicKey).toString('base64') } }),
+  encapsulate: async () => ({ path: naive ? '/encapsulate' : '/v1/kem/encapsulate', body: { pk: Buffer.from(ml_kem768.keygen().publicKey).toString('base64') } }),
   decapsulate: async () => {
     const kp = await post('/v1/kem/keypair', {});
     const enc = await post('/v1/kem/encapsulate', { pk: kp.pk });
@@ -86,6 +89,7 @@ console.log(`${spec.path} on ${bin === process.execPath ? process.version : 'Nod
 
 interface ProfileNode {
   id: number;
+  children?: number[];
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
@@ -119,9 +123,27 @@ for (const n of profile.nodes) {
   byFrame.set(key, (byFrame.get(key) ?? 0) + hits);
   byPackage.set(where(url, functionName), (byPackage.get(where(url, functionName)) ?? 0) + hits);
 }
+// Inclusive time of our own functions and the middleware: a sample counts for every distinct
+// frame on its stack.
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
+const inclusive = new Map<string, number>();
+for (const [id, hits] of hitsById) {
+  const seen = new Set<string>();
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+    const { functionName, url, lineNumber } = nodeById.get(cur)!.callFrame;
+    if (!/\/src\/|node_modules\/(express|router|body-parser|zod|pino)\//.test(url)) continue;
+    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/src\//, 'src/')}:${lineNumber + 1}`;
+    seen.add(key);
+  }
+  for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + hits);
+}
 const pct = (h: number) => `${((100 * h) / total).toFixed(1).padStart(5)}%`;
 console.log(`\nSelf time by package (${total} samples after the first ${(startupMs / 1000).toFixed(1)} s of start-up, profile in ${dir}):`);
 for (const [k, h] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${pct(h)}  ${k}`);
 console.log('\nTop functions by self time:');
 for (const [k, h] of [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${pct(h)}  ${k}`);
+console.log('\nInclusive time, our src/ and the HTTP middleware (express, router, body-parser, zod, pino):');
+for (const [k, h] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(h)}  ${k}`);
 process.exit(0);
