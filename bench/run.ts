@@ -16,6 +16,7 @@
  *   BENCH_SECONDS=6 npm run bench      # longer measurements (default 2.5 s each)
  *   CRYPTO_BACKEND=noble npm run bench # passed through to our server and the in-process runs
  *   npm run bench -- --no-write        # print only
+ *   npm run bench -- --render          # redo the chart and docs from bench/results/latest.json
  *
  * Every server runs in its own child process (NODE_ENV=production, WORKERS=1, rate limits off) and
  * the load generator (autocannon, BENCH_CONNECTIONS connections, default 32) runs here, the same
@@ -549,6 +550,15 @@ function ratios(result: BenchResult, base: Runtime, n24: Runtime | undefined): R
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 
-await main();
+/** `--render`: rewrites the chart and the generated part of docs/performance.md from latest.json, measuring nothing. */
+function render(): void {
+  const result = JSON.parse(readFileSync('bench/results/latest.json', 'utf8')) as BenchResult;
+  writeFileSync('bench/results/chart.svg', renderChart(result));
+  writeFileSync('docs/performance.md', replaceGenerated(readFileSync('docs/performance.md', 'utf8'), renderMarkdown(result)));
+  log('Rendered bench/results/chart.svg and docs/performance.md from bench/results/latest.json.');
+}
+
+if (process.argv.includes('--render')) render();
+else await main();
 // autocannon and fetch keep-alive sockets could hold the loop open.
 process.exit(0);

@@ -98,7 +98,7 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     `${result.machine.cpus} cores (${result.machine.model}), load average ${result.machine.loadavgAtStart.map((l) => l.toFixed(1)).join(' / ')} at the start; ` +
       `${rt}; our server from ${result.entry}, CRYPTO_BACKEND ${result.cryptoBackendEnv ?? 'unset (server default)'}; ` +
-      `${result.settings.seconds} s per measurement after ${result.settings.warmupSeconds} s of warm-up, ${result.settings.connections} connections; ` +
+      `${result.settings.seconds} s per measurement after ${result.settings.warmupSeconds} s of warm-up, comparisons in ${result.settings.rounds} alternating rounds of ${result.settings.roundSeconds} s, ${result.settings.connections} connections; ` +
       `${result.durationSeconds ? `the whole run took ${Math.round(result.durationSeconds)} s.` : ''}`,
     ...(result.node24Skipped ? ['', `**Node 24 rows skipped:** ${result.node24Skipped}`] : []),
     '',
