@@ -242,7 +242,8 @@ function inProcess(rt: Runtime): InProcess {
 
 async function main(): Promise<void> {
   const { list, skipped } = runtimes();
-  const [base, n24] = [list[0]!, list.find((r) => r.native && r !== list[0])];
+  // On a machine whose node already is a Node 24, that one runtime is both.
+  const [base, n24] = [list[0]!, list.find((r) => r.native)];
   log(`# npm run bench: ${SECONDS} s per measurement, ${CONNECTIONS} connections, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   log(`Runtimes: ${list.map((r) => `${r.label} ${r.version} (${r.source})`).join('; ')}`);
   if (skipped) log(`Node 24 rows are SKIPPED: ${skipped}`);
@@ -511,7 +512,7 @@ function ratios(result: BenchResult, base: Runtime, n24: Runtime | undefined): R
   ratio(`${base.label}: our encapsulate / naive noble`, enc(base, 'ours'), enc(base, 'naive noble'), 0.9);
   ratio(`Node 24: our encapsulate / naive noble on ${base.label}`, enc(n24, 'ours'), enc(base, 'naive noble'), 5, skip);
   ratio('Node 24: our encapsulate / naive native on Node 24', enc(n24, 'ours'), enc(n24, 'naive native'), 0.8, skip);
-  for (const rt of [base, n24]) {
+  for (const rt of [...new Set([base, n24])]) {
     const s = rt && result.saturation.find((x) => x.runtime === rt.label);
     const label = `${rt?.label ?? 'Node 24'}: /healthz p99 while dsa/sign is saturated`;
     out.push(
@@ -520,7 +521,7 @@ function ratios(result: BenchResult, base: Runtime, n24: Runtime | undefined): R
         : { label, value: null, unit: 'ms', target: '< 50 ms', met: null, detail: skip },
     );
   }
-  for (const rt of [base, n24]) {
+  for (const rt of [...new Set([base, n24])]) {
     const find = (auth: RedisRow['auth'], path: string) => result.redis.find((r) => r.runtime === rt?.label && r.workers === 1 && r.auth === auth && r.label === path);
     const label = `${rt?.label ?? 'Node 24'}: temporary token through Redis vs API key, POST /v1/kem/encapsulate`;
     const key = find('API key', 'POST /v1/kem/encapsulate');
