@@ -1,0 +1,92 @@
+/**
+ * Child processes for the bench: servers started with a chosen node binary, each in its own
+ * process group (so a server that forks cluster workers is stopped whole), ready when a GET answers.
+ * Every child started here is stopped at exit, even when the bench fails.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { freePort } from '../../test/helpers/redis.ts';
+
+export interface Service {
+  readonly url: string;
+  /** The last lines the child wrote to stderr (shown when it fails). */
+  stderr(): string;
+  /** CPU seconds (user + system) used so far by the child and its process group; null off Linux. */
+  cpuSeconds(): number | null;
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+/**
+ * CPU time of a process group from /proc (Linux): on a machine shared with other work, the CPU a
+ * server spends per request is far steadier than its request rate, which depends on its share.
+ */
+export function groupCpuSeconds(pgid: number): number | null {
+  if (process.platform !== 'linux') return null;
+  let ticks = 0;
+  try {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+    }
+  } catch {
+    return null;
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+process.on('exit', () => {
+  for (const child of live) killGroup(child, 'SIGKILL');
+});
+
+export async function startService(opts: {
+  name: string;
+  bin: string;
+  args: readonly string[];
+  env: NodeJS.ProcessEnv;
+  readyPath?: string;
+}): Promise<Service> {
+  const port = await freePort();
+  const child = spawn(opts.bin, opts.args, { env: { ...opts.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  live.add(child);
+  let err = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    err = (err + chunk.toString()).slice(-4000);
+  });
+  let exited: number | null | undefined;
+  const gone = new Promise<void>((resolve) => child.once('exit', (code) => ((exited = code), live.delete(child), resolve())));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (exited !== undefined) return;
+    killGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
+    await gone;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (exited !== undefined) throw new Error(`${opts.name} exited (${exited}) before listening:\n${err}`);
+    try {
+      if ((await fetch(url + (opts.readyPath ?? '/healthz'))).ok) return { url, stderr: () => err, cpuSeconds: () => groupCpuSeconds(child.pid!), stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`${opts.name} did not answer on ${url} within 30 s:\n${err}`);
+}
