@@ -8,14 +8,11 @@
  * Prints one JSON line: { node, rates: { <operation>: ops/s or null }, cpuMs: { <operation>: CPU ms
  * per operation (user + system, all threads, so the libuv pool counts too) }, notes: [...] }.
  *
- * The crypto core is imported loosely (by export name, awaited whether sync or async) so that this
- * file keeps measuring while the core's internals change (a backend seam, async native calls); an
+ * Our side goes through the crypto backend seam (src/crypto/backend.ts), as the service does; an
  * operation that cannot be called is reported as null with a note, not as a crash.
  */
 import * as nodeCrypto from 'node:crypto';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
-
-type Module = Record<string, unknown>;
 
 const SECONDS = Number(process.argv[2] ?? 1);
 const CONCURRENCY = Number(process.argv[3] ?? 32);
@@ -73,53 +70,43 @@ async function measure(name: string, fn: () => unknown): Promise<void> {
   }
 }
 
-/** The export `name` of `mod` as a function, or an error naming what is missing. */
-function fn(mod: Module, file: string, name: string): (...args: unknown[]) => unknown {
-  const f = mod[name];
-  if (typeof f !== 'function') throw new Error(`${file} exports no function ${name}`);
-  return f as (...args: unknown[]) => unknown;
-}
-
+/**
+ * Our crypto core as the service calls it: through the CRYPTO_BACKEND seam (native node:crypto
+ * where the runtime has it, noble on a worker pool otherwise), with prepared keys as the key
+ * service keeps them (decapsulate and sign reuse a cached prepared key, as the service does).
+ */
 async function ours(): Promise<void> {
-  const kem = (await import('../src/crypto/kem.ts')) as unknown as Module;
-  const dsa = (await import('../src/crypto/dsa.ts')) as unknown as Module;
-  const aead = (await import('../src/crypto/aead.ts')) as unknown as Module;
-  const kdf = (await import('../src/crypto/kdf.ts')) as unknown as Module;
+  const { createCryptoBackend } = await import('../src/crypto/backend.ts');
+  const choice = (process.env.CRYPTO_BACKEND ?? 'auto') as 'auto' | 'native' | 'noble';
+  const crypto = createCryptoBackend(choice);
+  notes.push(`our backend: ${JSON.stringify(crypto.info)}`);
   const message = new TextEncoder().encode('x'.repeat(1024));
-
-  let setup: { kemPair: { publicKey: Uint8Array; seed: Uint8Array }; enc: { cipherText: Uint8Array; sharedSecret: Uint8Array }; dsaPair: { publicKey: Uint8Array; seed: Uint8Array }; signature: Uint8Array };
   try {
-    const kemPair = (await fn(kem, 'kem.ts', 'kemKeygen')('ML-KEM-768')) as { publicKey: Uint8Array; seed: Uint8Array };
-    const enc = (await fn(kem, 'kem.ts', 'kemEncapsulate')(kemPair.publicKey)) as { cipherText: Uint8Array; sharedSecret: Uint8Array };
-    const dsaPair = (await fn(dsa, 'dsa.ts', 'dsaKeygen')('ML-DSA-65')) as { publicKey: Uint8Array; seed: Uint8Array };
-    const signature = (await fn(dsa, 'dsa.ts', 'dsaSign')('ML-DSA-65', dsaPair.seed, message)) as Uint8Array;
-    setup = { kemPair, enc, dsaPair, signature };
-  } catch (err) {
-    notes.push(`our crypto core could not be set up: ${(err as Error).message}`);
-    return;
-  }
-  const { kemPair, enc, dsaPair, signature } = setup;
-  const deriveAesKey = () => fn(kdf, 'kdf.ts', 'deriveAesKey')(enc.sharedSecret);
-  const aesKey = (await deriveAesKey()) as Uint8Array;
-  const blob = (await fn(aead, 'aead.ts', 'aeadSeal')(aesKey, message)) as Uint8Array;
+    const kemPair = await crypto.kem.keygen('ML-KEM-768');
+    const enc = await crypto.kem.encapsulate(kemPair.publicKey);
+    const kemKey = await crypto.kem.prepareSecretKey('ML-KEM-768', kemPair.seed);
+    const dsaPair = await crypto.dsa.keygen('ML-DSA-65');
+    const dsaKey = await crypto.dsa.prepareSecretKey('ML-DSA-65', dsaPair.seed);
+    const signature = await crypto.dsa.sign(dsaKey, message);
+    const aesKey = await crypto.aead.deriveAesKey(enc.sharedSecret);
+    const blob = await crypto.aead.seal(aesKey, message);
 
-  // Each is what the matching route does with its parsed input (key records and tokens aside).
-  await measure('kem.keypair', async () => {
-    const pair = (await fn(kem, 'kem.ts', 'kemKeygen')('ML-KEM-768')) as { publicKey: Uint8Array };
-    return fn(dsa, 'dsa.ts', 'dsaSign')('ML-DSA-65', dsaPair.seed, pair.publicKey);
-  });
-  await measure('kem.encapsulate', () => fn(kem, 'kem.ts', 'kemEncapsulate')(kemPair.publicKey));
-  await measure('kem.decapsulate', () => fn(kem, 'kem.ts', 'kemDecapsulate')('ML-KEM-768', kemPair.seed, enc.cipherText));
-  await measure('dsa.sign', () => fn(dsa, 'dsa.ts', 'dsaSign')('ML-DSA-65', dsaPair.seed, message));
-  await measure('dsa.verify', () => fn(dsa, 'dsa.ts', 'dsaVerify')(dsaPair.publicKey, message, signature));
-  await measure('aes.encrypt', () => {
-    const key = fn(kdf, 'kdf.ts', 'deriveAesKey')(enc.sharedSecret);
-    return isThenable(key) ? key.then((k) => fn(aead, 'aead.ts', 'aeadSeal')(k, message)) : fn(aead, 'aead.ts', 'aeadSeal')(key, message);
-  });
-  await measure('aes.decrypt', () => {
-    const key = fn(kdf, 'kdf.ts', 'deriveAesKey')(enc.sharedSecret);
-    return isThenable(key) ? key.then((k) => fn(aead, 'aead.ts', 'aeadOpen')(k, blob)) : fn(aead, 'aead.ts', 'aeadOpen')(key, blob);
-  });
+    // Each is what the matching route does with its parsed input (key records and tokens aside).
+    await measure('kem.keypair', async () => {
+      const pair = await crypto.kem.keygen('ML-KEM-768');
+      return crypto.dsa.sign(dsaKey, pair.publicKey);
+    });
+    await measure('kem.encapsulate', () => crypto.kem.encapsulate(kemPair.publicKey));
+    await measure('kem.decapsulate', () => crypto.kem.decapsulate(kemKey, enc.cipherText));
+    await measure('dsa.sign', () => crypto.dsa.sign(dsaKey, message));
+    await measure('dsa.verify', () => crypto.dsa.verify(dsaPair.publicKey, message, signature));
+    await measure('aes.encrypt', async () => crypto.aead.seal(await crypto.aead.deriveAesKey(enc.sharedSecret), message));
+    await measure('aes.decrypt', async () => crypto.aead.open(await crypto.aead.deriveAesKey(enc.sharedSecret), blob));
+  } catch (err) {
+    notes.push(`our crypto core could not be measured: ${(err as Error).message}`);
+  } finally {
+    await crypto.close();
+  }
 }
 
 /** The libraries themselves, as the naive services call them. */
