@@ -33,6 +33,14 @@ export interface AppDeps {
 export interface App {
   readonly app: Express;
   readonly services: Services;
+  /** Shutdown has begun: /readyz answers 503 from now on (liveness, /healthz, is unaffected). */
+  startDraining(): void;
+  readonly draining: boolean;
+  /**
+   * Releases what buildApp made (worker pools and the like), after the last request and before
+   * the caller closes the store (which the caller owns). main.ts calls it at shutdown.
+   */
+  close(): Promise<void>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -69,7 +77,13 @@ export function buildApp({ config, store, logger, clock = systemClock }: AppDeps
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  let draining = false;
   app.get('/readyz', async (_req, res) => {
+    if (draining) {
+      res.setHeader('Retry-After', '1');
+      res.status(503).json({ status: 'draining', store: store.kind });
+      return;
+    }
     try {
       await store.ping();
       res.json({ status: 'ok', store: store.kind });
@@ -100,7 +114,17 @@ export function buildApp({ config, store, logger, clock = systemClock }: AppDeps
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-  return { app, services };
+  return {
+    app,
+    services,
+    startDraining: () => {
+      draining = true;
+    },
+    get draining() {
+      return draining;
+    },
+    close: async () => {},
+  };
 }
 
 const securityHeaders: RequestHandler = (req, res, next) => {

@@ -42,6 +42,12 @@ export interface Config {
   readonly tokenMaxAttempts: number;
   /** Express "trust proxy" setting, for correct client addresses behind a load balancer. */
   readonly trustProxy: string | number | boolean;
+  /** How long, after SIGTERM/SIGINT, /readyz answers 503 while new connections are still served. */
+  readonly shutdownDrainMs: number;
+  /** How long, after the drain, requests in flight may take to finish before they are cut. */
+  readonly shutdownTimeoutMs: number;
+  /** WORKERS: processes to run with node:cluster; undefined = the default (cores with Redis, else 1). */
+  readonly workers: number | undefined;
   /** Secrets and keys the server made because none were configured: main.ts prints these facts. */
   readonly generated: readonly ('API_KEYS' | 'TOKEN_SECRET' | 'MASTER_KEY')[];
 }
@@ -67,6 +73,9 @@ const EnvSchema = z.object({
   TOKEN_MAX_TTL_SECONDS: intFromEnv(86_400, 1, 30 * 24 * 3600),
   TOKEN_MAX_ATTEMPTS: intFromEnv(1_000_000, 1, Number.MAX_SAFE_INTEGER),
   TRUST_PROXY: z.string().optional(),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+  SHUTDOWN_TIMEOUT_MS: intFromEnv(5_000, 0, 600_000),
+  WORKERS: z.coerce.number().int().min(1).max(1024).optional(),
 });
 
 export class ConfigError extends Error {
@@ -173,6 +182,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenMaxAttempts: e.TOKEN_MAX_ATTEMPTS,
     // Express reads a number as a hop count and a string as addresses or subnets.
     trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : /^\d+$/.test(trust) ? Number(trust) : trust,
+    // Behind a load balancer readiness needs a moment to be noticed; a developer's Ctrl-C does not.
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS ?? (production ? 3_000 : 0),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    workers: e.WORKERS,
     generated: Object.freeze(generated),
   });
 }
