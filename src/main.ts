@@ -56,8 +56,8 @@ async function run(config: Config): Promise<void> {
     logger,
     count: plan.count,
     onListening: (port) => {
-      logger.info({ port, host: config.host, store: store.kind, env: config.env, workers: plan.count }, 'listening');
       printBanner(config, port, store.kind, [`  Workers: ${plan.count} processes (node:cluster, WORKERS), one ${store.kind} store shared by all.`]);
+      logger.info({ port, host: config.host, store: store.kind, env: config.env, workers: plan.count }, 'listening');
     },
   });
 }
@@ -84,8 +84,9 @@ async function runServer(config: Config, logger: Logger, opts: { banner: boolean
 
   const store = opts.store ?? createStore(config, (error) => logger.warn({ error: error.message }, 'redis connection error'));
   serving = await serve({ config, store, logger });
-  if (!cluster.isWorker) logger.info({ port: serving.port, host: config.host, store: store.kind, env: config.env }, 'listening');
   if (opts.banner) printBanner(config, serving.port, store.kind, opts.note ? [`  ${opts.note}`] : []);
+  if (cluster.isWorker) logger.info({ port: serving.port }, 'worker listening');
+  else logger.info({ port: serving.port, host: config.host, store: store.kind, env: config.env }, 'listening');
   if (stopReason !== undefined) stop(stopReason);
 }
 
