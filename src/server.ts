@@ -6,7 +6,8 @@
  * 2. for SHUTDOWN_DRAIN_MS, new connections are still accepted and served (a balancer needs a
  *    moment to notice; connections the kernel has already queued get picked up), and every
  *    response carries `Connection: close`, so keep-alive clients reconnect elsewhere;
- * 3. the listener closes; requests in flight finish, for at most SHUTDOWN_TIMEOUT_MS, after
+ * 3. the listener closes, once no new connection has come for a moment (200 ms; at most
+ *    SHUTDOWN_TIMEOUT_MS more); requests in flight finish, for at most SHUTDOWN_TIMEOUT_MS, after
  *    which the rest are cut (and the exit code is 1); open connections with no request under
  *    way are closed once idle past the keep-alive timeout (a client may send on them until
  *    then), or at that deadline;
@@ -34,6 +35,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Builds the app, listens, and resolves once listening; rejects with a StartupError otherwise. */
 /** How long a connection may stay idle between requests (Node closes it then; it says so in `Keep-Alive: timeout=5`). */
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** After the drain, the listener closes once no connection has arrived for this long. */
+const QUIET_MS = 200;
 
 interface Connection {
   /** Requests on it not yet answered. */
@@ -65,8 +68,10 @@ export async function serve({ config, store, logger }: { config: Config; store: 
     if (built.draining) res.setHeader('Connection', 'close');
     built.app(req, res);
   });
+  let lastConnectionAt = 0;
   server.on('connection', (socket: Socket) => {
-    connections.set(socket, { active: 0, idleSince: Date.now(), readAtIdle: 0 });
+    lastConnectionAt = Date.now();
+    connections.set(socket, { active: 0, idleSince: lastConnectionAt, readAtIdle: 0 });
     socket.once('close', () => connections.delete(socket));
   });
   server.headersTimeout = 10_000;
@@ -110,9 +115,11 @@ export async function serve({ config, store, logger }: { config: Config; store: 
       'shutting down: readiness is off, still serving during the drain',
     );
     await sleep(config.shutdownDrainMs);
-    // Let the event loop accept the connections the kernel has queued (closing the listener
-    // would reset them), then close it.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Closing the listener resets the connections the kernel has queued and the event loop has
+    // not accepted yet. So it closes only once the event loop has been round a few times without
+    // a new connection (clients have stopped coming), waiting at most SHUTDOWN_TIMEOUT_MS for that.
+    const quietBy = Date.now() + config.shutdownTimeoutMs;
+    while (Date.now() - lastConnectionAt < QUIET_MS && Date.now() < quietBy) await sleep(QUIET_MS / 4);
     await new Promise((resolve) => setImmediate(resolve));
     // net.Server's close, not http.Server's: that one closes just-accepted connections too.
     const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));

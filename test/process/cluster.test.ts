@@ -25,7 +25,13 @@ describe('WORKERS=2 with Redis (real processes)', () => {
 
   const workerPids = () => new Set(child.logs().filter((l) => l.msg === 'worker listening').map((l) => l.pid as number));
 
-  it('starts two workers besides the primary, and prints the banner once', () => {
+  /** Resolves once `predicate` holds for the log lines so far (log lines arrive asynchronously). */
+  const eventually = async (predicate: () => boolean) => {
+    for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 25));
+  };
+
+  it('starts two workers besides the primary, and prints the banner once', async () => {
+    await eventually(() => workerPids().size >= 2);
     const pids = workerPids();
     assert.equal(pids.size, 2);
     assert.ok(!pids.has(child.pid));
@@ -55,8 +61,10 @@ describe('WORKERS=2 with Redis (real processes)', () => {
     const statuses = outcomes.map((o) => o.status ?? o.error);
     assert.equal(statuses.filter((s) => s === 200).length, 10, JSON.stringify(statuses));
     assert.equal(statuses.filter((s) => s === 401).length, 20);
-    const servedBy = new Set(child.logs().filter((l) => l.msg === 'request' && l.token_id === tokenId).map((l) => l.pid as number));
-    assert.equal(servedBy.size, 2, 'both workers served the token');
+    const encrypts = () => child.logs().filter((l) => l.msg === 'request' && l.path === '/v1/aes/encrypt');
+    await eventually(() => encrypts().length >= 30);
+    assert.equal(new Set(encrypts().map((l) => l.pid as number)).size, 2, 'both workers served the token');
+    assert.equal(encrypts().filter((l) => l.status === 200 && l.token_id === tokenId).length, 10);
   });
 
   it('a worker that crashes is replaced, and the service keeps answering', async () => {
