@@ -88,7 +88,8 @@ async function shutdownUnderLoad(env: Record<string, string>, credential: (url: 
   const signalledAt = Date.now();
   child.kill('SIGTERM');
 
-  await new Promise((r) => setTimeout(r, 150));
+  // As soon as the process has handled the signal (a busy event loop may take a moment).
+  await child.waitForLog((l) => l.msg === 'shutting down: readiness is off, still serving during the drain');
   const ready = await attempt(`${url}/readyz`, {});
   const live = await attempt(`${url}/healthz`, {});
 
