@@ -182,3 +182,8 @@ export const signRequest = (base: string, credential: string, i: number): [strin
     body: JSON.stringify({ data: `message ${i}` }),
   },
 ];
+
+/** Resolves once `predicate` holds, or after about 5 s (log lines arrive asynchronously). */
+export async function eventually(predicate: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 25));
+}

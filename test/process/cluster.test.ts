@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
-import { attempt, signRequest, startChild, TENANTS, type Child } from './child.ts';
+import { attempt, eventually, signRequest, startChild, TENANTS, type Child } from './child.ts';
 
 describe('WORKERS=2 with Redis (real processes)', () => {
   let redis: TestRedis;
@@ -24,11 +24,6 @@ describe('WORKERS=2 with Redis (real processes)', () => {
   });
 
   const workerPids = () => new Set(child.logs().filter((l) => l.msg === 'worker listening').map((l) => l.pid as number));
-
-  /** Resolves once `predicate` holds for the log lines so far (log lines arrive asynchronously). */
-  const eventually = async (predicate: () => boolean) => {
-    for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 25));
-  };
 
   it('starts two workers besides the primary, and prints the banner once', async () => {
     await eventually(() => workerPids().size >= 2);

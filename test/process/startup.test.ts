@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
-import { startChild, type Child } from './child.ts';
+import { eventually, startChild, type Child } from './child.ts';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -152,7 +152,9 @@ describe('start-up checks (real process)', () => {
     const { url } = await child.listening();
     assert.match(child.stdout(), /WORKERS=2 ignored: the embedded store lives inside one process/);
     for (let i = 0; i < 4; i++) assert.equal((await fetch(`${url}/healthz`, { headers: { connection: 'close' } })).status, 200);
-    const pids = new Set(child.logs().filter((l) => l.msg === 'request').map((l) => l.pid));
+    const requests = () => child.logs().filter((l) => l.msg === 'request');
+    await eventually(() => requests().length >= 4);
+    const pids = new Set(requests().map((l) => l.pid));
     assert.deepEqual([...pids], [child.pid]);
     child.kill('SIGTERM');
     assert.equal((await child.exited).code, 0);
