@@ -49,6 +49,14 @@ export interface App {
   readonly app: Express;
   readonly services: Services;
   readonly metrics: Metrics;
+  /** Shutdown has begun: /readyz answers 503 from now on (liveness, /healthz, is unaffected). */
+  startDraining(): void;
+  readonly draining: boolean;
+  /**
+   * Releases what buildApp made (worker pools and the like), after the last request and before
+   * the caller closes the store (which the caller owns). main.ts calls it at shutdown.
+   */
+  close(): Promise<void>;
 }
 
 export function buildRoutes(config: Config): AnyRoute[] {
@@ -104,8 +112,14 @@ export function buildApp(deps: AppDeps): App {
     res.json({ status: 'ok' });
   });
   app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
+  let draining = false;
   app.get('/readyz', async (_req, res) => {
     routeLabel(res, '/readyz');
+    if (draining) {
+      res.setHeader('Retry-After', '1');
+      res.status(503).json({ status: 'draining', store: store.kind });
+      return;
+    }
     try {
       await store.ping();
       res.json({ status: 'ok', store: store.kind, crypto: services.crypto.info });
@@ -138,7 +152,19 @@ export function buildApp(deps: AppDeps): App {
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-  return { app, services, metrics };
+  return {
+    app,
+    services,
+    metrics,
+    startDraining: () => {
+      draining = true;
+    },
+    get draining() {
+      return draining;
+    },
+    // The crypto worker pool (noble backend); the store is the caller's to close.
+    close: () => services.crypto.close(),
+  };
 }
 
 const securityHeaders: RequestHandler = (req, res, next) => {

@@ -65,6 +65,12 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** Audit entries kept per tenant (the oldest are dropped past it). */
   readonly auditMaxEntries: number;
+  /** How long, after SIGTERM/SIGINT, /readyz answers 503 while new connections are still served. */
+  readonly shutdownDrainMs: number;
+  /** How long, after the drain, requests in flight may take to finish before they are cut. */
+  readonly shutdownTimeoutMs: number;
+  /** WORKERS: processes to run with node:cluster; undefined = the default (cores with Redis, else 1). */
+  readonly workers: number | undefined;
   /** Secrets and keys the server made because none were configured: main.ts prints these facts. */
   readonly generated: readonly ('API_KEYS' | 'TOKEN_SECRET' | 'MASTER_KEY')[];
 }
@@ -101,6 +107,9 @@ const EnvSchema = z.object({
   KEY_CACHE_MAX_ENTRIES: intFromEnv(1000, 0, 1_000_000),
   METRICS_TOKEN: z.string().optional(),
   AUDIT_MAX_ENTRIES: intFromEnv(10_000, 1, 10_000_000),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+  SHUTDOWN_TIMEOUT_MS: intFromEnv(5_000, 0, 600_000),
+  WORKERS: z.coerce.number().int().min(1).max(1024).optional(),
 });
 
 export class ConfigError extends Error {
@@ -227,6 +236,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyCacheMaxEntries: e.KEY_CACHE_MAX_ENTRIES,
     metricsToken,
     auditMaxEntries: e.AUDIT_MAX_ENTRIES,
+    // Behind a load balancer readiness needs a moment to be noticed; a developer's Ctrl-C does not.
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS ?? (production ? 3_000 : 0),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    workers: e.WORKERS,
     generated: Object.freeze(generated),
   });
 }

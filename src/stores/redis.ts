@@ -543,6 +543,55 @@ export class RedisStore implements Store {
   tenantKey(tenant: string, name: string): string {
     return `${this.#prefix}{t:${encode(tenant)}}:${name}`;
   }
+
+  // --- operations --------------------------------------------------------------------------
+
+  /**
+   * How this Redis keeps data across its own restarts, for the start-up warning (main.ts): whether
+   * the append-only file is on, its fsync policy, and the eviction policy. Read with INFO (allowed
+   * on managed Redis services that disable CONFIG); `appendfsync` needs CONFIG GET and is
+   * undefined when that is refused. On a Redis Cluster this describes the node that answered.
+   */
+  async persistence(): Promise<RedisPersistence> {
+    type Admin = { info(section: string): Promise<string>; config(op: 'GET', name: string): Promise<unknown> };
+    const admin = (client: Client) => client as unknown as Admin;
+    /** INFO's `name:value` lines. */
+    const fields = (text: string) => {
+      const map = new Map<string, string>();
+      for (const line of text.split(/\r?\n/)) {
+        const colon = line.indexOf(':');
+        if (colon > 0 && !line.startsWith('#')) map.set(line.slice(0, colon), line.slice(colon + 1).trim());
+      }
+      return map;
+    };
+    const persistence = fields(await this.#run((client) => admin(client).info('persistence')));
+    const memory = fields(await this.#run((client) => admin(client).info('memory')));
+    let appendfsync: string | undefined;
+    try {
+      const reply = await this.#run((client) => admin(client).config('GET', 'appendfsync'));
+      if (Array.isArray(reply) && typeof reply[1] === 'string') appendfsync = reply[1];
+    } catch {
+      // CONFIG disabled or renamed: the fsync policy stays unknown.
+    }
+    return {
+      appendonly: persistence.get('aof_enabled') === '1',
+      appendfsync,
+      maxmemoryPolicy: memory.get('maxmemory_policy'),
+      maxmemoryBytes: memory.has('maxmemory') ? Number(memory.get('maxmemory')) : undefined,
+    };
+  }
+}
+
+/** What RedisStore.persistence() reports. */
+export interface RedisPersistence {
+  /** The append-only file is on: writes since the last snapshot survive a Redis restart. */
+  readonly appendonly: boolean;
+  /** `always`, `everysec` or `no`; undefined when CONFIG GET is refused. */
+  readonly appendfsync: string | undefined;
+  /** e.g. `noeviction`, `allkeys-lru`; undefined when INFO does not say. */
+  readonly maxmemoryPolicy: string | undefined;
+  /** 0 = no limit. */
+  readonly maxmemoryBytes: number | undefined;
 }
 
 /**

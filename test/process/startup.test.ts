@@ -1,0 +1,162 @@
+/**
+ * Start-up of the real server process: each failure is one line on stderr naming the cause and
+ * the variable or port, with its own exit code, and never a stack trace; in production, a
+ * warning when Redis would not keep revocations; with the embedded store, WORKERS > 1 is refused
+ * with a message and the service stays one process.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { eventually, startChild, type Child } from './child.ts';
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  API_KEYS: `acme:${randomBytes(24).toString('base64url')}`,
+  TOKEN_SECRET: randomBytes(48).toString('base64'),
+  MASTER_KEY: randomBytes(32).toString('base64'),
+  SHUTDOWN_DRAIN_MS: '0',
+};
+
+/** Asserts the process wrote exactly one line to stderr, with no stack trace, and returns it. */
+function oneLine(child: Child): string {
+  const lines = child.stderr().split('\n').filter(Boolean);
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${child.stderr()}`);
+  assert.doesNotMatch(lines[0]!, /^\s+at |Error:|node:internal/);
+  return lines[0]!;
+}
+
+describe('start-up failures (real process)', () => {
+  let busy: Server;
+  let busyPort: number;
+  before(async () => {
+    busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    busyPort = (busy.address() as { port: number }).port;
+  });
+  after(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+
+  it('a busy port: one line naming PORT and the port, exit 2', async () => {
+    const child = startChild({ env: { PORT: String(busyPort) } });
+    const { code } = await child.exited;
+    assert.equal(code, 2);
+    const line = oneLine(child);
+    assert.match(line, new RegExp(`port ${busyPort} on 127\\.0\\.0\\.1 is already in use \\(PORT=${busyPort}\\)`));
+  });
+
+  it('a bad configuration: one line naming the variable, exit 78', async () => {
+    const child = startChild({ env: { API_KEYS: 'no-colon-here' } });
+    const { code } = await child.exited;
+    assert.equal(code, 78);
+    assert.match(oneLine(child), /^Configuration error: API_KEYS entry 1/);
+  });
+
+  it('a bad number: one line naming the variable, exit 78', async () => {
+    const child = startChild({ env: { SHUTDOWN_DRAIN_MS: 'soon' } });
+    const { code } = await child.exited;
+    assert.equal(code, 78);
+    assert.match(oneLine(child), /^Configuration error: SHUTDOWN_DRAIN_MS/);
+  });
+
+  it('HOST that is not on this machine: one line naming HOST, exit 2', async () => {
+    const child = startChild({ env: { HOST: '192.0.2.1' } });
+    const { code } = await child.exited;
+    assert.equal(code, 2);
+    assert.match(oneLine(child), /address 192\.0\.2\.1 is not on this machine \(HOST=192\.0\.2\.1\)/);
+  });
+
+  it('production with an unreachable Redis: one line naming REDIS_URL and where (no password), exit 69', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const child = startChild({ env: { ...PRODUCTION, REDIS_URL: `redis://:hunter2-secret@127.0.0.1:${port}` } });
+    const { code } = await child.exited;
+    assert.equal(code, 69);
+    const line = oneLine(child);
+    assert.match(line, new RegExp(`^Store unavailable: Redis at 127\\.0\\.0\\.1:${port} \\(REDIS_URL\\) did not answer within 5 s`));
+    assert.doesNotMatch(child.stdout() + child.stderr(), /hunter2/);
+    assert.ok(Date.now() - started >= 4_500, 'it waited for Redis a few seconds first');
+  });
+
+  it('development with an unreachable Redis: starts, warns, and /readyz is 503', async () => {
+    const port = await freePort();
+    const child = startChild({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    const { url } = await child.listening();
+    assert.ok(child.logs().some((l) => l.level === 40 && /redis does not answer yet/.test(l.msg)));
+    assert.equal((await fetch(`${url}/readyz`)).status, 503);
+    child.kill('SIGTERM');
+    assert.equal((await child.exited).code, 0);
+  });
+});
+
+describe('start-up checks (real process)', () => {
+  let redis: TestRedis;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => redis.dispose());
+
+  const persistenceWarnings = async (env: Record<string, string>) => {
+    const child = startChild({ env: { ...PRODUCTION, REDIS_URL: redis.url, WORKERS: '1', ...env } });
+    await child.listening();
+    child.kill('SIGTERM');
+    await child.exited;
+    return child
+      .logs()
+      .filter((l) => l.level === 40)
+      .map((l) => l.msg as string);
+  };
+
+  it('production on a Redis without AOF warns that revocations would not survive; with AOF everysec and noeviction, no warning', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      const without = await persistenceWarnings({});
+      assert.ok(without.some((m) => /append-only file is off.*revoked tokens come back/.test(m)), without.join('\n'));
+      assert.ok(without.some((m) => /maxmemory-policy noeviction/.test(m)), without.join('\n'));
+
+      await admin.config('SET', 'appendonly', 'yes');
+      await admin.config('SET', 'appendfsync', 'everysec');
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      assert.deepEqual(await persistenceWarnings({}), []);
+
+      await admin.config('SET', 'appendfsync', 'no');
+      assert.ok((await persistenceWarnings({})).some((m) => /appendfsync no/.test(m)));
+    } finally {
+      await admin.config('SET', 'appendonly', 'no').catch(() => {});
+      admin.disconnect();
+    }
+  });
+
+  it('WORKERS=2 on a busy port: still one line (not one per worker), exit 2', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const child = startChild({ env: { REDIS_URL: redis.url, WORKERS: '2', PORT: String(port) } });
+      const { code } = await child.exited;
+      assert.equal(code, 2);
+      assert.match(oneLine(child), new RegExp(`port ${port} .*already in use \\(PORT=${port}\\)`));
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('outside production, no persistence warning (a throwaway Redis is fine there)', async () => {
+    assert.deepEqual(await persistenceWarnings({ NODE_ENV: 'development' }), []);
+  });
+
+  it('the embedded store with WORKERS=2: says it stays one process, and is one process', async () => {
+    const child = startChild({ env: { WORKERS: '2' } });
+    const { url } = await child.listening();
+    assert.match(child.stdout(), /WORKERS=2 ignored: the embedded store lives inside one process/);
+    for (let i = 0; i < 4; i++) assert.equal((await fetch(`${url}/healthz`, { headers: { connection: 'close' } })).status, 200);
+    const requests = () => child.logs().filter((l) => l.msg === 'request');
+    await eventually(() => requests().length >= 4);
+    const pids = new Set(requests().map((l) => l.pid));
+    assert.deepEqual([...pids], [child.pid]);
+    child.kill('SIGTERM');
+    assert.equal((await child.exited).code, 0);
+  });
+});
