@@ -131,3 +131,24 @@ export const aadField = (example: string) =>
 
 /** A key_id as POST /v1/kem/keypair returns it. */
 export const kemKeyId = () => z.string().regex(KEM_KEY_ID, 'must be a key_id returned by POST /v1/kem/keypair (kem_ and 22 characters)');
+
+/**
+ * The rules for a signature checked against a verification key that may come under two names
+ * (`verif_key` and `verification_key`): the two, when both given, must be the same key, and a
+ * signature needs one of them. Issues name `primary` as the field to give. Refinements run even
+ * when a field failed to decode (it is then still the string it was), so only decoded keys are
+ * compared.
+ */
+export function refineVerificationKey<T extends { readonly signature?: unknown }>(
+  primary: keyof T & string,
+  alias: keyof T & string,
+): (o: T, ctx: z.RefinementCtx) => void {
+  return (o, ctx) => {
+    const a = o[primary];
+    const b = o[alias];
+    if (a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) !== 0) {
+      ctx.addIssue({ code: 'custom', path: [alias], message: `differs from ${primary}: give one of them` });
+    }
+    if (o.signature && !a && !b) ctx.addIssue({ code: 'custom', path: [primary], message: 'is required with signature' });
+  };
+}

@@ -222,6 +222,13 @@ describe('/api/kem/encapsulate_key checks the signature over pk', () => {
     assert422(await post('/kem/encapsulate_key', { pk: alice.pk, verification_key: alice.verification_key, verif_key: bob.verification_key, signature: alice.signature }), '/verif_key');
   });
 
+  test('a verification key that does not decode, beside one that does, is 422 naming it (not a 500)', async () => {
+    for (const [bad, good] of [['verif_key', 'verification_key'], ['verification_key', 'verif_key']] as const) {
+      const res = await post('/kem/encapsulate_key', { pk: alice.pk, signature: alice.signature, [good]: alice.verification_key, [bad]: `*${alice.verification_key.slice(1)}` });
+      assert422(res, `/${bad}`);
+    }
+  });
+
   test("bob may encapsulate to alice's signed pk (encapsulation needs no ownership); only alice can decapsulate", async () => {
     const enc = await post('/kem/encapsulate_key', { pk: alice.pk, verification_key: alice.verification_key, signature: alice.signature }, 'bob');
     assertOk(enc);

@@ -10,7 +10,7 @@ import { decodeBase64, encodeHex } from '../../crypto/encoding.ts';
 import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes } from '../schemas.ts';
+import { base64Bytes, refineVerificationKey } from '../schemas.ts';
 import { z } from '../zod.ts';
 import { kemEncapsulateRoute } from './kem-encapsulate.ts';
 
@@ -46,14 +46,7 @@ export function compatKemEncapsulateKeyRoute() {
         what: 'an ML-DSA-44, -65 or -87 signature',
       }).optional(),
     })
-    .superRefine((o, ctx) => {
-      if (o.verif_key && o.verification_key && Buffer.compare(o.verif_key, o.verification_key) !== 0) {
-        ctx.addIssue({ code: 'custom', path: ['verif_key'], message: 'differs from verification_key: give one of them' });
-      }
-      if (o.signature && !o.verification_key && !o.verif_key) {
-        ctx.addIssue({ code: 'custom', path: ['verification_key'], message: 'is required with signature' });
-      }
-    })
+    .superRefine(refineVerificationKey('verification_key', 'verif_key'))
     .openapi('CompatEncapsulateKeyRequest', {
       // The whole-body example is what the seed clients send: no alias.
       example: { pk: ex.kemPublicKey, verification_key: ex.attestationPublicKey, signature: ex.kemPublicKeySignature },

@@ -7,7 +7,7 @@ import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPu
 import { fieldError } from '../problems.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes } from '../schemas.ts';
+import { base64Bytes, refineVerificationKey } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export function kemEncapsulateRoute() {
@@ -40,15 +40,7 @@ export function kemEncapsulateRoute() {
       ).optional(),
       verification_key: verificationKey('Alias of `verif_key`, the name `/v1/kem/keypair` returns.').optional(),
     })
-    .superRefine((o, ctx) => {
-      // Refinements run even when a field failed to decode (it is then still the string it was).
-      if (o.verif_key instanceof Uint8Array && o.verification_key instanceof Uint8Array && Buffer.compare(o.verif_key, o.verification_key) !== 0) {
-        ctx.addIssue({ code: 'custom', path: ['verification_key'], message: 'differs from verif_key: give one of them' });
-      }
-      if (o.signature && !o.verif_key && !o.verification_key) {
-        ctx.addIssue({ code: 'custom', path: ['verif_key'], message: 'is required with signature' });
-      }
-    })
+    .superRefine(refineVerificationKey('verif_key', 'verification_key'))
     // The example names the verification key as keypair returns it, and only once: a person who
     // pastes keypair's three fields over it gets a request that works.
     .openapi('KemEncapsulateRequest', {
