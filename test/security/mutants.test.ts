@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import jwt from 'jsonwebtoken';
 import { pino } from 'pino';
+import { bearerCredential } from '../../src/auth/authenticate.ts';
 import { loadConfig } from '../../src/config.ts';
 import { aeadOpen, aeadSeal } from '../../src/crypto/aead.ts';
 import { dsaKeygen, dsaSecretKey, dsaSign, dsaSignWithSecretKey, dsaVerify } from '../../src/crypto/dsa.ts';
@@ -14,7 +16,7 @@ import { kemDecapsulate, kemDecapsulateWithSecretKey, kemEncapsulate, kemKeygen,
 import { SealedKeyError, Sealer } from '../../src/keys/sealing.ts';
 import { createServices } from '../../src/services.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
-import { SHARED_ENV } from '../helpers/server.ts';
+import { SHARED_ENV, startServer, TENANTS } from '../helpers/server.ts';
 
 describe('keys', () => {
   test('a sealed blob of an unknown format version is refused as such, by a SealedKeyError', () => {
@@ -98,5 +100,77 @@ describe('crypto input errors say what was expected and what came', () => {
       async () => aeadOpen(new Uint8Array(32), new Uint8Array(28)),
       (err: unknown) => err instanceof DecryptionError && err.name === 'DecryptionError' && /wrong key, wrong aad, or the ciphertext was modified/.test(err.message),
     );
+  });
+});
+
+describe('auth', () => {
+  test('the Authorization header: one Bearer credential of at most 8192 characters, nothing before or after it', () => {
+    const key = 'k'.repeat(40);
+    assert.equal(bearerCredential(`Bearer ${key}`), key);
+    assert.equal(bearerCredential(`bearer   ${key}`), key);
+    assert.equal(bearerCredential(`Bearer ${key}  `), key);
+    assert.equal(bearerCredential(undefined), undefined);
+    assert.equal(bearerCredential(''), undefined);
+    assert.equal(bearerCredential(`xBearer ${key}`), undefined);
+    assert.equal(bearerCredential(`Token Bearer ${key}`), undefined);
+    assert.equal(bearerCredential(`Bearer ${key} extra`), undefined);
+    assert.equal(bearerCredential(`Bearer ${key}\textra`), undefined);
+    assert.equal(bearerCredential(`Bearer${key}`), undefined);
+    assert.equal(bearerCredential(`Bearer ${'a'.repeat(8192)}`), 'a'.repeat(8192));
+    assert.equal(bearerCredential(`Bearer ${'a'.repeat(8193)}`), undefined);
+  });
+
+  test('a minted token is an HS256 JWT for this service, expiring at the next whole second after its exact expiry', async () => {
+    const api = await startServer();
+    try {
+      const res = await api.call('POST', '/v1/tokens', { auth: 'alice', body: { expiry_time: 600 } });
+      assert.equal(res.status, 201);
+      const decoded = jwt.decode(res.body.new_token, { complete: true }) as unknown as { header: Record<string, unknown>; payload: Record<string, unknown> };
+      assert.deepEqual(decoded.header, { alg: 'HS256', typ: 'JWT' });
+      assert.equal(decoded.payload.iss, 'pq-crypto-api');
+      assert.equal(decoded.payload.aud, 'pq-crypto-api/v1');
+      assert.equal(decoded.payload.sub, 'alice');
+      assert.equal(decoded.payload.jti, res.body.token_id);
+      assert.equal(decoded.payload.xms, Date.parse(res.body.expires_at));
+      assert.equal(decoded.payload.exp, Math.ceil(Number(decoded.payload.xms) / 1000));
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('a correctly signed token whose claims have the wrong shape is refused like a forged one (401), never a 500', async () => {
+    const api = await startServer();
+    try {
+      const minted = (await api.call('POST', '/v1/tokens', { auth: 'alice', body: { expiry_time: 600 } })).body;
+      // The same live token id, so only the claims check can refuse these.
+      const { iat: _iat, ...claims } = jwt.decode(minted.new_token) as Record<string, unknown>;
+      const sign = (payload: Record<string, unknown>) => jwt.sign(payload, Buffer.from(api.config.tokenSecret), { algorithm: 'HS256' });
+      const omit = (name: string) => Object.fromEntries(Object.entries(claims).filter(([k]) => k !== name));
+      const variants: Record<string, Record<string, unknown>> = {
+        'sub a number': { ...claims, sub: 123 },
+        'sub missing': omit('sub'),
+        'scp a string': { ...claims, scp: 'kem:encapsulate' },
+        'scp with an unknown scope': { ...claims, scp: ['dsa:sign', 'root'] },
+        'scp missing': omit('scp'),
+        'kid a string': { ...claims, kid: 'kem_AAAAAAAAAAAAAAAAAAAAAA' },
+        'kid holding a number': { ...claims, kid: [1] },
+        'exp missing': omit('exp'),
+        'xms missing': omit('xms'),
+        'xms a string': { ...claims, xms: String(claims.xms) },
+        'anc missing': omit('anc'),
+      };
+      const control = await api.call('GET', '/v1/tokens/current', { auth: sign(claims) });
+      assert.equal(control.status, 200, 're-signed unchanged claims are accepted');
+      for (const [what, payload] of Object.entries(variants)) {
+        const token = sign(payload);
+        for (const [method, path, body] of [['GET', '/v1/tokens/current', undefined], ['POST', '/v1/aes/encrypt', { unencrypted: 'x', key: Buffer.alloc(32).toString('base64') }]] as const) {
+          const res = await api.call(method, path, { auth: token, ...(body ? { body } : {}) });
+          assert.equal(res.status, 401, `${what}: ${method} ${path} -> ${res.status} ${JSON.stringify(res.body)}`);
+        }
+      }
+      assert.equal((await api.call('GET', '/v1/tokens/current', { auth: TENANTS.alice })).status, 200);
+    } finally {
+      await api.close();
+    }
   });
 });
