@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 import { pino } from 'pino';
 import { bearerCredential } from '../../src/auth/authenticate.ts';
@@ -16,6 +17,9 @@ import { kemDecapsulate, kemDecapsulateWithSecretKey, kemEncapsulate, kemKeygen,
 import { SealedKeyError, Sealer } from '../../src/keys/sealing.ts';
 import { createServices } from '../../src/services.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
+import { RedisStore } from '../../src/stores/redis.ts';
+import type { Store } from '../../src/stores/store.ts';
+import { startRedis } from '../helpers/redis.ts';
 import { SHARED_ENV, startServer, TENANTS } from '../helpers/server.ts';
 
 describe('keys', () => {
@@ -171,6 +175,87 @@ describe('auth', () => {
       assert.equal((await api.call('GET', '/v1/tokens/current', { auth: TENANTS.alice })).status, 200);
     } finally {
       await api.close();
+    }
+  });
+});
+
+describe('stores', () => {
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(() => redis.dispose());
+  const stores: [string, () => Store][] = [
+    ['memory', () => new MemoryStore()],
+    ['redis', () => new RedisStore({ url: redis.url, keyPrefix: `mutants-${randomBytes(4).toString('hex')}:` })],
+  ];
+
+  for (const [name, make] of stores) {
+    test(`${name}: attempts left is the least over the limited tokens of the lineage, wherever the least is`, async () => {
+      const store = make();
+      try {
+        const expiresAtMs = Date.now() + 60_000;
+        await store.createToken('F', 'F', { tenant: 'alice', attemptsLeft: 2, expiresAtMs });
+        await store.createToken('F', 'F.child', { tenant: 'alice', attemptsLeft: 5, expiresAtMs });
+        assert.deepEqual(await store.consumeAttempt('F', 'F.child', ['F']), { ok: true, attemptsLeft: 1 });
+        assert.equal((await store.peekToken('F', 'F.child', ['F']))?.attemptsLeft, 1);
+        await store.createToken('G', 'G', { tenant: 'alice', attemptsLeft: 5, expiresAtMs });
+        await store.createToken('G', 'G.child', { tenant: 'alice', attemptsLeft: 2, expiresAtMs });
+        assert.deepEqual(await store.consumeAttempt('G', 'G.child', ['G']), { ok: true, attemptsLeft: 1 });
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  test('memory: a token is dead at the exact instant of its expiry, not a millisecond later', async () => {
+    let now = 1_000_000;
+    const store = new MemoryStore({ clock: () => now });
+    try {
+      await store.createToken('F', 'F', { tenant: 'alice', attemptsLeft: null, expiresAtMs: now + 10 });
+      now += 9;
+      assert.ok(await store.peekToken('F', 'F', []));
+      now += 1;
+      assert.equal(await store.peekToken('F', 'F', []), undefined);
+      assert.deepEqual(await store.consumeAttempt('F', 'F', []), { ok: false });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('redis: a token record with attempts that are not a whole number >= 0 is refused, and nothing is written', async () => {
+    const prefix = `mutants-${randomBytes(4).toString('hex')}:`;
+    const store = new RedisStore({ url: redis.url, keyPrefix: prefix });
+    const admin = new Redis(redis.url);
+    try {
+      for (const attemptsLeft of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
+        await assert.rejects(store.createToken('F', 'F', { tenant: 'alice', attemptsLeft, expiresAtMs: Date.now() + 60_000 }), RangeError, String(attemptsLeft));
+      }
+      assert.deepEqual(await admin.keys(`${prefix}*`), []);
+      await store.createToken('F', 'F', { tenant: 'alice', attemptsLeft: null, expiresAtMs: Date.now() + 60_000 });
+      assert.deepEqual(await store.consumeAttempt('F', 'F', []), { ok: true, attemptsLeft: null });
+      // The documented layout: an unlimited token's hash has no `left` field at all.
+      const [key] = await admin.keys(`${prefix}*`);
+      assert.deepEqual((await admin.hkeys(key!)).sort(), ['exp', 'tenant']);
+    } finally {
+      admin.disconnect();
+      await store.close();
+    }
+  });
+
+  test('redis: keys live under pqapi: by default, and a prefix with a brace (a hash tag for everybody) is refused', async () => {
+    const store = new RedisStore({ url: redis.url });
+    const admin = new Redis(redis.url);
+    try {
+      const tenant = `t-${randomBytes(4).toString('hex')}`;
+      await store.getOrPutSigningKey(tenant, { id: 'dsa_x', tenant, algorithm: 'ML-DSA-65', publicKey: 'AA==', sealedSeed: 'AA==', createdAt: new Date().toISOString() });
+      assert.deepEqual(await admin.keys(`*${tenant}*`), [`pqapi:{t:${tenant}}:signing`]);
+    } finally {
+      admin.disconnect();
+      await store.close();
+    }
+    for (const keyPrefix of ['a{b:', 'x}', '{']) {
+      assert.throws(() => new RedisStore({ url: redis.url, keyPrefix }), (err: unknown) => err instanceof TypeError && /\{ or \}/.test(err.message));
     }
   });
 });
