@@ -23,6 +23,23 @@ import { startRedis } from '../helpers/redis.ts';
 import { SHARED_ENV, startServer, TENANTS } from '../helpers/server.ts';
 
 describe('keys', () => {
+  test('a key_id with anything before "kem_" or after its 22 characters is a 422 on key_id, not a lookup', async () => {
+    const api = await startServer();
+    try {
+      const kp = (await api.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} })).body;
+      const cipher = (await api.call('POST', '/v1/kem/encapsulate', { auth: 'alice', body: { pk: kp.pk } })).body.cipher;
+      for (const keyId of [`x${kp.key_id}`, `${kp.key_id}x`, ` ${kp.key_id}`]) {
+        const res = await api.call('POST', '/v1/kem/decapsulate', { auth: 'alice', body: { cipher, key_id: keyId } });
+        assert.equal(res.status, 422, `${keyId}: ${res.status} ${JSON.stringify(res.body)}`);
+        assert.deepEqual(res.body.errors.map((e: { pointer: string }) => e.pointer), ['/key_id']);
+        const mint = await api.call('POST', '/v1/tokens', { auth: 'alice', body: { key_ids: [keyId] } });
+        assert.equal(mint.status, 422, `${keyId}: ${mint.status} ${JSON.stringify(mint.body)}`);
+      }
+    } finally {
+      await api.close();
+    }
+  });
+
   test('a sealed blob of an unknown format version is refused as such, by a SealedKeyError', () => {
     const sealer = new Sealer(randomBytes(32));
     const sealed = sealer.seal(randomBytes(64), 'alice', 'kem_1', 'kem');
