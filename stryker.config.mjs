@@ -42,6 +42,6 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${dir ? dir.replace(/\//g, '-') : 'all'}.json` },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  ignorePatterns: ['reports', '.scratch', 'dist', 'coverage', 'bench'],
+  ignorePatterns: ['reports', 'dist', 'coverage', 'bench'],
   thresholds: { high: 80, low: 60, break: null },
 };
