@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
 import { SHARED_ENV, TENANTS } from '../helpers/server.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -63,6 +64,20 @@ export interface StartOptions {
   readonly via?: 'node' | 'npm';
 }
 
+/** Every child still running; killed when the test file is done, even after a failed assertion. */
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) {
+    try {
+      // npm runs in its own process group (see below): the group includes the server.
+      if (child.spawnargs[0] === 'npm') process.kill(-child.pid!, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 export function startChild(opts: StartOptions = {}): Child {
   assertDistFresh();
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...CHILD_ENV, ...opts.env };
@@ -70,8 +85,10 @@ export function startChild(opts: StartOptions = {}): Child {
   // variables given here win over a .env there).
   const child =
     opts.via === 'npm'
-      ? spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
       : spawn(process.execPath, [MAIN], { cwd: mkdtempSync(join(tmpdir(), 'pq-api-child-')), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   let err = '';
   const lines: LogLine[] = [];
