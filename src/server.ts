@@ -17,6 +17,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { answerClientErrors } from './http/client-errors.ts';
 import type { CryptoBackendInfo } from './crypto/backend.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
@@ -84,6 +85,7 @@ export async function serve({ config, store, logger }: { config: Config; store: 
   await new Promise<void>((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) => reject(listenFailure(error, config));
     server.once('error', failed);
+    answerClientErrors(server);
     server.listen(config.port, config.host, () => {
       server.off('error', failed);
       resolve();

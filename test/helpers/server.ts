@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { buildApp } from '../../src/app.ts';
+import { answerClientErrors } from '../../src/http/client-errors.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
 import type { Store } from '../../src/stores/store.ts';
@@ -60,6 +61,7 @@ export async function startServer(opts: { store?: Store; env?: Record<string, st
   const store = opts.store ?? new MemoryStore();
   const { app, services } = buildApp({ config, store, logger: opts.logger ?? pino({ level: 'silent' }) });
   const server = app.listen(0, '127.0.0.1');
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

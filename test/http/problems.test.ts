@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { PROBLEMS, type ProblemType } from '../../src/http/problems.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
 import { RedisStore } from '../../src/stores/redis.ts';
@@ -57,7 +58,9 @@ describe('every problem type is documented', () => {
       }
     }
     // Every type an operation can answer is referenced by one; 405 and 500 belong to no operation.
-    assert.deepEqual([...referenced].sort(), TYPES.filter((t) => t !== 'method-not-allowed' && t !== 'internal-error').sort());
+    // The HTTP layer answers 417 and 431 before any operation is matched.
+    const unmatched = ['method-not-allowed', 'internal-error', 'expectation-failed', 'headers-too-large'];
+    assert.deepEqual([...referenced].sort(), TYPES.filter((t) => !unmatched.includes(t)).sort());
   });
 
   test('docs/api.md has a row for every type, with its status', () => {
@@ -128,6 +131,21 @@ const PRODUCERS: Record<ProblemType, () => Promise<CallResult>> = {
       await redis.dispose();
     }
   },
+  // fetch refuses to send Expect: a plain node:http request does.
+  'expectation-failed': () =>
+    new Promise<CallResult>((resolve, reject) => {
+      const req = request(`${api.url}/v1/dsa/sign`, { method: 'POST', headers: { expect: '200-ok', 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk));
+        res.on('end', () => {
+          const headers = new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)] as [string, string]));
+          resolve({ status: res.statusCode!, headers, body: JSON.parse(text) });
+        });
+      });
+      req.on('error', reject);
+      req.end('{"data":"x"}');
+    }),
+  'headers-too-large': () => api.call('GET', '/v1/tokens/current', { auth: 'alice', headers: { 'x-padding': 'p'.repeat(20_000) } }),
   'internal-error': () => once({ store: new BuggyStore() }, (server) => server.call('POST', '/v1/kem/decapsulate', { auth: 'alice', body: { key_id: 'kem_AAAAAAAAAAAAAAAAAAAAAA', cipher: 'AA' } })),
   'store-unavailable': async () => {
     const store = new RedisStore({ url: `redis://127.0.0.1:${await freePort()}`, operationTimeoutMs: 300 });

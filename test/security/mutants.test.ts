@@ -15,7 +15,9 @@ import { dsaKeygen, dsaSecretKey, dsaSign, dsaSignWithSecretKey, dsaVerify } fro
 import { CryptoInputError, DecryptionError } from '../../src/crypto/errors.ts';
 import { kemDecapsulate, kemDecapsulateWithSecretKey, kemEncapsulate, kemKeygen, kemSecretKey } from '../../src/crypto/kem.ts';
 import { SealedKeyError, Sealer } from '../../src/keys/sealing.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
 import { createServices } from '../../src/services.ts';
+import { MemoryAuditLog } from '../../src/stores/audit-memory.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
 import { RedisStore } from '../../src/stores/redis.ts';
 import type { Store } from '../../src/stores/store.ts';
@@ -54,10 +56,13 @@ describe('keys', () => {
   test('a stored record that is not an ML-KEM key is never used as one, even under a kem_ id', async () => {
     const store = new MemoryStore();
     try {
-      const services = createServices(loadConfig({ ...SHARED_ENV }), store, pino({ level: 'silent' }), () => Date.now());
+      const services = createServices(loadConfig({ ...SHARED_ENV }), store, pino({ level: 'silent' }), () => Date.now(), {
+        audit: new MemoryAuditLog({ maxEntries: 10 }),
+        metrics: new Metrics(),
+      });
       const id = 'kem_AAAAAAAAAAAAAAAAAAAAAA';
       const record = { id, tenant: 'alice', algorithm: 'ML-DSA-65', publicKey: randomBytes(1952).toString('base64'), sealedSeed: 'AA==', createdAt: new Date().toISOString() };
-      assert.equal(await store.putKey(record, 'f'.repeat(64)), true);
+      assert.equal(await store.putKey(record, 'f'.repeat(64)), 'stored');
       assert.equal(await services.keys.findKemKeyById('alice', id), undefined);
       assert.equal(await services.keys.findKemKeyById('bob', id), undefined);
     } finally {
@@ -253,7 +258,7 @@ describe('stores', () => {
       assert.deepEqual(await store.consumeAttempt('F', 'F', []), { ok: true, attemptsLeft: null });
       // The documented layout: an unlimited token's hash has no `left` field at all.
       const [key] = await admin.keys(`${prefix}*`);
-      assert.deepEqual((await admin.hkeys(key!)).sort(), ['exp', 'tenant']);
+      assert.deepEqual((await admin.hkeys(key!)).sort(), ['anc', 'exp', 'tenant']);
     } finally {
       admin.disconnect();
       await store.close();
@@ -265,7 +270,7 @@ describe('stores', () => {
     const admin = new Redis(redis.url);
     try {
       const tenant = `t-${randomBytes(4).toString('hex')}`;
-      await store.getOrPutSigningKey(tenant, { id: 'dsa_x', tenant, algorithm: 'ML-DSA-65', publicKey: 'AA==', sealedSeed: 'AA==', createdAt: new Date().toISOString() });
+      await store.getOrPutTenantKey(tenant, 'signing', { id: 'dsa_x', tenant, algorithm: 'ML-DSA-65', publicKey: 'AA==', sealedSeed: 'AA==', createdAt: new Date().toISOString() });
       assert.deepEqual(await admin.keys(`*${tenant}*`), [`pqapi:{t:${tenant}}:signing`]);
     } finally {
       admin.disconnect();

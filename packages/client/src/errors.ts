@@ -60,6 +60,10 @@ export class NotFoundError extends ApiError {}
 export class MethodNotAllowedError extends ApiError {}
 export class PayloadTooLargeError extends ApiError {}
 export class UnsupportedMediaTypeError extends ApiError {}
+/** 417: the request carried an Expect header other than 100-continue. */
+export class ExpectationFailedError extends ApiError {}
+/** 431: the request line and headers exceed 16 KiB. */
+export class HeadersTooLargeError extends ApiError {}
 /** 422: `errors` names every bad field by JSON pointer (`/pk`). */
 export class ValidationError extends ApiError {
   get errors(): readonly FieldError[] {
@@ -88,7 +92,9 @@ export const PROBLEM_ERRORS = Object.freeze({
   'method-not-allowed': MethodNotAllowedError,
   'payload-too-large': PayloadTooLargeError,
   'unsupported-media-type': UnsupportedMediaTypeError,
+  'expectation-failed': ExpectationFailedError,
   'validation-failed': ValidationError,
+  'headers-too-large': HeadersTooLargeError,
   'rate-limited': RateLimitedError,
   'quota-exceeded': QuotaExceededError,
   'internal-error': InternalServerError,
@@ -104,6 +110,8 @@ const BY_STATUS: Readonly<Record<number, typeof ApiError>> = Object.freeze({
   405: MethodNotAllowedError,
   413: PayloadTooLargeError,
   415: UnsupportedMediaTypeError,
+  417: ExpectationFailedError,
+  431: HeadersTooLargeError,
   422: ValidationError,
   429: RateLimitedError,
   500: InternalServerError,
