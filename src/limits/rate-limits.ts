@@ -118,16 +118,17 @@ export class RateLimits {
   }
 
   /**
-   * Counts a request of an authenticated principal against its tenant's and its token's limits
-   * (together: one round trip's time). Returns the states for the RateLimit headers, the most
-   * constrained first.
+   * Counts a request of an authenticated principal against its token's limit, then its tenant's.
+   * In that order: a token past its own limit (a stranger hammering with it, or with a token that
+   * is revoked or used up) is refused before it costs its tenant anything, so one token can take
+   * at most RATE_LIMIT_PER_TOKEN of the tenant's budget. Returns the states for the RateLimit
+   * headers, the most constrained first.
    * @throws RateLimitedError when either limit is reached.
    */
   async admit(principal: { readonly tenant: string; readonly token?: { readonly id: string } | undefined }): Promise<LimitState[]> {
-    const hits: Promise<LimitState>[] = [];
-    if (this.#tenant) hits.push(this.#tenant.hit(principal.tenant));
-    if (this.#token && principal.token) hits.push(this.#token.hit(principal.token.id));
-    const states = await Promise.all(hits);
+    const states: LimitState[] = [];
+    if (this.#token && principal.token) states.push(await this.#token.hit(principal.token.id));
+    if (this.#tenant) states.push(await this.#tenant.hit(principal.tenant));
     return states.sort((a, b) => a.remaining / a.limit - b.remaining / b.limit);
   }
 

@@ -62,6 +62,16 @@ export function runRateLimitContract(name: string, backend: LimitsUnderTest): vo
       await l.admit({ tenant: t, token: { id: 'tok-b' + t } });
     });
 
+    test("a token past its own limit costs its tenant nothing: a stranger's token cannot use up the tenant's budget", async () => {
+      const l = await limits({ perTenant: 10, perToken: 2 });
+      const t = tenant();
+      const { passed } = await settle(Array.from({ length: 50 }, () => l.admit({ tenant: t, token: { id: `hammered-${t}` } })));
+      assert.equal(passed, 2);
+      // 8 of the tenant's 10 are left for everybody else.
+      const others = await settle(Array.from({ length: 12 }, (_, i) => l.admit({ tenant: t, token: { id: `other-${i}-${t}` } })));
+      assert.equal(others.passed, 8);
+    });
+
     test('two instances on one backend count together', async () => {
       const [a, b] = [await limits({ perTenant: 6 }), await limits({ perTenant: 6 })];
       const t = tenant();
