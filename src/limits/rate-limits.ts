@@ -35,12 +35,13 @@ export interface LimitState {
 }
 
 /**
- * The counter script of rate-limiter-flexible, with a shebang so Redis judges it before it runs.
- * Tenant and token counters are allowed past maxmemory (one small key per tenant and per live
- * token, both bounded by the quotas; refusing them would stop every request of a full store);
- * the per-address counter, whose keys a caller can multiply, is refused then like any growing write.
+ * The counter script of rate-limiter-flexible, with a shebang so Redis judges it before it runs:
+ * on a Redis past maxmemory it is refused whole, like every write that may grow the store (a
+ * window's first hit creates a key). So a full Redis refuses rate-limited requests with 507
+ * rather than growing past its limit. One script for every counter: rate-limiter-flexible
+ * defines it on the client under one command name, so a second definition would replace the first.
  */
-const counterScript = (allowOom: boolean) => `#!lua${allowOom ? ' flags=allow-oom' : ''}
+const COUNTER_SCRIPT = `#!lua
 redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
 local consumed = redis.call('incrby', KEYS[1], ARGV[1])
 local ttl = redis.call('pttl', KEYS[1])
@@ -74,7 +75,6 @@ class Counter {
     readonly policy: RateLimitName,
     readonly limit: number,
     readonly windowSeconds: number,
-    allowOom: boolean,
   ) {
     const common = { points: limit, duration: windowSeconds, keyPrefix: `rl:${policy}` };
     this.#limiter =
@@ -84,7 +84,7 @@ class Counter {
             keyPrefix: `${store.keyPrefix}rl:${policy}`,
             storeClient: store.client,
             rejectIfRedisNotReady: true,
-            customIncrTtlLuaScript: counterScript(allowOom),
+            customIncrTtlLuaScript: COUNTER_SCRIPT,
           })
         : memoryLimiter(store, common);
   }
@@ -111,10 +111,10 @@ export class RateLimits {
   readonly #authFailures: Counter | undefined;
 
   constructor(store: Store, settings: RateLimitSettings) {
-    this.#tenant = settings.perTenant > 0 ? new Counter(store, 'tenant', settings.perTenant, 1, true) : undefined;
-    this.#token = settings.perToken > 0 ? new Counter(store, 'token', settings.perToken, 1, true) : undefined;
+    this.#tenant = settings.perTenant > 0 ? new Counter(store, 'tenant', settings.perTenant, 1) : undefined;
+    this.#token = settings.perToken > 0 ? new Counter(store, 'token', settings.perToken, 1) : undefined;
     this.#authFailures =
-      settings.authFailuresPerMinute > 0 ? new Counter(store, 'auth-failures', settings.authFailuresPerMinute, 60, false) : undefined;
+      settings.authFailuresPerMinute > 0 ? new Counter(store, 'auth-failures', settings.authFailuresPerMinute, 60) : undefined;
   }
 
   /**
