@@ -7,12 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type { Store } from '../../src/stores/store.ts';
-import { SHARED_ENV, startServer, TENANTS, type TestServer } from '../helpers/server.ts';
+import type { StoreFactory } from '../tokens/scenarios.ts';
+import { startServer, TENANTS, type TestServer } from '../helpers/server.ts';
 
-export interface StoreFactory {
-  make(): Promise<Store>;
-  dispose?(): Promise<void>;
-}
+export type { StoreFactory };
 
 const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 const enc = (b: Uint8Array) => Buffer.from(b).toString('base64');
@@ -185,4 +183,3 @@ function countKeyReads(store: Store): { count: number; restore(): void } {
   return counter;
 }
 
-export { SHARED_ENV };

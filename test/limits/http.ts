@@ -6,12 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Store } from '../../src/stores/store.ts';
+import type { StoreFactory } from '../tokens/scenarios.ts';
 import { startServer, type CallResult, type TestServer } from '../helpers/server.ts';
 
-export interface StoreFactory {
-  make(): Promise<Store>;
-  dispose?(): Promise<void>;
-}
+export type { StoreFactory };
 
 const PROBLEM = 'urn:pq-crypto-api:problem:';
 const count = (results: CallResult[]) => {
