@@ -11,11 +11,12 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Problem, PROBLEM_CONTENT_TYPE, PROBLEMS } from './problems.ts';
 
-function raw(problem: Problem): string {
+/** The answer, without its body when the request was a HEAD (a HEAD client reads none). */
+function raw(problem: Problem, head: boolean): string {
   // No request was read, so none carried an id: this answer gets a fresh one, as every answer does.
   const requestId = randomUUID();
   const body = JSON.stringify(problem.body(requestId));
-  return [
+  const lines = [
     `HTTP/1.1 ${problem.status} ${PROBLEMS[problem.type].title}`,
     `Content-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
     `Content-Length: ${Buffer.byteLength(body)}`,
@@ -24,12 +25,13 @@ function raw(problem: Problem): string {
     'X-Content-Type-Options: nosniff',
     'Connection: close',
     '',
-    body,
-  ].join('\r\n');
+    '',
+  ];
+  return lines.join('\r\n') + (head ? '' : body);
 }
 
 export function answerClientErrors(server: Server): void {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || !socket.writable) {
       socket.destroy();
       return;
@@ -38,7 +40,10 @@ export function answerClientErrors(server: Server): void {
       error.code === 'HPE_HEADER_OVERFLOW'
         ? new Problem('headers-too-large', 'The request line and headers together exceed 16 KiB.')
         : new Problem('malformed-request', 'The request is not valid HTTP/1.1.');
-    socket.end(raw(problem));
+    // The parser hands over the bytes it failed on, from the start of the request: enough to see
+    // a HEAD, whose answer must have no body.
+    const head = error.rawPacket instanceof Buffer && error.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
+    socket.end(raw(problem, head));
   });
   // Node answers any Expect but 100-continue itself; say why, in the same form as everything else.
   server.on('checkExpectation', (req, res) => {

@@ -39,3 +39,26 @@ test('Cache-Control: no-store on /v1 answers however the path is spelt (routing 
     assert.equal(res.headers.get('cache-control'), 'no-store', `${method} ${path} -> ${res.status}`);
   }
 });
+
+test('a request head over 16 KiB is a 431 problem with no-store; to a HEAD, without a body a HEAD client would choke on', async () => {
+  const { request } = await import('node:http');
+  const send = (method: string) =>
+    new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+      const req = request(`${api.url}/v1/audit?cursor=${'A'.repeat(300_000)}`, { method }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      });
+      req.on('error', reject); // a body after a HEAD answer is a parse error here
+      req.end();
+    });
+  for (const method of ['GET', 'HEAD']) {
+    const res = await send(method);
+    assert.equal(res.status, 431, method);
+    assert.equal(res.headers['cache-control'], 'no-store', method);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/, method);
+    assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/, method);
+    if (method === 'HEAD') assert.equal(res.body, '');
+    else assert.equal(JSON.parse(res.body).type, 'urn:pq-crypto-api:problem:headers-too-large');
+  }
+});
