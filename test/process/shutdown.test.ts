@@ -90,6 +90,9 @@ async function shutdownUnderLoad(env: Record<string, string>, credential: (url: 
 
   // As soon as the process has handled the signal (a busy event loop may take a moment).
   await child.waitForLog((l) => l.msg === 'shutting down: readiness is off, still serving during the drain');
+  // A client that has not noticed yet (its balancer polls less often than the loops here may
+  // have sent): a new request during the drain is served.
+  const straggler = attempt(...signRequest(url, cred, 2_000_000));
   const ready = await attempt(`${url}/readyz`, {});
   const live = await attempt(`${url}/healthz`, {});
 
@@ -136,7 +139,9 @@ async function shutdownUnderLoad(env: Record<string, string>, credential: (url: 
       assert.ok(o.startedAt >= signalledAt);
     }
   }
-  assert.ok(afterSignal.length >= 1, 'new requests are still served during the drain');
+  // The loops may or may not have sent during the drain (that depends on how fast the balancer
+  // noticed); the straggler always did.
+  assert.equal((await straggler).status, 200, 'a new request during the drain is served');
   // (The server may answer a request sent just after the signal before it handles the signal.)
   assert.ok(afterSignal.some((o) => o.connection === 'close'), 'answers during the drain close their connection');
   for (const o of afterSignal.filter((a) => a.startedAt >= ready.endedAt)) assert.equal(o.connection, 'close');
