@@ -5,6 +5,7 @@
  * @module
  */
 import { decodeBase64, decodeMessage, MESSAGE_ENCODINGS, type MessageEncoding } from '../crypto/encoding.ts';
+import { DSA_ALGORITHMS, DSA_SIZES } from '../crypto/params.ts';
 import { KEM_KEY_ID } from '../keys/service.ts';
 import { z } from './zod.ts';
 
@@ -152,3 +153,12 @@ export function refineVerificationKey<T extends { readonly signature?: unknown }
     if (o.signature && !a && !b) ctx.addIssue({ code: 'custom', path: [primary], message: 'is required with signature' });
   };
 }
+
+/** An ML-DSA public key field (any of the three sets, by length), base64: a verification key. */
+export const dsaPublicKeyField = (description: string, example: string) =>
+  base64Bytes({
+    description,
+    example,
+    lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
+    what: 'an ML-DSA-44, -65 or -87 public key',
+  });

@@ -10,7 +10,7 @@ import { decodeBase64, encodeHex } from '../../crypto/encoding.ts';
 import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes, refineVerificationKey } from '../schemas.ts';
+import { base64Bytes, dsaPublicKeyField, refineVerificationKey } from '../schemas.ts';
 import { z } from '../zod.ts';
 import { kemEncapsulateRoute } from './kem-encapsulate.ts';
 
@@ -20,13 +20,7 @@ export const hexSharedKey = (base64: string) => encodeHex(decodeBase64(base64)!)
 export function compatKemEncapsulateKeyRoute() {
   const v1 = kemEncapsulateRoute();
   const ex = examples();
-  const verificationKey = (description: string) =>
-    base64Bytes({
-      description,
-      example: ex.attestationPublicKey,
-      lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
-      what: 'an ML-DSA-44, -65 or -87 public key',
-    });
+  const verificationKey = (description: string) => dsaPublicKeyField(description, ex.attestationPublicKey);
   const body = z
     .strictObject({
       pk: base64Bytes({

@@ -6,7 +6,7 @@
 import { DSA_ALGORITHMS, DSA_SIZES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes, encodingField, messageText, withMessage } from '../schemas.ts';
+import { base64Bytes, dsaPublicKeyField, encodingField, messageText, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 import { dsaVerifyRoute } from './dsa-verify.ts';
 
@@ -16,12 +16,10 @@ export function compatSignatureVerifyRoute(maxMessageBytes: number) {
   const body = z
     .strictObject({
       data: messageText('The signed message, in `encoding`.', ex.message),
-      pk: base64Bytes({
-        description: 'The signer\'s ML-DSA public key, base64 (the `pk` from `/api/signature/sign`). Its length selects ML-DSA-44, -65 or -87.',
-        example: ex.dsaPublicKey,
-        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
-        what: 'an ML-DSA-44, -65 or -87 public key',
-      }),
+      pk: dsaPublicKeyField(
+        'The signer\'s ML-DSA public key, base64 (the `pk` from `/api/signature/sign`). Its length selects ML-DSA-44, -65 or -87.',
+        ex.dsaPublicKey,
+      ),
       signature: base64Bytes({
         description: 'The signature, base64 (the `signature` from `/api/signature/sign`).',
         example: ex.messageSignature,

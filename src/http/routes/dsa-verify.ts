@@ -2,7 +2,7 @@
 import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
+import { base64Bytes, dsaPublicKeyField, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export function dsaVerifyRoute(maxMessageBytes: number) {
@@ -10,12 +10,10 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
   const body = z
     .strictObject({
       data: messageText('The signed message, in `encoding`.', ex.message),
-      pk: base64Bytes({
-        description: 'The signer\'s ML-DSA public key, base64 (the `pk` from `POST /v1/dsa/sign`). Its length selects ML-DSA-44, -65 or -87.',
-        example: ex.dsaPublicKey,
-        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
-        what: 'an ML-DSA-44, -65 or -87 public key',
-      }),
+      pk: dsaPublicKeyField(
+        'The signer\'s ML-DSA public key, base64 (the `pk` from `POST /v1/dsa/sign`). Its length selects ML-DSA-44, -65 or -87.',
+        ex.dsaPublicKey,
+      ),
       signature: base64Bytes({
         description: 'The signature, base64 (the `signature` from `POST /v1/dsa/sign`).',
         example: ex.messageSignature,

@@ -7,18 +7,12 @@ import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPu
 import { fieldError } from '../problems.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes, refineVerificationKey } from '../schemas.ts';
+import { base64Bytes, dsaPublicKeyField, refineVerificationKey } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export function kemEncapsulateRoute() {
   const ex = examples();
-  const verificationKey = (description: string) =>
-    base64Bytes({
-      description,
-      example: ex.attestationPublicKey,
-      lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
-      what: 'an ML-DSA-44, -65 or -87 public key',
-    });
+  const verificationKey = (description: string) => dsaPublicKeyField(description, ex.attestationPublicKey);
   const body = z
     .strictObject({
       pk: base64Bytes({
