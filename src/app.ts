@@ -23,6 +23,9 @@ import { dsaVerifyRoute } from './http/routes/dsa-verify.ts';
 import { kemDecapsulateRoute } from './http/routes/kem-decapsulate.ts';
 import { kemEncapsulateRoute } from './http/routes/kem-encapsulate.ts';
 import { kemKeypairRoute } from './http/routes/kem-keypair.ts';
+import { dsaKeypairRoute } from './http/routes/dsa-keypair.ts';
+import { keysDeleteRoute, keysGetRoute, keysRotateRoute } from './http/routes/keys-get.ts';
+import { keysListRoute } from './http/routes/keys-list.ts';
 import { tokensCreateRoute } from './http/routes/tokens-create.ts';
 import { tokensCurrentRoute } from './http/routes/tokens-current.ts';
 import { tokensRevokeRoute } from './http/routes/tokens-revoke.ts';
@@ -68,13 +71,18 @@ export function buildRoutes(config: Config): AnyRoute[] {
     }),
     tokensCurrentRoute(),
     tokensRevokeRoute(),
-    kemKeypairRoute(),
+    kemKeypairRoute(config.keyMaxExpiresInSeconds),
     kemEncapsulateRoute(),
     kemDecapsulateRoute(),
+    dsaKeypairRoute(config.keyMaxExpiresInSeconds),
     dsaSignRoute(config.maxMessageBytes),
     dsaVerifyRoute(config.maxMessageBytes),
     aesEncryptRoute(config.maxMessageBytes),
     aesDecryptRoute(config.maxMessageBytes),
+    keysListRoute(),
+    keysGetRoute(),
+    keysRotateRoute(),
+    keysDeleteRoute(),
     auditListRoute(),
     // The seed vendor's paths, over the same handlers (docs/compatibility.md).
     ...compatKemGenerateKeysRoutes(),
@@ -128,7 +136,7 @@ export function buildApp(deps: AppDeps): App {
       sendProblem(res, new Problem('store-unavailable', `The ${store.kind} store does not answer.`));
     }
   });
-  mountDocs(app, buildOpenApiDocument(routes));
+  mountDocs(app, buildOpenApiDocument(routes, config.maxBatch));
 
   // Per route: authentication first (an unauthenticated request is refused before its body is
   // read; a token's attempt is used, or not, as the matched route declares), then the body.

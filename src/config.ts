@@ -51,6 +51,12 @@ export interface Config {
   readonly quotaLiveTokens: number;
   /** Stored keys a tenant may have (0: no quota). */
   readonly quotaKeys: number;
+  /** Encryptions allowed under one stored shared key (SP 800-38D: 2^32 with random 96-bit nonces). */
+  readonly maxEncryptionsPerKey: number;
+  /** Most items in one batch request. */
+  readonly maxBatch: number;
+  /** Longest `expires_in` a key may be made with. */
+  readonly keyMaxExpiresInSeconds: number;
   /** Express "trust proxy" setting, for correct client addresses behind a load balancer. */
   readonly trustProxy: string | number | boolean;
   /** CRYPTO_BACKEND: node:crypto, noble, or native where the runtime has it (crypto/backend.ts). */
@@ -101,6 +107,9 @@ const EnvSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: intFromEnv(60, 0, 1_000_000_000),
   QUOTA_LIVE_TOKENS: intFromEnv(100_000, 0, 1_000_000_000),
   QUOTA_KEYS: intFromEnv(10_000, 0, 1_000_000_000),
+  MAX_ENCRYPTIONS_PER_KEY: intFromEnv(2 ** 32, 1, 2 ** 32),
+  MAX_BATCH: intFromEnv(100, 1, 10_000),
+  KEY_MAX_EXPIRES_IN_SECONDS: intFromEnv(10 * 365 * 86_400, 1, 100 * 365 * 86_400),
   CRYPTO_BACKEND: z.enum(CRYPTO_BACKENDS).default('auto'),
   CRYPTO_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   KEY_CACHE_TTL_SECONDS: intFromEnv(60, 0, 3600),
@@ -228,6 +237,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     quotaLiveTokens: e.QUOTA_LIVE_TOKENS,
     quotaKeys: e.QUOTA_KEYS,
+    maxEncryptionsPerKey: e.MAX_ENCRYPTIONS_PER_KEY,
+    maxBatch: e.MAX_BATCH,
+    keyMaxExpiresInSeconds: e.KEY_MAX_EXPIRES_IN_SECONDS,
     // Express reads a number as a hop count and a string as addresses or subnets.
     trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : /^\d+$/.test(trust) ? Number(trust) : trust,
     cryptoBackend: e.CRYPTO_BACKEND,

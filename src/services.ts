@@ -42,15 +42,12 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
     logger,
     clock,
     crypto,
-    keys: new KeyService(
-      store,
-      new Sealer(config.masterKey),
-      clock,
-      crypto,
-      { ttlSeconds: config.keyCacheTtlSeconds, maxEntries: config.keyCacheMaxEntries },
-      config.quotaKeys,
-    ),
-    tokens: new TokenService(store, config.tokenSecret, clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
+    keys: new KeyService(store.keys, new Sealer(config.masterKey), clock, crypto, {
+      cache: { ttlSeconds: config.keyCacheTtlSeconds, maxEntries: config.keyCacheMaxEntries },
+      keyQuota: config.quotaKeys,
+      maxEncryptionsPerKey: config.maxEncryptionsPerKey,
+    }),
+    tokens: new TokenService(store.tokens, config.tokenSecret, clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
     apiKeys,
     limits: new RateLimits(store, {
       perTenant: config.rateLimitPerTenant,

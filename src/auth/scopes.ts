@@ -1,6 +1,7 @@
 /**
  * Scopes: what a credential may do. An API key holds all of them; a temporary token holds a
- * subset, and optionally a list of key ids it may use (for decapsulation).
+ * subset, and optionally a list of key ids it may use (every operation that names a stored key:
+ * decapsulate, sign and verify by key_id, AES by key_id, rotate, delete).
  * @module
  */
 export const SCOPES = Object.freeze([
@@ -8,10 +9,13 @@ export const SCOPES = Object.freeze([
   'kem:keypair',
   'kem:encapsulate',
   'kem:decapsulate',
+  'dsa:keypair',
   'dsa:sign',
   'dsa:verify',
   'aes:encrypt',
   'aes:decrypt',
+  'keys:read',
+  'keys:manage',
   'audit:read',
 ] as const);
 export type Scope = (typeof SCOPES)[number];

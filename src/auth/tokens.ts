@@ -13,7 +13,7 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { QuotaExceededError } from '../limits/errors.ts';
-import type { Store } from '../stores/store.ts';
+import type { TokenStore } from '../stores/tokens.ts';
 import { SCOPES, type Principal, type Scope, type TokenInfo } from './scopes.ts';
 
 const ISSUER = 'pq-crypto-api';
@@ -72,7 +72,7 @@ export class TokenService {
   readonly #key: KeyObject;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: TokenStore,
     secret: Uint8Array,
     private readonly now: () => number,
     /** Whether the tenant still has the API key with this id: checked on every use, in memory. */

@@ -94,7 +94,7 @@ export interface DsaBackend {
    * the wrong length. @throws CryptoInputError('pk') when the key's length matches no set;
    * CryptoInputError('context') when the context is over 255 bytes.
    */
-  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context?: Uint8Array): Promise<boolean>;
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context?: Uint8Array, algorithm?: DsaAlgorithm): Promise<boolean>;
   /** The expanded sk for a seed, for known-answer tests only. */
   expandedSecretKey(algorithm: DsaAlgorithm, seed: Uint8Array): Promise<Uint8Array>;
 }

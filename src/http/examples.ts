@@ -6,6 +6,7 @@
  */
 import { dsaKeygen, dsaSign } from '../crypto/dsa.ts';
 import { aeadSeal } from '../crypto/aead.ts';
+import { keyConfirmation } from '../crypto/confirmation.ts';
 import { encodeBase64, encodeUtf8 } from '../crypto/encoding.ts';
 import { deriveAesKey } from '../crypto/kdf.ts';
 import { kemEncapsulate, kemKeygen } from '../crypto/kem.ts';
@@ -16,6 +17,8 @@ export interface Examples {
   readonly kemPublicKey: string;
   readonly kemCipherText: string;
   readonly sharedKey: string;
+  /** The key confirmation of kemCipherText under sharedKey. */
+  readonly confirmation: string;
   readonly dsaPublicKey: string;
   /** A stand-in for a tenant's attestation key: a different key from dsaPublicKey, as in the service. */
   readonly attestationPublicKey: string;
@@ -42,6 +45,7 @@ export function examples(): Examples {
     kemPublicKey: encodeBase64(kem.publicKey),
     kemCipherText: encodeBase64(cipherText),
     sharedKey: encodeBase64(sharedSecret),
+    confirmation: encodeBase64(keyConfirmation(sharedSecret, cipherText)),
     dsaPublicKey: encodeBase64(dsa.publicKey),
     attestationPublicKey: encodeBase64(attestation.publicKey),
     kemPublicKeySignature: encodeBase64(dsaSign('ML-DSA-65', attestation.seed, kem.publicKey, { deterministic: true })),

@@ -11,7 +11,7 @@ import { z } from './zod.ts';
 
 export const API_VERSION = '1.0.0';
 
-export function buildOpenApiDocument(routes: readonly AnyRoute[]) {
+export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -19,7 +19,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]) {
     description: 'An API key (from API_KEYS, or the development key the server prints at start) or a temporary token from POST /v1/tokens.',
   });
   documentProblems(registry);
-  for (const route of routes) documentRoute(registry, route);
+  for (const route of routes) documentRoute(registry, route, maxBatch);
 
   const health = z.object({ status: z.string().openapi({ example: 'ok' }) });
   registry.registerPath({
@@ -105,9 +105,10 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]) {
     security: [{ bearerAuth: [] }],
     // In the order a person trying the API runs them (the description's steps).
     tags: [
-      { name: 'ML-KEM', description: 'FIPS 203 key encapsulation.' },
-      { name: 'ML-DSA', description: 'FIPS 204 signatures.' },
+      { name: 'ML-KEM', description: 'FIPS 203 key encapsulation (ML-KEM-512/768/1024) and the X-Wing hybrid (ML-KEM-768 + X25519), with key confirmation and stored shared keys.' },
+      { name: 'ML-DSA', description: 'FIPS 204 (ML-DSA) and FIPS 205 (SLH-DSA) signatures with stored, versioned signing keys.' },
       { name: 'AES-256-GCM', description: 'Authenticated encryption under a key derived from a shared secret.' },
+      { name: 'Keys', description: 'Stored keys as resources: list, describe, rotate (signing keys), delete. See docs/keys.md.' },
       { name: 'Tokens', description: 'Temporary tokens with expiry, attempt limits, scopes and key restrictions.' },
       { name: 'Audit', description: "The tenant's audit trail: key use, token mints and revocations." },
       { name: 'Compatibility', description: "The seed vendor's paths and field names (hex `shared_key`, `sk` as a key handle), so its clients work after changing only the base URL and token. See docs/compatibility.md." },

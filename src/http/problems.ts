@@ -12,6 +12,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { CryptoInputError, DecryptionError } from '../crypto/errors.ts';
+import { KeyForbiddenError, KeyNotFoundError, KeyUnusableError } from '../keys/errors.ts';
 import { QuotaExceededError, RateLimitedError } from '../limits/errors.ts';
 import { StoreFullError, StoreUnavailableError } from '../stores/store.ts';
 
@@ -34,10 +35,12 @@ export interface FieldError {
 export const PROBLEMS = Object.freeze({
   'malformed-request': { status: 400, title: 'Malformed request', example: 'The request body is not valid JSON.' },
   'decryption-failed': { status: 400, title: 'Decryption failed', example: 'decryption failed: wrong key, wrong aad, or the ciphertext was modified' },
+  'key-confirmation-failed': { status: 400, title: 'Key confirmation failed', example: 'The confirmation does not match the shared key this cipher gives: the cipher was modified, or made for another key. Nothing was stored.' },
   unauthorized: { status: 401, title: 'Unauthorized', example: 'Missing or invalid credentials.' },
   forbidden: { status: 403, title: 'Forbidden', example: 'This credential does not have the scope kem:decapsulate.' },
   'not-found': { status: 404, title: 'Not found', example: 'No key of yours has this key_id.' },
   'method-not-allowed': { status: 405, title: 'Method not allowed', example: 'GET is not allowed here; use POST.' },
+  'key-conflict': { status: 409, title: 'Conflict with the key', example: 'sk_3q2-7wAAAAAAAAAAAAAAAA has encrypted 4294967296 times (MAX_ENCRYPTIONS_PER_KEY): derive a new shared key; it still decrypts' },
   'payload-too-large': { status: 413, title: 'Payload too large', example: 'The request body is larger than 262144 bytes.' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type', example: 'Send the body as JSON with Content-Type: application/json.' },
   'expectation-failed': { status: 417, title: 'Expectation failed', example: 'Only Expect: 100-continue is supported.' },
@@ -186,6 +189,9 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof StoreFullError) return new Problem('store-full', PROBLEMS['store-full'].example);
   if (err instanceof StoreUnavailableError) return new Problem('store-unavailable', PROBLEMS['store-unavailable'].example);
   if (err instanceof CryptoInputError) return fieldError(err.field, err.message);
+  if (err instanceof KeyNotFoundError) return notFound(err.message);
+  if (err instanceof KeyForbiddenError) return forbidden(err.message);
+  if (err instanceof KeyUnusableError) return err.conflict ? new Problem('key-conflict', err.message) : fieldError(err.field, err.message);
   if (err instanceof DecryptionError) return new Problem('decryption-failed', err.message);
   const clientError = err && typeof err === 'object' ? (fromBodyParser(err) ?? fromHttpClientError(err)) : undefined;
   return clientError ?? new Problem('internal-error', PROBLEMS['internal-error'].example);

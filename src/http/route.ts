@@ -29,6 +29,12 @@ import { routeLabel } from '../observability/request-context.ts';
 import type { Services } from '../services.ts';
 import type { AuditEvent } from '../stores/audit.ts';
 import { forbidden, pointerFor, Problem, PROBLEMS, problemExample, toProblem, validationFailed, type ProblemType } from './problems.ts';
+
+/** A batch item's problem: the request's id is on the answer, not repeated in each item. */
+function withoutRequestId<T extends { request_id?: string }>(body: T): Omit<T, 'request_id'> {
+  const { request_id: _id, ...rest } = body;
+  return rest;
+}
 import { z } from './zod.ts';
 
 export interface RouteContext {
@@ -76,6 +82,12 @@ export interface Route<I, R = undefined, K = undefined> {
      * token still lives. Everything that gives something out fails closed instead.
      */
     readonly bestEffort?: boolean;
+    /**
+     * When only some requests are recorded: those for which this answers true, given the parsed
+     * input (absent when the request failed before it was parsed) and whether it named a stored
+     * key. E.g. AES is recorded when it uses a stored key, not when the caller brings its own.
+     */
+    readonly onlyWhen?: (input: NoInfer<I> | undefined, namedKey: boolean) => boolean;
   };
   /** Where the input comes from; its schemas are also what OpenAPI shows. */
   readonly request: {
@@ -86,11 +98,20 @@ export interface Route<I, R = undefined, K = undefined> {
   /** Parses the raw input (body, query and params merged, see rawInput) into what the handler gets. */
   readonly input: z.ZodType<I>;
   /**
-   * Finds the stored keys the request names (404 when the caller's tenant has none by that name),
-   * before scopes and before validation. Returns the ids to check against a token's key list, and
-   * what was found, which the handler then receives.
+   * The stored keys the request names. `refs` validates only the fields that name them (a
+   * non-strict object schema); when those are well-formed, `resolve` finds the keys through the
+   * key service, which answers 404 (not the caller tenant's) or 403 (not in the token's key_ids),
+   * before scopes and before the rest is validated (the brief's order of checks). Malformed
+   * naming fields resolve nothing and are reported with every other bad field (422). `resolve`
+   * answers undefined when the request names no stored key.
    */
-  readonly resolveKeys?: (raw: Record<string, unknown>, ctx: RouteContext) => Promise<{ readonly keyIds: readonly string[]; readonly found: K }>;
+  readonly keys?: KeysDeclaration<K>;
+  /**
+   * The body may also be `{ batch_input: [item, ...] }` (at most MAX_BATCH items of the single
+   * form), answered `{ batch_results: [...] }` in input order, each the item's result or
+   * `{ error: <problem> }`. One attempt of a token per request.
+   */
+  readonly batch?: boolean;
   readonly status: 200 | 201 | 204;
   readonly response?: z.ZodType<R>;
   readonly responseDescription: string;
@@ -101,6 +122,20 @@ export interface Route<I, R = undefined, K = undefined> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRoute = Route<any, any, any>;
+
+export interface KeysDeclaration<K> {
+  readonly refs: z.ZodType;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly resolve: (refs: any, ctx: RouteContext) => Promise<{ readonly keyIds: readonly string[]; readonly found: K } | undefined>;
+}
+
+/** Declares the key references of a route, typing `resolve`'s argument by the schema. */
+export function keyRefs<S extends z.ZodType, K>(
+  refs: S,
+  resolve: (refs: z.output<S>, ctx: RouteContext) => Promise<{ readonly keyIds: readonly string[]; readonly found: K } | undefined>,
+): KeysDeclaration<K> {
+  return { refs, resolve };
+}
 
 /** Declares a route; the identity function, there for type inference. */
 export function defineRoute<I, R = undefined, K = undefined>(route: Route<I, R, K>): Route<I, R, K> {
@@ -125,7 +160,7 @@ export function problemsOf(route: AnyRoute): ProblemType[] {
   if (route.request.query || route.request.params) types.add('validation-failed');
   if (route.request.params) types.add('malformed-request');
   if (route.scope) types.add('forbidden');
-  if (route.resolveKeys) types.add('not-found').add('forbidden');
+  if (route.keys) types.add('not-found').add('forbidden');
   // An audited route writes its entry; a full Redis refuses that (and the route's own writes).
   if (route.audit && !route.audit.bestEffort) types.add('store-full');
   for (const t of route.extraProblems ?? []) types.add(t);
@@ -162,14 +197,9 @@ function hasBody(req: Request): boolean {
   return (length !== undefined && length !== '0') || req.get('transfer-encoding') !== undefined;
 }
 
-export function authorize(principal: Principal, scope: Scope | null, keyIds: readonly string[]): void {
+export function authorize(principal: Principal, scope: Scope | null): void {
   if (scope && !principal.scopes.includes(scope)) {
     throw forbidden(`This credential does not have the scope ${scope}.`);
-  }
-  const allowed = principal.keyIds;
-  if (allowed) {
-    const denied = keyIds.filter((id) => !allowed.includes(id));
-    if (denied.length > 0) throw forbidden(`This credential may not use key ${denied.join(', ')}.`);
   }
 }
 
@@ -219,14 +249,18 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
   /** What the audit entry of this request names, gathered as the request goes. */
   interface Trail {
     keyIds: readonly string[];
+    /** Whether the request named a stored key (well-formed), found or not. */
+    namedKey: boolean;
     input?: I;
     result?: R;
     written: boolean;
   }
-  const trailOf = (res: Response): Trail => (res.locals.auditTrail ??= { keyIds: [], written: false }) as Trail;
+  const trailOf = (res: Response): Trail => (res.locals.auditTrail ??= { keyIds: [], written: false, namedKey: false }) as Trail;
+  const shouldRecord = (trail: Trail) => !audit?.onlyWhen || audit.onlyWhen(trail.input, trail.namedKey);
 
-  const record = async (req: Request, res: Response, outcome: string) => {
-    const trail = trailOf(res);
+  const record = (req: Request, res: Response, outcome: string) => writeEntry(req, trailOf(res), outcome);
+
+  const writeEntry = async (req: Request, trail: Trail, outcome: string) => {
     trail.written = true;
     const principal = req.principal!;
     const subject = audit!.subject?.(trail.input, trail.result) ?? {};
@@ -265,18 +299,13 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
     const ctx: RouteContext = { principal: req.principal!, services, requestId: req.id, log: req.log };
     const trail = trailOf(res);
     const raw = rawInput(req, route.request);
-    const resolved = route.resolveKeys ? await route.resolveKeys(raw, ctx) : undefined;
-    trail.keyIds = resolved?.keyIds ?? [];
-    authorize(ctx.principal, route.scope, trail.keyIds);
-    const parsed = route.input.safeParse(raw);
-    if (!parsed.success) throw zodProblem(parsed.error);
-    trail.input = parsed.data;
-    const result = await route.handle(parsed.data, ctx, resolved?.found);
+    if (route.batch && 'batch_input' in raw) return runBatch(req, res, raw, ctx);
+    const result = await runOne(raw, ctx, trail);
     trail.result = result;
     // Fails closed: when the entry cannot be written, the answer (a shared key, a new token) is
     // not given; the client gets 503 (as Vault refuses a request its audit device cannot log),
     // and what the handler wrote is taken back.
-    if (audit) {
+    if (audit && shouldRecord(trail)) {
       try {
         await record(req, res, 'ok');
       } catch (error) {
@@ -288,6 +317,81 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
       }
     }
     send(res, result);
+  };
+
+  /** One operation: the named keys (404, 403), the scope (403), validation (422), the handler. */
+  const runOne = async (raw: Record<string, unknown>, ctx: RouteContext, trail: Trail): Promise<R> => {
+    let found: K | undefined;
+    if (route.keys) {
+      const refs = route.keys.refs.safeParse(raw);
+      if (refs.success) {
+        trail.namedKey = true;
+        const resolved = await route.keys.resolve(refs.data, ctx);
+        if (resolved) {
+          trail.keyIds = resolved.keyIds;
+          found = resolved.found;
+        } else {
+          trail.namedKey = false;
+        }
+      }
+    }
+    authorize(ctx.principal, route.scope);
+    const parsed = route.input.safeParse(raw);
+    if (!parsed.success) throw zodProblem(parsed.error);
+    trail.input = parsed.data;
+    return route.handle(parsed.data, ctx, found);
+  };
+
+  /**
+   * The batch form: the scope once, then each item as the single form would run it, at most
+   * MAX_BATCH at a time. An item's client error (404, 403, 409, 422, 400) is its own result; an
+   * unavailable or full store, or an internal error, fails the whole request (nothing is
+   * answered that the store could not stand behind). Each item that names a stored key is
+   * audited as a request of its own would be.
+   */
+  const runBatch = async (req: Request, res: Response, raw: Record<string, unknown>, ctx: RouteContext) => {
+    const max = services.config.maxBatch;
+    const items = raw.batch_input;
+    const extra = Object.keys(raw).filter((k) => k !== 'batch_input');
+    if (extra.length > 0) throw validationFailed(extra.map((k) => ({ pointer: pointerFor(k), detail: 'is not a field of a batch request: put it in each item of batch_input' })));
+    if (!Array.isArray(items) || items.length === 0 || items.length > max) {
+      throw validationFailed([{ pointer: '/batch_input', detail: `must be an array of 1 to ${max} items (MAX_BATCH)` }]);
+    }
+    const notObjects = items.flatMap((item, i) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? [] : [{ pointer: `/batch_input/${i}`, detail: 'must be an object of the single form' }]));
+    if (notObjects.length > 0) throw validationFailed(notObjects);
+    authorize(ctx.principal, route.scope);
+    trailOf(res).written = true; // entries are written per item below
+    const outcomes = await Promise.all(
+      (items as Record<string, unknown>[]).map(async (item, index) => {
+        const trail: Trail = { keyIds: [], written: false, namedKey: false };
+        try {
+          const result = await runOne({ ...item }, ctx, trail);
+          return { ok: true as const, index, result, trail };
+        } catch (error) {
+          const problem = toProblem(error);
+          if (problem.status >= 500) throw error;
+          return { ok: false as const, index, problem, trail };
+        }
+      }),
+    );
+    if (audit) {
+      try {
+        for (const o of outcomes) {
+          if (shouldRecord(o.trail)) await writeEntry(req, o.trail, o.ok ? 'ok' : o.problem.type);
+        }
+      } catch (error) {
+        if (!audit.bestEffort) {
+          // As for a single request: what was given out is taken back, and nothing is answered.
+          for (const o of outcomes) if (o.ok) await audit.undo?.(o.result, ctx).catch(() => {});
+          throw error;
+        }
+      }
+    }
+    res.status(200).json({
+      batch_results: outcomes.map((o) =>
+        o.ok ? (route.response ? route.response.parse(o.result) : {}) : { error: withoutRequestId(o.problem.body(req.id)) },
+      ),
+    });
   };
 
   const send = (res: Response, result: R) => {
@@ -306,7 +410,7 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
    * original problem: nothing was given out.
    */
   const recordFailure: ErrorRequestHandler = async (err, req, res, next) => {
-    if (req.principal && !trailOf(res).written) {
+    if (req.principal && !trailOf(res).written && shouldRecord(trailOf(res))) {
       try {
         await record(req, res, toProblem(err).type);
       } catch {
@@ -367,10 +471,30 @@ export function documentProblems(registry: OpenAPIRegistry): void {
   }
 }
 
-export function documentRoute<I, R, K>(registry: OpenAPIRegistry, route: Route<I, R, K>): void {
+/** The batch form of a route's body and response, for the document. */
+function batchSchemas(route: AnyRoute, maxBatch: number) {
+  const name = route.operationId[0]!.toUpperCase() + route.operationId.slice(1);
+  const request = z
+    .strictObject({
+      batch_input: z.array(route.request.body!).min(1).max(maxBatch).openapi({ description: `1 to ${maxBatch} items (MAX_BATCH), each a request of the single form.` }),
+    })
+    .openapi(`${name}BatchRequest`, { description: 'The batch form: one attempt of a token for the whole request.' });
+  const response = z
+    .object({
+      batch_results: z
+        .array(z.union([route.response!, z.object({ error: ProblemSchema.omit({ request_id: true }) }).openapi({ description: "This item's problem, as the single form would have answered it." })]))
+        .openapi({ description: 'One per item, in input order: its result, or `{ error }`.' }),
+    })
+    .openapi(`${name}BatchResponse`);
+  return { request, response };
+}
+
+export function documentRoute<I, R, K>(registry: OpenAPIRegistry, route: Route<I, R, K>, maxBatch = 100): void {
+  const batch = route.batch && route.request.body && route.response ? batchSchemas(route as AnyRoute, maxBatch) : undefined;
+  const success = batch ? z.union([route.response!, batch.response]) : route.response;
   const responses: RouteConfig['responses'] = {
-    [route.status]: route.response && route.status !== 204
-      ? { description: route.responseDescription, content: { 'application/json': { schema: route.response } } }
+    [route.status]: success && route.status !== 204
+      ? { description: route.responseDescription, content: { 'application/json': { schema: success } } }
       : { description: route.responseDescription },
   };
   const byStatus = new Map<number, ProblemType[]>();
@@ -392,7 +516,8 @@ export function documentRoute<I, R, K>(registry: OpenAPIRegistry, route: Route<I
   const notes = [
     route.scope ? `Scope: \`${route.scope}\`.` : 'Scope: none (any valid credential).',
     route.usesAttempt === false ? 'Uses no attempt of a token.' : 'Uses one attempt of a token.',
-    ...(route.audit ? [`Recorded in the audit trail as \`${route.audit.event}\`, whatever the outcome.`] : []),
+    ...(route.audit ? [`Recorded in the audit trail as \`${route.audit.event}\`${route.audit.onlyWhen ? ' when it uses or makes a stored key' : ''}, whatever the outcome.`] : []),
+    ...(batch ? [`Batch form: \`{ "batch_input": [ ... ] }\` (at most ${maxBatch} items) answers \`{ "batch_results": [ ... ] }\`, each item its result or \`{ "error": <problem> }\`; one attempt for the whole request.`] : []),
   ];
   registry.registerPath({
     method: route.method,
@@ -405,7 +530,12 @@ export function documentRoute<I, R, K>(registry: OpenAPIRegistry, route: Route<I
     request: {
       // A body is required when an empty one would not do (keypair's has only defaults).
       ...(route.request.body
-        ? { body: { required: !route.request.body.safeParse({}).success, content: { 'application/json': { schema: route.request.body } } } }
+        ? {
+            body: {
+              required: !route.request.body.safeParse({}).success,
+              content: { 'application/json': { schema: batch ? z.union([route.request.body, batch.request]) : route.request.body } },
+            },
+          }
         : {}),
       ...(route.request.query ? { query: route.request.query } : {}),
       ...(route.request.params ? { params: route.request.params } : {}),

@@ -6,7 +6,7 @@
  */
 import { decodeBase64, decodeMessage, MESSAGE_ENCODINGS, type MessageEncoding } from '../crypto/encoding.ts';
 import { DSA_ALGORITHMS, DSA_SIZES } from '../crypto/params.ts';
-import { KEM_KEY_ID } from '../keys/service.ts';
+import { DSA_KEY_ID, KEM_KEY_ID, KEY_ID, SHARED_KEY_ID } from '../keys/service.ts';
 import { z } from './zod.ts';
 
 export interface BytesFieldOptions {
@@ -132,6 +132,41 @@ export const aadField = (example: string) =>
 
 /** A key_id as POST /v1/kem/keypair returns it. */
 export const kemKeyId = () => z.string().regex(KEM_KEY_ID, 'must be a key_id returned by POST /v1/kem/keypair (kem_ and 22 characters)');
+/** A key_id as POST /v1/dsa/keypair returns it (or /v1/dsa/sign names the default key by). */
+export const dsaKeyId = () => z.string().regex(DSA_KEY_ID, 'must be a key_id of a signing key (dsa_ and 22 characters)');
+/** A shared_key_id as encapsulate or decapsulate with `store: true` returns it. */
+export const sharedKeyId = () => z.string().regex(SHARED_KEY_ID, 'must be a shared_key_id returned with store: true (sk_ and 22 characters)');
+/** Any stored key's id. */
+export const anyKeyId = () => z.string().regex(KEY_ID, 'must be a key_id (kem_, dsa_ or sk_ and 22 characters)');
+
+/** `expires_in` at key creation: whole seconds, up to KEY_MAX_EXPIRES_IN_SECONDS. */
+export const expiresInField = (maxSeconds: number) =>
+  z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1 second')
+    .max(maxSeconds, `must be at most ${maxSeconds} seconds (KEY_MAX_EXPIRES_IN_SECONDS)`)
+    .optional()
+    .openapi({ description: 'Optional: the key is deleted this many seconds after creation, everywhere at once (404 afterwards). Without it the key lives until deleted.', example: 86_400 });
+
+/** `expires_at` in answers: RFC 3339 UTC, or null for a key that does not expire. */
+export const expiresAtField = () =>
+  z.string().nullable().openapi({ description: 'When the key is deleted (RFC 3339 UTC), or null when it does not expire.', example: null });
+
+export const toExpiresAt = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** `store: true`: keep the shared key in the service and answer its id instead of the key. */
+export const storeField = () =>
+  z.boolean().default(false).openapi({ description: 'Keep the shared key in the service (it never leaves) and answer `shared_key_id` instead of `shared_key`: use it with the AES endpoints as `key_id`.', example: false });
+
+/** A key confirmation (base64 of 32 bytes). */
+export const confirmationField = (example: string) =>
+  base64Bytes({
+    description: 'The key confirmation from encapsulate (or computed by a client that encapsulated itself): base64(HMAC-SHA256(HKDF-SHA256(shared_key, info "pq-crypto-api/v1/key-confirmation"), cipher)). A mismatch is 400 `key-confirmation-failed`.',
+    example,
+    lengths: [32],
+    what: 'an HMAC-SHA256',
+  });
 
 /**
  * The rules for a signature checked against a verification key that may come under two names
@@ -154,11 +189,23 @@ export function refineVerificationKey<T extends { readonly signature?: unknown }
   };
 }
 
-/** An ML-DSA public key field (any of the three sets, by length), base64: a verification key. */
-export const dsaPublicKeyField = (description: string, example: string) =>
+/** The ML-DSA sets (FIPS 204), whose lengths alone name them. */
+export const ML_DSA_ALGORITHMS = DSA_ALGORITHMS.filter((a) => a.startsWith('ML-DSA-'));
+
+/**
+ * A signature public key field, base64: by default an ML-DSA key (any of the three sets, by
+ * length: a verification key); `algorithms` widens it (SLH-DSA for /v1/dsa/verify).
+ */
+export const dsaPublicKeyField = (description: string, example: string, algorithms: readonly (typeof DSA_ALGORITHMS)[number][] = ML_DSA_ALGORITHMS) =>
   base64Bytes({
     description,
     example,
-    lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
-    what: 'an ML-DSA-44, -65 or -87 public key',
+    lengths: [...new Set(algorithms.map((a) => DSA_SIZES[a].publicKey))],
+    what: algorithms.length === ML_DSA_ALGORITHMS.length ? 'an ML-DSA-44, -65 or -87 public key' : `a ${algorithms.join(', ')} public key`,
   });
+
+/** The key of an AES request: `key` (a shared key given here) or `key_id` (a stored shared key), exactly one. */
+export function refineAesKey(o: { readonly key?: unknown; readonly key_id?: unknown }, ctx: z.RefinementCtx): void {
+  if (o.key === undefined && o.key_id === undefined) ctx.addIssue({ code: 'custom', path: ['key'], message: 'give key or key_id' });
+  if (o.key !== undefined && o.key_id !== undefined) ctx.addIssue({ code: 'custom', path: ['key_id'], message: 'give key or key_id, not both' });
+}

@@ -17,7 +17,7 @@ const SEAL_INFO = encodeUtf8('pq-crypto-api/v1/seal-secret-keys');
 const VERSION = 1;
 
 /** Bound into each seal: a seed sealed for one purpose does not open for another. */
-export type SealPurpose = 'kem' | 'dsa' | 'attestation';
+export type SealPurpose = 'kem' | 'dsa' | 'attestation' | 'shared';
 
 /** A stored secret key that cannot be unsealed. An internal error (500, logged), not a client's. */
 export class SealedKeyError extends Error {

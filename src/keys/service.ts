@@ -1,37 +1,51 @@
 /**
- * Key records: making, finding and using the tenants' keys. Knows nothing of HTTP.
+ * Keys as resources: making, finding, using, rotating, listing and deleting the tenants' stored
+ * keys. Knows nothing of HTTP.
  *
- * - A KEM key is found by its id or by its public key, and only within the caller's tenant:
- *   another tenant's key is indistinguishable from a key that does not exist.
- * - Each tenant has one default ML-DSA-65 signing key (for /v1/dsa/sign) and one ML-DSA-65
- *   attestation key (for the `signature` over the public key of each key pair the service makes),
- *   both made on first use; concurrent first uses agree on a single key through the store's atomic
- *   getOrPutTenantKey. The attestation key signs nothing else, so no credential, whatever its
- *   scopes, can obtain an attestation for a public key the service did not make.
- * - Seeds are unsealed only for the operation that needs them. The key prepared from a seed
- *   (expanded, or imported into OpenSSL) is then kept briefly for reuse: at most
+ * - Every stored key has an id whose prefix says its type (`kem_`, `dsa_`, `sk_`), an algorithm,
+ *   a creation time, an optional expiry (after which it is gone everywhere at once: the store drops
+ *   it) and versions (signing keys gain one per rotation; the newest signs, every one verifies).
+ * - A key is found only within the caller's tenant, by id or (KEM keys) by public key: another
+ *   tenant's key, an expired or a deleted one is indistinguishable from a key that never existed
+ *   (KeyNotFoundError). A token's `key_ids` restrict every use of a key by name (KeyForbiddenError).
+ * - Each tenant has one default signing key (ML-DSA-65, for /v1/dsa/sign without key_id: an
+ *   ordinary stored key, so it is listed and can be rotated) and one ML-DSA-65 attestation key (for
+ *   the `signature` over the public key of each KEM key pair the service makes; it signs nothing
+ *   else, is not listed and cannot be named), both made on first use; concurrent first uses agree
+ *   on one key through the store's atomic getOrPutRoleKey.
+ * - Secrets (seeds, stored shared keys) are sealed under the master key, bound to tenant, key id,
+ *   version and purpose, and unsealed only for the operation that needs them. The key prepared from
+ *   a seed (expanded, or imported into OpenSSL) is then kept briefly for reuse: at most
  *   `maxEntries`, each for at most `ttlSeconds`, keyed by tenant, key id and the sealed blob (so a
- *   changed record never meets a stale key), wiped when dropped. The record is still read from
- *   the store on every call, so a deleted key stops working at once. docs/security.md says what
- *   this costs.
+ *   changed record never meets a stale key), wiped when dropped. The record is still read from the
+ *   store on every call, so a deleted or expired key stops working at once. docs/security.md says
+ *   what this costs.
  * @module
  */
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { Principal } from '../auth/scopes.ts';
 import type { CryptoBackend, PreparedSecretKey } from '../crypto/backend.ts';
 import { decodeBase64, encodeBase64, encodeHex } from '../crypto/encoding.ts';
 import { LruCache } from '../crypto/lru.ts';
-import { DEFAULT_DSA_ALGORITHM, KEM_ALGORITHMS, type DsaAlgorithm, type KemAlgorithm } from '../crypto/params.ts';
+import { DEFAULT_DSA_ALGORITHM, DSA_ALGORITHMS, KEM_ALGORITHMS, type DsaAlgorithm, type KemAlgorithm } from '../crypto/params.ts';
 import { QuotaExceededError } from '../limits/errors.ts';
-import type { KeyRecord, Store, TenantKeyRole } from '../stores/store.ts';
+import { KEY_ID_PREFIX, type KeyPage, type KeyStore, type KeyType, type KeyVersionRecord, type StoredKey, type TenantKeyRole } from '../stores/keys.ts';
+import { KeyForbiddenError, KeyNotFoundError, KeyUnusableError } from './errors.ts';
 import type { SealPurpose, Sealer } from './sealing.ts';
 
-/** The form of the ids newKeyId makes: `kem_` and 22 base64url characters. */
+/** The form of the ids newKeyId makes: a type prefix and 22 base64url characters (128 random bits). */
+export const KEY_ID = /^(kem|dsa|sk)_[A-Za-z0-9_-]{22}$/;
 export const KEM_KEY_ID = /^kem_[A-Za-z0-9_-]{22}$/;
+export const DSA_KEY_ID = /^dsa_[A-Za-z0-9_-]{22}$/;
+export const SHARED_KEY_ID = /^sk_[A-Za-z0-9_-]{22}$/;
+
+/** The algorithm name of stored shared keys: what they key (through HKDF, as the AES endpoints do). */
+export const SHARED_KEY_ALGORITHM = 'AES-256-GCM';
 
 /** Key ids: a prefix saying what they are, then 128 random bits. */
-export function newKeyId(): string {
-  return `kem_${randomBytes(16).toString('base64url')}`;
+export function newKeyId(type: KeyType = 'kem'): string {
+  return `${KEY_ID_PREFIX[type]}${randomBytes(16).toString('base64url')}`;
 }
 
 /** The index under which a public key is found: SHA-256 of its bytes, hex. */
@@ -43,34 +57,59 @@ export interface KemKey {
   readonly id: string;
   readonly algorithm: KemAlgorithm;
   readonly publicKey: Uint8Array;
+  readonly createdAt: string;
+  readonly expiresAtMs: number | null;
 }
 
 export interface SigningKey {
+  readonly id: string;
   readonly algorithm: DsaAlgorithm;
+  readonly version: number;
   readonly publicKey: Uint8Array;
 }
 
-/** The brief cache of prepared secret keys (item 5 of issue 7); ttlSeconds 0 turns it off. */
+/** How a route names a key: by id, or (KEM keys) by public key. */
+export interface KeyRef {
+  readonly id?: string | undefined;
+  readonly publicKey?: Uint8Array | undefined;
+  /** The request field that named it, for the 404's detail and a 422's pointer. */
+  readonly field: string;
+}
+
+/** The brief cache of prepared secret keys; ttlSeconds 0 turns it off. */
 export interface SecretKeyCacheOptions {
   readonly ttlSeconds: number;
   readonly maxEntries: number;
 }
 
+export interface KeyServiceOptions {
+  readonly cache?: SecretKeyCacheOptions;
+  /** Stored keys a tenant may have (QUOTA_KEYS); 0: no quota. */
+  readonly keyQuota?: number;
+  /** Encryptions allowed under one stored shared key (MAX_ENCRYPTIONS_PER_KEY). */
+  readonly maxEncryptionsPerKey?: number;
+}
+
+/** SP 800-38D section 8.3: at most 2^32 encryptions with random 96-bit nonces under one key. */
+export const DEFAULT_MAX_ENCRYPTIONS_PER_KEY = 2 ** 32;
+
 export class KeyService {
   readonly #secrets: LruCache<PreparedSecretKey<string>>;
   readonly #caching: boolean;
+  readonly #keyQuota: number;
+  readonly #maxEncryptions: number;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: KeyStore,
     private readonly sealer: Sealer,
     private readonly now: () => number,
     private readonly crypto: CryptoBackend,
-    cache: SecretKeyCacheOptions = { ttlSeconds: 60, maxEntries: 1000 },
-    /** Stored keys a tenant may have (QUOTA_KEYS); 0: no quota. */
-    private readonly keyQuota = 0,
+    { cache = { ttlSeconds: 60, maxEntries: 1000 }, keyQuota = 0, maxEncryptionsPerKey = DEFAULT_MAX_ENCRYPTIONS_PER_KEY }: KeyServiceOptions = {},
   ) {
     this.#caching = cache.ttlSeconds > 0 && cache.maxEntries > 0;
     this.#secrets = new LruCache({ maxEntries: cache.maxEntries, ttlMs: cache.ttlSeconds * 1000, now, onEvict: (key) => key.dispose() });
+    this.#keyQuota = keyQuota;
+    this.#maxEncryptions = maxEncryptionsPerKey;
   }
 
   /** Drops (and wipes) every cached secret key. */
@@ -78,73 +117,192 @@ export class KeyService {
     this.#secrets.clear();
   }
 
-  async createKemKey(tenant: string, algorithm: KemAlgorithm): Promise<KemKey> {
+  // --- making keys ----------------------------------------------------------------------------
+
+  /** A new KEM key pair whose secret stays here; `expiresInSeconds` makes it vanish then. */
+  async createKemKey(tenant: string, algorithm: KemAlgorithm, expiresInSeconds?: number): Promise<KemKey> {
     const pair = await this.crypto.kem.keygen(algorithm);
     try {
-      return await this.#storeKemKey(tenant, algorithm, pair.publicKey, pair.seed);
+      const key = await this.#store(tenant, 'kem', algorithm, pair.publicKey, pair.seed, expiresInSeconds);
+      return toKemKey(key)!;
     } finally {
       pair.seed.fill(0); // sealed copies only from here on
     }
   }
 
-  async #storeKemKey(tenant: string, algorithm: KemAlgorithm, publicKey: Uint8Array, seed: Uint8Array): Promise<KemKey> {
-    // 128-bit random ids do not collide in practice; the store still refuses to overwrite.
-    for (;;) {
-      const id = newKeyId();
-      const record: KeyRecord = {
-        id,
-        tenant,
-        algorithm,
-        publicKey: encodeBase64(publicKey),
-        sealedSeed: encodeBase64(this.sealer.seal(seed, tenant, id, 'kem')),
-        createdAt: new Date(this.now()).toISOString(),
-      };
-      const outcome = await this.store.putKey(record, publicKeyFingerprint(publicKey), this.keyQuota);
-      if (outcome === 'quota-exceeded') throw new QuotaExceededError('QUOTA_KEYS', this.keyQuota);
-      if (outcome === 'stored') return { id, algorithm, publicKey };
+  /** A new signing key (version 1). */
+  async createDsaKey(tenant: string, algorithm: DsaAlgorithm, expiresInSeconds?: number): Promise<SigningKey & { readonly expiresAtMs: number | null }> {
+    const pair = await this.crypto.dsa.keygen(algorithm);
+    try {
+      const key = await this.#store(tenant, 'dsa', algorithm, pair.publicKey, pair.seed, expiresInSeconds);
+      return { ...signingKeyOf(key, 1), expiresAtMs: key.expiresAtMs };
+    } finally {
+      pair.seed.fill(0);
     }
   }
 
-  /** Deletes the tenant's stored key (record, public-key index, quota count); false when there was none. */
-  async deleteKey(tenant: string, id: string): Promise<boolean> {
-    const record = await this.store.getKey(tenant, id);
-    if (!record) return false;
-    return this.store.deleteKey(tenant, id, publicKeyFingerprint(decodeBase64(record.publicKey)!));
+  /**
+   * Keeps a shared key in the service (it never leaves again): usable by id for AES, bounded to
+   * MAX_ENCRYPTIONS_PER_KEY encryptions. `origin` names the KEM key it came from, if any.
+   */
+  async storeSharedKey(tenant: string, sharedKey: Uint8Array, origin: string | null): Promise<{ readonly id: string }> {
+    const key = await this.#store(tenant, 'shared', SHARED_KEY_ALGORITHM, new Uint8Array(0), sharedKey, undefined, origin ?? undefined);
+    return { id: key.id };
   }
 
-  /** The tenant's KEM key with this id, or undefined. */
-  async findKemKeyById(tenant: string, id: string): Promise<KemKey | undefined> {
-    const record = await this.store.getKey(tenant, id);
-    return record ? toKemKey(record) : undefined;
+  async #store(tenant: string, type: KeyType, algorithm: string, publicKey: Uint8Array, secret: Uint8Array, expiresInSeconds?: number, origin?: string): Promise<StoredKey> {
+    const createdMs = this.now();
+    // 128-bit random ids do not collide in practice; the store still refuses to overwrite.
+    for (;;) {
+      const id = newKeyId(type);
+      const createdAt = new Date(createdMs).toISOString();
+      const key: StoredKey = {
+        id,
+        tenant,
+        type,
+        algorithm,
+        createdAt,
+        expiresAtMs: expiresInSeconds === undefined ? null : createdMs + expiresInSeconds * 1000,
+        ...(type === 'kem' ? { fingerprint: publicKeyFingerprint(publicKey) } : {}),
+        ...(origin !== undefined ? { origin } : {}),
+        versions: [{ version: 1, publicKey: encodeBase64(publicKey), sealedSeed: encodeBase64(this.sealer.seal(secret, tenant, sealName(id, 1), purposeOf(type))), createdAt }],
+      };
+      const outcome = await this.store.put(key, this.#keyQuota);
+      if (outcome === 'quota-exceeded') throw new QuotaExceededError('QUOTA_KEYS', this.#keyQuota);
+      if (outcome === 'stored') return key;
+    }
   }
 
-  /** The tenant's KEM key with this public key, or undefined. */
-  async findKemKeyByPublicKey(tenant: string, publicKey: Uint8Array): Promise<KemKey | undefined> {
-    const id = await this.store.findKeyIdByFingerprint(tenant, publicKeyFingerprint(publicKey));
-    return id === undefined ? undefined : this.findKemKeyById(tenant, id);
+  /**
+   * Adds a version to a signing key: signing uses it from now on; older versions still verify.
+   * Concurrent rotations each add one version.
+   */
+  async rotate(tenant: string, key: StoredKey): Promise<SigningKey> {
+    if (key.type !== 'dsa') throw new KeyUnusableError('key_id', `only signing keys (dsa_) have versions; ${key.id} is a ${key.type} key`, true);
+    const algorithm = key.algorithm as DsaAlgorithm;
+    let current = key;
+    for (;;) {
+      const version = current.versions.length + 1;
+      const pair = await this.crypto.dsa.keygen(algorithm);
+      const record: KeyVersionRecord = {
+        version,
+        publicKey: encodeBase64(pair.publicKey),
+        sealedSeed: encodeBase64(this.sealer.seal(pair.seed, tenant, sealName(key.id, version), 'dsa')),
+        createdAt: new Date(this.now()).toISOString(),
+      };
+      pair.seed.fill(0);
+      const outcome = await this.store.addVersion(tenant, key.id, record);
+      if (outcome === 'added') return { id: key.id, algorithm, version, publicKey: decodeBase64(record.publicKey)! };
+      const again = outcome === 'conflict' ? await this.store.get(tenant, key.id) : undefined;
+      if (!again) throw new KeyNotFoundError('key_id', 'No key of yours has this key_id.');
+      current = again;
+    }
   }
 
-  /** Decapsulates with the tenant's stored key (implicit rejection: see crypto/kem.ts). */
-  async decapsulate(tenant: string, key: KemKey, cipherText: Uint8Array): Promise<Uint8Array> {
-    const record = await this.store.getKey(tenant, key.id);
-    if (!record) throw new Error(`key ${key.id} vanished between lookup and use`);
+  /** Deletes the tenant's stored key everywhere; false when there was none. */
+  deleteKey(tenant: string, id: string): Promise<boolean> {
+    return this.store.delete(tenant, id);
+  }
+
+  /** One page of the tenant's keys (never the attestation key). */
+  listKeys(tenant: string, options: { type?: KeyType; cursor?: string; limit: number }): Promise<KeyPage> {
+    return this.store.list(tenant, options);
+  }
+
+  // --- finding keys -----------------------------------------------------------------------------
+
+  /**
+   * The stored key a request names, of one of the `types`, checked against the credential: 404
+   * when the tenant has no such key (by id or by public key; both given must name one key), 403
+   * when the credential's key_ids do not include it. The route has validated the reference first.
+   */
+  async resolve(principal: Principal, types: readonly KeyType[], ...refs: KeyRef[]): Promise<StoredKey> {
+    let found: StoredKey | undefined;
+    for (const ref of refs) {
+      let key: StoredKey | undefined;
+      if (ref.id !== undefined) {
+        key = await this.store.get(principal.tenant, ref.id);
+      } else if (ref.publicKey !== undefined) {
+        const id = await this.store.findIdByFingerprint(principal.tenant, publicKeyFingerprint(ref.publicKey));
+        key = id === undefined ? undefined : await this.store.get(principal.tenant, id);
+      } else {
+        continue;
+      }
+      if (!key || !types.includes(key.type)) throw new KeyNotFoundError(ref.field, `No key of yours has this ${ref.field}.`);
+      if (found && found.id !== key.id) throw new KeyUnusableError(ref.field, `names a different key than ${refs[0]!.field}: give one of them`);
+      found = key;
+    }
+    if (!found) throw new KeyNotFoundError(refs[0]?.field ?? 'key_id', 'No key named.');
+    if (principal.keyIds && !principal.keyIds.includes(found.id)) throw new KeyForbiddenError(found.id);
+    return found;
+  }
+
+  /** The tenant's key with this id, of any type, or undefined (no credential check: see resolve). */
+  find(tenant: string, id: string): Promise<StoredKey | undefined> {
+    return this.store.get(tenant, id);
+  }
+
+  /** The tenant's default signing key, made on first use (the key sign uses without key_id). */
+  defaultSigningKey(tenant: string): Promise<StoredKey> {
+    return this.#roleKey(tenant, 'signing');
+  }
+
+  // --- using keys -------------------------------------------------------------------------------
+
+  /** Decapsulates with a stored KEM key (implicit rejection: see crypto/kem.ts). */
+  async decapsulate(key: StoredKey, cipherText: Uint8Array): Promise<Uint8Array> {
+    const kem = toKemKey(key);
+    if (!kem) throw new KeyUnusableError('key_id', `${key.id} is not a KEM key`);
     return this.#withSecretKey(
-      record,
-      'kem',
-      (seed) => this.crypto.kem.prepareSecretKey(key.algorithm, seed),
+      key,
+      1,
+      (seed) => this.crypto.kem.prepareSecretKey(kem.algorithm, seed),
       (secret) => this.crypto.kem.decapsulate(secret as PreparedSecretKey<KemAlgorithm>, cipherText),
     );
   }
 
-  /** The tenant's default signing key, made and stored on first use. */
-  async signingKey(tenant: string): Promise<SigningKey> {
-    const record = await this.#tenantRecord(tenant, 'signing');
-    return { algorithm: record.algorithm as DsaAlgorithm, publicKey: decodeBase64(record.publicKey)! };
+  /** Signs with the newest version of a signing key (FIPS 204 / 205 pure, hedged). */
+  async sign(key: StoredKey, message: Uint8Array, context?: Uint8Array): Promise<{ signature: Uint8Array; key: SigningKey }> {
+    if (key.type !== 'dsa') throw new KeyUnusableError('key_id', `${key.id} is not a signing key`);
+    const version = key.versions.length;
+    const algorithm = key.algorithm as DsaAlgorithm;
+    const signature = await this.#withSecretKey(
+      key,
+      version,
+      (seed) => this.crypto.dsa.prepareSecretKey(algorithm, seed),
+      (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, message, context ? { context } : {}),
+    );
+    return { signature, key: signingKeyOf(key, version) };
   }
 
-  /** Signs with the tenant's default signing key (FIPS 204 pure ML-DSA, hedged). */
-  async sign(tenant: string, message: Uint8Array, context?: Uint8Array): Promise<{ signature: Uint8Array; key: SigningKey }> {
-    return this.#signWith(await this.#tenantRecord(tenant, 'signing'), message, context);
+  /** Verifies with a stored signing key: with `version`, that version only; else any version. */
+  async verify(key: StoredKey, message: Uint8Array, signature: Uint8Array, context: Uint8Array | undefined, version?: number): Promise<{ verified: boolean; version: number | null }> {
+    if (key.type !== 'dsa') throw new KeyUnusableError('key_id', `${key.id} is not a signing key`);
+    const algorithm = key.algorithm as DsaAlgorithm;
+    const candidates = version === undefined ? [...key.versions].reverse() : key.versions.filter((v) => v.version === version);
+    if (candidates.length === 0) throw new KeyUnusableError('version', `${key.id} has no version ${version} (it has 1 to ${key.versions.length})`);
+    for (const v of candidates) {
+      if (await this.crypto.dsa.verify(decodeBase64(v.publicKey)!, message, signature, context, algorithm)) return { verified: true, version: v.version };
+    }
+    return { verified: false, version: null };
+  }
+
+  /**
+   * The secret of a stored shared key, for one AES operation. For encryption, one use is counted
+   * first: past MAX_ENCRYPTIONS_PER_KEY the key is refused (KeyUnusableError, conflict).
+   * The caller wipes the returned bytes.
+   */
+  async sharedKey(key: StoredKey, forEncryption: boolean): Promise<Uint8Array> {
+    if (key.type !== 'shared') throw new KeyUnusableError('key_id', `${key.id} is not a stored shared key (sk_)`);
+    if (forEncryption) {
+      const counted = await this.store.countUse(key.tenant, key.id, this.#maxEncryptions);
+      if (counted === 'not-found') throw new KeyNotFoundError('key_id', 'No key of yours has this key_id.');
+      if (counted === 'exhausted') {
+        throw new KeyUnusableError('key_id', `${key.id} has encrypted ${this.#maxEncryptions} times (MAX_ENCRYPTIONS_PER_KEY): derive a new shared key; it still decrypts`, true);
+      }
+    }
+    const [first] = key.versions;
+    return this.sealer.open(decodeBase64(first!.sealedSeed)!, key.tenant, sealName(key.id, 1), 'shared');
   }
 
   /**
@@ -152,36 +310,35 @@ export class KeyService {
    * context) over its raw bytes, by the tenant's attestation key. Only for keys from createKemKey.
    */
   async attest(tenant: string, key: KemKey): Promise<{ signature: Uint8Array; key: SigningKey }> {
-    return this.#signWith(await this.#tenantRecord(tenant, 'attestation'), key.publicKey);
-  }
-
-  async #signWith(record: KeyRecord, message: Uint8Array, context?: Uint8Array): Promise<{ signature: Uint8Array; key: SigningKey }> {
-    const algorithm = record.algorithm as DsaAlgorithm;
+    const attestation = await this.#roleKey(tenant, 'attestation');
+    const algorithm = attestation.algorithm as DsaAlgorithm;
     const signature = await this.#withSecretKey(
-      record,
-      sealPurpose(record),
+      attestation,
+      1,
       (seed) => this.crypto.dsa.prepareSecretKey(algorithm, seed),
-      (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, message, context ? { context } : {}),
+      (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, key.publicKey),
     );
-    return { signature, key: { algorithm, publicKey: decodeBase64(record.publicKey)! } };
+    return { signature, key: signingKeyOf(attestation, 1) };
   }
 
   /**
-   * Runs `use` with the record's prepared secret key: from the cache, or unsealed and prepared now
-   * (the seed is wiped at once). `use` is called synchronously after the last await, and the
-   * backends take what they need from the key before their first await, so a key evicted (and
-   * disposed) while a call is under way cannot affect that call.
+   * Runs `use` with the prepared secret key of a version: from the cache, or unsealed and
+   * prepared now (the seed is wiped at once). `use` is called synchronously after the last await,
+   * and the backends take what they need from the key before their first await, so a key evicted
+   * (and disposed) while a call is under way cannot affect that call.
    */
   async #withSecretKey<T>(
-    record: KeyRecord,
-    purpose: SealPurpose,
+    key: StoredKey,
+    version: number,
     prepare: (seed: Uint8Array) => Promise<PreparedSecretKey<string>>,
     use: (key: PreparedSecretKey<string>) => Promise<T>,
   ): Promise<T> {
-    const id = `${purpose}\0${record.tenant}\0${record.id}\0${record.sealedSeed}`;
-    let key = this.#secrets.get(id);
-    if (!key) {
-      const seed = this.sealer.open(decodeBase64(record.sealedSeed)!, record.tenant, record.id, purpose);
+    const record = key.versions.find((v) => v.version === version)!;
+    const purpose = purposeOf(key.type, key.id);
+    const cacheId = `${purpose}\0${key.tenant}\0${key.id}\0${version}\0${record.sealedSeed}`;
+    let prepared = this.#secrets.get(cacheId);
+    if (!prepared) {
+      const seed = this.sealer.open(decodeBase64(record.sealedSeed)!, key.tenant, sealName(key.id, version), purpose);
       let fresh: PreparedSecretKey<string>;
       try {
         fresh = await prepare(seed);
@@ -195,37 +352,54 @@ export class KeyService {
           fresh.dispose();
         }
       }
-      key = this.#secrets.get(id); // a concurrent call may have prepared it meanwhile
-      if (key) fresh.dispose();
-      else this.#secrets.set(id, (key = fresh));
+      prepared = this.#secrets.get(cacheId); // a concurrent call may have prepared it meanwhile
+      if (prepared) fresh.dispose();
+      else this.#secrets.set(cacheId, (prepared = fresh));
     }
-    return use(key);
+    return use(prepared);
   }
 
-  async #tenantRecord(tenant: string, role: TenantKeyRole): Promise<KeyRecord> {
-    const existing = await this.store.getTenantKey(tenant, role);
+  async #roleKey(tenant: string, role: TenantKeyRole): Promise<StoredKey> {
+    const existing = await this.store.getRoleKey(tenant, role);
     if (existing) return existing;
     const pair = await this.crypto.dsa.keygen(DEFAULT_DSA_ALGORITHM);
-    const id = `${role === 'signing' ? 'dsa' : 'att'}_${randomBytes(16).toString('base64url')}`;
-    const candidate: KeyRecord = {
+    const id = role === 'signing' ? newKeyId('dsa') : `att_${randomBytes(16).toString('base64url')}`;
+    const createdAt = new Date(this.now()).toISOString();
+    const sealedSeed = encodeBase64(this.sealer.seal(pair.seed, tenant, sealName(id, 1), role === 'signing' ? 'dsa' : 'attestation'));
+    pair.seed.fill(0);
+    const candidate: StoredKey = {
       id,
       tenant,
+      type: 'dsa',
       algorithm: DEFAULT_DSA_ALGORITHM,
-      publicKey: encodeBase64(pair.publicKey),
-      sealedSeed: '',
-      createdAt: new Date(this.now()).toISOString(),
+      createdAt,
+      expiresAtMs: null,
+      versions: [{ version: 1, publicKey: encodeBase64(pair.publicKey), sealedSeed, createdAt }],
     };
-    const sealedSeed = encodeBase64(this.sealer.seal(pair.seed, tenant, id, sealPurpose(candidate)));
-    pair.seed.fill(0);
-    return this.store.getOrPutTenantKey(tenant, role, { ...candidate, sealedSeed });
+    return this.store.getOrPutRoleKey(tenant, role, candidate);
   }
 }
 
-/** Attestation keys are sealed for their own purpose, so a seed cannot be moved between roles. */
-const sealPurpose = (record: KeyRecord) => (record.id.startsWith('att_') ? 'attestation' : 'dsa');
+/**
+ * What a seal is bound to besides tenant and purpose: the key id for version 1 (as in earlier
+ * releases, so their keys still open), the id and version for later versions.
+ */
+const sealName = (id: string, version: number) => (version === 1 ? id : `${id}#v${version}`);
 
-function toKemKey(record: KeyRecord): KemKey | undefined {
-  const algorithm = KEM_ALGORITHMS.find((a) => a === record.algorithm);
-  if (!algorithm) return undefined; // not a KEM record
-  return { id: record.id, algorithm, publicKey: decodeBase64(record.publicKey)! };
+/** Attestation keys are sealed for their own purpose, so a seed cannot be moved between roles. */
+function purposeOf(type: KeyType, id = ''): SealPurpose {
+  if (id.startsWith('att_')) return 'attestation';
+  return type === 'kem' ? 'kem' : type === 'dsa' ? 'dsa' : 'shared';
+}
+
+export function toKemKey(key: StoredKey): KemKey | undefined {
+  const algorithm = KEM_ALGORITHMS.find((a) => a === key.algorithm);
+  if (!algorithm || key.type !== 'kem') return undefined;
+  return { id: key.id, algorithm, publicKey: decodeBase64(key.versions[0]!.publicKey)!, createdAt: key.createdAt, expiresAtMs: key.expiresAtMs };
+}
+
+function signingKeyOf(key: StoredKey, version: number): SigningKey {
+  const algorithm = DSA_ALGORITHMS.find((a) => a === key.algorithm);
+  if (!algorithm) throw new Error(`stored key ${key.id} has an unknown signing algorithm`);
+  return { id: key.id, algorithm, version, publicKey: decodeBase64(key.versions.find((v) => v.version === version)!.publicKey)! };
 }

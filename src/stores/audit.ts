@@ -15,7 +15,20 @@
 import type { Clock } from './store.ts';
 
 /** What is recorded, one name per kind of event (the routes declare theirs). */
-export const AUDIT_EVENTS = Object.freeze(['kem.keypair', 'kem.decapsulate', 'dsa.sign', 'tokens.mint', 'tokens.revoke'] as const);
+export const AUDIT_EVENTS = Object.freeze([
+  'kem.keypair',
+  'kem.encapsulate',
+  'kem.decapsulate',
+  'dsa.keypair',
+  'dsa.sign',
+  'dsa.verify',
+  'aes.encrypt',
+  'aes.decrypt',
+  'keys.rotate',
+  'keys.delete',
+  'tokens.mint',
+  'tokens.revoke',
+] as const);
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditRecord {

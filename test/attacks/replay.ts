@@ -169,14 +169,15 @@ export function runAttackReplay(name: string, factory: StoreFactory): void {
 
 /** Counts getKey calls on a store (the key lookups a route makes), until restored. */
 function countKeyReads(store: Store): { count: number; restore(): void } {
-  const original = store.getKey;
+  const keys = store.keys;
+  const original = keys.get;
   const counter = {
     count: 0,
     restore: () => {
-      store.getKey = original;
+      keys.get = original;
     },
   };
-  store.getKey = function (this: Store, ...args: Parameters<Store['getKey']>) {
+  keys.get = function (this: typeof keys, ...args: Parameters<typeof keys.get>) {
     counter.count++;
     return original.apply(this, args);
   };

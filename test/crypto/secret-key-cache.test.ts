@@ -41,7 +41,7 @@ function service(cache: { ttlSeconds: number; maxEntries: number }) {
   let now = Date.UTC(2026, 0, 1);
   const clock = () => now;
   const { crypto, counts } = counting(real);
-  const keys = new KeyService(new MemoryStore({ clock }), new Sealer(randomBytes(32)), clock, crypto, cache);
+  const keys = new KeyService(new MemoryStore({ clock }).keys, new Sealer(randomBytes(32)), clock, crypto, { cache });
   return { keys, counts, advance: (ms: number) => (now += ms) };
 }
 
@@ -51,7 +51,7 @@ describe('prepared secret key cache', () => {
     const key = await keys.createKemKey('alice', 'ML-KEM-768');
     for (let i = 0; i < 3; i++) {
       const enc = await real.kem.encapsulate(key.publicKey);
-      assert.deepEqual(await keys.decapsulate('alice', key, enc.cipherText), enc.sharedSecret);
+      assert.deepEqual(await keys.decapsulate((await keys.find('alice', key.id))!, enc.cipherText), enc.sharedSecret);
     }
     assert.equal(counts.kemPrepared, 1);
   });
@@ -60,10 +60,11 @@ describe('prepared secret key cache', () => {
     const { keys, counts } = service({ ttlSeconds: 60, maxEntries: 10 });
     const key = await keys.createKemKey('alice', 'ML-KEM-512');
     const enc = await real.kem.encapsulate(key.publicKey);
-    const secrets = await Promise.all(Array.from({ length: 4 }, () => keys.decapsulate('alice', key, enc.cipherText)));
+    const stored = (await keys.find('alice', key.id))!;
+    const secrets = await Promise.all(Array.from({ length: 4 }, () => keys.decapsulate(stored, enc.cipherText)));
     for (const s of secrets) assert.deepEqual(s, enc.sharedSecret);
     assert.equal(counts.disposed, counts.kemPrepared - 1);
-    await keys.decapsulate('alice', key, enc.cipherText);
+    await keys.decapsulate((await keys.find('alice', key.id))!, enc.cipherText);
     assert.equal(counts.disposed, counts.kemPrepared - 1, 'the kept key is reused');
   });
 
@@ -71,9 +72,9 @@ describe('prepared secret key cache', () => {
     const { keys, counts, advance } = service({ ttlSeconds: 60, maxEntries: 10 });
     const key = await keys.createKemKey('alice', 'ML-KEM-768');
     const enc = await real.kem.encapsulate(key.publicKey);
-    await keys.decapsulate('alice', key, enc.cipherText);
+    await keys.decapsulate((await keys.find('alice', key.id))!, enc.cipherText);
     advance(60_000);
-    assert.deepEqual(await keys.decapsulate('alice', key, enc.cipherText), enc.sharedSecret);
+    assert.deepEqual(await keys.decapsulate((await keys.find('alice', key.id))!, enc.cipherText), enc.sharedSecret);
     assert.deepEqual([counts.kemPrepared, counts.disposed], [2, 1]);
   });
 
@@ -81,7 +82,7 @@ describe('prepared secret key cache', () => {
     const { keys, counts } = service({ ttlSeconds: 60, maxEntries: 2 });
     const made = [];
     for (let i = 0; i < 3; i++) made.push(await keys.createKemKey('alice', 'ML-KEM-512'));
-    for (const key of made) await keys.decapsulate('alice', key, (await real.kem.encapsulate(key.publicKey)).cipherText);
+    for (const key of made) await keys.decapsulate((await keys.find('alice', key.id))!, (await real.kem.encapsulate(key.publicKey)).cipherText);
     assert.deepEqual([counts.kemPrepared, counts.disposed], [3, 1]);
     keys.forgetSecretKeys();
     assert.equal(counts.disposed, 3);
@@ -91,23 +92,23 @@ describe('prepared secret key cache', () => {
     const { keys, counts } = service({ ttlSeconds: 0, maxEntries: 10 });
     const key = await keys.createKemKey('alice', 'ML-KEM-768');
     const enc = await real.kem.encapsulate(key.publicKey);
-    for (let i = 0; i < 2; i++) assert.deepEqual(await keys.decapsulate('alice', key, enc.cipherText), enc.sharedSecret);
+    for (let i = 0; i < 2; i++) assert.deepEqual(await keys.decapsulate((await keys.find('alice', key.id))!, enc.cipherText), enc.sharedSecret);
     assert.deepEqual([counts.kemPrepared, counts.disposed], [2, 2]);
   });
 
   test('signing reuses the prepared signing key too, and its signatures verify', async () => {
     const { keys, counts } = service({ ttlSeconds: 60, maxEntries: 10 });
     const message = new TextEncoder().encode('hello');
-    const first = await keys.sign('alice', message);
-    const second = await keys.sign('alice', message);
+    const first = await keys.sign(await keys.defaultSigningKey('alice'), message);
+    const second = await keys.sign(await keys.defaultSigningKey('alice'), message);
     assert.equal(counts.dsaPrepared, 1);
     for (const { signature, key } of [first, second]) assert.equal(await real.dsa.verify(key.publicKey, message, signature), true);
   });
 
   test("cache entries are per tenant: another tenant's key is never served from it", async () => {
     const { keys } = service({ ttlSeconds: 60, maxEntries: 10 });
-    const alice = await keys.sign('alice', new Uint8Array(1));
-    const bob = await keys.sign('bob', new Uint8Array(1));
+    const alice = await keys.sign(await keys.defaultSigningKey('alice'), new Uint8Array(1));
+    const bob = await keys.sign(await keys.defaultSigningKey('bob'), new Uint8Array(1));
     assert.notDeepEqual(alice.key.publicKey, bob.key.publicKey);
     assert.equal(await real.dsa.verify(bob.key.publicKey, new Uint8Array(1), bob.signature), true);
     assert.equal(await real.dsa.verify(alice.key.publicKey, new Uint8Array(1), bob.signature), false);

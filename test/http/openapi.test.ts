@@ -59,15 +59,44 @@ function responseSchema(method: string, path: string, status: string): Json {
 const keys = (schema: Json) => Object.keys(schema?.properties ?? {}).sort();
 const sorted = (xs: readonly string[]) => [...xs].sort();
 
-/** The brief's table. */
-const TABLE = [
-  { method: 'post', path: '/v1/kem/keypair', request: ['algorithm'], status: '201', response: ['key_id', 'algorithm', 'pk', 'verification_key', 'signature'] },
-  { method: 'post', path: '/v1/kem/encapsulate', request: ['pk', 'signature', 'verif_key', 'verification_key'], status: '200', response: ['cipher', 'shared_key'] },
-  { method: 'post', path: '/v1/kem/decapsulate', request: ['cipher', 'key_id', 'pk'], status: '200', response: ['shared_key'] },
-  { method: 'post', path: '/v1/dsa/sign', request: ['data', 'encoding', 'context'], status: '200', response: ['signature', 'pk'] },
-  { method: 'post', path: '/v1/dsa/verify', request: ['data', 'pk', 'signature', 'encoding', 'context'], status: '200', response: ['verified'] },
-  { method: 'post', path: '/v1/aes/encrypt', request: ['unencrypted', 'encoding', 'key', 'aad'], status: '200', response: ['ciphertext'] },
-  { method: 'post', path: '/v1/aes/decrypt', request: ['ciphertext', 'key', 'aad', 'encoding'], status: '200', response: ['decrypted'] },
+/**
+ * The brief's tables (v1 and its "Keys as resources" additions): request fields, the 2xx
+ * response's fields, those of them always present, and whether the batch form is offered.
+ */
+interface Row {
+  readonly method: string;
+  readonly path: string;
+  readonly request: readonly string[] | null;
+  readonly status: string;
+  readonly response: readonly string[] | null;
+  /** Response fields present in every answer (default: all of them). */
+  readonly always?: readonly string[];
+  readonly batch?: boolean;
+}
+const TABLE: readonly Row[] = [
+  { method: 'post', path: '/v1/kem/keypair', request: ['algorithm', 'expires_in'], status: '201', response: ['key_id', 'algorithm', 'pk', 'verification_key', 'signature', 'expires_at'] },
+  {
+    method: 'post',
+    path: '/v1/kem/encapsulate',
+    request: ['pk', 'signature', 'verif_key', 'verification_key', 'store'],
+    status: '200',
+    response: ['cipher', 'shared_key', 'shared_key_id', 'confirmation'],
+    always: ['cipher', 'confirmation'],
+    batch: true,
+  },
+  { method: 'post', path: '/v1/kem/decapsulate', request: ['cipher', 'key_id', 'pk', 'confirmation', 'store'], status: '200', response: ['shared_key', 'shared_key_id'], always: [] },
+  { method: 'post', path: '/v1/dsa/keypair', request: ['algorithm', 'expires_in'], status: '201', response: ['key_id', 'algorithm', 'pk', 'version', 'expires_at'] },
+  { method: 'post', path: '/v1/dsa/sign', request: ['data', 'encoding', 'context', 'key_id'], status: '200', response: ['signature', 'pk', 'key_id', 'version', 'algorithm'], batch: true },
+  {
+    method: 'post',
+    path: '/v1/dsa/verify',
+    request: ['data', 'pk', 'key_id', 'version', 'algorithm', 'signature', 'encoding', 'context'],
+    status: '200',
+    response: ['verified'],
+    batch: true,
+  },
+  { method: 'post', path: '/v1/aes/encrypt', request: ['unencrypted', 'encoding', 'key', 'key_id', 'aad'], status: '200', response: ['ciphertext'], batch: true },
+  { method: 'post', path: '/v1/aes/decrypt', request: ['ciphertext', 'key', 'key_id', 'aad', 'encoding'], status: '200', response: ['decrypted'], batch: true },
   {
     method: 'post',
     path: '/v1/tokens',
@@ -77,8 +106,34 @@ const TABLE = [
   },
   { method: 'get', path: '/v1/tokens/current', request: null, status: '200', response: ['token_id', 'expires_at', 'attempts_left', 'scopes'] },
   { method: 'delete', path: '/v1/tokens/{token_id}', request: null, status: '204', response: null },
+  { method: 'get', path: '/v1/keys', request: null, status: '200', response: ['keys', 'next_cursor'] },
+  {
+    method: 'get',
+    path: '/v1/keys/{key_id}',
+    request: null,
+    status: '200',
+    response: ['key_id', 'type', 'algorithm', 'created_at', 'expires_at', 'pk', 'version', 'versions', 'origin_key_id'],
+    always: ['key_id', 'type', 'algorithm', 'created_at', 'expires_at'],
+  },
+  { method: 'delete', path: '/v1/keys/{key_id}', request: null, status: '204', response: null },
+  { method: 'post', path: '/v1/keys/{key_id}/rotate', request: null, status: '200', response: ['key_id', 'version', 'pk'] },
   { method: 'get', path: '/v1/audit', request: null, status: '200', response: ['entries', 'next_cursor'] },
-] as const;
+];
+
+/** The single form of a schema that may also be a batch (anyOf [single, batch]). */
+function singleForm(schema: Json): Json {
+  const forms = schema?.anyOf ?? schema?.oneOf;
+  if (!forms) return schema;
+  const single = forms.map(resolve).find((f: Json) => !('batch_input' in (f.properties ?? {})) && !('batch_results' in (f.properties ?? {})));
+  assert.ok(single, 'a union without a single form');
+  return single;
+}
+
+/** The batch form of a schema, if it has one. */
+function batchForm(schema: Json, field: 'batch_input' | 'batch_results'): Json {
+  const forms: Json[] = (schema?.anyOf ?? schema?.oneOf ?? []).map(resolve);
+  return forms.find((f) => field in (f.properties ?? {}));
+}
 
 /** Every documented operation, as [method, path, operation]. */
 function allOperations(): [string, string, Json][] {
@@ -109,9 +164,9 @@ describe('the document', () => {
     const name = `${row.method.toUpperCase()} ${row.path}`;
     if (row.request) {
       test(`${name}: the request body has exactly the fields ${row.request.join(', ')}, and no others are allowed`, () => {
-        const schema = requestSchema(row.method, row.path);
+        const schema = singleForm(requestSchema(row.method, row.path));
         assert.equal(schema.type, 'object');
-        assert.deepEqual(keys(schema), sorted(row.request));
+        assert.deepEqual(keys(schema), sorted(row.request!));
         assert.equal(schema.additionalProperties, false);
       });
     } else {
@@ -123,9 +178,9 @@ describe('the document', () => {
       test(`${name}: ${row.status} answers exactly (and always) ${row.response.join(', ')}`, () => {
         const responses = operation(row.method, row.path).responses;
         assert.deepEqual(Object.keys(responses).filter((s) => s.startsWith('2')), [row.status], 'one documented success status');
-        const schema = responseSchema(row.method, row.path, row.status);
-        assert.deepEqual(keys(schema), sorted(row.response));
-        assert.deepEqual(sorted(schema.required ?? []), sorted(row.response), 'every response field is always present');
+        const schema = singleForm(responseSchema(row.method, row.path, row.status));
+        assert.deepEqual(keys(schema), sorted(row.response!));
+        assert.deepEqual(sorted(schema.required ?? []), sorted(row.always ?? row.response!), 'the fields always present');
       });
     } else {
       test(`${name}: ${row.status} with no body`, () => {
@@ -135,6 +190,20 @@ describe('the document', () => {
       });
     }
   }
+
+  test('the batch forms are documented where the brief offers them, and only there', () => {
+    for (const row of TABLE) {
+      if (!row.request) continue;
+      const input = batchForm(requestSchema(row.method, row.path), 'batch_input');
+      const output = row.response ? batchForm(responseSchema(row.method, row.path, row.status), 'batch_results') : undefined;
+      assert.equal(Boolean(input), Boolean(row.batch), `${row.method} ${row.path}: batch_input`);
+      assert.equal(Boolean(output), Boolean(row.batch), `${row.method} ${row.path}: batch_results`);
+      if (!row.batch) continue;
+      assert.equal(input.additionalProperties, false);
+      assert.deepEqual(keys(resolve(input.properties.batch_input.items)), sorted(row.request), 'items of the single form');
+      assert.ok(input.properties.batch_input.maxItems >= 1);
+    }
+  });
 
   test('POST /v1/tokens also documents its fields as query parameters', () => {
     const params = (operation('post', '/v1/tokens').parameters ?? []).map(resolve);
@@ -196,7 +265,9 @@ describe('the document', () => {
   test('problems follow from the declaration: a body adds 400/413/415/422, a scope 403, named keys 404, an audit entry 507, every /v1 route 401/429/503', () => {
     const statuses = (method: string, path: string) => Object.keys(operation(method, path).responses).filter((s) => /^[45]/.test(s)).sort();
     assert.deepEqual(statuses('post', '/v1/kem/decapsulate'), ['400', '401', '403', '404', '413', '415', '422', '429', '503', '507']);
-    assert.deepEqual(statuses('post', '/v1/dsa/verify'), ['400', '401', '403', '413', '415', '422', '429', '503']);
+    assert.deepEqual(statuses('post', '/v1/dsa/verify'), ['400', '401', '403', '404', '413', '415', '422', '429', '503', '507']);
+    assert.deepEqual(statuses('post', '/v1/keys/{key_id}/rotate'), ['400', '401', '403', '404', '422', '429', '503', '507']);
+    assert.deepEqual(statuses('post', '/v1/aes/encrypt'), ['400', '401', '403', '404', '409', '413', '415', '422', '429', '503', '507']);
     assert.deepEqual(statuses('get', '/v1/tokens/current'), ['401', '429', '503']);
     // No body: never parsed, so neither 413 nor 415; its path parameter can be 400 or 422; 404 is its own.
     assert.deepEqual(statuses('delete', '/v1/tokens/{token_id}'), ['400', '401', '403', '404', '422', '429', '503']);
@@ -213,7 +284,7 @@ describe('the document', () => {
   test('every request-body property and every path parameter has an example; query parameters beside a body have none', () => {
     for (const [method, path, op] of allOperations()) {
       if (op.requestBody) {
-        const schema = requestSchema(method, path);
+        const schema = singleForm(requestSchema(method, path));
         for (const [name, prop] of Object.entries<Json>(schema.properties ?? {})) {
           const p = resolve(prop);
           assert.ok(p.example !== undefined || (Array.isArray(p.examples) && p.examples.length > 0), `${method} ${path}: ${name} has no example`);
@@ -234,9 +305,13 @@ describe('the document', () => {
 });
 
 describe('Swagger examples work', () => {
-  /** The request Swagger UI builds from the schema's property examples. */
+  /**
+   * The request Swagger UI shows and sends: the request schema's own example when it has one,
+   * else one built from the property examples.
+   */
   function exampleBody(path: string): Record<string, unknown> {
-    const schema = requestSchema('post', path);
+    const schema = singleForm(requestSchema('post', path));
+    if (schema.example) return schema.example;
     return Object.fromEntries(Object.entries<Json>(schema.properties).map(([name, prop]) => [name, resolve(prop).example]));
   }
 
@@ -244,7 +319,9 @@ describe('Swagger examples work', () => {
   async function postExample(path: string, status = '200') {
     const res = await api.call('POST', path, { auth: 'alice', body: exampleBody(path) });
     assert.equal(res.status, Number(status), `${path}: ${JSON.stringify(res.body)}`);
-    assert.deepEqual(Object.keys(res.body).sort(), keys(responseSchema('post', path, status)));
+    const documented = singleForm(responseSchema('post', path, status));
+    assert.deepEqual(Object.keys(res.body).filter((k) => !keys(documented).includes(k)), [], 'only documented fields');
+    for (const field of documented.required ?? []) assert.ok(field in res.body, `${path}: ${field} is missing`);
     return res.body;
   }
 

@@ -73,8 +73,11 @@ describe('every problem type is documented', () => {
 
 /** A store whose key lookups fail with a plain error: what a bug looks like to the error handler. */
 class BuggyStore extends MemoryStore {
-  override async getKey(): Promise<never> {
-    throw new Error('a bug in the store');
+  constructor() {
+    super();
+    this.keys.get = async () => {
+      throw new Error('a bug in the store');
+    };
   }
 }
 
@@ -146,6 +149,23 @@ const PRODUCERS: Record<ProblemType, () => Promise<CallResult>> = {
       req.end('{"data":"x"}');
     }),
   'headers-too-large': () => api.call('GET', '/v1/tokens/current', { auth: 'alice', headers: { 'x-padding': 'p'.repeat(20_000) } }),
+  'key-confirmation-failed': async () => {
+    const pair = await api.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} });
+    assertOk(pair, 201);
+    const enc = await api.call('POST', '/v1/kem/encapsulate', { auth: 'alice', body: { pk: pair.body.pk } });
+    assertOk(enc);
+    const other = await api.call('POST', '/v1/kem/encapsulate', { auth: 'alice', body: { pk: pair.body.pk } });
+    // The confirmation of another encapsulation: the shared keys differ, so it cannot match.
+    return api.call('POST', '/v1/kem/decapsulate', { auth: 'alice', body: { key_id: pair.body.key_id, cipher: enc.body.cipher, confirmation: other.body.confirmation } });
+  },
+  'key-conflict': () =>
+    once({ env: { MAX_ENCRYPTIONS_PER_KEY: '1' } }, async (server) => {
+      const pair = await server.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} });
+      const stored = await server.call('POST', '/v1/kem/encapsulate', { auth: 'alice', body: { pk: pair.body.pk, store: true } });
+      assertOk(await server.call('POST', '/v1/aes/encrypt', { auth: 'alice', body: { unencrypted: 'x', key_id: stored.body.shared_key_id } }));
+      // Past MAX_ENCRYPTIONS_PER_KEY.
+      return server.call('POST', '/v1/aes/encrypt', { auth: 'alice', body: { unencrypted: 'y', key_id: stored.body.shared_key_id } });
+    }),
   'internal-error': () => once({ store: new BuggyStore() }, (server) => server.call('POST', '/v1/kem/decapsulate', { auth: 'alice', body: { key_id: 'kem_AAAAAAAAAAAAAAAAAAAAAA', cipher: 'AA' } })),
   'store-unavailable': async () => {
     const store = new RedisStore({ url: `redis://127.0.0.1:${await freePort()}`, operationTimeoutMs: 300 });

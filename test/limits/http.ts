@@ -99,13 +99,13 @@ export function runLimitScenarios(name: string, factory: StoreFactory): void {
 
     test('QUOTA_KEYS: past it, 429 quota-exceeded and no key stored', async () => {
       const server = await start({ QUOTA_KEYS: '2' });
-      const before = await store.countKeys('bob');
+      const before = await store.keys.count('bob');
       const made = [];
       for (let i = 0; i < 4; i++) made.push(await server.call('POST', '/v1/kem/keypair', { auth: 'bob', body: {} }));
       const allowed = Math.max(0, 2 - before);
       assert.deepEqual(made.map((r) => r.status), [...Array(allowed).fill(201), ...Array(4 - allowed).fill(429)]);
       assert.match(made[3]!.body.detail, /QUOTA_KEYS/);
-      assert.equal(await store.countKeys('bob'), Math.max(before, 2));
+      assert.equal(await store.keys.count('bob'), Math.max(before, 2));
     });
   });
 }

@@ -61,10 +61,13 @@ describe('keys', () => {
         metrics: new Metrics(),
       });
       const id = 'kem_AAAAAAAAAAAAAAAAAAAAAA';
-      const record = { id, tenant: 'alice', algorithm: 'ML-DSA-65', publicKey: randomBytes(1952).toString('base64'), sealedSeed: 'AA==', createdAt: new Date().toISOString() };
-      assert.equal(await store.putKey(record, 'f'.repeat(64)), 'stored');
-      assert.equal(await services.keys.findKemKeyById('alice', id), undefined);
-      assert.equal(await services.keys.findKemKeyById('bob', id), undefined);
+      const createdAt = new Date().toISOString();
+      const record = { id, tenant: 'alice', type: 'kem' as const, algorithm: 'ML-DSA-65', createdAt, expiresAtMs: null, fingerprint: 'f'.repeat(64), versions: [{ version: 1, publicKey: randomBytes(1952).toString('base64'), sealedSeed: 'AA==', createdAt }] };
+      assert.equal(await store.keys.put(record, 0), 'stored');
+      const principal = { tenant: 'alice', scopes: [], keyIds: null, apiKeyId: 'k' };
+      const found = await services.keys.resolve(principal, ['kem'], { id, field: 'key_id' });
+      await assert.rejects(services.keys.decapsulate(found, new Uint8Array(1088)), /not a KEM key/);
+      await assert.rejects(services.keys.resolve({ ...principal, tenant: 'bob' }, ['kem'], { id, field: 'key_id' }), /No key of yours/);
     } finally {
       await store.close();
     }
@@ -217,13 +220,13 @@ describe('stores', () => {
       const store = make();
       try {
         const expiresAtMs = Date.now() + 60_000;
-        await store.createToken('F', 'F', { tenant: 'alice', attemptsLeft: 2, expiresAtMs });
-        await store.createToken('F', 'F.child', { tenant: 'alice', attemptsLeft: 5, expiresAtMs });
-        assert.deepEqual(await store.consumeAttempt('F', 'F.child', ['F']), { ok: true, attemptsLeft: 1 });
-        assert.equal((await store.peekToken('F', 'F.child', ['F']))?.attemptsLeft, 1);
-        await store.createToken('G', 'G', { tenant: 'alice', attemptsLeft: 5, expiresAtMs });
-        await store.createToken('G', 'G.child', { tenant: 'alice', attemptsLeft: 2, expiresAtMs });
-        assert.deepEqual(await store.consumeAttempt('G', 'G.child', ['G']), { ok: true, attemptsLeft: 1 });
+        await store.tokens.createToken('F', 'F', { tenant: 'alice', attemptsLeft: 2, expiresAtMs });
+        await store.tokens.createToken('F', 'F.child', { tenant: 'alice', attemptsLeft: 5, expiresAtMs });
+        assert.deepEqual(await store.tokens.consumeAttempt('F', 'F.child', ['F']), { ok: true, attemptsLeft: 1 });
+        assert.equal((await store.tokens.peekToken('F', 'F.child', ['F']))?.attemptsLeft, 1);
+        await store.tokens.createToken('G', 'G', { tenant: 'alice', attemptsLeft: 5, expiresAtMs });
+        await store.tokens.createToken('G', 'G.child', { tenant: 'alice', attemptsLeft: 2, expiresAtMs });
+        assert.deepEqual(await store.tokens.consumeAttempt('G', 'G.child', ['G']), { ok: true, attemptsLeft: 1 });
       } finally {
         await store.close();
       }
@@ -234,12 +237,12 @@ describe('stores', () => {
     let now = 1_000_000;
     const store = new MemoryStore({ clock: () => now });
     try {
-      await store.createToken('F', 'F', { tenant: 'alice', attemptsLeft: null, expiresAtMs: now + 10 });
+      await store.tokens.createToken('F', 'F', { tenant: 'alice', attemptsLeft: null, expiresAtMs: now + 10 });
       now += 9;
-      assert.ok(await store.peekToken('F', 'F', []));
+      assert.ok(await store.tokens.peekToken('F', 'F', []));
       now += 1;
-      assert.equal(await store.peekToken('F', 'F', []), undefined);
-      assert.deepEqual(await store.consumeAttempt('F', 'F', []), { ok: false });
+      assert.equal(await store.tokens.peekToken('F', 'F', []), undefined);
+      assert.deepEqual(await store.tokens.consumeAttempt('F', 'F', []), { ok: false });
     } finally {
       await store.close();
     }
@@ -251,11 +254,11 @@ describe('stores', () => {
     const admin = new Redis(redis.url);
     try {
       for (const attemptsLeft of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
-        await assert.rejects(store.createToken('F', 'F', { tenant: 'alice', attemptsLeft, expiresAtMs: Date.now() + 60_000 }), RangeError, String(attemptsLeft));
+        await assert.rejects(store.tokens.createToken('F', 'F', { tenant: 'alice', attemptsLeft, expiresAtMs: Date.now() + 60_000 }), RangeError, String(attemptsLeft));
       }
       assert.deepEqual(await admin.keys(`${prefix}*`), []);
-      await store.createToken('F', 'F', { tenant: 'alice', attemptsLeft: null, expiresAtMs: Date.now() + 60_000 });
-      assert.deepEqual(await store.consumeAttempt('F', 'F', []), { ok: true, attemptsLeft: null });
+      await store.tokens.createToken('F', 'F', { tenant: 'alice', attemptsLeft: null, expiresAtMs: Date.now() + 60_000 });
+      assert.deepEqual(await store.tokens.consumeAttempt('F', 'F', []), { ok: true, attemptsLeft: null });
       // The documented layout: an unlimited token's hash has no `left` field at all.
       const [key] = await admin.keys(`${prefix}*`);
       assert.deepEqual((await admin.hkeys(key!)).sort(), ['anc', 'exp', 'tenant']);
@@ -270,8 +273,9 @@ describe('stores', () => {
     const admin = new Redis(redis.url);
     try {
       const tenant = `t-${randomBytes(4).toString('hex')}`;
-      await store.getOrPutTenantKey(tenant, 'signing', { id: 'dsa_x', tenant, algorithm: 'ML-DSA-65', publicKey: 'AA==', sealedSeed: 'AA==', createdAt: new Date().toISOString() });
-      assert.deepEqual(await admin.keys(`*${tenant}*`), [`pqapi:{t:${tenant}}:signing`]);
+      const createdAt = new Date().toISOString();
+      await store.keys.getOrPutRoleKey(tenant, 'attestation', { id: 'att_x', tenant, type: 'dsa', algorithm: 'ML-DSA-65', createdAt, expiresAtMs: null, versions: [{ version: 1, publicKey: 'AA==', sealedSeed: 'AA==', createdAt }] });
+      assert.deepEqual(await admin.keys(`*${tenant}*`), [`pqapi:{t:${tenant}}:attestation`]);
     } finally {
       admin.disconnect();
       await store.close();

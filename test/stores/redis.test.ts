@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/stores/redis.ts';
 import { StoreUnavailableError, type ConsumeResult, type Store } from '../../src/stores/store.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
-import { keyRecord, runStoreContract, tokenRecord } from './contract.ts';
+import { keyId, runStoreContract, storedKey, tokenRecord } from './contract.ts';
 
 let redis: TestRedis;
 /** Whether a test stopped the server (so that a failed test cannot leave it down for the next). */
@@ -56,15 +56,22 @@ function hashTag(key: string): string {
 /** Calls every Store method once (with plausible arguments). */
 function everyMethod(store: Store): Record<string, () => Promise<unknown>> {
   return {
-    putKey: () => store.putKey(keyRecord('acme', `k-${randomUUID()}`), 'fp'),
-    getKey: () => store.getKey('acme', 'k1'),
-    findKeyIdByFingerprint: () => store.findKeyIdByFingerprint('acme', 'fp'),
-    getOrPutTenantKey: () => store.getOrPutTenantKey('acme', 'signing', keyRecord('acme', 's1')),
-    getTenantKey: () => store.getTenantKey('acme', 'signing'),
-    createToken: () => store.createToken('fam', 't2', tokenRecord('acme', 5)),
-    consumeAttempt: () => store.consumeAttempt('fam', 't1', []),
-    peekToken: () => store.peekToken('fam', 't1', []),
-    revokeToken: () => store.revokeToken('fam', 't1', 'acme'),
+    'keys.put': () => store.keys.put(storedKey('acme', keyId('kem', randomUUID())), 0),
+    'keys.get': () => store.keys.get('acme', keyId('kem', 'k1')),
+    'keys.findIdByFingerprint': () => store.keys.findIdByFingerprint('acme', 'fp'),
+    'keys.addVersion': () => store.keys.addVersion('acme', keyId('dsa', 'd1'), storedKey('acme', keyId('dsa', 'd1')).versions[0]!),
+    'keys.delete': () => store.keys.delete('acme', keyId('kem', 'k1')),
+    'keys.list': () => store.keys.list('acme', { limit: 5 }),
+    'keys.count': () => store.keys.count('acme'),
+    'keys.countUse': () => store.keys.countUse('acme', keyId('shared', 's1'), 5),
+    'keys.getOrPutRoleKey': () => store.keys.getOrPutRoleKey('acme', 'signing', storedKey('acme', keyId('dsa', 's1'))),
+    'keys.getRoleKey': () => store.keys.getRoleKey('acme', 'signing'),
+    'tokens.createToken': () => store.tokens.createToken('fam', 't2', tokenRecord('acme', 5)),
+    'tokens.consumeAttempt': () => store.tokens.consumeAttempt('fam', 't1', []),
+    'tokens.peekToken': () => store.tokens.peekToken('fam', 't1', []),
+    'tokens.revokeToken': () => store.tokens.revokeToken('fam', 't1', 'acme'),
+    'tokens.reserveToken': () => store.tokens.reserveToken('acme', 't1', Date.now() + 1000, 5, Date.now()),
+    'tokens.releaseToken': () => store.tokens.releaseToken('acme', 't1'),
     ping: () => store.ping(),
   };
 }
@@ -98,14 +105,20 @@ describe('redis store: layout', () => {
     const keyPrefix = freshPrefix();
     const store = new RedisStore({ url: redis.url, keyPrefix });
     try {
-      await store.putKey(keyRecord('ac}me', 'k1'), 'fp1');
-      await store.getOrPutTenantKey('ac}me', 'signing', keyRecord('ac}me', 's1'));
-      await store.reserveToken('ac}me', 'root', Date.now() + 60_000, 10, Date.now());
-      await store.createToken('fa{m}', 'root', tokenRecord('ac}me', 5));
-      await store.createToken('fa{m}', 'child', tokenRecord('ac}me', 5));
+      await store.keys.put(storedKey('ac}me', keyId('kem', 'k1'), { expiresAtMs: Date.now() + 60_000 }), 0);
+      const signing = keyId('dsa', 's1');
+      await store.keys.getOrPutRoleKey('ac}me', 'signing', storedKey('ac}me', signing));
+      await store.keys.addVersion('ac}me', signing, { ...storedKey('ac}me', signing).versions[0]!, version: 2 });
+      await store.keys.put(storedKey('ac}me', keyId('shared', 'sh')), 0);
+      await store.keys.countUse('ac}me', keyId('shared', 'sh'), 5);
+      await store.keys.getOrPutRoleKey('ac}me', 'attestation', storedKey('ac}me', 'att_x'));
+      await store.tokens.reserveToken('ac}me', 'root', Date.now() + 60_000, 10, Date.now());
+      await store.tokens.createToken('fa{m}', 'root', tokenRecord('ac}me', 5));
+      await store.tokens.createToken('fa{m}', 'child', tokenRecord('ac}me', 5));
       const keys = await withAdmin((admin) => admin.keys(`${keyPrefix}*`));
-      // record, fingerprint, key index, signing key, token count, two tokens
-      assert.equal(keys.length, 7);
+      // KEM record, its fingerprint, key index, expiry index; signing record, its versions, the
+      // signing pointer; shared record, its uses; attestation; token count; two tokens
+      assert.equal(keys.length, 13, keys.join('\n'));
       const tags = new Set(keys.map(hashTag));
       assert.deepEqual([...tags].sort(), ['f:fa%7Bm%7D', 't:ac%7Dme']);
     } finally {
@@ -118,7 +131,7 @@ describe('redis store: layout', () => {
     const store = new RedisStore({ url: redis.url, keyPrefix });
     try {
       const record = tokenRecord('acme', 5, 60_000);
-      await store.createToken('fam', 't1', record);
+      await store.tokens.createToken('fam', 't1', record);
       const [key] = await withAdmin((admin) => admin.keys(`${keyPrefix}*`));
       assert.ok(key);
       assert.equal(await withAdmin((admin) => admin.pexpiretime(key)), record.expiresAtMs);
@@ -147,15 +160,15 @@ describe('redis store: scripts and concurrency', () => {
     const cachedScripts = (admin: Redis) =>
       admin.info('memory').then((info) => Number(/number_of_cached_scripts:(\d+)/.exec(info)?.[1]));
     try {
-      await store.createToken('fam', 't1', tokenRecord('acme', 3));
-      assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 2 });
+      await store.tokens.createToken('fam', 't1', tokenRecord('acme', 3));
+      assert.deepEqual(await store.tokens.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 2 });
       await withAdmin(async (admin) => {
         await admin.script('FLUSH');
         assert.equal(await cachedScripts(admin), 0);
       });
-      assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 1 });
-      assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 0 });
-      assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: false });
+      assert.deepEqual(await store.tokens.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 1 });
+      assert.deepEqual(await store.tokens.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 0 });
+      assert.deepEqual(await store.tokens.consumeAttempt('fam', 't1', []), { ok: false });
       assert.ok((await withAdmin(cachedScripts)) > 0);
     } finally {
       await store.close();
@@ -167,9 +180,9 @@ describe('redis store: scripts and concurrency', () => {
     const a = new RedisStore({ url: redis.url, keyPrefix });
     const b = new RedisStore({ url: redis.url, keyPrefix });
     try {
-      await a.createToken('fam', 't1', tokenRecord('acme', 5));
+      await a.tokens.createToken('fam', 't1', tokenRecord('acme', 5));
       const results: ConsumeResult[] = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).consumeAttempt('fam', 't1', [])),
+        Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).tokens.consumeAttempt('fam', 't1', [])),
       );
       const counts = results.flatMap((r) => (r.ok ? [r.attemptsLeft] : [])).sort();
       assert.deepEqual(counts, [0, 1, 2, 3, 4]);
@@ -185,8 +198,8 @@ describe('redis store: failing closed and recovering', () => {
   const keyPrefix = freshPrefix();
   before(async () => {
     store = new RedisStore({ url: redis.url, keyPrefix });
-    await store.createToken('fam', 't1', tokenRecord('acme', null));
-    assert.equal((await store.consumeAttempt('fam', 't1', [])).ok, true);
+    await store.tokens.createToken('fam', 't1', tokenRecord('acme', null));
+    assert.equal((await store.tokens.consumeAttempt('fam', 't1', [])).ok, true);
   });
   after(async () => {
     await startRedisAgain(); // in case a test failed while it was stopped
@@ -200,7 +213,7 @@ describe('redis store: failing closed and recovering', () => {
 
     // Through a few reconnect cycles (reconnecting / connecting / refused), no consume gets through.
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 30 }, (_, i) => sleep(i * 50).then(() => store.consumeAttempt('fam', 't1', []))),
+      Array.from({ length: 30 }, (_, i) => sleep(i * 50).then(() => store.tokens.consumeAttempt('fam', 't1', []))),
     );
     for (const outcome of outcomes) {
       assert.equal(outcome.status, 'rejected');
@@ -219,10 +232,10 @@ describe('redis store: failing closed and recovering', () => {
     assert.ok(bornWhileDown);
     await waitUntilPingable(bornWhileDown, 10_000);
     // The test server keeps nothing across a restart: the token is gone, so it is dead.
-    assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: false });
-    await store.createToken('fam', 't1', tokenRecord('acme', 2));
-    assert.deepEqual(await bornWhileDown.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 1 });
-    assert.deepEqual(await store.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 0 });
+    assert.deepEqual(await store.tokens.consumeAttempt('fam', 't1', []), { ok: false });
+    await store.tokens.createToken('fam', 't1', tokenRecord('acme', 2));
+    assert.deepEqual(await bornWhileDown.tokens.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 1 });
+    assert.deepEqual(await store.tokens.consumeAttempt('fam', 't1', []), { ok: true, attemptsLeft: 0 });
   });
 
   // ioredis alone (autoResendUnfulfilledCommands off) neither resends nor rejects a command that
@@ -231,13 +244,13 @@ describe('redis store: failing closed and recovering', () => {
   test('an operation under way when redis restarts rejects at once, not at the deadline', async () => {
     const patient = new RedisStore({ url: redis.url, keyPrefix, operationTimeoutMs: 5_000 });
     try {
-      await patient.createToken('fam', 't2', tokenRecord('acme', 5));
+      await patient.tokens.createToken('fam', 't2', tokenRecord('acme', 5));
       // The server holds the store's command unanswered; then it dies.
       const admin = new Redis(redis.url);
       await admin.call('CLIENT', 'PAUSE', '10000', 'ALL');
       admin.disconnect(); // not QUIT: the pause would hold it too
       const started = Date.now();
-      const consume = patient.consumeAttempt('fam', 't2', []);
+      const consume = patient.tokens.consumeAttempt('fam', 't2', []);
       const settled = consume.then(() => undefined, () => undefined); // handled from the start
       await sleep(100);
       await stopRedis();

@@ -2,9 +2,10 @@
 import { GCM_MIN_BLOB_BYTES } from '../../crypto/aead.ts';
 import { encodeMessage } from '../../crypto/encoding.ts';
 import { fieldError } from '../problems.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, keyRefs } from '../route.ts';
+import { aesKeyOf } from './aes-encrypt.ts';
 import { examples } from '../examples.ts';
-import { aesKeyField, aadField, base64Bytes, encodingField } from '../schemas.ts';
+import { aesKeyField, aadField, refineAesKey, sharedKeyId, base64Bytes, encodingField } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export function aesDecryptRoute(maxMessageBytes: number) {
@@ -18,11 +19,15 @@ export function aesDecryptRoute(maxMessageBytes: number) {
         maxBytes: maxMessageBytes + GCM_MIN_BLOB_BYTES,
         what: 'nonce and tag',
       }),
-      key: aesKeyField(ex.sharedKey),
+      key: aesKeyField(ex.sharedKey).optional(),
+      key_id: sharedKeyId()
+        .optional()
+        .openapi({ description: 'Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`.', example: 'paste shared_key_id from encapsulate with store: true' }),
       aad: aadField(ex.aad),
       encoding: encodingField('How to encode `decrypted`: utf8 (default; 422 if the plaintext is not UTF-8), base64 or hex.'),
     })
-    .openapi('AesDecryptRequest');
+    .superRefine(refineAesKey)
+    .openapi('AesDecryptRequest', { example: { ciphertext: ex.aesCiphertext, key: ex.sharedKey, aad: ex.aad, encoding: 'utf8' } });
   const response = z
     .object({ decrypted: z.string().openapi({ description: 'The plaintext, in the requested `encoding`.', example: ex.message }) })
     .openapi('AesDecryptResponse');
@@ -42,11 +47,20 @@ export function aesDecryptRoute(maxMessageBytes: number) {
     response,
     responseDescription: 'The plaintext.',
     rateClass: 'crypto',
+    batch: true,
+    keys: keyRefs(z.object({ key_id: sharedKeyId().optional() }), async ({ key_id }, { principal, services }) => {
+      if (key_id === undefined) return undefined;
+      const key = await services.keys.resolve(principal, ['shared'], { id: key_id, field: 'key_id' });
+      return { keyIds: [key.id], found: key };
+    }),
+    // With a stored shared key it is a use of that key; with a key given here, of none.
+    audit: { event: 'aes.decrypt', onlyWhen: (_input, namedKey) => namedKey },
     extraProblems: ['decryption-failed'],
-    async handle(input, { services }) {
+    async handle(input, ctx, stored) {
+      const { services } = ctx;
       const { aead } = services.crypto;
       services.metrics.cryptoOp('AES-256-GCM', aead.implementation, 'aes.decrypt');
-      const plaintext = await aead.open(await aead.deriveAesKey(input.key), input.ciphertext, input.aad);
+      const plaintext = await aead.open(await aesKeyOf(input.key, stored, ctx, false), input.ciphertext, input.aad);
       const decrypted = encodeMessage(plaintext, input.encoding);
       if (decrypted === undefined) throw fieldError('encoding', 'the plaintext is not valid UTF-8: ask for base64 or hex');
       return { decrypted };

@@ -9,13 +9,12 @@
  */
 import { KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
 import { KEM_KEY_ID } from '../../keys/service.ts';
-import { fieldError } from '../problems.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes } from '../schemas.ts';
 import { z } from '../zod.ts';
 import { hexSharedKey } from './compat-kem-encapsulate-key.ts';
-import { kemDecapsulateRoute } from './kem-decapsulate.ts';
+import { decapsulateWith, kemDecapsulateRoute, resolveKemKey } from './kem-decapsulate.ts';
 
 export function compatKemDecapsulateKeyRoute() {
   const v1 = kemDecapsulateRoute();
@@ -55,6 +54,8 @@ export function compatKemDecapsulateKeyRoute() {
 
   return defineRoute({
     ...v1,
+    extraProblems: [],
+    audit: { event: 'kem.decapsulate' },
     path: '/api/kem/decapsulate_key',
     operationId: 'compatKemDecapsulateKey',
     tag: 'Compatibility',
@@ -64,16 +65,11 @@ export function compatKemDecapsulateKeyRoute() {
     request: { body },
     input: body,
     // The /v1 lookup, given the handle as the key_id it is: same 404 rules, same token key check.
-    async resolveKeys(raw, ctx) {
-      const bySk = await v1.resolveKeys!({ key_id: raw.sk }, ctx);
-      const byPk = await v1.resolveKeys!({ pk: raw.pk }, ctx);
-      if (bySk.found && byPk.found && bySk.found.id !== byPk.found.id) throw fieldError('pk', 'names a different key than sk: give one of them');
-      return bySk.found ? bySk : byPk;
-    },
+    keys: keyRefs(z.object({ sk: body.shape.sk, pk: body.shape.pk }), ({ sk, pk }, ctx) => resolveKemKey({ key_id: sk, pk }, ctx, { id: 'sk', pk: 'pk' })),
     response,
     async handle(input, ctx, key) {
-      const made = await v1.handle({ cipher: input.cipher, key_id: input.sk, pk: input.pk }, ctx, key);
-      return { shared_key: hexSharedKey(made.shared_key) };
+      const made = await decapsulateWith(key!, { cipher: input.cipher }, ctx);
+      return { shared_key: hexSharedKey(made.shared_key!) };
     },
   });
 }

@@ -66,10 +66,14 @@ export function compatKemEncapsulateKeyRoute() {
     request: { body },
     input: body,
     response,
+    // The seed's call: no batch form, no stored shared keys (so nothing to audit or take back).
+    batch: false,
+    audit: undefined,
+    extraProblems: [],
     async handle(input, ctx) {
       const { pk, signature } = input;
-      const made = await v1.handle({ pk, signature, verification_key: input.verification_key ?? input.verif_key }, ctx, undefined);
-      return { cipher: made.cipher, shared_key: hexSharedKey(made.shared_key) };
+      const made = await v1.handle({ pk, signature, verification_key: input.verification_key ?? input.verif_key, store: false }, ctx, undefined);
+      return { cipher: made.cipher, shared_key: hexSharedKey(made.shared_key!) };
     },
   });
 }

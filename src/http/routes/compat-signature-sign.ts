@@ -35,6 +35,10 @@ export function compatSignatureSignRoute(maxMessageBytes: number) {
     request: { body },
     input: withMessage(body, 'data', maxMessageBytes),
     response,
+    // The seed's call: the default key only, no batch form.
+    keys: undefined,
+    batch: false,
+    audit: { event: 'dsa.sign' },
     async handle(input, ctx) {
       const made = await v1.handle({ data: input.data, encoding: input.encoding }, ctx, undefined);
       return { signature: made.signature, pk: made.pk };

@@ -49,6 +49,10 @@ export function compatSignatureVerifyRoute(maxMessageBytes: number) {
     request: { body },
     input: withMessage(body, 'data', maxMessageBytes),
     response,
+    // The seed's call: a public key given here (so no stored key, nothing to audit), no batch form.
+    keys: undefined,
+    batch: false,
+    audit: undefined,
     async handle(input, ctx) {
       const { data, pk, signature, encoding } = input;
       return { verified: (await v1.handle({ data, pk, signature, encoding }, ctx, undefined)).verified };

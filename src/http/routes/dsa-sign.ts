@@ -1,9 +1,9 @@
-/** POST /v1/dsa/sign: an ML-DSA-65 signature with the tenant's default signing key. */
+/** POST /v1/dsa/sign: a signature by a stored signing key (by default the tenant's ML-DSA-65 key). */
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { MAX_DSA_CONTEXT_BYTES } from '../../crypto/params.ts';
-import { defineRoute } from '../route.ts';
+import { DSA_ALGORITHMS, MAX_DSA_CONTEXT_BYTES } from '../../crypto/params.ts';
+import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
-import { encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
+import { dsaKeyId, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export function dsaSignRoute(maxMessageBytes: number) {
@@ -13,16 +13,22 @@ export function dsaSignRoute(maxMessageBytes: number) {
       data: messageText(`The message to sign, in \`encoding\` (at most ${maxMessageBytes} bytes once decoded).`, ex.message),
       encoding: encodingField('How `data` is encoded: utf8 (default), base64 or hex.'),
       context: utf8Bytes({
-        description: `Optional FIPS 204 context string, UTF-8, at most ${MAX_DSA_CONTEXT_BYTES} bytes. The verifier must give the same one.`,
+        description: `Optional FIPS 204 / 205 context string, UTF-8, at most ${MAX_DSA_CONTEXT_BYTES} bytes. The verifier must give the same one.`,
         example: ex.context,
         maxBytes: MAX_DSA_CONTEXT_BYTES,
       }).optional(),
+      key_id: dsaKeyId()
+        .optional()
+        .openapi({ description: "Optional: the signing key (`key_id` from `POST /v1/dsa/keypair`). Without it, the tenant's default ML-DSA-65 key, made on first use.", example: 'paste key_id from POST /v1/dsa/keypair' }),
     })
-    .openapi('DsaSignRequest');
+    .openapi('DsaSignRequest', { example: { data: ex.message, encoding: 'utf8' } });
   const response = z
     .object({
-      signature: z.string().openapi({ description: 'Pure ML-DSA-65 signature (FIPS 204, hedged), base64.', example: ex.messageSignature }),
-      pk: z.string().openapi({ description: "The tenant's ML-DSA-65 public key, base64: give it to verifiers.", example: ex.dsaPublicKey }),
+      signature: z.string().openapi({ description: 'The signature (pure ML-DSA or SLH-DSA, hedged), base64.', example: ex.messageSignature }),
+      pk: z.string().openapi({ description: 'The public key of the version that signed, base64: give it to verifiers.', example: ex.dsaPublicKey }),
+      key_id: z.string().openapi({ description: 'The key that signed (the default key has one too).', example: 'dsa_3q2-7wAAAAC6vr6-vr6-vg' }),
+      version: z.number().int().openapi({ description: 'The version that signed: the newest.', example: 1 }),
+      algorithm: z.enum(DSA_ALGORITHMS).openapi({ example: 'ML-DSA-65' }),
     })
     .openapi('DsaSignResponse');
 
@@ -31,22 +37,29 @@ export function dsaSignRoute(maxMessageBytes: number) {
     path: '/v1/dsa/sign',
     operationId: 'dsaSign',
     tag: 'ML-DSA',
-    summary: "Sign data with the tenant's ML-DSA-65 key",
+    summary: 'Sign data with a stored signing key',
     description:
-      "FIPS 204 ML-DSA.Sign (pure, external interface) with the tenant's default ML-DSA-65 key, made on first use and kept. Signatures are hedged, so signing the same data twice gives different signatures; both verify.",
+      "Pure ML-DSA (FIPS 204) or SLH-DSA (FIPS 205) signing, external interface, with the newest version of `key_id`, or without it the tenant's default ML-DSA-65 key (made on first use and kept). Signatures are hedged, so signing the same data twice gives different signatures; both verify.",
     scope: 'dsa:sign',
     request: { body },
     input: withMessage(body, 'data', maxMessageBytes),
+    keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), async ({ key_id }, { principal, services }) => {
+      if (key_id === undefined) return undefined; // the default key
+      const key = await services.keys.resolve(principal, ['dsa'], { id: key_id, field: 'key_id' });
+      return { keyIds: [key.id], found: key };
+    }),
     status: 200,
     response,
     responseDescription: 'The signature and the public key that verifies it.',
     rateClass: 'crypto',
-    // Signs with the tenant's stored default key: a use of a stored key.
-    audit: { event: 'dsa.sign' },
-    async handle(input, { principal, services }) {
-      const { signature, key } = await services.keys.sign(principal.tenant, input.data, input.context);
-      services.metrics.cryptoOp(key.algorithm, services.crypto.dsa.implementation, 'dsa.sign');
-      return { signature: encodeBase64(signature), pk: encodeBase64(key.publicKey) };
+    batch: true,
+    // Signs with a stored key (the default one too): a use of a stored key.
+    audit: { event: 'dsa.sign', subject: (_input, result) => (result ? { keyId: result.key_id } : {}) },
+    async handle(input, { principal, services }, named) {
+      const key = named ?? (await services.keys.defaultSigningKey(principal.tenant));
+      const { signature, key: signer } = await services.keys.sign(key, input.data, input.context);
+      services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementation, 'dsa.sign');
+      return { signature: encodeBase64(signature), pk: encodeBase64(signer.publicKey), key_id: signer.id, version: signer.version, algorithm: signer.algorithm };
     },
   });
 }

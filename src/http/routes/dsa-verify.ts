@@ -1,9 +1,21 @@
-/** POST /v1/dsa/verify: does this ML-DSA signature verify? The set comes from the key's length. */
-import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
-import { defineRoute } from '../route.ts';
+/**
+ * POST /v1/dsa/verify: does this signature verify, under a public key given here or a stored
+ * signing key (any of its versions, or one)? The algorithm comes from `algorithm`, the stored
+ * key, or the lengths where they are unambiguous.
+ */
+import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, type DsaAlgorithm } from '../../crypto/params.ts';
+import { fieldError } from '../problems.ts';
+import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes, dsaPublicKeyField, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
+import { base64Bytes, dsaKeyId, dsaPublicKeyField, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
+
+/** The signature algorithms whose public key (and signature, when given) have these lengths. */
+export function dsaAlgorithmsFor(publicKey: number, signature?: number): DsaAlgorithm[] {
+  return DSA_ALGORITHMS.filter((a) => DSA_SIZES[a].publicKey === publicKey && (signature === undefined || DSA_SIZES[a].signature === signature));
+}
+
+const sizes = (pick: 'publicKey' | 'signature') => [...new Set(DSA_ALGORITHMS.map((a) => DSA_SIZES[a][pick]))];
 
 export function dsaVerifyRoute(maxMessageBytes: number) {
   const ex = examples();
@@ -11,29 +23,52 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
     .strictObject({
       data: messageText('The signed message, in `encoding`.', ex.message),
       pk: dsaPublicKeyField(
-        'The signer\'s ML-DSA public key, base64 (the `pk` from `POST /v1/dsa/sign`). Its length selects ML-DSA-44, -65 or -87.',
+        "The signer's public key, base64 (the `pk` from `POST /v1/dsa/sign`). Give this or `key_id`. Its length selects the algorithm where that is unambiguous (ML-DSA); SLH-DSA needs `algorithm`.",
         ex.dsaPublicKey,
-      ),
+        DSA_ALGORITHMS,
+      ).optional(),
+      key_id: dsaKeyId()
+        .optional()
+        .openapi({ description: 'Alternatively, a stored signing key of yours (`key_id` from `POST /v1/dsa/keypair` or `/v1/dsa/sign`): verifies against any of its versions, or `version`.', example: 'paste key_id from POST /v1/dsa/keypair' }),
+      version: z.number().int().min(1).optional().openapi({ description: 'With `key_id`: only this version (default: any version).', example: 1 }),
+      algorithm: z
+        .enum(DSA_ALGORITHMS)
+        .optional()
+        .openapi({ description: 'The algorithm of `pk`: required when its length is ambiguous (the SLH-DSA SHA2 and SHAKE sets have the same sizes); when given, must match the lengths.', example: 'ML-DSA-65' }),
       signature: base64Bytes({
         description: 'The signature, base64 (the `signature` from `POST /v1/dsa/sign`).',
         example: ex.messageSignature,
-        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
-        what: 'an ML-DSA-44, -65 or -87 signature',
+        lengths: sizes('signature'),
+        what: `a ${DSA_ALGORITHMS.join(', ')} signature`,
       }),
       encoding: encodingField('How `data` is encoded: utf8 (default), base64 or hex.'),
       context: utf8Bytes({
-        description: `Optional FIPS 204 context string, UTF-8, at most ${MAX_DSA_CONTEXT_BYTES} bytes: the one the signer used.`,
+        description: `Optional FIPS 204 / 205 context string, UTF-8, at most ${MAX_DSA_CONTEXT_BYTES} bytes: the one the signer used.`,
         example: ex.context,
         maxBytes: MAX_DSA_CONTEXT_BYTES,
       }).optional(),
     })
     .superRefine((o, ctx) => {
-      const algorithm = dsaAlgorithmForPublicKey(o.pk.length);
-      if (algorithm && o.signature.length !== DSA_SIZES[algorithm].signature) {
-        ctx.addIssue({ code: 'custom', path: ['signature'], message: `must be ${DSA_SIZES[algorithm].signature} bytes for ${algorithm} (the set of pk), got ${o.signature.length}` });
+      if (!o.pk && !o.key_id) ctx.addIssue({ code: 'custom', path: ['pk'], message: 'give pk or key_id' });
+      if (o.pk && o.key_id) ctx.addIssue({ code: 'custom', path: ['key_id'], message: 'give pk or key_id, not both' });
+      if (o.version !== undefined && !o.key_id) ctx.addIssue({ code: 'custom', path: ['version'], message: 'only with key_id' });
+      if (!(o.pk instanceof Uint8Array) || !(o.signature instanceof Uint8Array)) return;
+      const matching = dsaAlgorithmsFor(o.pk.length, o.signature.length);
+      if (o.algorithm) {
+        if (!matching.includes(o.algorithm)) {
+          const { publicKey, signature } = DSA_SIZES[o.algorithm];
+          const field = o.pk.length !== publicKey ? 'pk' : 'signature';
+          ctx.addIssue({ code: 'custom', path: [field], message: `must be ${field === 'pk' ? publicKey : signature} bytes for ${o.algorithm}, got ${field === 'pk' ? o.pk.length : o.signature.length}` });
+        }
+      } else if (matching.length === 0) {
+        const forKey = dsaAlgorithmsFor(o.pk.length);
+        const expected = [...new Set(forKey.map((a) => DSA_SIZES[a].signature))].join(' or ');
+        ctx.addIssue({ code: 'custom', path: ['signature'], message: `must be ${expected} bytes for ${forKey.join(' / ')} (the set of pk), got ${o.signature.length}` });
+      } else if (matching.length > 1) {
+        ctx.addIssue({ code: 'custom', path: ['algorithm'], message: `is required: pk and signature fit ${matching.join(' and ')}` });
       }
     })
-    .openapi('DsaVerifyRequest');
+    .openapi('DsaVerifyRequest', { example: { data: ex.message, pk: ex.dsaPublicKey, signature: ex.messageSignature, encoding: 'utf8' } });
   const response = z
     .object({ verified: z.boolean().openapi({ description: 'true when the signature verifies; false otherwise.', example: true }) })
     .openapi('DsaVerifyResponse');
@@ -43,19 +78,37 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
     path: '/v1/dsa/verify',
     operationId: 'dsaVerify',
     tag: 'ML-DSA',
-    summary: 'Verify an ML-DSA signature',
+    summary: 'Verify an ML-DSA or SLH-DSA signature',
     description:
-      'FIPS 204 ML-DSA.Verify (pure, external interface). A well-formed signature that does not verify answers 200 with `verified: false`; malformed input (wrong lengths, bad base64) answers 422.',
+      'Pure ML-DSA (FIPS 204) or SLH-DSA (FIPS 205) verification, external interface, under `pk` or a stored key (`key_id`, any version or `version`). A well-formed signature that does not verify answers 200 with `verified: false`; malformed input (wrong lengths, bad base64, an ambiguous algorithm) answers 422.',
     scope: 'dsa:verify',
     request: { body },
     input: withMessage(body, 'data', maxMessageBytes),
+    keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), async ({ key_id }, { principal, services }) => {
+      if (key_id === undefined) return undefined;
+      const key = await services.keys.resolve(principal, ['dsa'], { id: key_id, field: 'key_id' });
+      return { keyIds: [key.id], found: key };
+    }),
     status: 200,
     response,
     responseDescription: 'Whether the signature verifies.',
     rateClass: 'crypto',
-    async handle(input, { services }) {
-      services.metrics.cryptoOp(dsaAlgorithmForPublicKey(input.pk.length) ?? 'ML-DSA', services.crypto.dsa.implementation, 'dsa.verify');
-      return { verified: await services.crypto.dsa.verify(input.pk, input.data, input.signature, input.context) };
+    batch: true,
+    // Verifying under a stored key is a use of it; verifying under a given pk uses none.
+    audit: { event: 'dsa.verify', onlyWhen: (_input, namedKey) => namedKey },
+    async handle(input, { services }, key) {
+      const { dsa } = services.crypto;
+      if (key) {
+        if (input.signature.length !== DSA_SIZES[key.algorithm as DsaAlgorithm].signature) {
+          throw fieldError('signature', `must be ${DSA_SIZES[key.algorithm as DsaAlgorithm].signature} bytes for ${key.algorithm} (the algorithm of key_id), got ${input.signature.length}`);
+        }
+        services.metrics.cryptoOp(key.algorithm, dsa.implementation, 'dsa.verify');
+        return { verified: (await services.keys.verify(key, input.data, input.signature, input.context, input.version)).verified };
+      }
+      const pk = input.pk!;
+      const algorithm = input.algorithm ?? dsaAlgorithmsFor(pk.length, input.signature.length)[0]!;
+      services.metrics.cryptoOp(algorithm, dsa.implementation, 'dsa.verify');
+      return { verified: await dsa.verify(pk, input.data, input.signature, input.context, algorithm) };
     },
   });
 }

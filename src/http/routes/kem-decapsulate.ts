@@ -1,27 +1,57 @@
 /** POST /v1/kem/decapsulate: the shared secret for a ciphertext, with a key the tenant owns. */
-import { decodeBase64, encodeBase64 } from '../../crypto/encoding.ts';
-import { KEM_ALGORITHMS, KEM_SIZES, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
-import { KEM_KEY_ID, type KemKey } from '../../keys/service.ts';
-import { fieldError, notFound } from '../problems.ts';
-import { defineRoute, type RouteContext } from '../route.ts';
+import { checkKeyConfirmation } from '../../crypto/confirmation.ts';
+import { encodeBase64 } from '../../crypto/encoding.ts';
+import { KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { toKemKey } from '../../keys/service.ts';
+import type { StoredKey } from '../../stores/keys.ts';
+import { fieldError, Problem } from '../problems.ts';
+import { defineRoute, keyRefs, type RouteContext } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes, kemKeyId } from '../schemas.ts';
+import { base64Bytes, confirmationField, kemKeyId, storeField } from '../schemas.ts';
 import { z } from '../zod.ts';
 
-/** The key the request names, found by key_id or by pk, only among the caller tenant's keys. */
-async function findNamedKey(raw: Record<string, unknown>, { principal, services }: RouteContext): Promise<KemKey | undefined> {
-  const byId = typeof raw.key_id === 'string' && KEM_KEY_ID.test(raw.key_id)
-    ? (await services.keys.findKemKeyById(principal.tenant, raw.key_id)) ?? null
-    : undefined;
-  // Only something that could be a public key is looked up; anything else is left to validation (422).
-  const pk = typeof raw.pk === 'string' ? decodeBase64(raw.pk) : undefined;
-  const byPk = pk && kemAlgorithmForPublicKey(pk.length)
-    ? (await services.keys.findKemKeyByPublicKey(principal.tenant, pk)) ?? null
-    : undefined;
-  if (byId === null) throw notFound('No key of yours has this key_id.');
-  if (byPk === null) throw notFound('No key of yours has this pk.');
-  if (byId && byPk && byId.id !== byPk.id) throw fieldError('pk', 'names a different key than key_id: give one of them');
-  return byId ?? byPk;
+const publicKeyField = (description: string) =>
+  base64Bytes({
+    description,
+    example: examples().kemPublicKey,
+    lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
+    what: `a ${KEM_ALGORITHMS.join(', ')} public key`,
+  });
+
+/** The fields that name the key, checked on their own first (the rest is validated after the lookup). */
+const refs = z.object({ key_id: kemKeyId().optional(), pk: publicKeyField('').optional() });
+
+/**
+ * The key a request names by key_id and/or pk, only among the caller tenant's KEM keys (404),
+ * and only if the credential may use it (403). Shared with /api/kem/decapsulate_key.
+ */
+export async function resolveKemKey(named: z.output<typeof refs>, { principal, services }: RouteContext, fields = { id: 'key_id', pk: 'pk' }) {
+  if (named.key_id === undefined && named.pk === undefined) return undefined; // validation says what is missing
+  const key = await services.keys.resolve(principal, ['kem'], { id: named.key_id, field: fields.id }, { publicKey: named.pk, field: fields.pk });
+  return { keyIds: [key.id], found: key };
+}
+
+/** Decapsulates with the stored key, checks the confirmation when given, keeps the result when asked. */
+export async function decapsulateWith(
+  key: StoredKey,
+  input: { readonly cipher: Uint8Array; readonly confirmation?: Uint8Array | undefined; readonly store?: boolean },
+  { principal, services }: RouteContext,
+): Promise<{ shared_key?: string; shared_key_id?: string }> {
+  const kem = toKemKey(key)!;
+  if (input.cipher.length !== KEM_SIZES[kem.algorithm].cipherText) {
+    throw fieldError('cipher', `must be ${KEM_SIZES[kem.algorithm].cipherText} bytes for ${kem.algorithm}, got ${input.cipher.length}`);
+  }
+  const shared = await services.keys.decapsulate(key, input.cipher);
+  services.metrics.cryptoOp(kem.algorithm, services.crypto.kem.implementation, 'kem.decapsulate');
+  try {
+    if (input.confirmation && !checkKeyConfirmation(shared, input.cipher, input.confirmation)) {
+      throw new Problem('key-confirmation-failed', 'The confirmation does not match the shared key this cipher gives: the cipher was modified, or made for another key. Nothing was stored.');
+    }
+    if (input.store) return { shared_key_id: (await services.keys.storeSharedKey(principal.tenant, shared, key.id)).id };
+    return { shared_key: encodeBase64(shared) };
+  } finally {
+    shared.fill(0);
+  }
 }
 
 export function kemDecapsulateRoute() {
@@ -29,27 +59,27 @@ export function kemDecapsulateRoute() {
   const body = z
     .strictObject({
       cipher: base64Bytes({
-        description: 'The ciphertext from `POST /v1/kem/encapsulate` (its `cipher`), base64. Its length must match the key: 768, 1088 or 1568 bytes.',
+        description: 'The ciphertext from `POST /v1/kem/encapsulate` (its `cipher`), base64. Its length must match the key: 768, 1088, 1568 (ML-KEM-512, -768, -1024) or 1120 bytes (X-Wing).',
         example: ex.kemCipherText,
-        lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].cipherText),
-        what: 'an ML-KEM-512, -768 or -1024 ciphertext',
+        lengths: [...new Set(KEM_ALGORITHMS.map((a) => KEM_SIZES[a].cipherText))],
+        what: `a ${KEM_ALGORITHMS.join(', ')} ciphertext`,
       }),
       key_id: kemKeyId()
         .optional()
         .openapi({ description: 'Paste `key_id` from `POST /v1/kem/keypair`. Give this or `pk`.', example: 'paste key_id from POST /v1/kem/keypair' }),
-      pk: base64Bytes({
-        description: 'Alternatively, the `pk` from `POST /v1/kem/keypair`: the service finds its secret key. Give this or `key_id`.',
-        example: ex.kemPublicKey,
-        lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
-        what: 'an ML-KEM-512, -768 or -1024 public key',
-      }).optional(),
+      pk: publicKeyField('Alternatively, the `pk` from `POST /v1/kem/keypair`: the service finds its secret key. Give this or `key_id`.').optional(),
+      confirmation: confirmationField(ex.confirmation).optional(),
+      store: storeField(),
     })
     .superRefine((o, ctx) => {
       if (!o.key_id && !o.pk) ctx.addIssue({ code: 'custom', path: ['key_id'], message: 'give key_id or pk' });
     })
-    .openapi('KemDecapsulateRequest', { example: { cipher: ex.kemCipherText, key_id: 'paste key_id from POST /v1/kem/keypair' } });
+    .openapi('KemDecapsulateRequest', { example: { cipher: ex.kemCipherText, key_id: 'paste key_id from POST /v1/kem/keypair', confirmation: ex.confirmation } });
   const response = z
-    .object({ shared_key: z.string().openapi({ description: 'The 32-byte shared secret, base64.', example: ex.sharedKey }) })
+    .object({
+      shared_key: z.string().optional().openapi({ description: 'The 32-byte shared secret, base64 (absent with `store: true`).', example: ex.sharedKey }),
+      shared_key_id: z.string().optional().openapi({ description: 'With `store: true`: the id of the shared key kept in the service; use it as `key_id` with the AES endpoints.', example: 'sk_3q2-7wAAAAC6vr6-vr6-vg' }),
+    })
     .openapi('KemDecapsulateResponse');
 
   return defineRoute({
@@ -59,27 +89,23 @@ export function kemDecapsulateRoute() {
     tag: 'ML-KEM',
     summary: 'Decapsulate a ciphertext with a stored key (step 3)',
     description:
-      "FIPS 203 ML-KEM.Decaps with the secret key of `key_id` (or of `pk`), which must belong to the caller's tenant (404 otherwise). Implicit rejection: a modified ciphertext of the right length gives a different, random-looking shared key, not an error; compare keys (or decrypt something) to detect a mismatch.",
+      "Decapsulation (FIPS 203 ML-KEM.Decaps, or X-Wing) with the secret key of `key_id` (or of `pk`), which must belong to the caller's tenant (404 otherwise). Implicit rejection: a modified ciphertext of the right length gives a different, random-looking shared key, not an error; send the `confirmation` from encapsulate to have such a cipher refused (400 `key-confirmation-failed`). With `store: true` the shared key stays in the service and its id is answered.",
     scope: 'kem:decapsulate',
     request: { body },
     input: body,
-    async resolveKeys(raw, ctx) {
-      const key = await findNamedKey(raw, ctx);
-      return { keyIds: key ? [key.id] : [], found: key };
-    },
+    keys: keyRefs(refs, (named, ctx) => resolveKemKey(named, ctx)),
     status: 200,
     response,
-    responseDescription: 'The shared secret.',
+    responseDescription: 'The shared secret, or the id of the stored shared key.',
     rateClass: 'crypto',
-    audit: { event: 'kem.decapsulate' },
+    extraProblems: ['key-confirmation-failed', 'quota-exceeded'],
+    audit: {
+      event: 'kem.decapsulate',
+      undo: (result, { principal, services }) => (result.shared_key_id ? services.keys.deleteKey(principal.tenant, result.shared_key_id) : Promise.resolve()),
+    },
     async handle(input, ctx, key) {
       if (!key) throw fieldError('key_id', 'give key_id or pk'); // unreachable: validation requires one
-      if (input.cipher.length !== KEM_SIZES[key.algorithm].cipherText) {
-        throw fieldError('cipher', `must be ${KEM_SIZES[key.algorithm].cipherText} bytes for ${key.algorithm}, got ${input.cipher.length}`);
-      }
-      const shared = await ctx.services.keys.decapsulate(ctx.principal.tenant, key, input.cipher);
-      ctx.services.metrics.cryptoOp(key.algorithm, ctx.services.crypto.kem.implementation, 'kem.decapsulate');
-      return { shared_key: encodeBase64(shared) };
+      return decapsulateWith(key, input, ctx);
     },
   });
 }

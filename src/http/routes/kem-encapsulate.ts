@@ -2,12 +2,13 @@
  * POST /v1/kem/encapsulate: a shared secret and its ciphertext for a public key, after checking
  * the key's signature when one is given.
  */
+import { keyConfirmation } from '../../crypto/confirmation.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes, dsaPublicKeyField, refineVerificationKey } from '../schemas.ts';
+import { base64Bytes, dsaPublicKeyField, refineVerificationKey, storeField } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export function kemEncapsulateRoute() {
@@ -17,10 +18,10 @@ export function kemEncapsulateRoute() {
     .strictObject({
       pk: base64Bytes({
         description:
-          'The ML-KEM public key to encapsulate to, base64. Paste the `pk` returned by `POST /v1/kem/keypair` (the example is a valid ML-KEM-768 key). Its length selects ML-KEM-512, -768 or -1024.',
+          'The KEM public key to encapsulate to, base64. Paste the `pk` returned by `POST /v1/kem/keypair` (the example is a valid ML-KEM-768 key). Its length selects ML-KEM-512, -768, -1024 or X-Wing.',
         example: ex.kemPublicKey,
         lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
-        what: 'an ML-KEM-512, -768 or -1024 public key',
+        what: `a ${KEM_ALGORITHMS.join(', ')} public key`,
       }),
       signature: base64Bytes({
         description:
@@ -33,6 +34,7 @@ export function kemEncapsulateRoute() {
         'The ML-DSA public key that made `signature` (paste `verification_key` from `POST /v1/kem/keypair`). Required with `signature`.',
       ).optional(),
       verification_key: verificationKey('Alias of `verif_key`, the name `/v1/kem/keypair` returns.').optional(),
+      store: storeField(),
     })
     .superRefine(refineVerificationKey('verif_key', 'verification_key'))
     // The example names the verification key as keypair returns it, and only once: a person who
@@ -43,7 +45,9 @@ export function kemEncapsulateRoute() {
   const response = z
     .object({
       cipher: z.string().openapi({ description: 'The ML-KEM ciphertext, base64: send it to the key owner, who decapsulates it.', example: ex.kemCipherText }),
-      shared_key: z.string().openapi({ description: 'The 32-byte shared secret, base64. Secret: the service saw it too (see docs/security.md).', example: ex.sharedKey }),
+      shared_key: z.string().optional().openapi({ description: 'The 32-byte shared secret, base64 (absent with `store: true`). Secret: the service saw it too (see docs/security.md).', example: ex.sharedKey }),
+      shared_key_id: z.string().optional().openapi({ description: 'With `store: true`: the id of the shared key kept in the service (it never leaves); use it as `key_id` with the AES endpoints.', example: 'sk_3q2-7wAAAAC6vr6-vr6-vg' }),
+      confirmation: z.string().openapi({ description: 'Key confirmation, base64: send it with `cipher` to the key owner, whose decapsulate (given `confirmation`) then refuses a modified cipher instead of silently deriving another key. docs/keys.md shows how it is computed.', example: ex.confirmation }),
     })
     .openapi('KemEncapsulateResponse');
 
@@ -62,7 +66,16 @@ export function kemEncapsulateRoute() {
     response,
     responseDescription: 'The ciphertext and the shared secret.',
     rateClass: 'crypto',
-    async handle(input, { services }) {
+    batch: true,
+    // Only `store: true` makes a stored key: that is recorded; plain encapsulation uses none.
+    audit: {
+      event: 'kem.encapsulate',
+      onlyWhen: (input) => input?.store === true,
+      subject: (_input, result) => ({ keyId: result?.shared_key_id ?? null }),
+      undo: (result, { principal, services }) => (result.shared_key_id ? services.keys.deleteKey(principal.tenant, result.shared_key_id) : Promise.resolve()),
+    },
+    extraProblems: ['quota-exceeded'],
+    async handle(input, { principal, services }) {
       const { kem, dsa } = services.crypto;
       const verifKey = input.verif_key ?? input.verification_key;
       if (input.signature && verifKey) {
@@ -73,7 +86,16 @@ export function kemEncapsulateRoute() {
       }
       const { cipherText, sharedSecret } = await kem.encapsulate(input.pk);
       services.metrics.cryptoOp(kemAlgorithmForPublicKey(input.pk.length) ?? 'ML-KEM', kem.implementation, 'kem.encapsulate');
-      return { cipher: encodeBase64(cipherText), shared_key: encodeBase64(sharedSecret) };
+      const confirmation = encodeBase64(keyConfirmation(sharedSecret, cipherText));
+      try {
+        if (input.store) {
+          const stored = await services.keys.storeSharedKey(principal.tenant, sharedSecret, null);
+          return { cipher: encodeBase64(cipherText), shared_key_id: stored.id, confirmation };
+        }
+        return { cipher: encodeBase64(cipherText), shared_key: encodeBase64(sharedSecret), confirmation };
+      } finally {
+        sharedSecret.fill(0);
+      }
     },
   });
 }

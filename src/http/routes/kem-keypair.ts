@@ -3,15 +3,17 @@ import { DEFAULT_KEM_ALGORITHM, KEM_ALGORITHMS } from '../../crypto/params.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
+import { expiresAtField, expiresInField, toExpiresAt } from '../schemas.ts';
 import { z } from '../zod.ts';
 
-export function kemKeypairRoute() {
+export function kemKeypairRoute(maxExpiresInSeconds = 10 * 365 * 86_400) {
   const body = z
     .strictObject({
       algorithm: z
         .enum(KEM_ALGORITHMS)
         .default(DEFAULT_KEM_ALGORITHM)
-        .openapi({ description: 'ML-KEM parameter set (FIPS 203).', example: DEFAULT_KEM_ALGORITHM }),
+        .openapi({ description: 'ML-KEM parameter set (FIPS 203), or `X-Wing` (ML-KEM-768 + X25519 hybrid, draft-connolly-cfrg-xwing-kem).', example: DEFAULT_KEM_ALGORITHM }),
+      expires_in: expiresInField(maxExpiresInSeconds),
     })
     .openapi('KemKeypairRequest');
   const response = z
@@ -21,6 +23,7 @@ export function kemKeypairRoute() {
       pk: z.string().openapi({ description: 'The encapsulation key (FIPS 203 ek), base64. Hand it to the peer.', example: examples().kemPublicKey }),
       verification_key: z.string().openapi({ description: "The tenant's ML-DSA-65 attestation key, base64: verifies `signature`. The same for every key pair of the tenant and used for nothing else (not by `/v1/dsa/sign`): pin it once and check every key pair against it.", example: examples().attestationPublicKey }),
       signature: z.string().openapi({ description: 'Pure ML-DSA-65 signature (FIPS 204, empty context) over the raw bytes of `pk` by the attestation key, base64.', example: examples().kemPublicKeySignature }),
+      expires_at: expiresAtField(),
     })
     .openapi('KemKeypairResponse');
 
@@ -47,7 +50,7 @@ export function kemKeypairRoute() {
       undo: (result, { principal, services }) => services.keys.deleteKey(principal.tenant, result.key_id),
     },
     async handle(input, { principal, services }) {
-      const key = await services.keys.createKemKey(principal.tenant, input.algorithm);
+      const key = await services.keys.createKemKey(principal.tenant, input.algorithm, input.expires_in);
       services.metrics.cryptoOp(key.algorithm, services.crypto.kem.implementation, 'kem.keygen');
       const { signature, key: signer } = await services.keys.attest(principal.tenant, key);
       services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementation, 'dsa.sign');
@@ -57,6 +60,7 @@ export function kemKeypairRoute() {
         pk: encodeBase64(key.publicKey),
         verification_key: encodeBase64(signer.publicKey),
         signature: encodeBase64(signature),
+        expires_at: toExpiresAt(key.expiresAtMs),
       };
     },
   });

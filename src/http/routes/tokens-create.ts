@@ -4,10 +4,9 @@
  */
 import { SCOPES, type Principal } from '../../auth/scopes.ts';
 import { MAX_TOKEN_DEPTH } from '../../auth/tokens.ts';
-import { KEM_KEY_ID } from '../../keys/service.ts';
 import { forbidden, notFound } from '../problems.ts';
-import { defineRoute, type RouteContext } from '../route.ts';
-import { kemKeyId } from '../schemas.ts';
+import { defineRoute, keyRefs, type RouteContext } from '../route.ts';
+import { anyKeyId } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export interface TokenLimits {
@@ -33,17 +32,16 @@ const list = <T extends z.ZodType<unknown, string>>(item: T, from: 'body' | 'que
   ).pipe(z.array(item).max(MAX_KEY_IDS, `at most ${MAX_KEY_IDS} entries`));
 
 /**
- * The stored keys a request names, each checked to belong to the caller's tenant (404). A list
- * longer than the schema allows is left to validation (422) without a single store read, and a
- * repeated id is read once.
+ * The stored keys a token is to be restricted to, each checked to belong to the caller's tenant
+ * (404). A list the schema refuses (too long, a malformed id) is left to validation (422) without
+ * a single store read, and a repeated id is read once. Whether the caller may hand them on (a
+ * token's own key_ids) is decided by the handler (403).
  */
-async function resolveKeyIds(raw: Record<string, unknown>, { principal, services }: RouteContext) {
-  const named = raw.key_ids;
-  const listed = Array.isArray(named) ? named : typeof named === 'string' ? named.split(',') : [];
-  if (listed.length > MAX_KEY_IDS) return { keyIds: [], found: undefined };
-  const ids = [...new Set(listed)].filter((id): id is string => typeof id === 'string' && KEM_KEY_ID.test(id));
+const keyIdRefs = z.object({ key_ids: z.array(anyKeyId()).max(MAX_KEY_IDS).optional() });
+async function resolveKeyIds({ key_ids = [] }: z.output<typeof keyIdRefs>, { principal, services }: RouteContext) {
+  const ids = [...new Set(key_ids)];
   for (const id of ids) {
-    if (!(await services.keys.findKemKeyById(principal.tenant, id))) throw notFound(`No key of yours has key_id ${id}.`);
+    if (!(await services.keys.find(principal.tenant, id))) throw notFound(`No key of yours has key_id ${id}.`);
   }
   return { keyIds: ids, found: undefined };
 }
@@ -77,7 +75,7 @@ export function tokensCreateRoute(limits: TokenLimits) {
           description: "What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated.",
           ...ex(['kem:decapsulate']),
         }),
-      key_ids: list(kemKeyId(), from)
+      key_ids: list(anyKeyId(), from)
         .optional()
         .openapi({
           type: 'array',
@@ -110,7 +108,7 @@ export function tokensCreateRoute(limits: TokenLimits) {
     scope: 'tokens:create',
     request: { body, query },
     input: body,
-    resolveKeys: resolveKeyIds,
+    keys: keyRefs(keyIdRefs, resolveKeyIds),
     status: 201,
     response,
     responseDescription: 'The new token.',

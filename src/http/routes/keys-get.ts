@@ -1,0 +1,104 @@
+/** GET /v1/keys/{key_id}, DELETE /v1/keys/{key_id}, POST /v1/keys/{key_id}/rotate: one stored key. */
+import { encodeBase64 } from '../../crypto/encoding.ts';
+import { describeKey, KeyDescriptionSchema } from '../key-view.ts';
+import { defineRoute, keyRefs, type RouteContext } from '../route.ts';
+import { anyKeyId, dsaKeyId } from '../schemas.ts';
+import { z } from '../zod.ts';
+
+const keyIdParam = (schema = anyKeyId()) =>
+  z.object({
+    key_id: schema.openapi({ param: { name: 'key_id', in: 'path' }, description: 'A `key_id` (or `shared_key_id`) of yours.', example: 'paste a key_id' }),
+  });
+
+/** The key the path names, of the caller's tenant (404) and allowed to the credential (403). */
+const pathKey = (types: Parameters<RouteContext['services']['keys']['resolve']>[1]) =>
+  keyRefs(keyIdParam(), async ({ key_id }, { principal, services }) => {
+    const key = await services.keys.resolve(principal, types, { id: key_id, field: 'key_id' });
+    return { keyIds: [key.id], found: key };
+  });
+
+export function keysGetRoute() {
+  const params = keyIdParam();
+  return defineRoute({
+    method: 'get',
+    path: '/v1/keys/{key_id}',
+    operationId: 'keysGet',
+    tag: 'Keys',
+    summary: 'Describe a stored key',
+    description: "A stored key's public description: type, algorithm, creation, expiry, public key and (signing keys) versions. Never secret material. 404 when it is not the caller tenant's, or has expired or been deleted.",
+    scope: 'keys:read',
+    rateClass: 'read',
+    request: { params },
+    input: params,
+    keys: pathKey(['kem', 'dsa', 'shared']),
+    status: 200,
+    response: KeyDescriptionSchema,
+    responseDescription: 'The key.',
+    async handle(_input, _ctx, key) {
+      return describeKey(key!);
+    },
+  });
+}
+
+export function keysDeleteRoute() {
+  const params = keyIdParam();
+  return defineRoute({
+    method: 'delete',
+    path: '/v1/keys/{key_id}',
+    operationId: 'keysDelete',
+    tag: 'Keys',
+    summary: 'Delete a stored key',
+    description:
+      'Deletes the key everywhere at once: afterwards it answers 404 on every instance sharing the store, and nothing can be decapsulated, signed or decrypted with it. Signatures it made still verify under its public key given as `pk`. Deleting the default signing key makes the next `POST /v1/dsa/sign` without `key_id` create a new one.',
+    scope: 'keys:manage',
+    rateClass: 'read',
+    request: { params },
+    input: params,
+    keys: pathKey(['kem', 'dsa', 'shared']),
+    status: 204,
+    responseDescription: 'Deleted.',
+    audit: { event: 'keys.delete' },
+    async handle(_input, { principal, services }, key) {
+      // Deleted by someone else in the meantime: the caller's intent holds, nothing to report.
+      await services.keys.deleteKey(principal.tenant, key!.id);
+      return undefined;
+    },
+  });
+}
+
+export function keysRotateRoute() {
+  const params = keyIdParam(dsaKeyId());
+  const response = z
+    .object({
+      key_id: z.string().openapi({ example: 'dsa_3q2-7wAAAAC6vr6-vr6-vg' }),
+      version: z.number().int().openapi({ description: 'The new version, which signs from now on.', example: 2 }),
+      pk: z.string().openapi({ description: "The new version's public key, base64." }),
+    })
+    .openapi('KeyRotateResponse');
+  return defineRoute({
+    method: 'post',
+    path: '/v1/keys/{key_id}/rotate',
+    operationId: 'keysRotate',
+    tag: 'Keys',
+    summary: 'Rotate a signing key',
+    description:
+      'Adds a version to a signing key (same algorithm, new key pair): `POST /v1/dsa/sign` with this `key_id` signs with the new version from now on; every older version still verifies (`POST /v1/dsa/verify` with `key_id`, any version or `version`). Only signing keys (`dsa_`) have versions.',
+    scope: 'keys:manage',
+    rateClass: 'crypto',
+    request: { params },
+    input: params,
+    keys: keyRefs(params, async ({ key_id }, { principal, services }) => {
+      const key = await services.keys.resolve(principal, ['dsa'], { id: key_id, field: 'key_id' });
+      return { keyIds: [key.id], found: key };
+    }),
+    status: 200,
+    response,
+    responseDescription: 'The new version.',
+    audit: { event: 'keys.rotate' },
+    async handle(_input, { principal, services }, key) {
+      const rotated = await services.keys.rotate(principal.tenant, key!);
+      services.metrics.cryptoOp(rotated.algorithm, services.crypto.dsa.implementation, 'dsa.keygen');
+      return { key_id: rotated.id, version: rotated.version, pk: encodeBase64(rotated.publicKey) };
+    },
+  });
+}

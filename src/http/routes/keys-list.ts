@@ -1,0 +1,74 @@
+/** GET /v1/keys: the caller tenant's stored keys, a page at a time. */
+import { KEY_TYPES } from '../../stores/keys.ts';
+import { describeKey, KeyDescriptionSchema } from '../key-view.ts';
+import { defineRoute } from '../route.ts';
+import { z } from '../zod.ts';
+
+export const KEYS_PAGE_DEFAULT = 50;
+export const KEYS_PAGE_MAX = 500;
+
+/** The store's cursor, opaque to callers: base64url of "<score> <id>" (Redis) or "<id>" (memory). */
+const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
+const STORE_CURSOR = /^(\d{1,16}(\.\d+)? )?(kem|dsa|sk)_[A-Za-z0-9_-]{22}$/;
+const encodeCursor = (cursor: string) => Buffer.from(cursor).toString('base64url');
+
+export function keysListRoute() {
+  const query = z.strictObject({
+    type: z.enum(KEY_TYPES).optional().openapi({ description: 'Only keys of this type: `kem`, `dsa` or `shared`.', example: 'kem' }),
+    cursor: z
+      .string()
+      .regex(CURSOR, 'must be a next_cursor returned by GET /v1/keys')
+      .transform((text, ctx) => {
+        const decoded = Buffer.from(text, 'base64url').toString();
+        if (!STORE_CURSOR.test(decoded)) {
+          ctx.addIssue({ code: 'custom', message: 'must be a next_cursor returned by GET /v1/keys' });
+          return z.NEVER;
+        }
+        return decoded;
+      })
+      .optional()
+      .openapi({ type: 'string', description: 'The `next_cursor` of the previous page; omit for the first page.', example: encodeCursor('1764620000000 kem_AAAAAAAAAAAAAAAAAAAAAA') }),
+    limit: z
+      .string()
+      .regex(/^\d{1,4}$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'must be at least 1').max(KEYS_PAGE_MAX, `must be at most ${KEYS_PAGE_MAX}`))
+      .optional()
+      .openapi({ type: 'integer', description: `Keys per page (default ${KEYS_PAGE_DEFAULT}, at most ${KEYS_PAGE_MAX}).`, example: 20 }),
+  });
+  const response = z
+    .object({
+      keys: z.array(KeyDescriptionSchema).openapi({ description: "The tenant's own keys (never the attestation key), oldest first." }),
+      next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last.', example: null }),
+    })
+    .openapi('KeysListResponse');
+
+  return defineRoute({
+    method: 'get',
+    path: '/v1/keys',
+    operationId: 'keysList',
+    tag: 'Keys',
+    summary: "List the tenant's stored keys",
+    description:
+      "The caller tenant's stored keys (KEM key pairs, signing keys, stored shared keys), public descriptions only, in creation order, a page at a time. Expired and deleted keys are not listed. A page may hold fewer than `limit` keys (when filtering by `type`) and still have a `next_cursor`.",
+    scope: 'keys:read',
+    rateClass: 'read',
+    request: { query },
+    // The query schema has converted the strings already (see rawInput).
+    input: z.strictObject({ type: z.enum(KEY_TYPES).optional(), cursor: z.string().optional(), limit: z.number().int().optional() }),
+    status: 200,
+    response,
+    responseDescription: 'A page of keys.',
+    async handle(input, { principal, services }) {
+      const page = await services.keys.listKeys(principal.tenant, {
+        ...(input.type ? { type: input.type } : {}),
+        ...(input.cursor ? { cursor: input.cursor } : {}),
+        limit: input.limit ?? KEYS_PAGE_DEFAULT,
+      });
+      const allowed = principal.keyIds;
+      // A token restricted to some keys sees only those.
+      const keys = allowed ? page.keys.filter((k) => allowed.includes(k.id)) : page.keys;
+      return { keys: keys.map(describeKey), next_cursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor) };
+    },
+  });
+}
