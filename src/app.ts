@@ -29,7 +29,7 @@ import { keysListRoute } from './http/routes/keys-list.ts';
 import { tokensCreateRoute } from './http/routes/tokens-create.ts';
 import { tokensCurrentRoute } from './http/routes/tokens-current.ts';
 import { tokensRevokeRoute } from './http/routes/tokens-revoke.ts';
-import { instrumented, Metrics } from './observability/metrics.ts';
+import { instrumented, instrumentedStore, Metrics } from './observability/metrics.ts';
 import { metricsEndpoint } from './observability/metrics-endpoint.ts';
 import { requestContext, routeLabel } from './observability/request-context.ts';
 import { createServices, type Services } from './services.ts';
@@ -103,7 +103,7 @@ export function buildApp(deps: AppDeps): App {
   const { config, logger, clock = systemClock } = deps;
   // One registry per app; every store and audit call is timed and its failures counted.
   const metrics = new Metrics();
-  const store = instrumented(deps.store, metrics);
+  const store = instrumentedStore(deps.store, metrics);
   const audit = instrumented(deps.audit ?? auditLogFor(deps.store, config, clock), metrics, 'audit.');
   const services = createServices(config, store, logger, clock, { audit, metrics });
   const routes = buildRoutes(config);

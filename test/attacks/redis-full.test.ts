@@ -70,7 +70,7 @@ describe('a full Redis refuses, never overflows (redis store)', () => {
       }
       maxOver = Math.max(maxOver, (await usedMemory(admin)) - limit);
     }
-    assert.ok(statuses[201]! > 50, `some mints fit: ${JSON.stringify(statuses)}`);
+    assert.ok(statuses[201]! >= 30, `some mints fit: ${JSON.stringify(statuses)}`);
     assert.ok(statuses[507]! >= 40, `then the store refused: ${JSON.stringify(statuses)}`);
     console.log(`# redis full: ${JSON.stringify(statuses)}, at most ${maxOver} bytes past maxmemory (${limit})`);
     // One script's growth at most (a sorted set changing encoding is the largest single step seen).

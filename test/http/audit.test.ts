@@ -149,7 +149,7 @@ for (const [name, setup] of Object.entries(setups)) {
       assert.equal(entry.request_id, res.headers.get('x-request-id'));
     });
 
-    test('signing, minting and revoking are recorded; encapsulate, verify, AES and reads are not', async () => {
+    test('signing, minting and revoking are recorded; encapsulate, verify and AES without a stored key, and reads, are not', async () => {
       const sign = await api.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { data: 'x' } });
       assertOk(sign);
       const child = await mint({ expiry_time: 60 });
@@ -165,7 +165,7 @@ for (const [name, setup] of Object.entries(setups)) {
       assert.deepEqual(before.map((e) => [e.operation, e.outcome, e.key_id, e.target_token_id]), [
         ['tokens.revoke', 'ok', null, child.token_id],
         ['tokens.mint', 'ok', null, child.token_id],
-        ['dsa.sign', 'ok', null, null],
+        ['dsa.sign', 'ok', sign.body.key_id, null],
       ]);
     });
 

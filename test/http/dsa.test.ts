@@ -32,10 +32,10 @@ async function verified(body: Record<string, unknown>): Promise<boolean> {
 }
 
 describe('POST /v1/dsa/sign', () => {
-  test('answers exactly signature and pk: an ML-DSA-65 signature that noble verifies over the UTF-8 bytes', async () => {
+  test('answers signature, pk, key_id, version and algorithm: an ML-DSA-65 signature that noble verifies over the UTF-8 bytes', async () => {
     const res = await sign({ data: 'hello' });
     assertOk(res);
-    assert.deepEqual(Object.keys(res.body).sort(), ['pk', 'signature']);
+    assert.deepEqual(Object.keys(res.body).sort(), ['algorithm', 'key_id', 'pk', 'signature', 'version']);
     const sig = unb64(res.body.signature);
     const pk = unb64(res.body.pk);
     assert.equal(sig.length, 3309);
@@ -193,7 +193,7 @@ describe('POST /v1/dsa/verify', () => {
     assert422(await verify({ data: 'msg', pk: s.pk, signature: b64(unb64(s.signature).subarray(1)) }), '/signature');
   });
 
-  test('missing pk and signature are 422 naming both', async () => {
+  test('missing pk (or key_id) and signature are 422 naming both', async () => {
     assert422(await verify({ data: 'msg' }), '/pk', '/signature');
   });
 });

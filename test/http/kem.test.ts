@@ -29,7 +29,7 @@ const SETS = [
   { algorithm: 'ML-KEM-1024', pk: 1568, cipher: 1568, noble: ml_kem1024 },
 ] as const;
 
-const KEYPAIR_FIELDS = ['algorithm', 'key_id', 'pk', 'signature', 'verification_key'];
+const KEYPAIR_FIELDS = ['algorithm', 'expires_at', 'key_id', 'pk', 'signature', 'verification_key'];
 
 let api: TestServer;
 before(async () => {
@@ -41,7 +41,7 @@ const encapsulate = (body: Record<string, unknown>) => api.call('POST', '/v1/kem
 const decapsulate = (body: Record<string, unknown>) => api.call('POST', '/v1/kem/decapsulate', { auth: 'alice', body });
 
 describe('POST /v1/kem/keypair', () => {
-  test('with an empty body makes an ML-KEM-768 key: 201 with exactly key_id, algorithm, pk, verification_key, signature', async () => {
+  test('with an empty body makes an ML-KEM-768 key: 201 with exactly key_id, algorithm, pk, verification_key, signature, expires_at', async () => {
     const res = await api.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} });
     assertOk(res, 201);
     assert.deepEqual(Object.keys(res.body).sort(), KEYPAIR_FIELDS);
@@ -105,7 +105,7 @@ describe('the key exchange flow', () => {
       const kp = await keypair(api, 'alice', set.algorithm);
       const enc = await encapsulate({ pk: kp.pk, signature: kp.signature, verif_key: kp.verification_key });
       assertOk(enc);
-      assert.deepEqual(Object.keys(enc.body).sort(), ['cipher', 'shared_key']);
+      assert.deepEqual(Object.keys(enc.body).sort(), ['cipher', 'confirmation', 'shared_key']);
       assert.equal(unb64(enc.body.cipher).length, set.cipher);
       assert.equal(unb64(enc.body.shared_key).length, 32);
 

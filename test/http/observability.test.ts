@@ -247,8 +247,8 @@ describe('/metrics', () => {
 
   test('store operations are timed by operation; audit writes counted', async () => {
     const text = await h.scrape();
-    assert.ok(sample(text, 'pqapi_store_operation_duration_seconds_count', { operation: 'putKey', outcome: 'ok' }) >= 1);
-    assert.ok(sample(text, 'pqapi_store_operation_duration_seconds_count', { operation: 'consumeAttempt', outcome: 'ok' }) >= 1);
+    assert.ok(sample(text, 'pqapi_store_operation_duration_seconds_count', { operation: 'keys.put', outcome: 'ok' }) >= 1);
+    assert.ok(sample(text, 'pqapi_store_operation_duration_seconds_count', { operation: 'tokens.consumeAttempt', outcome: 'ok' }) >= 1);
     assert.ok(sample(text, 'pqapi_store_operation_duration_seconds_count', { operation: 'audit.append', outcome: 'ok' }) >= 1);
     assert.ok(sample(text, 'pqapi_audit_writes_total', { outcome: 'ok' }) >= 3);
     assert.equal(sample(text, 'pqapi_store_errors_total'), 0);
@@ -281,9 +281,9 @@ describe('/metrics', () => {
       assertProblem(await broken.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} }), 503, 'store-unavailable');
       assert.equal((await broken.call('GET', '/readyz')).status, 503);
       const text = await broken.scrape();
-      assert.ok(sample(text, 'pqapi_store_errors_total', { operation: 'putKey' }) >= 1);
+      assert.ok(sample(text, 'pqapi_store_errors_total', { operation: 'keys.put' }) >= 1);
       assert.ok(sample(text, 'pqapi_store_errors_total', { operation: 'ping' }) >= 1);
-      assert.ok(sample(text, 'pqapi_store_operation_duration_seconds_count', { operation: 'putKey', outcome: 'error' }) >= 1);
+      assert.ok(sample(text, 'pqapi_store_operation_duration_seconds_count', { operation: 'keys.put', outcome: 'error' }) >= 1);
       assert.equal(sample(text, 'pqapi_http_requests_total', { route: '/v1/kem/keypair', status: '503' }), 1);
     } finally {
       await broken.close();

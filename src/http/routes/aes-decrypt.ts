@@ -26,7 +26,7 @@ export function aesDecryptRoute(maxMessageBytes: number) {
       aad: aadField(ex.aad),
       encoding: encodingField('How to encode `decrypted`: utf8 (default; 422 if the plaintext is not UTF-8), base64 or hex.'),
     })
-    .superRefine(refineAesKey)
+    .superRefine(refineAesKey, { when: (payload) => typeof payload.value === 'object' && payload.value !== null })
     .openapi('AesDecryptRequest', { example: { ciphertext: ex.aesCiphertext, key: ex.sharedKey, aad: ex.aad, encoding: 'utf8' } });
   const response = z
     .object({ decrypted: z.string().openapi({ description: 'The plaintext, in the requested `encoding`.', example: ex.message }) })

@@ -18,7 +18,7 @@ export function aesEncryptRoute(maxMessageBytes: number) {
         .openapi({ description: 'Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`.', example: 'paste shared_key_id from encapsulate with store: true' }),
       aad: aadField(ex.aad),
     })
-    .superRefine(refineAesKey)
+    .superRefine(refineAesKey, { when: (payload) => typeof payload.value === 'object' && payload.value !== null })
     .openapi('AesEncryptRequest', { example: { unencrypted: ex.message, encoding: 'utf8', key: ex.sharedKey, aad: ex.aad } });
   const response = z
     .object({

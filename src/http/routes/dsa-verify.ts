@@ -15,6 +15,9 @@ export function dsaAlgorithmsFor(publicKey: number, signature?: number): DsaAlgo
   return DSA_ALGORITHMS.filter((a) => DSA_SIZES[a].publicKey === publicKey && (signature === undefined || DSA_SIZES[a].signature === signature));
 }
 
+/** Run a refinement even when other fields failed, so one answer names every bad field. */
+const EVEN_WITH_OTHER_ERRORS = { when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null };
+
 const sizes = (pick: 'publicKey' | 'signature') => [...new Set(DSA_ALGORITHMS.map((a) => DSA_SIZES[a][pick]))];
 
 export function dsaVerifyRoute(maxMessageBytes: number) {
@@ -67,7 +70,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
       } else if (matching.length > 1) {
         ctx.addIssue({ code: 'custom', path: ['algorithm'], message: `is required: pk and signature fit ${matching.join(' and ')}` });
       }
-    })
+    }, EVEN_WITH_OTHER_ERRORS)
     .openapi('DsaVerifyRequest', { example: { data: ex.message, pk: ex.dsaPublicKey, signature: ex.messageSignature, encoding: 'utf8' } });
   const response = z
     .object({ verified: z.boolean().openapi({ description: 'true when the signature verifies; false otherwise.', example: true }) })

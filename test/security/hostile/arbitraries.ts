@@ -515,8 +515,11 @@ const METHODS = ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD', 'OPTIONS', 'TR
 /** Method tokens Node's HTTP parser does not know: answered by it, before the app. */
 const UNKNOWN_METHODS = ['FOO', 'BREW', 'GETS'];
 
+/** encodeURIComponent, with lone surrogates (which it refuses) replaced by U+FFFD first. */
+const component = (s: string) => encodeURIComponent(s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
+
 /** Percent-encodes what node:http would refuse in a request target. */
-const targetSafe = (s: string) => s.replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c));
+const targetSafe = (s: string) => s.replace(/[^\x21-\x7e]/gu, (c) => component(c));
 
 function pathSpelling(path: string): fc.Arbitrary<{ path: string; label: string }> {
   return fc.oneof(
@@ -595,7 +598,7 @@ function pathParams(op: Operation, fx: Fixtures): fc.Arbitrary<string> {
     .map((entries) => {
       let path = op.path;
       for (const [name, v, how] of entries) {
-        const text = how === 'component' ? encodeURIComponent(v) : how === 'double' ? encodeURIComponent(encodeURIComponent(v)) : targetSafe(v);
+        const text = how === 'component' ? component(v) : how === 'double' ? encodeURIComponent(component(v)) : targetSafe(v);
         path = path.replace(`{${name}}`, text);
       }
       return path;
