@@ -3,9 +3,12 @@
  * in-process from the routes' zod schemas, with the default configuration):
  *
  * - src/openapi.ts: every request and response type, by openapi-typescript;
- * - src/operations.ts: each operation's method, path and success status, by operationId.
+ * - src/operations.ts: each operation's method, path and success status, by operationId;
+ * - src/cli/commands.ts: the `pqc` CLI's command table: one command per operation, named from its
+ *   operationId (`kemKeypair` -> `pqc kem keypair`), with its path, query and body fields (JSON
+ *   type, required, description, enum), so a new operation is a new command with no hand edit.
  *
- * test/client/generated.test.ts fails when either is out of date, so the client cannot drift from
+ * test/client/generated.test.ts fails when any is out of date, so the client cannot drift from
  * the server. Run after changing a route: npm run generate:client
  */
 import { writeFileSync } from 'node:fs';
@@ -14,10 +17,12 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import { buildRoutes } from '../../../src/app.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { buildOpenApiDocument } from '../../../src/http/openapi.ts';
+import type { CommandSpec, FieldSpec, FieldType } from '../src/cli/spec.ts';
 
 export const GENERATED_FILES = Object.freeze({
   types: fileURLToPath(new URL('../src/openapi.ts', import.meta.url)),
   operations: fileURLToPath(new URL('../src/operations.ts', import.meta.url)),
+  commands: fileURLToPath(new URL('../src/cli/commands.ts', import.meta.url)),
 });
 
 const HEADER = [
@@ -25,8 +30,54 @@ const HEADER = [
   '// run `npm run generate:client` after changing a route.',
 ].join('\n');
 
+/** A JSON Schema node of the document (OpenAPI 3.1), as far as the generators read it. */
+interface Schema {
+  readonly $ref?: string;
+  readonly type?: string | readonly string[];
+  readonly format?: string;
+  readonly pattern?: string;
+  readonly enum?: readonly unknown[];
+  readonly const?: unknown;
+  readonly default?: unknown;
+  readonly example?: unknown;
+  readonly description?: string;
+  readonly items?: Schema;
+  readonly properties?: Readonly<Record<string, Schema>>;
+  readonly required?: readonly string[];
+  readonly allOf?: readonly Schema[];
+  readonly anyOf?: readonly Schema[];
+  readonly oneOf?: readonly Schema[];
+  readonly nullable?: boolean;
+}
+
+interface Parameter {
+  readonly $ref?: string;
+  readonly name: string;
+  readonly in: string;
+  readonly required?: boolean;
+  readonly description?: string;
+  readonly schema?: Schema;
+}
+
+interface Content {
+  readonly [mediaType: string]: { readonly schema?: Schema };
+}
+
+interface Operation {
+  readonly operationId?: string;
+  readonly summary?: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly security?: readonly Record<string, unknown>[];
+  readonly parameters?: readonly Parameter[];
+  readonly requestBody?: { readonly $ref?: string; readonly required?: boolean; readonly content?: Content };
+  readonly responses?: Record<string, { readonly $ref?: string; readonly content?: Content }>;
+}
+
 interface Document {
-  readonly paths: Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>>;
+  readonly paths: Record<string, Record<string, Operation>>;
+  readonly security?: readonly Record<string, unknown>[];
+  readonly components?: { readonly schemas?: Record<string, Schema>; readonly parameters?: Record<string, Parameter> };
 }
 
 function serverDocument(): Document {
@@ -83,10 +134,217 @@ function operationsSource(document: Document): string {
   ].join('\n');
 }
 
+/** `#/components/schemas/Name` (or any local pointer) to what it names, following chains. */
+function deref<T extends { readonly $ref?: string }>(document: Document, node: T): T {
+  let current: T = node;
+  for (let hops = 0; current.$ref !== undefined; hops++) {
+    if (hops > 32 || !current.$ref.startsWith('#/')) throw new Error(`cannot follow $ref ${current.$ref}`);
+    let target: unknown = document;
+    for (const part of current.$ref.slice(2).split('/')) target = (target as Record<string, unknown>)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+    if (target === undefined) throw new Error(`dangling $ref ${current.$ref}`);
+    current = target as T;
+  }
+  return current;
+}
+
+/** The alternatives of a schema, without the `null` one (a nullable field is just optional to send). */
+function nonNull(document: Document, schema: Schema): Schema[] {
+  const s = deref(document, schema);
+  const union = s.oneOf ?? s.anyOf;
+  if (union) return union.flatMap((alt) => nonNull(document, alt));
+  if (s.type === 'null') return [];
+  if (Array.isArray(s.type)) {
+    const types = s.type.filter((t) => t !== 'null');
+    return types.length === 1 ? [{ ...s, type: types[0]! }] : types.length === 0 ? [] : types.map((type) => ({ ...s, type }));
+  }
+  return [s];
+}
+
+const SCALARS = new Set(['string', 'integer', 'number', 'boolean']);
+
+function scalarType(document: Document, schema: Schema): 'string' | 'integer' | 'number' | 'boolean' | undefined {
+  const alts = nonNull(document, schema);
+  const types = new Set(
+    alts.map((alt) => {
+      if (typeof alt.type === 'string') return alt.type;
+      const values = alt.enum ?? (alt.const !== undefined ? [alt.const] : undefined);
+      if (values?.length && values.every((v) => typeof v === typeof values[0])) return typeof values[0] === 'number' ? 'number' : String(typeof values[0]);
+      return 'unknown';
+    }),
+  );
+  const [only] = types;
+  return types.size === 1 && only !== undefined && SCALARS.has(only) ? (only as 'string') : undefined;
+}
+
+/** How the CLI reads a field: a scalar, an array of scalars (comma-separated), or JSON. */
+function fieldType(document: Document, schema: Schema): FieldType {
+  const scalar = scalarType(document, schema);
+  if (scalar) return scalar;
+  const alts = nonNull(document, schema);
+  if (alts.length === 1 && alts[0]!.type === 'array' && alts[0]!.items) {
+    const item = scalarType(document, alts[0]!.items);
+    if (item) return `${item}[]`;
+  }
+  return 'json';
+}
+
+/** The object schema's fields and, for a union of object forms, the required fields of each form. */
+function objectShape(document: Document, schema: Schema): { properties: Map<string, Schema>; forms: string[][] } {
+  const s = deref(document, schema);
+  const properties = new Map<string, Schema>();
+  const union = s.oneOf ?? s.anyOf;
+  if (union) {
+    const forms: string[][] = [];
+    for (const alt of union) {
+      const shape = objectShape(document, alt);
+      for (const [name, prop] of shape.properties) if (!properties.has(name)) properties.set(name, prop);
+      forms.push(...shape.forms);
+    }
+    return { properties, forms };
+  }
+  let forms: string[][] = [[...(s.required ?? [])]];
+  for (const part of s.allOf ?? []) {
+    const shape = objectShape(document, part);
+    for (const [name, prop] of shape.properties) if (!properties.has(name)) properties.set(name, prop);
+    forms = forms.flatMap((form) => shape.forms.map((other) => [...new Set([...form, ...other])]));
+  }
+  for (const [name, prop] of Object.entries(s.properties ?? {})) properties.set(name, prop);
+  return { properties, forms };
+}
+
+const kebab = (snake: string) => snake.replace(/_/g, '-');
+
+/** `kemEncapsulate` -> group `kem`, name `encapsulate`; `compatKemEncapsulateKey` -> `compat`, `kem-encapsulate-key`; `healthz` -> no group. */
+export function commandWords(operationId: string): { group: string | null; name: string } {
+  const [first, ...rest] = operationId.split(/(?=[A-Z])/);
+  if (!first || !/^[a-z][a-z0-9]*$/.test(first)) throw new Error(`operationId ${operationId}: expected camelCase starting with a lower-case word`);
+  if (rest.length === 0) return { group: null, name: first };
+  return { group: first, name: rest.map((word) => word.toLowerCase()).join('-') };
+}
+
+/** Words the CLI keeps for itself: a group or command of these names would be unreachable. */
+const RESERVED_WORDS = new Set(['local', 'help']);
+
+function field(document: Document, name: string, where: FieldSpec['in'], schema: Schema, required: boolean, description: string | undefined): FieldSpec {
+  const s = nonNull(document, schema);
+  const type = fieldType(document, schema);
+  const first = s[0];
+  const itemSchema = type.endsWith('[]') && first?.items ? nonNull(document, first.items)[0] : first;
+  const values = itemSchema?.enum;
+  const format = s.find((alt) => alt.format)?.format;
+  const text = type === 'string' && where !== 'path' && !format && !values && !s.some((alt) => alt.pattern);
+  const def = deref(document, schema).default ?? first?.default;
+  const example = deref(document, schema).example ?? first?.example;
+  const shortExample = (typeof example === 'string' && example.length <= 48) || typeof example === 'number' || typeof example === 'boolean' ? example : undefined;
+  const desc = description ?? deref(document, schema).description ?? first?.description;
+  return {
+    name,
+    flag: kebab(name),
+    in: where,
+    type,
+    required,
+    ...(text ? { text: true } : {}),
+    ...(format ? { format } : {}),
+    ...(values ? { enum: values.filter((v): v is string | number => typeof v === 'string' || typeof v === 'number') } : {}),
+    ...(typeof def === 'string' || typeof def === 'number' || typeof def === 'boolean' ? { default: def } : {}),
+    ...(shortExample !== undefined ? { example: shortExample } : {}),
+    ...(desc ? { description: desc } : {}),
+  };
+}
+
+/** The CLI's command table for a document: one CommandSpec per operation, sorted by group and name. */
+export function commandTable(document: Document): CommandSpec[] {
+  const commands: CommandSpec[] = [];
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!operation.operationId) continue;
+      const { group, name } = commandWords(operation.operationId);
+      const fields: FieldSpec[] = [];
+      const parameters = (operation.parameters ?? []).map((p) => deref(document, p));
+      for (const p of parameters.filter((p) => p.in === 'path')) fields.push(field(document, p.name, 'path', p.schema ?? {}, true, p.description));
+
+      const json = operation.requestBody ? deref(document, operation.requestBody).content?.['application/json']?.schema : undefined;
+      let alternatives: string[][] | undefined;
+      if (json) {
+        const { properties, forms } = objectShape(document, json);
+        const always = forms.reduce<string[]>((acc, form) => acc.filter((n) => form.includes(n)), forms[0] ?? []);
+        for (const [prop, schema] of properties) fields.push(field(document, prop, 'body', schema, always.includes(prop), undefined));
+        if (forms.length > 1) alternatives = forms;
+      }
+      // A parameter that is also a body field (POST /v1/tokens takes either) is sent in the body.
+      for (const p of parameters.filter((p) => p.in === 'query')) {
+        if (!fields.some((f) => f.name === p.name)) fields.push(field(document, p.name, 'query', p.schema ?? {}, p.required === true, p.description));
+      }
+      const flags = new Set<string>();
+      for (const f of fields) {
+        if (flags.has(f.flag)) throw new Error(`${operation.operationId}: two fields make the flag --${f.flag}`);
+        flags.add(f.flag);
+      }
+
+      const success = Object.keys(operation.responses ?? {}).find((status) => status.startsWith('2')) ?? '200';
+      const answer = operation.responses?.[success] ? deref(document, operation.responses[success]) : undefined;
+      const answerJson = answer?.content?.['application/json']?.schema;
+      const type = success === '204' || !answer?.content ? 'none' : answerJson ? 'json' : 'text';
+      const security = operation.security ?? document.security ?? [];
+
+      commands.push({
+        operationId: operation.operationId,
+        group,
+        name,
+        method: method.toUpperCase(),
+        path,
+        ...(operation.tags?.[0] ? { tag: operation.tags[0] } : {}),
+        ...(operation.summary ? { summary: operation.summary } : {}),
+        ...(operation.description ? { description: operation.description } : {}),
+        auth: security.some((requirement) => Object.keys(requirement).length > 0),
+        body: json !== undefined,
+        fields,
+        ...(alternatives ? { alternatives } : {}),
+        response: { status: Number(success), type, fields: answerJson ? [...objectShape(document, answerJson).properties.keys()] : [] },
+      });
+    }
+  }
+  commands.sort((a, b) => (a.group ?? a.name).localeCompare(b.group ?? b.name) || a.name.localeCompare(b.name));
+  const groups = new Set(commands.flatMap((c) => (c.group ? [c.group] : [])));
+  const seen = new Set<string>();
+  for (const c of commands) {
+    const words = c.group ? `${c.group} ${c.name}` : c.name;
+    if (seen.has(words)) throw new Error(`two operations make the command pqc ${words}`);
+    seen.add(words);
+    if (RESERVED_WORDS.has(c.group ?? c.name)) throw new Error(`${c.operationId}: pqc ${c.group ?? c.name} is kept for the CLI's own commands`);
+    if (!c.group && groups.has(c.name)) throw new Error(`${c.operationId}: pqc ${c.name} is both a command and a group`);
+  }
+  return commands;
+}
+
+function commandsSource(document: Document): string {
+  return [
+    HEADER,
+    '',
+    "import type { CommandSpec } from './spec.ts';",
+    '',
+    '/** The `pqc` commands, one per operation of the API (see spec.ts for the shape). */',
+    'export const COMMANDS: readonly CommandSpec[] = [',
+    ...commandTable(document).map(commandSource),
+    '];',
+    '',
+  ].join('\n');
+}
+
+/** One command as an object literal: a line per key, a line per field (so a diff shows what changed). */
+function commandSource(command: CommandSpec): string {
+  const lines = Object.entries(command).map(([key, value]) =>
+    key === 'fields'
+      ? `    fields: [${(value as FieldSpec[]).map((f) => `\n      ${JSON.stringify(f)},`).join('')}${(value as FieldSpec[]).length ? '\n    ' : ''}],`
+      : `    ${key}: ${JSON.stringify(value)},`,
+  );
+  return ['  {', ...lines, '  },'].join('\n');
+}
+
 /** The generated sources for the server's current document, by file. */
 export async function generate(): Promise<Record<keyof typeof GENERATED_FILES, string>> {
   const document = serverDocument();
-  return { types: await typesSource(document), operations: operationsSource(document) };
+  return { types: await typesSource(document), operations: operationsSource(document), commands: commandsSource(document) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
