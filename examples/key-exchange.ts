@@ -15,14 +15,12 @@
  */
 import {
   ApiError,
-  checkKeyConfirmation,
   encapsulateLocally,
   encryptBlob,
   fromBase64,
   keyConfirmation,
   KeyConfirmationFailedError,
   PqcClient,
-  PROBLEM_TYPE_BASE,
   toBase64,
   verifyAttestation,
 } from '../packages/client/src/index.ts';
@@ -43,31 +41,13 @@ function check(claim: boolean, what: string): void {
 }
 
 /**
- * Alice decapsulates Bob's ciphertext with her stored key and checks Bob's key confirmation.
- * Returns the shared key, or throws KeyConfirmationFailedError when the confirmation does not match.
- *
- * ==== SWITCH POINT: server-side key confirmation ====
- * Today POST /v1/kem/decapsulate does not accept `confirmation`, so Alice checks it herself on the
- * key she gets back. Once the server accepts it (and the client is regenerated), replace the body
- * of this function with the single call
- *
- *   return (await alice.kem.decapsulate({ key_id: keyId, cipher, confirmation })).shared_key;
- *
- * The server then answers a mismatch with 400 `key-confirmation-failed`, which the client throws as
- * the same KeyConfirmationFailedError: nothing else in this file changes.
+ * Alice decapsulates through the service and hands it Bob's confirmation: the service checks it
+ * against the shared key the cipher gives and answers a mismatch (a modified cipher, which ML-KEM's
+ * implicit rejection would otherwise turn silently into another key) with 400
+ * `key-confirmation-failed`, thrown by the client as KeyConfirmationFailedError.
  */
 async function aliceDecapsulates(keyId: string, cipher: string, confirmation: string): Promise<string> {
-  const { shared_key } = await alice.kem.decapsulate({ key_id: keyId, cipher });
-  if (!checkKeyConfirmation(shared_key, cipher, confirmation)) {
-    throw new KeyConfirmationFailedError(400, {
-      type: `${PROBLEM_TYPE_BASE}key-confirmation-failed`,
-      title: 'Key confirmation failed',
-      status: 400,
-      detail: 'The confirmation does not match the decapsulated key (checked by the caller).',
-      request_id: 'none: checked locally',
-    });
-  }
-  return shared_key;
+  return (await alice.kem.decapsulate({ key_id: keyId, cipher, confirmation })).shared_key;
 }
 
 async function main(): Promise<void> {
@@ -94,7 +74,7 @@ async function main(): Promise<void> {
   const confirmation = keyConfirmation(bob.shared_key, bob.cipher); // the same value as bob.confirmation
   console.log(`  Bob sends Alice cipher (${fromBase64(bob.cipher).length} bytes) and confirmation ${confirmation.slice(0, 16)}...`);
 
-  console.log('\n5. Alice decapsulates with her key_id through the service and checks the confirmation.');
+  console.log('\n5. Alice decapsulates with her key_id through the service, which checks the confirmation.');
   const aliceKey = await aliceDecapsulates(pair.key_id, bob.cipher, confirmation);
   check(aliceKey === bob.shared_key, 'keys match: Alice and Bob hold the same 32-byte shared key');
 

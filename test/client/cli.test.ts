@@ -164,7 +164,7 @@ describe('pqc as a child process against the server', { concurrency: true }, () 
     const signature = (async () => {
       const signed = await pqc(['dsa', 'sign', '--data', `@${msg}`, '--compact']);
       ok(signed, 'dsa sign');
-      assert.match(signed.stdout, /^\{"signature":".+"\}\n$/);
+      assert.match(signed.stdout, /^\{"signature":".+","key_id":"dsa_.+","version":1,"algorithm":"ML-DSA-65"\}\n$/);
       const body = file('flow-signed.json', signed.stdout);
       const [verified, altered] = await Promise.all([
         pqc(['dsa', 'verify', '--body', `@${body}`, '--data', `@${msg}`, '--field', 'verified']),
@@ -359,7 +359,9 @@ describe('pqc in this process (run(), all main.ts calls)', () => {
   test('usage errors: missing required, unknown flag before the command, twice a scalar, two values from stdin, a flag for another command, a body for a body-less command', async () => {
     const cases: [string[], RegExp][] = [
       [['kem', 'decapsulate'], /^pqc: missing --cipher \(required\)/],
-      [['aes', 'encrypt', '--key', 'k'], /^pqc: missing --unencrypted \(required\)/],
+      // A batchable operation: either the single form's required fields, or --batch-input.
+      [['aes', 'encrypt', '--key', 'k'], /^pqc: give the fields of one form: --unencrypted, or --batch-input/],
+      [['dsa', 'sign', '--key-id', 'dsa_x'], /^pqc: give the fields of one form: --data, or --batch-input/],
       [['--pk', 'x', 'kem', 'encapsulate'], /^pqc: unknown option --pk: a command's flags come after its name/],
       [['kem', 'encapsulate', '--pk', 'a', '--pk', 'b'], /^pqc: --pk is given twice/],
       [['aes', 'decrypt', '--key', '-', '--ciphertext', '-'], /^pqc: --ciphertext and --key both read stdin/],

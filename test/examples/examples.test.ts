@@ -72,14 +72,15 @@ test('key-exchange.ts: attested key, local encapsulation, confirmed decapsulatio
     assert.ok(run.stdout.includes(line), `stdout lacks ${JSON.stringify(line)}:\n${run.stdout}`);
   }
   // The service did the work: two key pairs (first contact, the exchange), two decapsulations (Bob's
-  // cipher, the tampered one, twice: plain and confirmed). Encapsulation never reached it.
+  // cipher, the tampered one, twice: plain and confirmed, which the service refused).
+  // Encapsulation never reached it.
   const trail = await auditTrail(server);
   assert.deepEqual(trail.filter((e) => e.startsWith('kem.')), [
     'kem.keypair ok',
     'kem.keypair ok',
     'kem.decapsulate ok',
     'kem.decapsulate ok',
-    'kem.decapsulate ok',
+    'kem.decapsulate key-confirmation-failed',
   ]);
 });
 

@@ -92,9 +92,13 @@ describe('signing keys: POST /v1/dsa/keypair, sign and verify by key_id, rotatio
     assert.equal((await api.call('GET', `/v1/keys/${key.key_id}`, { auth: 'alice' })).body.versions.length, 1);
   });
 
-  test('verify validates before it looks anything up: wrong lengths and a key_id with pk are 422', async () => {
+  test('verify: the body /v1/dsa/sign answers verifies as it is (pk and key_id agree); wrong lengths and a foreign pk are 422', async () => {
     const key = await dsaKey('alice');
-    assert422(await post('/v1/dsa/verify', { data: 'x', key_id: key.key_id, pk: key.pk, signature: b64(random(3309)) }), '/key_id');
+    const signed = await post('/v1/dsa/sign', { data: 'x', key_id: key.key_id });
+    const { signature, pk, key_id, version, algorithm } = signed.body;
+    assert.equal((await post('/v1/dsa/verify', { data: 'x', signature, pk, key_id, version, algorithm })).body.verified, true);
+    const other = await dsaKey('alice');
+    assert422(await post('/v1/dsa/verify', { data: 'x', key_id: key.key_id, pk: other.pk, signature: b64(random(3309)) }), '/pk');
     assert422(await post('/v1/dsa/verify', { data: 'x', signature: b64(random(3309)) }), '/pk');
     assert422(await post('/v1/dsa/verify', { data: 'x', pk: key.pk, signature: b64(random(2420)) }), '/signature');
     assert422(await post('/v1/dsa/verify', { data: 'x', pk: key.pk, algorithm: 'ML-DSA-44', signature: b64(random(3309)) }), '/pk');

@@ -38,6 +38,16 @@ export type ResponseBody<K extends OperationId> = Operation<K>['responses'] exte
     : never
   : never;
 
+/** The single form of an operation's body (without the batch form), and of its answer. */
+export type SingleBody<K extends OperationId> = Exclude<RequestBody<K>, { batch_input: unknown }>;
+export type SingleResponse<K extends OperationId> = Exclude<ResponseBody<K>, { batch_results: unknown }>;
+/** The items of an operation's batch form, and what each item answers: its result or `{ error }`. */
+export type BatchItem<K extends OperationId> = Extract<RequestBody<K>, { batch_input: readonly unknown[] }>['batch_input'][number];
+export type BatchResult<K extends OperationId> = Extract<ResponseBody<K>, { batch_results: readonly unknown[] }>['batch_results'][number];
+
+/** A shared key answered in the clear, or kept in the service (`store: true`): typed by the request. */
+type Stored<B, R> = B extends { store: true } ? Omit<R, 'shared_key'> & { shared_key_id: string } : Omit<R, 'shared_key_id'> & { shared_key: string };
+
 export interface CallInput<K extends OperationId> {
   readonly body?: RequestBody<K>;
   readonly params?: PathParams<K>;
@@ -134,31 +144,78 @@ export class PqcClient {
     revoke: (tokenId: string, options?: CallOptions) => this.call('tokensRevoke', { params: { token_id: tokenId } }, options),
   };
 
-  /** ML-KEM (FIPS 203) with keys held by the service. */
+  /** ML-KEM (FIPS 203) and X-Wing, with keys held by the service. */
   readonly kem = {
     /** POST /v1/kem/keypair: a key pair whose secret key stays in the service; `pk` is attested. */
     keypair: (body: RequestBody<'kemKeypair'> = {}, options?: CallOptions) => this.call('kemKeypair', { body }, options),
-    /** POST /v1/kem/encapsulate: server-side encapsulation (the service sees the shared key; see encapsulateLocally). */
-    encapsulate: (body: RequestBody<'kemEncapsulate'>, options?: CallOptions) => this.call('kemEncapsulate', { body }, options),
-    /** POST /v1/kem/decapsulate: the shared key for a ciphertext, with a key the tenant owns. */
-    decapsulate: (body: RequestBody<'kemDecapsulate'>, options?: CallOptions) => this.call('kemDecapsulate', { body }, options),
+    /**
+     * POST /v1/kem/encapsulate: server-side encapsulation (the service sees the shared key; see
+     * encapsulateLocally), with the key confirmation; with `store: true` the shared key stays in
+     * the service and only its `shared_key_id` comes back.
+     */
+    encapsulate: async <B extends SingleBody<'kemEncapsulate'>>(body: B, options?: CallOptions) =>
+      (await this.call('kemEncapsulate', { body }, options)) as Stored<B, SingleResponse<'kemEncapsulate'>>,
+    /** The batch form of encapsulate: one request (one attempt of a token), a result or `{ error }` per item, in order. */
+    encapsulateBatch: (items: readonly BatchItem<'kemEncapsulate'>[], options?: CallOptions) => this.#batch('kemEncapsulate', items, options),
+    /**
+     * POST /v1/kem/decapsulate: the shared key for a ciphertext, with a key the tenant owns. Give
+     * `confirmation` (from encapsulate, or keyConfirmation) to have a modified cipher refused
+     * (KeyConfirmationFailedError) instead of silently giving another key.
+     */
+    decapsulate: async <B extends RequestBody<'kemDecapsulate'>>(body: B, options?: CallOptions) =>
+      (await this.call('kemDecapsulate', { body }, options)) as Stored<B, ResponseBody<'kemDecapsulate'>>,
   };
 
-  /** ML-DSA (FIPS 204) signatures. */
+  /** Signatures: ML-DSA (FIPS 204) and SLH-DSA (FIPS 205), with stored, versioned keys. */
   readonly dsa = {
-    /** POST /v1/dsa/sign: signs with the tenant's signing key. */
-    sign: (body: RequestBody<'dsaSign'>, options?: CallOptions) => this.call('dsaSign', { body }, options),
-    /** POST /v1/dsa/verify: `verified` true or false. */
-    verify: (body: RequestBody<'dsaVerify'>, options?: CallOptions) => this.call('dsaVerify', { body }, options),
+    /** POST /v1/dsa/keypair: a signing key whose secret stays in the service. */
+    keypair: (body: RequestBody<'dsaKeypair'> = {}, options?: CallOptions) => this.call('dsaKeypair', { body }, options),
+    /** POST /v1/dsa/sign: signs with `key_id` (its newest version), or the tenant's default key. */
+    sign: async (body: SingleBody<'dsaSign'>, options?: CallOptions) => (await this.call('dsaSign', { body }, options)) as SingleResponse<'dsaSign'>,
+    signBatch: (items: readonly BatchItem<'dsaSign'>[], options?: CallOptions) => this.#batch('dsaSign', items, options),
+    /** POST /v1/dsa/verify: `verified` true or false, under `pk` (+ `algorithm` when ambiguous) or a stored `key_id`. */
+    verify: async (body: SingleBody<'dsaVerify'>, options?: CallOptions) => (await this.call('dsaVerify', { body }, options)) as SingleResponse<'dsaVerify'>,
+    verifyBatch: (items: readonly BatchItem<'dsaVerify'>[], options?: CallOptions) => this.#batch('dsaVerify', items, options),
   };
 
-  /** AES-256-GCM under a key derived from a shared key (decryptBlob does the same locally). */
+  /** AES-256-GCM under a key derived from a shared key, given (`key`) or stored (`key_id`); decryptBlob does the same locally. */
   readonly aes = {
     /** POST /v1/aes/encrypt. */
-    encrypt: (body: RequestBody<'aesEncrypt'>, options?: CallOptions) => this.call('aesEncrypt', { body }, options),
+    encrypt: async (body: SingleBody<'aesEncrypt'>, options?: CallOptions) => (await this.call('aesEncrypt', { body }, options)) as SingleResponse<'aesEncrypt'>,
+    encryptBatch: (items: readonly BatchItem<'aesEncrypt'>[], options?: CallOptions) => this.#batch('aesEncrypt', items, options),
     /** POST /v1/aes/decrypt. */
-    decrypt: (body: RequestBody<'aesDecrypt'>, options?: CallOptions) => this.call('aesDecrypt', { body }, options),
+    decrypt: async (body: SingleBody<'aesDecrypt'>, options?: CallOptions) => (await this.call('aesDecrypt', { body }, options)) as SingleResponse<'aesDecrypt'>,
+    decryptBatch: (items: readonly BatchItem<'aesDecrypt'>[], options?: CallOptions) => this.#batch('aesDecrypt', items, options),
   };
+
+  /** Stored keys as resources (docs/keys.md). */
+  readonly keys = {
+    /** GET /v1/keys: one page of the tenant's keys; pass `next_cursor` back as `cursor`. */
+    list: (query: QueryParams<'keysList'> = {}, options?: CallOptions) => this.call('keysList', { query }, options),
+    /** Every key of the tenant (of one type), following the cursor page after page. */
+    all: async (query: Omit<QueryParams<'keysList'>, 'cursor'> = {}, options?: CallOptions) => {
+      const keys: ResponseBody<'keysList'>['keys'] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await this.call('keysList', { query: { ...query, ...(cursor ? { cursor } : {}) } }, options);
+        keys.push(...page.keys);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      return keys;
+    },
+    /** GET /v1/keys/{key_id}: the key's public description. */
+    get: (keyId: string, options?: CallOptions) => this.call('keysGet', { params: { key_id: keyId } }, options),
+    /** POST /v1/keys/{key_id}/rotate: a new version of a signing key; older versions still verify. */
+    rotate: (keyId: string, options?: CallOptions) => this.call('keysRotate', { params: { key_id: keyId } }, options),
+    /** DELETE /v1/keys/{key_id}: gone everywhere at once. */
+    delete: (keyId: string, options?: CallOptions) => this.call('keysDelete', { params: { key_id: keyId } }, options),
+  };
+
+  /** A batch call: the results in input order, each the item's answer or `{ error }` (a problem). */
+  async #batch<K extends 'kemEncapsulate' | 'dsaSign' | 'dsaVerify' | 'aesEncrypt' | 'aesDecrypt'>(operation: K, items: readonly BatchItem<K>[], options?: CallOptions): Promise<BatchResult<K>[]> {
+    const answer = (await this.call(operation, { body: { batch_input: items } as unknown as RequestBody<K> }, options)) as { batch_results: BatchResult<K>[] };
+    return answer.batch_results;
+  }
 
   /** The seed vendor's routes (docs/compatibility.md), for code moving off them. */
   readonly compat = {

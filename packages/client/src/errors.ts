@@ -58,6 +58,8 @@ export class ForbiddenError extends ApiError {}
 /** 404: no such key (or route) for this tenant. */
 export class NotFoundError extends ApiError {}
 export class MethodNotAllowedError extends ApiError {}
+/** 409 `key-conflict`: the key's state forbids it (a stored shared key past MAX_ENCRYPTIONS_PER_KEY: derive a new one). */
+export class KeyConflictError extends ApiError {}
 export class PayloadTooLargeError extends ApiError {}
 export class UnsupportedMediaTypeError extends ApiError {}
 /** 417: the request carried an Expect header other than 100-continue. */
@@ -90,6 +92,7 @@ export const PROBLEM_ERRORS = Object.freeze({
   forbidden: ForbiddenError,
   'not-found': NotFoundError,
   'method-not-allowed': MethodNotAllowedError,
+  'key-conflict': KeyConflictError,
   'payload-too-large': PayloadTooLargeError,
   'unsupported-media-type': UnsupportedMediaTypeError,
   'expectation-failed': ExpectationFailedError,
@@ -108,6 +111,7 @@ const BY_STATUS: Readonly<Record<number, typeof ApiError>> = Object.freeze({
   403: ForbiddenError,
   404: NotFoundError,
   405: MethodNotAllowedError,
+  409: KeyConflictError,
   413: PayloadTooLargeError,
   415: UnsupportedMediaTypeError,
   417: ExpectationFailedError,

@@ -184,7 +184,7 @@ export interface paths {
          * Decrypt AES-256-GCM under a shared key
          * @description Decrypts and authenticates. A wrong key, wrong `aad` or a modified ciphertext fails authentication: 400 `decryption-failed`, and nothing of the plaintext is returned.
          *
-         *     Scope: `aes:decrypt`. Uses one attempt of a token.
+         *     Scope: `aes:decrypt`. Uses one attempt of a token. Recorded in the audit trail as `aes.decrypt` when it uses or makes a stored key, whatever the outcome. Batch form: `{ "batch_input": [ ... ] }` (at most 100 items) answers `{ "batch_results": [ ... ] }`, each item its result or `{ "error": <problem> }`; one attempt for the whole request.
          */
         post: operations["aesDecrypt"];
         delete?: never;
@@ -206,7 +206,7 @@ export interface paths {
          * Encrypt with AES-256-GCM under a shared key
          * @description Encrypts with AES-256-GCM under `HKDF-SHA256(ikm = key, salt = empty, info = "pq-crypto-api/v1/aes-256-gcm", 32 bytes)`. Anyone holding the shared key can decrypt locally with a standard library (docs/api.md shows how).
          *
-         *     Scope: `aes:encrypt`. Uses one attempt of a token.
+         *     Scope: `aes:encrypt`. Uses one attempt of a token. Recorded in the audit trail as `aes.encrypt` when it uses or makes a stored key, whatever the outcome. Batch form: `{ "batch_input": [ ... ] }` (at most 100 items) answers `{ "batch_results": [ ... ] }`, each item its result or `{ "error": <problem> }`; one attempt for the whole request.
          */
         post: operations["aesEncrypt"];
         delete?: never;
@@ -237,6 +237,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dsa/keypair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate a signing key (ML-DSA or SLH-DSA)
+         * @description Generates a signing key whose secret never leaves the service (stored sealed under the master key). Sign with it by passing `key_id` to `POST /v1/dsa/sign`; rotate it with `POST /v1/keys/{key_id}/rotate` (older versions still verify).
+         *
+         *     Scope: `dsa:keypair`. Uses one attempt of a token. Recorded in the audit trail as `dsa.keypair`, whatever the outcome.
+         */
+        post: operations["dsaKeypair"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dsa/sign": {
         parameters: {
             query?: never;
@@ -247,10 +269,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sign data with the tenant's ML-DSA-65 key
-         * @description FIPS 204 ML-DSA.Sign (pure, external interface) with the tenant's default ML-DSA-65 key, made on first use and kept. Signatures are hedged, so signing the same data twice gives different signatures; both verify.
+         * Sign data with a stored signing key
+         * @description Pure ML-DSA (FIPS 204) or SLH-DSA (FIPS 205) signing, external interface, with the newest version of `key_id`, or without it the tenant's default ML-DSA-65 key (made on first use and kept). Signatures are hedged, so signing the same data twice gives different signatures; both verify.
          *
-         *     Scope: `dsa:sign`. Uses one attempt of a token. Recorded in the audit trail as `dsa.sign`, whatever the outcome.
+         *     Scope: `dsa:sign`. Uses one attempt of a token. Recorded in the audit trail as `dsa.sign`, whatever the outcome. Batch form: `{ "batch_input": [ ... ] }` (at most 100 items) answers `{ "batch_results": [ ... ] }`, each item its result or `{ "error": <problem> }`; one attempt for the whole request.
          */
         post: operations["dsaSign"];
         delete?: never;
@@ -269,10 +291,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Verify an ML-DSA signature
-         * @description FIPS 204 ML-DSA.Verify (pure, external interface). A well-formed signature that does not verify answers 200 with `verified: false`; malformed input (wrong lengths, bad base64) answers 422.
+         * Verify an ML-DSA or SLH-DSA signature
+         * @description Pure ML-DSA (FIPS 204) or SLH-DSA (FIPS 205) verification, external interface, under `pk` or a stored key (`key_id`, any version or `version`). A well-formed signature that does not verify answers 200 with `verified: false`; malformed input (wrong lengths, bad base64, an ambiguous algorithm) answers 422.
          *
-         *     Scope: `dsa:verify`. Uses one attempt of a token.
+         *     Scope: `dsa:verify`. Uses one attempt of a token. Recorded in the audit trail as `dsa.verify` when it uses or makes a stored key, whatever the outcome. Batch form: `{ "batch_input": [ ... ] }` (at most 100 items) answers `{ "batch_results": [ ... ] }`, each item its result or `{ "error": <problem> }`; one attempt for the whole request.
          */
         post: operations["dsaVerify"];
         delete?: never;
@@ -292,7 +314,7 @@ export interface paths {
         put?: never;
         /**
          * Decapsulate a ciphertext with a stored key (step 3)
-         * @description FIPS 203 ML-KEM.Decaps with the secret key of `key_id` (or of `pk`), which must belong to the caller's tenant (404 otherwise). Implicit rejection: a modified ciphertext of the right length gives a different, random-looking shared key, not an error; compare keys (or decrypt something) to detect a mismatch.
+         * @description Decapsulation (FIPS 203 ML-KEM.Decaps, or X-Wing) with the secret key of `key_id` (or of `pk`), which must belong to the caller's tenant (404 otherwise). Implicit rejection: a modified ciphertext of the right length gives a different, random-looking shared key, not an error; send the `confirmation` from encapsulate to have such a cipher refused (400 `key-confirmation-failed`). With `store: true` the shared key stays in the service and its id is answered.
          *
          *     Scope: `kem:decapsulate`. Uses one attempt of a token. Recorded in the audit trail as `kem.decapsulate`, whatever the outcome.
          */
@@ -316,7 +338,7 @@ export interface paths {
          * Encapsulate a shared secret to a public key (step 2)
          * @description FIPS 203 ML-KEM.Encaps with the checks of section 7.2 (length and modulus). With `signature` and `verif_key`, the ML-DSA signature over `pk` is verified first. The service sees the shared secret: when that matters, encapsulate on the client instead (docs/security.md).
          *
-         *     Scope: `kem:encapsulate`. Uses one attempt of a token.
+         *     Scope: `kem:encapsulate`. Uses one attempt of a token. Recorded in the audit trail as `kem.encapsulate` when it uses or makes a stored key, whatever the outcome. Batch form: `{ "batch_input": [ ... ] }` (at most 100 items) answers `{ "batch_results": [ ... ] }`, each item its result or `{ "error": <problem> }`; one attempt for the whole request.
          */
         post: operations["kemEncapsulate"];
         delete?: never;
@@ -341,6 +363,78 @@ export interface paths {
          *     Scope: `kem:keypair`. Uses one attempt of a token. Recorded in the audit trail as `kem.keypair`, whatever the outcome.
          */
         post: operations["kemKeypair"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's stored keys
+         * @description The caller tenant's stored keys (KEM key pairs, signing keys, stored shared keys), public descriptions only, in creation order, a page at a time. Expired and deleted keys are not listed. A page may hold fewer than `limit` keys (when filtering by `type`) and still have a `next_cursor`.
+         *
+         *     Scope: `keys:read`. Uses one attempt of a token.
+         */
+        get: operations["keysList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Describe a stored key
+         * @description A stored key's public description: type, algorithm, creation, expiry, public key and (signing keys) versions. Never secret material. 404 when it is not the caller tenant's, or has expired or been deleted.
+         *
+         *     Scope: `keys:read`. Uses one attempt of a token.
+         */
+        get: operations["keysGet"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a stored key
+         * @description Deletes the key everywhere at once: afterwards it answers 404 on every instance sharing the store, and nothing can be decapsulated, signed or decrypted with it. Signatures it made still verify under its public key given as `pk`. Deleting the default signing key makes the next `POST /v1/dsa/sign` without `key_id` create a new one.
+         *
+         *     Scope: `keys:manage`. Uses one attempt of a token. Recorded in the audit trail as `keys.delete`, whatever the outcome.
+         */
+        delete: operations["keysDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{key_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a signing key
+         * @description Adds a version to a signing key (same algorithm, new key pair): `POST /v1/dsa/sign` with this `key_id` signs with the new version from now on; every older version still verifies (`POST /v1/dsa/verify` with `key_id`, any version or `version`). Only signing keys (`dsa_`) have versions.
+         *
+         *     Scope: `keys:manage`. Uses one attempt of a token. Recorded in the audit trail as `keys.rotate`, whatever the outcome.
+         */
+        post: operations["keysRotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -417,6 +511,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The batch form: one attempt of a token for the whole request. */
+        AesDecryptBatchRequest: {
+            /** @description 1 to 100 items (MAX_BATCH), each a request of the single form. */
+            batch_input: components["schemas"]["AesDecryptRequest"][];
+        };
+        AesDecryptBatchResponse: {
+            /** @description One per item, in input order: its result, or `{ error }`. */
+            batch_results: (components["schemas"]["AesDecryptResponse"] | {
+                error: {
+                    detail: string;
+                    /** @description For 422: every invalid field, as a JSON pointer into the request. */
+                    errors?: {
+                        detail: string;
+                        pointer: string;
+                    }[];
+                    status: number;
+                    title: string;
+                    type: string;
+                };
+            })[];
+        };
         AesDecryptRequest: {
             /** @description Optional associated data (UTF-8): authenticated but not encrypted; decryption must give the same. */
             aad?: string;
@@ -435,11 +550,34 @@ export interface components {
              * Format: byte
              * @description A 32-byte `shared_key` from `/v1/kem/encapsulate` or `/v1/kem/decapsulate`, base64. The AES key is derived from it with HKDF-SHA256.
              */
-            key: string;
+            key?: string;
+            /** @description Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`. */
+            key_id?: string;
         };
         AesDecryptResponse: {
             /** @description The plaintext, in the requested `encoding`. */
             decrypted: string;
+        };
+        /** @description The batch form: one attempt of a token for the whole request. */
+        AesEncryptBatchRequest: {
+            /** @description 1 to 100 items (MAX_BATCH), each a request of the single form. */
+            batch_input: components["schemas"]["AesEncryptRequest"][];
+        };
+        AesEncryptBatchResponse: {
+            /** @description One per item, in input order: its result, or `{ error }`. */
+            batch_results: (components["schemas"]["AesEncryptResponse"] | {
+                error: {
+                    detail: string;
+                    /** @description For 422: every invalid field, as a JSON pointer into the request. */
+                    errors?: {
+                        detail: string;
+                        pointer: string;
+                    }[];
+                    status: number;
+                    title: string;
+                    type: string;
+                };
+            })[];
         };
         AesEncryptRequest: {
             /** @description Optional associated data (UTF-8): authenticated but not encrypted; decryption must give the same. */
@@ -454,7 +592,9 @@ export interface components {
              * Format: byte
              * @description A 32-byte `shared_key` from `/v1/kem/encapsulate` or `/v1/kem/decapsulate`, base64. The AES key is derived from it with HKDF-SHA256.
              */
-            key: string;
+            key?: string;
+            /** @description Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`. */
+            key_id?: string;
             /** @description The plaintext, in `encoding` (at most 65536 bytes once decoded). */
             unencrypted: string;
         };
@@ -468,7 +608,7 @@ export interface components {
             /** @description The stored key used or made; null when none (or the tenant's default signing key). */
             key_id: string | null;
             /** @enum {string} */
-            operation: "kem.keypair" | "kem.decapsulate" | "dsa.sign" | "tokens.mint" | "tokens.revoke";
+            operation: "kem.keypair" | "kem.encapsulate" | "kem.decapsulate" | "dsa.keypair" | "dsa.sign" | "dsa.verify" | "aes.encrypt" | "aes.decrypt" | "keys.rotate" | "keys.delete" | "tokens.mint" | "tokens.revoke";
             /** @description `ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...). */
             outcome: string;
             /** @description The request's X-Request-Id: finds its log lines. */
@@ -591,8 +731,51 @@ export interface components {
             /** @description true when the signature verifies; false otherwise. */
             verified: boolean;
         };
+        DsaKeypairRequest: {
+            /**
+             * @description ML-DSA-44, -65 (default) or -87 (FIPS 204), or SLH-DSA-SHA2/SHAKE-128s/128f (FIPS 205: hash-based, slower, larger signatures).
+             * @default ML-DSA-65
+             * @enum {string}
+             */
+            algorithm?: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+            /** @description Optional: the key is deleted this many seconds after creation, everywhere at once (404 afterwards). Without it the key lives until deleted. */
+            expires_in?: number;
+        };
+        DsaKeypairResponse: {
+            /** @enum {string} */
+            algorithm: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+            /** @description When the key is deleted (RFC 3339 UTC), or null when it does not expire. */
+            expires_at: string | null;
+            /** @description Names the key for sign, verify, rotate, delete and token restrictions. */
+            key_id: string;
+            /** @description The public key of version 1, base64: give it to verifiers. */
+            pk: string;
+            /** @description Always 1 for a new key; `POST /v1/keys/{key_id}/rotate` adds versions. */
+            version: number;
+        };
+        /** @description The batch form: one attempt of a token for the whole request. */
+        DsaSignBatchRequest: {
+            /** @description 1 to 100 items (MAX_BATCH), each a request of the single form. */
+            batch_input: components["schemas"]["DsaSignRequest"][];
+        };
+        DsaSignBatchResponse: {
+            /** @description One per item, in input order: its result, or `{ error }`. */
+            batch_results: (components["schemas"]["DsaSignResponse"] | {
+                error: {
+                    detail: string;
+                    /** @description For 422: every invalid field, as a JSON pointer into the request. */
+                    errors?: {
+                        detail: string;
+                        pointer: string;
+                    }[];
+                    status: number;
+                    title: string;
+                    type: string;
+                };
+            })[];
+        };
         DsaSignRequest: {
-            /** @description Optional FIPS 204 context string, UTF-8, at most 255 bytes. The verifier must give the same one. */
+            /** @description Optional FIPS 204 / 205 context string, UTF-8, at most 255 bytes. The verifier must give the same one. */
             context?: string;
             /** @description The message to sign, in `encoding` (at most 65536 bytes once decoded). */
             data: string;
@@ -602,15 +785,49 @@ export interface components {
              * @enum {string}
              */
             encoding?: "utf8" | "base64" | "hex";
+            /** @description Optional: the signing key (`key_id` from `POST /v1/dsa/keypair`). Without it, the tenant's default ML-DSA-65 key, made on first use. */
+            key_id?: string;
         };
         DsaSignResponse: {
-            /** @description The tenant's ML-DSA-65 public key, base64: give it to verifiers. */
+            /** @enum {string} */
+            algorithm: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+            /** @description The key that signed (the default key has one too). */
+            key_id: string;
+            /** @description The public key of the version that signed, base64: give it to verifiers. */
             pk: string;
-            /** @description Pure ML-DSA-65 signature (FIPS 204, hedged), base64. */
+            /** @description The signature (pure ML-DSA or SLH-DSA, hedged), base64. */
             signature: string;
+            /** @description The version that signed: the newest. */
+            version: number;
+        };
+        /** @description The batch form: one attempt of a token for the whole request. */
+        DsaVerifyBatchRequest: {
+            /** @description 1 to 100 items (MAX_BATCH), each a request of the single form. */
+            batch_input: components["schemas"]["DsaVerifyRequest"][];
+        };
+        DsaVerifyBatchResponse: {
+            /** @description One per item, in input order: its result, or `{ error }`. */
+            batch_results: (components["schemas"]["DsaVerifyResponse"] | {
+                error: {
+                    detail: string;
+                    /** @description For 422: every invalid field, as a JSON pointer into the request. */
+                    errors?: {
+                        detail: string;
+                        pointer: string;
+                    }[];
+                    status: number;
+                    title: string;
+                    type: string;
+                };
+            })[];
         };
         DsaVerifyRequest: {
-            /** @description Optional FIPS 204 context string, UTF-8, at most 255 bytes: the one the signer used. */
+            /**
+             * @description The algorithm of `pk`: required when its length is ambiguous (the SLH-DSA SHA2 and SHAKE sets have the same sizes); when given, must match the lengths.
+             * @enum {string}
+             */
+            algorithm?: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+            /** @description Optional FIPS 204 / 205 context string, UTF-8, at most 255 bytes: the one the signer used. */
             context?: string;
             /** @description The signed message, in `encoding`. */
             data: string;
@@ -620,16 +837,20 @@ export interface components {
              * @enum {string}
              */
             encoding?: "utf8" | "base64" | "hex";
+            /** @description Alternatively, a stored signing key of yours (`key_id` from `POST /v1/dsa/keypair` or `/v1/dsa/sign`): verifies against any of its versions, or `version`. */
+            key_id?: string;
             /**
              * Format: byte
-             * @description The signer's ML-DSA public key, base64 (the `pk` from `POST /v1/dsa/sign`). Its length selects ML-DSA-44, -65 or -87.
+             * @description The signer's public key, base64 (the `pk` from `POST /v1/dsa/sign`). Give this or `key_id`. Its length selects the algorithm where that is unambiguous (ML-DSA); SLH-DSA needs `algorithm`.
              */
-            pk: string;
+            pk?: string;
             /**
              * Format: byte
              * @description The signature, base64 (the `signature` from `POST /v1/dsa/sign`).
              */
             signature: string;
+            /** @description With `key_id`: only this version (default: any version). */
+            version?: number;
         };
         DsaVerifyResponse: {
             /** @description true when the signature verifies; false otherwise. */
@@ -638,9 +859,14 @@ export interface components {
         KemDecapsulateRequest: {
             /**
              * Format: byte
-             * @description The ciphertext from `POST /v1/kem/encapsulate` (its `cipher`), base64. Its length must match the key: 768, 1088 or 1568 bytes.
+             * @description The ciphertext from `POST /v1/kem/encapsulate` (its `cipher`), base64. Its length must match the key: 768, 1088, 1568 (ML-KEM-512, -768, -1024) or 1120 bytes (X-Wing).
              */
             cipher: string;
+            /**
+             * Format: byte
+             * @description The key confirmation from encapsulate (or computed by a client that encapsulated itself): base64(HMAC-SHA256(HKDF-SHA256(shared_key, info "pq-crypto-api/v1/key-confirmation"), cipher)). A mismatch is 400 `key-confirmation-failed`.
+             */
+            confirmation?: string;
             /** @description Paste `key_id` from `POST /v1/kem/keypair`. Give this or `pk`. */
             key_id?: string;
             /**
@@ -648,15 +874,43 @@ export interface components {
              * @description Alternatively, the `pk` from `POST /v1/kem/keypair`: the service finds its secret key. Give this or `key_id`.
              */
             pk?: string;
+            /**
+             * @description Keep the shared key in the service (it never leaves) and answer `shared_key_id` instead of `shared_key`: use it with the AES endpoints as `key_id`.
+             * @default false
+             */
+            store?: boolean;
         };
         KemDecapsulateResponse: {
-            /** @description The 32-byte shared secret, base64. */
-            shared_key: string;
+            /** @description The 32-byte shared secret, base64 (absent with `store: true`). */
+            shared_key?: string;
+            /** @description With `store: true`: the id of the shared key kept in the service; use it as `key_id` with the AES endpoints. */
+            shared_key_id?: string;
+        };
+        /** @description The batch form: one attempt of a token for the whole request. */
+        KemEncapsulateBatchRequest: {
+            /** @description 1 to 100 items (MAX_BATCH), each a request of the single form. */
+            batch_input: components["schemas"]["KemEncapsulateRequest"][];
+        };
+        KemEncapsulateBatchResponse: {
+            /** @description One per item, in input order: its result, or `{ error }`. */
+            batch_results: (components["schemas"]["KemEncapsulateResponse"] | {
+                error: {
+                    detail: string;
+                    /** @description For 422: every invalid field, as a JSON pointer into the request. */
+                    errors?: {
+                        detail: string;
+                        pointer: string;
+                    }[];
+                    status: number;
+                    title: string;
+                    type: string;
+                };
+            })[];
         };
         KemEncapsulateRequest: {
             /**
              * Format: byte
-             * @description The ML-KEM public key to encapsulate to, base64. Paste the `pk` returned by `POST /v1/kem/keypair` (the example is a valid ML-KEM-768 key). Its length selects ML-KEM-512, -768 or -1024.
+             * @description The KEM public key to encapsulate to, base64. Paste the `pk` returned by `POST /v1/kem/keypair` (the example is a valid ML-KEM-768 key). Its length selects ML-KEM-512, -768, -1024 or X-Wing.
              */
             pk: string;
             /**
@@ -664,6 +918,11 @@ export interface components {
              * @description Optional: an ML-DSA signature over the raw bytes of `pk` (paste `signature` from `POST /v1/kem/keypair`). When given, it is checked before encapsulating and a mismatch is refused with 422.
              */
             signature?: string;
+            /**
+             * @description Keep the shared key in the service (it never leaves) and answer `shared_key_id` instead of `shared_key`: use it with the AES endpoints as `key_id`.
+             * @default false
+             */
+            store?: boolean;
             /**
              * Format: byte
              * @description The ML-DSA public key that made `signature` (paste `verification_key` from `POST /v1/kem/keypair`). Required with `signature`.
@@ -678,20 +937,28 @@ export interface components {
         KemEncapsulateResponse: {
             /** @description The ML-KEM ciphertext, base64: send it to the key owner, who decapsulates it. */
             cipher: string;
-            /** @description The 32-byte shared secret, base64. Secret: the service saw it too (see docs/security.md). */
-            shared_key: string;
+            /** @description Key confirmation, base64: send it with `cipher` to the key owner, whose decapsulate (given `confirmation`) then refuses a modified cipher instead of silently deriving another key. docs/keys.md shows how it is computed. */
+            confirmation: string;
+            /** @description The 32-byte shared secret, base64 (absent with `store: true`). Secret: the service saw it too (see docs/security.md). */
+            shared_key?: string;
+            /** @description With `store: true`: the id of the shared key kept in the service (it never leaves); use it as `key_id` with the AES endpoints. */
+            shared_key_id?: string;
         };
         KemKeypairRequest: {
             /**
-             * @description ML-KEM parameter set (FIPS 203).
+             * @description ML-KEM parameter set (FIPS 203), or `X-Wing` (ML-KEM-768 + X25519 hybrid, draft-connolly-cfrg-xwing-kem).
              * @default ML-KEM-768
              * @enum {string}
              */
             algorithm?: "ML-KEM-512" | "ML-KEM-768" | "ML-KEM-1024";
+            /** @description Optional: the key is deleted this many seconds after creation, everywhere at once (404 afterwards). Without it the key lives until deleted. */
+            expires_in?: number;
         };
         KemKeypairResponse: {
             /** @enum {string} */
             algorithm: "ML-KEM-512" | "ML-KEM-768" | "ML-KEM-1024";
+            /** @description When the key is deleted (RFC 3339 UTC), or null when it does not expire. */
+            expires_at: string | null;
             /** @description Names the key for decapsulation and token restrictions. */
             key_id: string;
             /** @description The encapsulation key (FIPS 203 ek), base64. Hand it to the peer. */
@@ -700,6 +967,45 @@ export interface components {
             signature: string;
             /** @description The tenant's ML-DSA-65 attestation key, base64: verifies `signature`. The same for every key pair of the tenant and used for nothing else (not by `/v1/dsa/sign`): pin it once and check every key pair against it. */
             verification_key: string;
+        };
+        KeyDescription: {
+            /** @description e.g. ML-KEM-768, X-Wing, ML-DSA-65, SLH-DSA-SHA2-128s; AES-256-GCM for a stored shared key. */
+            algorithm: string;
+            /** @description RFC 3339 UTC. */
+            created_at: string;
+            /** @description When the key is deleted (RFC 3339 UTC), or null when it does not expire. */
+            expires_at: string | null;
+            key_id: string;
+            /** @description Stored shared keys from decapsulation: the KEM key they came from. */
+            origin_key_id?: string;
+            /** @description The public key (for a signing key: of its newest version), base64. Absent for a shared key. */
+            pk?: string;
+            /**
+             * @description `kem` (a KEM key pair), `dsa` (a signing key) or `shared` (a stored shared key).
+             * @enum {string}
+             */
+            type: "kem" | "dsa" | "shared";
+            /** @description Signing keys: the newest version, the one that signs. */
+            version?: number;
+            /** @description Signing keys: every version, oldest first; each still verifies. */
+            versions?: {
+                created_at: string;
+                pk: string;
+                version: number;
+            }[];
+        };
+        KeyRotateResponse: {
+            key_id: string;
+            /** @description The new version's public key, base64. */
+            pk: string;
+            /** @description The new version, which signs from now on. */
+            version: number;
+        };
+        KeysListResponse: {
+            /** @description The tenant's own keys (never the attestation key), oldest first. */
+            keys: components["schemas"]["KeyDescription"][];
+            /** @description Pass as `cursor` for the next page; null on the last. */
+            next_cursor: string | null;
         };
         /** @description RFC 9457 problem details. */
         Problem: {
@@ -723,7 +1029,7 @@ export interface components {
             /** @description Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated. */
             key_ids?: string[];
             /** @description What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated. */
-            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "audit:read")[];
+            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "keys:read" | "keys:manage" | "audit:read")[];
         };
         TokenCreateResponse: {
             /** @description Requests left; null when only time limits the token. */
@@ -732,7 +1038,7 @@ export interface components {
             expires_at: string;
             /** @description The token: send it as `Authorization: Bearer <new_token>`. Secret. */
             new_token: string;
-            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "audit:read")[];
+            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "keys:read" | "keys:manage" | "audit:read")[];
             /** @description Names the token for `DELETE /v1/tokens/{token_id}`; not a credential. */
             token_id: string;
         };
@@ -741,7 +1047,7 @@ export interface components {
             attempts_left: number | null;
             /** @description RFC 3339 UTC expiry; null for an API key. */
             expires_at: string | null;
-            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "audit:read")[];
+            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "keys:read" | "keys:manage" | "audit:read")[];
             /** @description The token id; null for an API key. */
             token_id: string | null;
         };
@@ -767,7 +1073,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The shared secret. */
+            /** @description The shared secret, or the id of the stored shared key. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1446,7 +1752,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AesDecryptRequest"];
+                "application/json": components["schemas"]["AesDecryptRequest"] | components["schemas"]["AesDecryptBatchRequest"];
             };
         };
         responses: {
@@ -1456,7 +1762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AesDecryptResponse"];
+                    "application/json": components["schemas"]["AesDecryptResponse"] | components["schemas"]["AesDecryptBatchResponse"];
                 };
             };
             /** @description Malformed request; Decryption failed */
@@ -1486,6 +1792,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Payload too large */
             413: {
                 headers: {
@@ -1531,6 +1846,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     aesEncrypt: {
@@ -1542,7 +1866,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AesEncryptRequest"];
+                "application/json": components["schemas"]["AesEncryptRequest"] | components["schemas"]["AesEncryptBatchRequest"];
             };
         };
         responses: {
@@ -1552,7 +1876,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AesEncryptResponse"];
+                    "application/json": components["schemas"]["AesEncryptResponse"] | components["schemas"]["AesEncryptBatchResponse"];
                 };
             };
             /** @description Malformed request */
@@ -1582,6 +1906,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Payload too large */
             413: {
                 headers: {
@@ -1620,6 +1962,15 @@ export interface operations {
             };
             /** @description Service unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1699,26 +2050,26 @@ export interface operations {
             };
         };
     };
-    dsaSign: {
+    dsaKeypair: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["DsaSignRequest"];
+                "application/json": components["schemas"]["DsaKeypairRequest"];
             };
         };
         responses: {
-            /** @description The signature and the public key that verifies it. */
-            200: {
+            /** @description The new signing key (public parts only). */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DsaSignResponse"];
+                    "application/json": components["schemas"]["DsaKeypairResponse"];
                 };
             };
             /** @description Malformed request */
@@ -1775,7 +2126,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description Too many requests; Quota exceeded */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1804,7 +2155,7 @@ export interface operations {
             };
         };
     };
-    dsaVerify: {
+    dsaSign: {
         parameters: {
             query?: never;
             header?: never;
@@ -1813,113 +2164,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DsaVerifyRequest"];
+                "application/json": components["schemas"]["DsaSignRequest"] | components["schemas"]["DsaSignBatchRequest"];
             };
         };
         responses: {
-            /** @description Whether the signature verifies. */
+            /** @description The signature and the public key that verifies it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DsaVerifyResponse"];
-                };
-            };
-            /** @description Malformed request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unauthorized */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Payload too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported media type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Service unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    kemDecapsulate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["KemDecapsulateRequest"];
-            };
-        };
-        responses: {
-            /** @description The shared secret. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["KemDecapsulateResponse"];
+                    "application/json": components["schemas"]["DsaSignResponse"] | components["schemas"]["DsaSignBatchResponse"];
                 };
             };
             /** @description Malformed request */
@@ -2014,6 +2269,234 @@ export interface operations {
             };
         };
     };
+    dsaVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DsaVerifyRequest"] | components["schemas"]["DsaVerifyBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description Whether the signature verifies. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DsaVerifyResponse"] | components["schemas"]["DsaVerifyBatchResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    kemDecapsulate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KemDecapsulateRequest"];
+            };
+        };
+        responses: {
+            /** @description The shared secret, or the id of the stored shared key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KemDecapsulateResponse"];
+                };
+            };
+            /** @description Malformed request; Key confirmation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; Quota exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     kemEncapsulate: {
         parameters: {
             query?: never;
@@ -2023,7 +2506,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["KemEncapsulateRequest"];
+                "application/json": components["schemas"]["KemEncapsulateRequest"] | components["schemas"]["KemEncapsulateBatchRequest"];
             };
         };
         responses: {
@@ -2033,7 +2516,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["KemEncapsulateResponse"];
+                    "application/json": components["schemas"]["KemEncapsulateResponse"] | components["schemas"]["KemEncapsulateBatchResponse"];
                 };
             };
             /** @description Malformed request */
@@ -2090,7 +2573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
+            /** @description Too many requests; Quota exceeded */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2101,6 +2584,15 @@ export interface operations {
             };
             /** @description Service unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2215,6 +2707,352 @@ export interface operations {
             };
         };
     };
+    keysList: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page; omit for the first page. */
+                cursor?: string;
+                /** @description Keys per page (default 50, at most 500). */
+                limit?: number;
+                /** @description Only keys of this type: `kem`, `dsa` or `shared`. */
+                type?: "kem" | "dsa" | "shared";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeysListResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    keysGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `key_id` (or `shared_key_id`) of yours. */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyDescription"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    keysDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `key_id` (or `shared_key_id`) of yours. */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    keysRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `key_id` (or `shared_key_id`) of yours. */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyRotateResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     tokensCreate: {
         parameters: {
             query?: {
@@ -2225,7 +3063,7 @@ export interface operations {
                 /** @description Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated. */
                 key_ids?: string[];
                 /** @description What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated. */
-                scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "audit:read")[];
+                scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "keys:read" | "keys:manage" | "audit:read")[];
             };
             header?: never;
             path?: never;

@@ -26,7 +26,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
     .strictObject({
       data: messageText('The signed message, in `encoding`.', ex.message),
       pk: dsaPublicKeyField(
-        "The signer's public key, base64 (the `pk` from `POST /v1/dsa/sign`). Give this or `key_id`. Its length selects the algorithm where that is unambiguous (ML-DSA); SLH-DSA needs `algorithm`.",
+        "The signer's public key, base64 (the `pk` from `POST /v1/dsa/sign`). Give this or `key_id` (both: `pk` must be one of the key's versions). Its length selects the algorithm where that is unambiguous (ML-DSA); SLH-DSA needs `algorithm`.",
         ex.dsaPublicKey,
         DSA_ALGORITHMS,
       ).optional(),
@@ -53,7 +53,6 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
     })
     .superRefine((o, ctx) => {
       if (!o.pk && !o.key_id) ctx.addIssue({ code: 'custom', path: ['pk'], message: 'give pk or key_id' });
-      if (o.pk && o.key_id) ctx.addIssue({ code: 'custom', path: ['key_id'], message: 'give pk or key_id, not both' });
       if (o.version !== undefined && !o.key_id) ctx.addIssue({ code: 'custom', path: ['version'], message: 'only with key_id' });
       if (!(o.pk instanceof Uint8Array) || !(o.signature instanceof Uint8Array)) return;
       const matching = dsaAlgorithmsFor(o.pk.length, o.signature.length);
@@ -105,8 +104,16 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
         if (input.signature.length !== DSA_SIZES[key.algorithm as DsaAlgorithm].signature) {
           throw fieldError('signature', `must be ${DSA_SIZES[key.algorithm as DsaAlgorithm].signature} bytes for ${key.algorithm} (the algorithm of key_id), got ${input.signature.length}`);
         }
+        // With pk too (as /v1/dsa/sign answers both), it must be one of the key's versions: that one verifies.
+        let version = input.version;
+        if (input.pk) {
+          const pk = Buffer.from(input.pk).toString('base64');
+          const match = key.versions.find((v) => v.publicKey === pk && (version === undefined || v.version === version));
+          if (!match) throw fieldError('pk', `is not the public key of ${key.id}${version === undefined ? '' : ` version ${version}`}: give one of them`);
+          version = match.version;
+        }
         services.metrics.cryptoOp(key.algorithm, dsa.implementation, 'dsa.verify');
-        return { verified: (await services.keys.verify(key, input.data, input.signature, input.context, input.version)).verified };
+        return { verified: (await services.keys.verify(key, input.data, input.signature, input.context, version)).verified };
       }
       const pk = input.pk!;
       const algorithm = input.algorithm ?? dsaAlgorithmsFor(pk.length, input.signature.length)[0]!;
