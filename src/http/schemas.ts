@@ -5,7 +5,7 @@
  * @module
  */
 import { decodeBase64, decodeMessage, MESSAGE_ENCODINGS, type MessageEncoding } from '../crypto/encoding.ts';
-import { DSA_ALGORITHMS, DSA_SIZES } from '../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES } from '../crypto/params.ts';
 import { KEM_KEY_ID } from '../keys/service.ts';
 import { z } from './zod.ts';
 
@@ -159,6 +159,6 @@ export const dsaPublicKeyField = (description: string, example: string) =>
   base64Bytes({
     description,
     example,
-    lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
+    lengths: ML_DSA_ALGORITHMS.map((a) => DSA_SIZES[a].publicKey),
     what: 'an ML-DSA-44, -65 or -87 public key',
   });

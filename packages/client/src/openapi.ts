@@ -1408,7 +1408,7 @@ export interface operations {
                             /** @enum {string} */
                             aes_gcm: "native" | "noble";
                             /**
-                             * @description `mixed` when the families differ (as with `auto` on Node 20).
+                             * @description `mixed` when the families differ (as with `auto` on Node 20). X-Wing, noble everywhere, does not count.
                              * @enum {string}
                              */
                             backend: "native" | "noble" | "mixed";
@@ -1418,6 +1418,13 @@ export interface operations {
                             ml_kem: "native" | "noble";
                             /** @enum {string} */
                             requested: "auto" | "native" | "noble";
+                            /** @enum {string} */
+                            slh_dsa: "native" | "noble";
+                            /**
+                             * @description Always `noble`: node:crypto has no X-Wing.
+                             * @enum {string}
+                             */
+                            x_wing: "native" | "noble";
                         };
                         status: string;
                         store: string;

@@ -1,5 +1,5 @@
 /** POST /v1/dsa/verify: does this ML-DSA signature verify? The set comes from the key's length. */
-import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes, dsaPublicKeyField, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
@@ -17,7 +17,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
       signature: base64Bytes({
         description: 'The signature, base64 (the `signature` from `POST /v1/dsa/sign`).',
         example: ex.messageSignature,
-        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
+        lengths: ML_DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
         what: 'an ML-DSA-44, -65 or -87 signature',
       }),
       encoding: encodingField('How `data` is encoded: utf8 (default), base64 or hex.'),

@@ -1,6 +1,6 @@
 /** POST /v1/kem/decapsulate: the shared secret for a ciphertext, with a key the tenant owns. */
 import { decodeBase64, encodeBase64 } from '../../crypto/encoding.ts';
-import { KEM_ALGORITHMS, KEM_SIZES, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
+import { ML_KEM_ALGORITHMS, KEM_SIZES, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
 import { KEM_KEY_ID, type KemKey } from '../../keys/service.ts';
 import { fieldError, notFound } from '../problems.ts';
 import { defineRoute, type RouteContext } from '../route.ts';
@@ -31,7 +31,7 @@ export function kemDecapsulateRoute() {
       cipher: base64Bytes({
         description: 'The ciphertext from `POST /v1/kem/encapsulate` (its `cipher`), base64. Its length must match the key: 768, 1088 or 1568 bytes.',
         example: ex.kemCipherText,
-        lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].cipherText),
+        lengths: ML_KEM_ALGORITHMS.map((a) => KEM_SIZES[a].cipherText),
         what: 'an ML-KEM-512, -768 or -1024 ciphertext',
       }),
       key_id: kemKeyId()
@@ -40,7 +40,7 @@ export function kemDecapsulateRoute() {
       pk: base64Bytes({
         description: 'Alternatively, the `pk` from `POST /v1/kem/keypair`: the service finds its secret key. Give this or `key_id`.',
         example: ex.kemPublicKey,
-        lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
+        lengths: ML_KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
         what: 'an ML-KEM-512, -768 or -1024 public key',
       }).optional(),
     })

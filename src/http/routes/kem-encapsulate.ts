@@ -3,7 +3,7 @@
  * the key's signature when one is given.
  */
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, ML_KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
@@ -19,14 +19,14 @@ export function kemEncapsulateRoute() {
         description:
           'The ML-KEM public key to encapsulate to, base64. Paste the `pk` returned by `POST /v1/kem/keypair` (the example is a valid ML-KEM-768 key). Its length selects ML-KEM-512, -768 or -1024.',
         example: ex.kemPublicKey,
-        lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
+        lengths: ML_KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
         what: 'an ML-KEM-512, -768 or -1024 public key',
       }),
       signature: base64Bytes({
         description:
           'Optional: an ML-DSA signature over the raw bytes of `pk` (paste `signature` from `POST /v1/kem/keypair`). When given, it is checked before encapsulating and a mismatch is refused with 422.',
         example: ex.kemPublicKeySignature,
-        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
+        lengths: ML_DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
         what: 'an ML-DSA-44, -65 or -87 signature',
       }).optional(),
       verif_key: verificationKey(

@@ -1,5 +1,5 @@
 /** POST /v1/kem/keypair: a new ML-KEM key pair; the secret stays here, the public key is signed. */
-import { DEFAULT_KEM_ALGORITHM, KEM_ALGORITHMS } from '../../crypto/params.ts';
+import { DEFAULT_KEM_ALGORITHM, ML_KEM_ALGORITHMS } from '../../crypto/params.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
@@ -9,7 +9,7 @@ export function kemKeypairRoute() {
   const body = z
     .strictObject({
       algorithm: z
-        .enum(KEM_ALGORITHMS)
+        .enum(ML_KEM_ALGORITHMS)
         .default(DEFAULT_KEM_ALGORITHM)
         .openapi({ description: 'ML-KEM parameter set (FIPS 203).', example: DEFAULT_KEM_ALGORITHM }),
     })
@@ -17,7 +17,7 @@ export function kemKeypairRoute() {
   const response = z
     .object({
       key_id: z.string().openapi({ description: 'Names the key for decapsulation and token restrictions.', example: 'kem_3q2-7wAAAAC6vr6-vr6-vg' }),
-      algorithm: z.enum(KEM_ALGORITHMS).openapi({ example: DEFAULT_KEM_ALGORITHM }),
+      algorithm: z.enum(ML_KEM_ALGORITHMS).openapi({ example: DEFAULT_KEM_ALGORITHM }),
       pk: z.string().openapi({ description: 'The encapsulation key (FIPS 203 ek), base64. Hand it to the peer.', example: examples().kemPublicKey }),
       verification_key: z.string().openapi({ description: "The tenant's ML-DSA-65 attestation key, base64: verifies `signature`. The same for every key pair of the tenant and used for nothing else (not by `/v1/dsa/sign`): pin it once and check every key pair against it.", example: examples().attestationPublicKey }),
       signature: z.string().openapi({ description: 'Pure ML-DSA-65 signature (FIPS 204, empty context) over the raw bytes of `pk` by the attestation key, base64.', example: examples().kemPublicKeySignature }),
@@ -53,7 +53,7 @@ export function kemKeypairRoute() {
       services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementation, 'dsa.sign');
       return {
         key_id: key.id,
-        algorithm: key.algorithm,
+        algorithm: input.algorithm, // the set asked for, which key.algorithm is
         pk: encodeBase64(key.publicKey),
         verification_key: encodeBase64(signer.publicKey),
         signature: encodeBase64(signature),
