@@ -1,10 +1,13 @@
 /**
- * The native backend: node:crypto. ML-KEM (FIPS 203) and ML-DSA (FIPS 204) from OpenSSL 3.5 where
- * the runtime has them (Node >= 24.7); AES-256-GCM and HKDF-SHA256 (RFC 5869) on every Node.
+ * The native backend: node:crypto. ML-KEM (FIPS 203), ML-DSA (FIPS 204) and SLH-DSA (FIPS 205)
+ * from OpenSSL 3.5 where the runtime has them (Node >= 24.7); AES-256-GCM and HKDF-SHA256
+ * (RFC 5869) on every Node. node:crypto has no X-Wing: backend.ts routes it to noble.
  *
  * - Raw encodings in and out: public keys are imported with format 'raw-public', stored seeds
- *   (ML-KEM d || z, ML-DSA xi) with 'raw-seed'; an expanded key (test vectors only) as a PKCS#8
- *   "expandedKey" document (draft-ietf-lamps-kyber-certificates / -dilithium-certificates).
+ *   (ML-KEM d || z, ML-DSA xi) with 'raw-seed', SLH-DSA's stored 64-byte secret key with
+ *   'raw-private' (OpenSSL has no seed form for SLH-DSA: see algorithms.ts); an expanded ML-KEM /
+ *   ML-DSA key (test vectors only) as a PKCS#8 "expandedKey" document
+ *   (draft-ietf-lamps-kyber-certificates / -dilithium-certificates).
  * - The FIPS 203 section 7.2 / 7.3 checks are made here, explicitly (kem.ts), before OpenSSL sees
  *   the key; whatever fails after that is an internal error.
  * - Encapsulation, decapsulation, signing, verification and random key generation use the
@@ -16,7 +19,8 @@
  * - Imported public keys are kept in a small LRU keyed by their bytes: importing costs more than
  *   encapsulating (about 43 us against 31 us for ML-KEM-768).
  * - Not available through node:crypto: encapsulation with caller-given randomness m and
- *   deterministic ML-DSA signing (known-answer tests use the noble backend for those).
+ *   deterministic (or caller-randomised) ML-DSA and SLH-DSA signing (known-answer tests use the
+ *   noble backend for those).
  * @module
  */
 import * as nodeCrypto from 'node:crypto';
@@ -36,21 +40,31 @@ import {
   type KemKeyPair,
 } from './kem.ts';
 import { LruCache } from './lru.ts';
-import { checkDsaContext, dsaAlgorithmOf } from './noble.ts';
+import { checkDsaContext, checkDsaSecretKey, checkDsaSeed, dsaAlgorithmOf } from './dsa.ts';
+import { ALGORITHMS, isSlhDsaAlgorithm } from './algorithms.ts';
 import { DSA_SIZES, KEM_SIZES, type DsaAlgorithm, type KemAlgorithm } from './params.ts';
 
-// Node's key-type names, and the object identifiers of the PKCS#8 AlgorithmIdentifier (NIST CSOR:
-// 2.16.840.1.101.3.4.4.1-3 for ML-KEM, 2.16.840.1.101.3.4.3.17-19 for ML-DSA).
-const KEM_NATIVE = Object.freeze({
-  'ML-KEM-512': { type: 'ml-kem-512', oid: 0x0401 },
-  'ML-KEM-768': { type: 'ml-kem-768', oid: 0x0402 },
-  'ML-KEM-1024': { type: 'ml-kem-1024', oid: 0x0403 },
-} as const);
-const DSA_NATIVE = Object.freeze({
-  'ML-DSA-44': { type: 'ml-dsa-44', oid: 0x0311 },
-  'ML-DSA-65': { type: 'ml-dsa-65', oid: 0x0312 },
-  'ML-DSA-87': { type: 'ml-dsa-87', oid: 0x0313 },
-} as const);
+// The object identifiers of the PKCS#8 AlgorithmIdentifier for expanded keys (NIST CSOR:
+// 2.16.840.1.101.3.4.4.1-3 for ML-KEM, 2.16.840.1.101.3.4.3.17-19 for ML-DSA). Node's key-type
+// names come from the registry (algorithms.ts nodeKeyType).
+const EXPANDED_KEY_OID: Readonly<Record<string, number>> = Object.freeze({
+  'ML-KEM-512': 0x0401,
+  'ML-KEM-768': 0x0402,
+  'ML-KEM-1024': 0x0403,
+  'ML-DSA-44': 0x0311,
+  'ML-DSA-65': 0x0312,
+  'ML-DSA-87': 0x0313,
+});
+
+/** node:crypto's key type for an algorithm; an internal error for one it lacks (backend.ts never routes those here). */
+function nodeType(algorithm: KemAlgorithm | DsaAlgorithm): string {
+  const type = ALGORITHMS[algorithm].nodeKeyType;
+  if (!type) throw new Error(`${algorithm} is not available through node:crypto`);
+  return type;
+}
+
+/** How node:crypto takes the secret the service stores: ML-KEM / ML-DSA a seed, SLH-DSA the 64-byte secret key. */
+const storedFormat = (algorithm: KemAlgorithm | DsaAlgorithm): 'raw-seed' | 'raw-private' => (isSlhDsaAlgorithm(algorithm) ? 'raw-private' : 'raw-seed');
 
 const EMPTY = new Uint8Array(0);
 const PUBLIC_KEY_CACHE_ENTRIES = 256;
@@ -58,9 +72,10 @@ const PUBLIC_KEY_CACHE_ENTRIES = 256;
 type Callback<T> = (err: Error | null, value: T) => void;
 /**
  * The parts of node:crypto this file needs beyond the Node 20 typings (@types/node is pinned to
- * the oldest supported runtime): crypto.encapsulate / decapsulate (Node 24.7), the raw key
- * formats, and the `context` option of sign / verify. Reached through the namespace, because a
- * named import of a missing export would fail to link on Node 20.
+ * the oldest supported runtime): crypto.encapsulate / decapsulate (Node 24.7), the ML-KEM,
+ * ML-DSA and SLH-DSA key types, the raw key formats, and the `context` option of sign / verify.
+ * Reached through the namespace, because a named import of a missing export would fail to link
+ * on Node 20.
  */
 interface NodePq {
   encapsulate?(key: KeyObject, callback: Callback<{ sharedKey: Buffer; ciphertext: Buffer }>): void;
@@ -72,22 +87,32 @@ interface NodePq {
   verify(algorithm: null, data: Uint8Array, key: { key: KeyObject; context: Uint8Array }, signature: Uint8Array, callback: Callback<boolean>): void;
   verify(algorithm: null, data: Uint8Array, key: { key: KeyObject; context?: Uint8Array } | KeyObject, signature: Uint8Array): boolean;
   generateKeyPair(type: string, options: object, callback: (err: Error | null, publicKey: KeyObject, privateKey: KeyObject) => void): void;
-  createPrivateKey(input: { key: Buffer; format: 'raw-seed'; asymmetricKeyType: string }): KeyObject;
+  generateKeyPairSync(type: string): { publicKey: KeyObject; privateKey: KeyObject };
+  createPrivateKey(input: { key: Buffer; format: 'raw-seed' | 'raw-private'; asymmetricKeyType: string }): KeyObject;
   createPublicKey(input: { key: Buffer; format: 'raw-public'; asymmetricKeyType: string }): KeyObject;
 }
 const pq = nodeCrypto as unknown as NodePq;
-const exportRaw = (key: KeyObject, format: 'raw-public' | 'raw-seed'): Buffer => (key.export as (o: object) => Buffer)({ format });
+const exportRaw = (key: KeyObject, format: 'raw-public' | 'raw-seed' | 'raw-private'): Buffer => (key.export as (o: object) => Buffer)({ format });
 
 export interface NativeSupport {
   /** ML-KEM-512/768/1024 through crypto.encapsulate / decapsulate with raw key formats. */
   readonly kem: boolean;
   /** ML-DSA-44/65/87 through crypto.sign / verify with raw key formats and a context string. */
   readonly dsa: boolean;
+  /** SLH-DSA-SHA2/SHAKE-128s/f through crypto.sign / verify with raw key formats and a context string. */
+  readonly slhDsa: boolean;
 }
 
-/** What this runtime's node:crypto offers; probed by use (a few key imports), not by version numbers. */
+let probed: NativeSupport | undefined;
+
+/**
+ * What this runtime's node:crypto offers; probed by use (a few key imports and one signature per
+ * family), not by version numbers. The answer cannot change while the process runs, so it is
+ * worked out once.
+ */
 export function nativeSupport(): NativeSupport {
-  return { kem: probe(probeKem), dsa: probe(probeDsa) };
+  probed ??= Object.freeze({ kem: probe(probeKem), dsa: probe(probeDsa), slhDsa: probe(probeSlhDsa) });
+  return probed;
 }
 
 function probe(check: () => boolean): boolean {
@@ -107,7 +132,20 @@ function probeKem(): boolean {
 }
 
 function probeDsa(): boolean {
-  const key = pq.createPrivateKey({ key: Buffer.alloc(32, 1), format: 'raw-seed', asymmetricKeyType: 'ml-dsa-44' });
+  return probeSigning(pq.createPrivateKey({ key: Buffer.alloc(32, 1), format: 'raw-seed', asymmetricKeyType: 'ml-dsa-44' }));
+}
+
+/** SHA2-128f, the fastest set (about 1 ms to make a key, 13 ms to sign); the other three share the code path in OpenSSL. */
+function probeSlhDsa(): boolean {
+  // A made-up 64-byte key would not do: its PK.root would not match, and nothing would verify.
+  const { privateKey } = pq.generateKeyPairSync('slh-dsa-sha2-128f');
+  const raw = exportRaw(privateKey, 'raw-private');
+  // The raw form must round-trip: the service stores exactly these 64 bytes.
+  const key = pq.createPrivateKey({ key: raw, format: 'raw-private', asymmetricKeyType: 'slh-dsa-sha2-128f' });
+  return raw.length === 64 && exportRaw(key, 'raw-private').equals(raw) && probeSigning(key);
+}
+
+function probeSigning(key: KeyObject): boolean {
   const pub = createPublicKey(key);
   const message = Buffer.from('probe');
   const context = Buffer.from('a');
@@ -228,16 +266,19 @@ class PublicKeys {
   }
 }
 
-function importSeed(type: string, seed: Uint8Array): KeyObject {
-  return sync(`${type} seed import`, () => pq.createPrivateKey({ key: Buffer.from(seed), format: 'raw-seed', asymmetricKeyType: type }));
+/** The stored secret (algorithms.ts `seed`) as a private KeyObject. */
+function importSeed(algorithm: KemAlgorithm | DsaAlgorithm, seed: Uint8Array): KeyObject {
+  const type = nodeType(algorithm);
+  return sync(`${type} seed import`, () => pq.createPrivateKey({ key: Buffer.from(seed), format: storedFormat(algorithm), asymmetricKeyType: type }));
 }
 
-function randomKeyPair(type: string): Promise<{ publicKey: Uint8Array; seed: Uint8Array }> {
+function randomKeyPair(algorithm: KemAlgorithm | DsaAlgorithm): Promise<{ publicKey: Uint8Array; seed: Uint8Array }> {
+  const type = nodeType(algorithm);
   return callback(`${type} key generation`, (done) =>
     pq.generateKeyPair(type, {}, (err, publicKey, privateKey) => {
       if (err) return done(err, undefined as never);
       try {
-        done(null, { publicKey: bytes(exportRaw(publicKey, 'raw-public')), seed: bytes(exportRaw(privateKey, 'raw-seed')) });
+        done(null, { publicKey: bytes(exportRaw(publicKey, 'raw-public')), seed: bytes(exportRaw(privateKey, storedFormat(algorithm))) });
       } catch (e) {
         done(e as Error, undefined as never);
       }
@@ -245,34 +286,38 @@ function randomKeyPair(type: string): Promise<{ publicKey: Uint8Array; seed: Uin
   );
 }
 
+/** ML-KEM through node:crypto (not X-Wing, which backend.ts sends to noble). */
 export class NativeKem implements KemBackend {
   readonly implementation = 'native' as const;
   readonly #publicKeys = new PublicKeys();
   constructor(private readonly jobs: JobLimiter) {}
 
+  implementationFor(): 'native' {
+    return 'native';
+  }
+
   async keygen(algorithm: KemAlgorithm, seed?: Uint8Array): Promise<KemKeyPair> {
-    const { type } = KEM_NATIVE[algorithm];
-    if (seed === undefined) return { algorithm, ...(await this.jobs.run(() => randomKeyPair(type))) };
+    if (seed === undefined) return { algorithm, ...(await this.jobs.run(() => randomKeyPair(algorithm))) };
     checkKemSeed(algorithm, seed);
-    const key = importSeed(type, seed);
+    const key = importSeed(algorithm, seed);
     return { algorithm, publicKey: bytes(exportRaw(createPublicKey(key), 'raw-public')), seed };
   }
 
   async encapsulate(publicKey: Uint8Array): Promise<Encapsulation> {
     const algorithm = checkEncapsulationKey(publicKey);
-    const key = this.#publicKeys.get(KEM_NATIVE[algorithm].type, publicKey);
+    const key = this.#publicKeys.get(nodeType(algorithm), publicKey);
     const out = await this.jobs.run(() => callback<{ sharedKey: Buffer; ciphertext: Buffer }>(`${algorithm} encapsulation`, (done) => pq.encapsulate!(key, done)));
     return { algorithm, cipherText: bytes(out.ciphertext), sharedSecret: bytes(out.sharedKey) };
   }
 
   async prepareSecretKey(algorithm: KemAlgorithm, seed: Uint8Array): Promise<PreparedKemKey> {
     checkKemSeed(algorithm, seed);
-    return new NativeSecretKey(algorithm, importSeed(KEM_NATIVE[algorithm].type, seed));
+    return new NativeSecretKey(algorithm, importSeed(algorithm, seed));
   }
 
   async importExpandedSecretKey(algorithm: KemAlgorithm, secretKey: Uint8Array): Promise<PreparedKemKey> {
     checkDecapsulationKey(algorithm, secretKey);
-    const document = pkcs8Expanded(KEM_NATIVE[algorithm].oid, secretKey);
+    const document = pkcs8Expanded(expandedKeyOid(algorithm), secretKey);
     return new NativeSecretKey(algorithm, sync(`${algorithm} expanded key import`, () => createPrivateKey({ key: document, format: 'der', type: 'pkcs8' })));
   }
 
@@ -285,60 +330,68 @@ export class NativeKem implements KemBackend {
 
   async expandedSecretKey(algorithm: KemAlgorithm, seed: Uint8Array): Promise<Uint8Array> {
     checkKemSeed(algorithm, seed);
-    const document = importSeed(KEM_NATIVE[algorithm].type, seed).export({ format: 'der', type: 'pkcs8' });
+    const document = importSeed(algorithm, seed).export({ format: 'der', type: 'pkcs8' });
     return expandedFromPkcs8(document, KEM_SIZES[algorithm].secretKey);
   }
 }
 
-function checkDsaSeed(algorithm: DsaAlgorithm, seed: Uint8Array): void {
-  if (seed.length !== DSA_SIZES[algorithm].seed) throw new CryptoInputError('seed', `ML-DSA seed must be 32 bytes, got ${seed.length}`);
+function expandedKeyOid(algorithm: KemAlgorithm | DsaAlgorithm): number {
+  const oid = EXPANDED_KEY_OID[algorithm];
+  if (oid === undefined) throw new Error(`${algorithm} has no expanded-key PKCS#8 form here`);
+  return oid;
 }
 
+/** ML-DSA and SLH-DSA through node:crypto. */
 export class NativeDsa implements DsaBackend {
   readonly implementation = 'native' as const;
   readonly deterministicSigning = false;
   readonly #publicKeys = new PublicKeys();
   constructor(private readonly jobs: JobLimiter) {}
 
+  implementationFor(): 'native' {
+    return 'native';
+  }
+
   async keygen(algorithm: DsaAlgorithm, seed?: Uint8Array): Promise<DsaKeyPair> {
-    const { type } = DSA_NATIVE[algorithm];
-    if (seed === undefined) return { algorithm, ...(await this.jobs.run(() => randomKeyPair(type))) };
+    if (seed === undefined) return { algorithm, ...(await this.jobs.run(() => randomKeyPair(algorithm))) };
     checkDsaSeed(algorithm, seed);
-    return { algorithm, publicKey: bytes(exportRaw(createPublicKey(importSeed(type, seed)), 'raw-public')), seed };
+    return { algorithm, publicKey: bytes(exportRaw(createPublicKey(importSeed(algorithm, seed)), 'raw-public')), seed };
   }
 
   async prepareSecretKey(algorithm: DsaAlgorithm, seed: Uint8Array): Promise<PreparedDsaKey> {
     checkDsaSeed(algorithm, seed);
-    return new NativeSecretKey(algorithm, importSeed(DSA_NATIVE[algorithm].type, seed));
+    return new NativeSecretKey(algorithm, importSeed(algorithm, seed));
   }
 
+  /** ML-DSA: an expanded sk, as PKCS#8 "expandedKey"; SLH-DSA: the 64-byte sk, which is also what the service stores. */
   async importExpandedSecretKey(algorithm: DsaAlgorithm, secretKey: Uint8Array): Promise<PreparedDsaKey> {
-    const expected = DSA_SIZES[algorithm].secretKey;
-    if (secretKey.length !== expected) throw new CryptoInputError('sk', `${algorithm} secret key must be ${expected} bytes, got ${secretKey.length}`);
-    const document = pkcs8Expanded(DSA_NATIVE[algorithm].oid, secretKey);
+    checkDsaSecretKey(algorithm, secretKey);
+    if (isSlhDsaAlgorithm(algorithm)) return new NativeSecretKey(algorithm, importSeed(algorithm, secretKey));
+    const document = pkcs8Expanded(expandedKeyOid(algorithm), secretKey);
     return new NativeSecretKey(algorithm, sync(`${algorithm} expanded key import`, () => createPrivateKey({ key: document, format: 'der', type: 'pkcs8' })));
   }
 
   async sign(key: PreparedDsaKey, message: Uint8Array, { context = EMPTY, deterministic = false, randomness }: DsaSignOptions = {}): Promise<Uint8Array> {
     const own = nativeKey(key);
     checkDsaContext(context);
-    if (deterministic || randomness) throw new Error('ML-DSA signing with chosen randomness is not available through node:crypto: use the noble backend');
+    if (deterministic || randomness) throw new Error(`${own.algorithm} signing with chosen randomness is not available through node:crypto: use the noble backend`);
     const keyObject = own.key;
     return bytes(await this.jobs.run(() => callback<Buffer>(`${own.algorithm} signing`, (done) => pq.sign(null, message, { key: keyObject, context }, done))));
   }
 
-  async verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array = EMPTY): Promise<boolean> {
-    const algorithm = dsaAlgorithmOf(publicKey);
+  async verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array = EMPTY, algorithm?: DsaAlgorithm): Promise<boolean> {
+    const chosen = dsaAlgorithmOf(publicKey, algorithm);
     checkDsaContext(context);
-    if (signature.length !== DSA_SIZES[algorithm].signature) return false;
-    const key = this.#publicKeys.get(DSA_NATIVE[algorithm].type, publicKey);
-    return this.jobs.run(() => callback<boolean>(`${algorithm} verification`, (done) => pq.verify(null, message, { key, context }, signature, done)));
+    if (signature.length !== DSA_SIZES[chosen].signature) return false;
+    const key = this.#publicKeys.get(nodeType(chosen), publicKey);
+    return this.jobs.run(() => callback<boolean>(`${chosen} verification`, (done) => pq.verify(null, message, { key, context }, signature, done)));
   }
 
   async expandedSecretKey(algorithm: DsaAlgorithm, seed: Uint8Array): Promise<Uint8Array> {
     checkDsaSeed(algorithm, seed);
-    const document = importSeed(DSA_NATIVE[algorithm].type, seed).export({ format: 'der', type: 'pkcs8' });
-    return expandedFromPkcs8(document, DSA_SIZES[algorithm].secretKey);
+    const key = importSeed(algorithm, seed);
+    if (isSlhDsaAlgorithm(algorithm)) return bytes(exportRaw(key, 'raw-private'));
+    return expandedFromPkcs8(key.export({ format: 'der', type: 'pkcs8' }), DSA_SIZES[algorithm].secretKey);
   }
 }
 

@@ -6,13 +6,22 @@
  * transferred (moved, not copied) so no copy stays behind in this thread.
  * @module
  */
+import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
+import { slh_dsa_sha2_128f, slh_dsa_sha2_128s, slh_dsa_shake_128f, slh_dsa_shake_128s } from '@noble/post-quantum/slh-dsa.js';
 import { move } from 'piscina';
-import type { DsaAlgorithm, KemAlgorithm } from './params.ts';
+import type { DsaAlgorithm, KemAlgorithm, SlhDsaAlgorithm } from './params.ts';
 
-const KEM = Object.freeze({ 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024 });
-const DSA = Object.freeze({ 'ML-DSA-44': ml_dsa44, 'ML-DSA-65': ml_dsa65, 'ML-DSA-87': ml_dsa87 });
+// X-Wing's "secret key" is its 32-byte seed: keygen returns a copy of it, decapsulate expands it.
+const KEM = Object.freeze({ 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024, 'X-Wing': ml_kem768_x25519 });
+const SLH_DSA = Object.freeze({
+  'SLH-DSA-SHA2-128s': slh_dsa_sha2_128s,
+  'SLH-DSA-SHA2-128f': slh_dsa_sha2_128f,
+  'SLH-DSA-SHAKE-128s': slh_dsa_shake_128s,
+  'SLH-DSA-SHAKE-128f': slh_dsa_shake_128f,
+});
+const DSA = Object.freeze({ 'ML-DSA-44': ml_dsa44, 'ML-DSA-65': ml_dsa65, 'ML-DSA-87': ml_dsa87, ...SLH_DSA });
 
 /** One task: the name of an exported operation and its arguments. */
 export type WorkerTask = { readonly op: keyof typeof OPERATIONS } & Record<string, unknown>;
@@ -42,7 +51,7 @@ function wipe(bytes: Uint8Array): void {
   new Uint8Array(bytes.buffer).fill(0);
 }
 
-/** ML-KEM.KeyGen_internal(d, z): the public key only (the expanded secret key is wiped here). */
+/** ML-KEM.KeyGen_internal(d, z) (X-Wing: expandDecapsulationKey(sk)): the public key only (the expanded secret key is wiped here). */
 export function kemPublicKey({ algorithm, seed }: { algorithm: KemAlgorithm; seed: Uint8Array }) {
   const { publicKey, secretKey } = KEM[algorithm].keygen(seed);
   wipe(secretKey);
@@ -75,6 +84,7 @@ export function kemDecapsulate({ algorithm, secretKey, cipherText }: { algorithm
   }
 }
 
+/** ML-DSA.KeyGen_internal(xi): the public key only. */
 export function dsaPublicKey({ algorithm, seed }: { algorithm: DsaAlgorithm; seed: Uint8Array }) {
   const { publicKey, secretKey } = DSA[algorithm].keygen(seed);
   wipe(secretKey);
@@ -82,15 +92,25 @@ export function dsaPublicKey({ algorithm, seed }: { algorithm: DsaAlgorithm; see
   return give(publicKey);
 }
 
+/** ML-DSA.KeyGen_internal(xi): the expanded secret key only. */
 export function dsaSecretKey({ algorithm, seed }: { algorithm: DsaAlgorithm; seed: Uint8Array }) {
   const { secretKey } = DSA[algorithm].keygen(seed);
   seed.fill(0);
   return giveSecret(secretKey);
 }
 
+/** FIPS 205 slh_keygen_internal(SK.seed, SK.prf, PK.seed) from 48 bytes: the 64-byte secret key (it ends with pk). */
+export function slhKeygen({ algorithm, seed }: { algorithm: SlhDsaAlgorithm; seed: Uint8Array }) {
+  const { secretKey } = SLH_DSA[algorithm].keygen(seed);
+  seed.fill(0);
+  return giveSecret(secretKey);
+}
+
+/** ML-DSA.Sign / slh_sign (pure, external). */
 export function dsaSign(task: { algorithm: DsaAlgorithm; secretKey: Uint8Array; message: Uint8Array; context: Uint8Array; deterministic: boolean; randomness?: Uint8Array }) {
   const { algorithm, secretKey, message, context, deterministic, randomness } = task;
-  // extraEntropy: given bytes = rnd; false = rnd of zeros (deterministic); absent = fresh randomness (hedged).
+  // extraEntropy: given bytes = rnd (ML-DSA) or opt_rand (SLH-DSA); false = deterministic (ML-DSA
+  // rnd of zeros, SLH-DSA opt_rand = PK.seed); absent = fresh randomness (hedged).
   const extraEntropy = randomness ?? (deterministic ? false : undefined);
   try {
     return give(DSA[algorithm].sign(message, secretKey, { context, ...(extraEntropy === undefined ? {} : { extraEntropy }) }));
@@ -109,4 +129,4 @@ export function dsaVerify({ algorithm, publicKey, message, signature, context }:
   }
 }
 
-const OPERATIONS = Object.freeze({ kemPublicKey, kemSecretKey, kemEncapsulate, kemDecapsulate, dsaPublicKey, dsaSecretKey, dsaSign, dsaVerify });
+const OPERATIONS = Object.freeze({ kemPublicKey, kemSecretKey, kemEncapsulate, kemDecapsulate, dsaPublicKey, dsaSecretKey, slhKeygen, dsaSign, dsaVerify });

@@ -1,11 +1,13 @@
 /**
- * The noble backend: @noble/post-quantum (FIPS 203 ML-KEM, FIPS 204 ML-DSA) and @noble/ciphers
- * (AES-256-GCM), the reference implementation and the fallback where node:crypto lacks them.
+ * The noble backend: @noble/post-quantum (FIPS 203 ML-KEM, X-Wing, FIPS 204 ML-DSA, FIPS 205
+ * SLH-DSA) and @noble/ciphers (AES-256-GCM), the reference implementation and the fallback where
+ * node:crypto lacks them (X-Wing always).
  *
- * The post-quantum operations (0.4 ms to 9 ms each) run on a small piscina worker-thread pool, so
- * a burst of signing never holds the event loop; AES-GCM and HKDF (microseconds) run inline. Every
- * input check runs here, on the calling thread, before a task is queued: the worker only computes.
- * Secret keys cross to the worker as per-call copies, which both sides wipe afterwards.
+ * The post-quantum operations (0.4 ms to 9 ms each for ML-KEM, X-Wing and ML-DSA; SLH-DSA signing
+ * 0.1 s for SHA2-128f up to over 10 s for SHAKE-128s) run on a small piscina worker-thread pool,
+ * so a burst of signing never holds the event loop; AES-GCM and HKDF (microseconds) run inline.
+ * Every input check runs here, on the calling thread, before a task is queued: the worker only
+ * computes. Secret keys cross to the worker as per-call copies, which both sides wipe afterwards.
  * @module
  */
 import { availableParallelism } from 'node:os';
@@ -14,21 +16,22 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { Piscina } from 'piscina';
 import { aeadOpen, aeadSeal } from './aead.ts';
+import { isSlhDsaAlgorithm } from './algorithms.ts';
 import type { AeadBackend, DsaBackend, DsaSignOptions, KemBackend, PreparedDsaKey, PreparedKemKey } from './backend.ts';
-import type { DsaKeyPair } from './dsa.ts';
-import { CryptoInputError } from './errors.ts';
+import { checkDsaContext, checkDsaRandomness, checkDsaSecretKey, checkDsaSeed, dsaAlgorithmOf, type DsaKeyPair } from './dsa.ts';
 import { deriveAesKey } from './kdf.ts';
 import type { WorkerTask } from './noble-worker.ts';
 import {
   checkCipherText,
   checkDecapsulationKey,
   checkEncapsulationKey,
+  checkEncapsulationRandomness,
   checkSeed as checkKemSeed,
   internalCryptoError,
   type Encapsulation,
   type KemKeyPair,
 } from './kem.ts';
-import { DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmForPublicKey, type DsaAlgorithm, type KemAlgorithm } from './params.ts';
+import { DSA_SIZES, KEM_SIZES, type DsaAlgorithm, type KemAlgorithm } from './params.ts';
 
 // The worker beside this file: noble-worker.js once compiled (dist/); from the TypeScript sources
 // (tests, `npm start` through tsx) a small entry that installs tsx in the worker first, because
@@ -36,6 +39,8 @@ import { DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmForPublicKey, type DsaAlg
 const WORKER_FILE = new URL(extname(fileURLToPath(import.meta.url)) === '.ts' ? './noble-worker-tsx.mjs' : './noble-worker.js', import.meta.url).href;
 
 const EMPTY = new Uint8Array(0);
+/** SK.seed || SK.prf || PK.seed, n = 16 bytes each for the 128-bit sets (FIPS 205 table 2). */
+const SLH_DSA_128_KEYGEN_SEED_BYTES = 48;
 
 /** A lazily started worker pool; close() stops it for good. */
 export class WorkerPool {
@@ -98,37 +103,24 @@ function nobleKey<A extends string>(key: { algorithm: A; implementation: string 
   return key as NobleSecretKey<A>;
 }
 
-function checkDsaSeed(algorithm: DsaAlgorithm, seed: Uint8Array): void {
-  if (seed.length !== DSA_SIZES[algorithm].seed) throw new CryptoInputError('seed', `ML-DSA seed must be 32 bytes, got ${seed.length}`);
-}
-
-export function checkDsaContext(context: Uint8Array): void {
-  if (context.length > MAX_DSA_CONTEXT_BYTES) {
-    throw new CryptoInputError('context', `context must be at most ${MAX_DSA_CONTEXT_BYTES} bytes, got ${context.length}`);
-  }
-}
-
-/** The ML-DSA set of a public key, for verification. @throws CryptoInputError('pk') when the length matches none. */
-export function dsaAlgorithmOf(publicKey: Uint8Array): DsaAlgorithm {
-  const algorithm = dsaAlgorithmForPublicKey(publicKey.length);
-  if (!algorithm) throw new CryptoInputError('pk', `ML-DSA public key must be 1312, 1952 or 2592 bytes, got ${publicKey.length}`);
-  return algorithm;
-}
-
 export class NobleKem implements KemBackend {
   readonly implementation = 'noble' as const;
   constructor(private readonly pool: WorkerPool) {}
 
-  async keygen(algorithm: KemAlgorithm, seed: Uint8Array = randomBytes(64)): Promise<KemKeyPair> {
+  implementationFor(): 'noble' {
+    return 'noble';
+  }
+
+  async keygen(algorithm: KemAlgorithm, seed: Uint8Array = randomBytes(KEM_SIZES[algorithm].seed)): Promise<KemKeyPair> {
     checkKemSeed(algorithm, seed);
     const publicKey = await inWorker<Uint8Array>(this.pool, 'kemPublicKey', { algorithm, seed: seed.slice() });
     return { algorithm, publicKey, seed };
   }
 
-  /** Encapsulation; `message` (the randomness m) is for known-answer tests only. */
+  /** Encapsulation; `message` (the randomness: ML-KEM m, 32 bytes; X-Wing eseed, 64) is for known-answer tests only. */
   async encapsulate(publicKey: Uint8Array, message?: Uint8Array): Promise<Encapsulation> {
     const algorithm = checkEncapsulationKey(publicKey);
-    if (message !== undefined && message.length !== 32) throw new CryptoInputError('message', 'ML-KEM encapsulation randomness must be 32 bytes');
+    checkEncapsulationRandomness(algorithm, message);
     const out = await inWorker<Uint8Array>(this.pool, 'kemEncapsulate', { algorithm, publicKey, message });
     const split = out.length - 32;
     return { algorithm, cipherText: out.subarray(0, split), sharedSecret: out.subarray(split) };
@@ -160,7 +152,21 @@ export class NobleDsa implements DsaBackend {
   readonly deterministicSigning = true;
   constructor(private readonly pool: WorkerPool) {}
 
-  async keygen(algorithm: DsaAlgorithm, seed: Uint8Array = randomBytes(32)): Promise<DsaKeyPair> {
+  implementationFor(): 'noble' {
+    return 'noble';
+  }
+
+  async keygen(algorithm: DsaAlgorithm, seed?: Uint8Array): Promise<DsaKeyPair> {
+    if (isSlhDsaAlgorithm(algorithm)) {
+      if (seed !== undefined) {
+        checkDsaSeed(algorithm, seed);
+        return { algorithm, publicKey: seed.slice(DSA_SIZES[algorithm].seed - DSA_SIZES[algorithm].publicKey), seed };
+      }
+      // FIPS 205 slh_keygen (algorithm 21): SK.seed, SK.prf and PK.seed fresh, then PK.root, the costly part, in a worker.
+      const secretKey = await inWorker<Uint8Array>(this.pool, 'slhKeygen', { algorithm, seed: randomBytes(SLH_DSA_128_KEYGEN_SEED_BYTES) });
+      return { algorithm, publicKey: secretKey.slice(DSA_SIZES[algorithm].seed - DSA_SIZES[algorithm].publicKey), seed: secretKey };
+    }
+    seed ??= randomBytes(DSA_SIZES[algorithm].seed);
     checkDsaSeed(algorithm, seed);
     const publicKey = await inWorker<Uint8Array>(this.pool, 'dsaPublicKey', { algorithm, seed: seed.slice() });
     return { algorithm, publicKey, seed };
@@ -171,27 +177,28 @@ export class NobleDsa implements DsaBackend {
   }
 
   async importExpandedSecretKey(algorithm: DsaAlgorithm, secretKey: Uint8Array): Promise<PreparedDsaKey> {
-    const expected = DSA_SIZES[algorithm].secretKey;
-    if (secretKey.length !== expected) throw new CryptoInputError('sk', `${algorithm} secret key must be ${expected} bytes, got ${secretKey.length}`);
+    checkDsaSecretKey(algorithm, secretKey);
     return new NobleSecretKey(algorithm, secretKey.slice());
   }
 
   async sign(key: PreparedDsaKey, message: Uint8Array, { context = EMPTY, deterministic = false, randomness }: DsaSignOptions = {}): Promise<Uint8Array> {
     const own = nobleKey(key);
     checkDsaContext(context);
-    if (randomness !== undefined && randomness.length !== 32) throw new CryptoInputError('randomness', 'ML-DSA signing randomness must be 32 bytes');
+    checkDsaRandomness(own.algorithm, randomness);
     return inWorker<Uint8Array>(this.pool, 'dsaSign', { algorithm: own.algorithm, secretKey: own.copy(), message, context, deterministic, randomness });
   }
 
-  async verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array = EMPTY): Promise<boolean> {
-    const algorithm = dsaAlgorithmOf(publicKey);
+  async verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array = EMPTY, algorithm?: DsaAlgorithm): Promise<boolean> {
+    const chosen = dsaAlgorithmOf(publicKey, algorithm);
     checkDsaContext(context);
-    if (signature.length !== DSA_SIZES[algorithm].signature) return false;
-    return inWorker<boolean>(this.pool, 'dsaVerify', { algorithm, publicKey, message, signature, context });
+    if (signature.length !== DSA_SIZES[chosen].signature) return false;
+    return inWorker<boolean>(this.pool, 'dsaVerify', { algorithm: chosen, publicKey, message, signature, context });
   }
 
+  /** ML-DSA: the expanded sk (in a worker); SLH-DSA: the stored secret key is already that, so a copy. */
   async expandedSecretKey(algorithm: DsaAlgorithm, seed: Uint8Array): Promise<Uint8Array> {
     checkDsaSeed(algorithm, seed);
+    if (isSlhDsaAlgorithm(algorithm)) return seed.slice();
     return inWorker<Uint8Array>(this.pool, 'dsaSecretKey', { algorithm, seed: seed.slice() });
   }
 }

@@ -47,13 +47,15 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
               store: z.string().openapi({ example: 'redis' }),
               crypto: z
                 .object({
-                  backend: z.enum(['native', 'noble', 'mixed']).openapi({ description: '`mixed` when the families differ (as with `auto` on Node 20).' }),
+                  backend: z.enum(['native', 'noble', 'mixed']).openapi({ description: '`mixed` when the families differ (as with `auto` on Node 20). X-Wing, noble everywhere, does not count.' }),
                   requested: z.enum(['auto', 'native', 'noble']),
                   ml_kem: z.enum(['native', 'noble']),
+                  x_wing: z.enum(['native', 'noble']).openapi({ description: 'Always `noble`: node:crypto has no X-Wing.' }),
                   ml_dsa: z.enum(['native', 'noble']),
+                  slh_dsa: z.enum(['native', 'noble']),
                   aes_gcm: z.enum(['native', 'noble']),
                 })
-                .openapi({ example: { backend: 'native', requested: 'auto', ml_kem: 'native', ml_dsa: 'native', aes_gcm: 'native' } }),
+                .openapi({ example: { backend: 'native', requested: 'auto', ml_kem: 'native', x_wing: 'noble', ml_dsa: 'native', slh_dsa: 'native', aes_gcm: 'native' } }),
             }),
           },
         },

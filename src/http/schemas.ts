@@ -5,7 +5,7 @@
  * @module
  */
 import { decodeBase64, decodeMessage, MESSAGE_ENCODINGS, type MessageEncoding } from '../crypto/encoding.ts';
-import { DSA_ALGORITHMS, DSA_SIZES } from '../crypto/params.ts';
+import { DSA_SIZES, ML_DSA_ALGORITHMS, type DsaAlgorithm } from '../crypto/params.ts';
 import { DSA_KEY_ID, KEM_KEY_ID, KEY_ID, SHARED_KEY_ID } from '../keys/service.ts';
 import { z } from './zod.ts';
 
@@ -189,14 +189,11 @@ export function refineVerificationKey<T extends { readonly signature?: unknown }
   };
 }
 
-/** The ML-DSA sets (FIPS 204), whose lengths alone name them. */
-export const ML_DSA_ALGORITHMS = DSA_ALGORITHMS.filter((a) => a.startsWith('ML-DSA-'));
-
 /**
  * A signature public key field, base64: by default an ML-DSA key (any of the three sets, by
  * length: a verification key); `algorithms` widens it (SLH-DSA for /v1/dsa/verify).
  */
-export const dsaPublicKeyField = (description: string, example: string, algorithms: readonly (typeof DSA_ALGORITHMS)[number][] = ML_DSA_ALGORITHMS) =>
+export const dsaPublicKeyField = (description: string, example: string, algorithms: readonly DsaAlgorithm[] = ML_DSA_ALGORITHMS) =>
   base64Bytes({
     description,
     example,

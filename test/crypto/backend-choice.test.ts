@@ -3,6 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCryptoBackend, CryptoBackendUnavailableError, describeCryptoBackend, nativeUnavailableReason } from '../../src/crypto/backend.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { DSA_ALGORITHMS, KEM_ALGORITHMS } from '../../src/crypto/params.ts';
 
 const NATIVE = nativeUnavailableReason() === undefined;
 const env = (extra: Record<string, string>) => ({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...extra });
@@ -18,14 +19,17 @@ describe('CRYPTO_BACKEND', () => {
 
   test('noble uses noble for every family, AES included', async () => {
     const backend = createCryptoBackend('noble');
-    assert.deepEqual(backend.info, { backend: 'noble', requested: 'noble', ml_kem: 'noble', ml_dsa: 'noble', aes_gcm: 'noble' });
+    assert.deepEqual(backend.info, { backend: 'noble', requested: 'noble', ml_kem: 'noble', x_wing: 'noble', ml_dsa: 'noble', slh_dsa: 'noble', aes_gcm: 'noble' });
     await backend.close();
   });
 
-  test(`auto takes native AES everywhere and native ML-KEM / ML-DSA where the runtime has them (here: ${NATIVE ? 'yes' : 'no'})`, async () => {
+  test(`auto takes native AES everywhere, native ML-KEM / ML-DSA / SLH-DSA where the runtime has them (here: ${NATIVE ? 'yes' : 'no'}), and noble X-Wing always`, async () => {
     const backend = createCryptoBackend('auto');
     const pq = NATIVE ? 'native' : 'noble';
-    assert.deepEqual(backend.info, { backend: NATIVE ? 'native' : 'mixed', requested: 'auto', ml_kem: pq, ml_dsa: pq, aes_gcm: 'native' });
+    // X-Wing (noble everywhere: node:crypto has none) does not make an otherwise native backend "mixed".
+    assert.deepEqual(backend.info, { backend: NATIVE ? 'native' : 'mixed', requested: 'auto', ml_kem: pq, x_wing: 'noble', ml_dsa: pq, slh_dsa: pq, aes_gcm: 'native' });
+    for (const alg of KEM_ALGORITHMS) assert.equal(backend.kem.implementationFor(alg), alg === 'X-Wing' ? 'noble' : pq, alg);
+    for (const alg of DSA_ALGORITHMS) assert.equal(backend.dsa.implementationFor(alg), pq, alg);
     await backend.close();
   });
 
@@ -37,7 +41,7 @@ describe('CRYPTO_BACKEND', () => {
       await backend.close();
     });
   } else {
-    test('native on a runtime without native ML-KEM / ML-DSA is a ConfigError naming CRYPTO_BACKEND and the runtime', () => {
+    test('native on a runtime without native ML-KEM / ML-DSA / SLH-DSA is a ConfigError naming CRYPTO_BACKEND and the runtime', () => {
       assert.throws(
         () => loadConfig(env({ CRYPTO_BACKEND: 'native' })),
         (err: unknown) => err instanceof ConfigError && /^CRYPTO_BACKEND=native: .*Node v\d+.*Node >= 24\.7/.test(err.message),
@@ -57,11 +61,14 @@ describe('CRYPTO_BACKEND', () => {
 
 test('the banner line names the choice and, per family, the implementation', async () => {
   const backend = createCryptoBackend('noble');
-  assert.equal(describeCryptoBackend(backend.info), 'Crypto: CRYPTO_BACKEND=noble: noble (@noble/*, worker threads for ML-KEM / ML-DSA) for ML-KEM, ML-DSA, AES-256-GCM');
+  assert.equal(
+    describeCryptoBackend(backend.info),
+    'Crypto: CRYPTO_BACKEND=noble: noble (@noble/*, worker threads for the post-quantum families) for ML-KEM, X-Wing, ML-DSA, SLH-DSA, AES-256-GCM',
+  );
   const auto = createCryptoBackend('auto');
   const line = describeCryptoBackend(auto.info);
-  if (NATIVE) assert.match(line, /^Crypto: CRYPTO_BACKEND=auto: native \(node:crypto, OpenSSL [\d.]+\) for ML-KEM, ML-DSA, AES-256-GCM$/);
-  else assert.match(line, /^Crypto: CRYPTO_BACKEND=auto: noble \(.*\) for ML-KEM, ML-DSA; native \(node:crypto, OpenSSL [\d.]+\) for AES-256-GCM$/);
+  if (NATIVE) assert.match(line, /^Crypto: CRYPTO_BACKEND=auto: native \(node:crypto, OpenSSL [\d.]+\) for ML-KEM, ML-DSA, SLH-DSA, AES-256-GCM; noble \(.*\) for X-Wing$/);
+  else assert.match(line, /^Crypto: CRYPTO_BACKEND=auto: noble \(.*\) for ML-KEM, X-Wing, ML-DSA, SLH-DSA; native \(node:crypto, OpenSSL [\d.]+\) for AES-256-GCM$/);
   await Promise.all([backend.close(), auto.close()]);
 });
 

@@ -25,7 +25,7 @@ import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { createCryptoBackend, nativeUnavailableReason, type CryptoBackend } from '../../src/crypto/backend.ts';
 import { CryptoInputError, DecryptionError } from '../../src/crypto/errors.ts';
 import type { NobleKem } from '../../src/crypto/noble.ts';
-import { DSA_ALGORITHMS, KEM_ALGORITHMS, KEM_SIZES, type DsaAlgorithm, type KemAlgorithm } from '../../src/crypto/params.ts';
+import { ML_DSA_ALGORITHMS, ML_KEM_ALGORITHMS, KEM_SIZES, type MlDsaAlgorithm, type MlKemAlgorithm } from '../../src/crypto/params.ts';
 import {
   VECTORS_DIR,
   VECTORS_SKIP,
@@ -169,7 +169,7 @@ for (const name of ['noble', 'native'] as const) {
     });
 
     for (const bits of [512, 768, 1024] as const) {
-      const alg: KemAlgorithm = KEM_BITS[bits];
+      const alg: MlKemAlgorithm = KEM_BITS[bits];
 
       test(`Wycheproof mlkem_${bits}_keygen_seed_test.json: seed gives ek and dk; ${name} encapsulations decapsulate alike in both`, async () => {
         const groups = wp<Group<WpCase & { seed: string; ek: string; dk: string }>>(`mlkem_${bits}_keygen_seed_test.json`).testGroups;
@@ -260,7 +260,7 @@ for (const name of ['noble', 'native'] as const) {
     });
 
     /** Signs as the vector asks; native (which cannot take chosen randomness) instead proves agreement on both sides. */
-    async function signCase(alg: DsaAlgorithm, key: Awaited<ReturnType<CryptoBackend['dsa']['prepareSecretKey']>>, pk: Uint8Array, msg: Uint8Array, ctx: Uint8Array, sig: Uint8Array, rnd?: Uint8Array) {
+    async function signCase(alg: MlDsaAlgorithm, key: Awaited<ReturnType<CryptoBackend['dsa']['prepareSecretKey']>>, pk: Uint8Array, msg: Uint8Array, ctx: Uint8Array, sig: Uint8Array, rnd?: Uint8Array) {
       if (!native) {
         const made = await backend.dsa.sign(key, msg, rnd ? { context: ctx, randomness: rnd } : { context: ctx, deterministic: true });
         return eq(made, sig) ? undefined : 'signature differs';
@@ -279,7 +279,7 @@ for (const name of ['noble', 'native'] as const) {
     });
 
     for (const bits of [44, 65, 87] as const) {
-      const alg: DsaAlgorithm = DSA_BITS[bits];
+      const alg: MlDsaAlgorithm = DSA_BITS[bits];
       type SignCase = WpCase & { msg?: string; ctx?: string; rnd?: string; sig: string };
 
       test(`Wycheproof mldsa_${bits}_verify_test.json: every outcome as expected (invalid: false, or refused for a bad pk length or a 256-byte context)`, async () => {
@@ -355,7 +355,7 @@ else describe('the backends agree with each other on fresh material', () => {
     await native.close();
   });
 
-  for (const alg of KEM_ALGORITHMS) {
+  for (const alg of ML_KEM_ALGORITHMS) {
     test(`${alg}: a native key pair works with noble and a noble one with native, both directions`, async () => {
       for (const [maker, other] of [[native, noble], [noble, native]] as const) {
         const pair = await maker.kem.keygen(alg);
@@ -366,7 +366,7 @@ else describe('the backends agree with each other on fresh material', () => {
     });
   }
 
-  for (const alg of DSA_ALGORITHMS) {
+  for (const alg of ML_DSA_ALGORITHMS) {
     test(`${alg}: signatures of each backend verify under the other, with a context; a changed context fails in both`, async () => {
       const message = new TextEncoder().encode('attack at dawn');
       const context = new TextEncoder().encode('ctx');

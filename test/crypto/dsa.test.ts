@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { dsaKeygen, dsaSecretKey, dsaSign, dsaSignWithSecretKey, dsaVerify } from '../../src/crypto/dsa.ts';
-import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, type DsaAlgorithm } from '../../src/crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, type MlDsaAlgorithm } from '../../src/crypto/params.ts';
 import { describeVectors, hex, type AcvpFile, type MlDsaKeygenCase, type MlDsaSigGenCase, type MlDsaSigVerCase } from '../helpers/vectors.ts';
 import { isInputError, bytes, utf8 } from '../helpers/crypto.ts';
 
@@ -13,7 +13,7 @@ const NOBLE = { 'ML-DSA-44': ml_dsa44, 'ML-DSA-65': ml_dsa65, 'ML-DSA-87': ml_ds
 
 describeVectors<AcvpFile<MlDsaKeygenCase>>('ML-DSA keyGen, NIST ACVP', 'mldsa-keygen.json', ({ tests }) => {
   test('the file holds 3 cases for each of the three parameter sets', () => {
-    for (const alg of DSA_ALGORITHMS) assert.equal(tests.filter((t) => t.parameterSet === alg).length, 3, alg);
+    for (const alg of ML_DSA_ALGORITHMS) assert.equal(tests.filter((t) => t.parameterSet === alg).length, 3, alg);
   });
   for (const t of tests) {
     test(`tcId ${t.tcId} ${t.parameterSet}: keygen from the seed xi gives pk, and the expanded secret key equals sk`, () => {
@@ -27,7 +27,7 @@ describeVectors<AcvpFile<MlDsaKeygenCase>>('ML-DSA keyGen, NIST ACVP', 'mldsa-ke
 
 describeVectors<AcvpFile<MlDsaSigVerCase>>('ML-DSA sigVer (external, pure, with context), NIST ACVP', 'mldsa-sigver.json', ({ tests }) => {
   test('the file holds, for each parameter set, 3 valid and 4 invalid signatures, all external/pure', () => {
-    for (const alg of DSA_ALGORITHMS) {
+    for (const alg of ML_DSA_ALGORITHMS) {
       const mine = tests.filter((t) => t.parameterSet === alg);
       assert.equal(mine.filter((t) => t.testPassed).length, 3, alg);
       assert.equal(mine.filter((t) => !t.testPassed).length, 4, alg);
@@ -44,7 +44,7 @@ describeVectors<AcvpFile<MlDsaSigVerCase>>('ML-DSA sigVer (external, pure, with 
 
 describeVectors<AcvpFile<MlDsaSigGenCase>>('ML-DSA sigGen (external, pure, deterministic), NIST ACVP', 'mldsa-siggen.json', ({ tests }) => {
   test('the file holds 3 deterministic external/pure cases for each parameter set', () => {
-    for (const alg of DSA_ALGORITHMS) assert.equal(tests.filter((t) => t.parameterSet === alg).length, 3, alg);
+    for (const alg of ML_DSA_ALGORITHMS) assert.equal(tests.filter((t) => t.parameterSet === alg).length, 3, alg);
     for (const t of tests) assert.deepEqual([t.deterministic, t.signatureInterface, t.preHash], [true, 'external', 'pure'], `tcId ${t.tcId}`);
   });
   for (const t of tests) {
@@ -61,11 +61,11 @@ describeVectors<AcvpFile<MlDsaSigGenCase>>('ML-DSA sigGen (external, pure, deter
 
 describe('ML-DSA behaviour', () => {
   // One key pair per set, made once: ML-DSA-87 keygen is the slow part.
-  const keys = Object.fromEntries(DSA_ALGORITHMS.map((alg) => [alg, dsaKeygen(alg)])) as Record<DsaAlgorithm, ReturnType<typeof dsaKeygen>>;
+  const keys = Object.fromEntries(ML_DSA_ALGORITHMS.map((alg) => [alg, dsaKeygen(alg)])) as Record<MlDsaAlgorithm, ReturnType<typeof dsaKeygen>>;
   const message = utf8('attack at dawn');
 
   test('the size table matches the library for every set', () => {
-    for (const alg of DSA_ALGORITHMS) {
+    for (const alg of ML_DSA_ALGORITHMS) {
       const { publicKey, secretKey, signature, seed } = NOBLE[alg].lengths;
       assert.deepEqual(
         [DSA_SIZES[alg].publicKey, DSA_SIZES[alg].secretKey, DSA_SIZES[alg].signature, DSA_SIZES[alg].seed],
@@ -75,7 +75,7 @@ describe('ML-DSA behaviour', () => {
     }
   });
 
-  for (const alg of DSA_ALGORITHMS) {
+  for (const alg of ML_DSA_ALGORITHMS) {
     test(`${alg}: a signature made from the seed verifies, with the set inferred from the ${DSA_SIZES[alg].publicKey}-byte public key`, () => {
       const { publicKey, seed } = keys[alg];
       assert.equal(publicKey.length, DSA_SIZES[alg].publicKey);

@@ -29,3 +29,45 @@ for (const name of ['noble', 'native'] as const) {
     }
   });
 }
+
+for (const name of ['noble', 'native'] as const) {
+  const skip = name === 'native' ? nativeUnavailableReason() : undefined;
+  const options = { skip: skip ? `native backend not available here: ${skip}` : false };
+
+  test(`${name}: a timer runs while a burst of SLH-DSA-SHA2-128f signatures is still being made`, options, async () => {
+    const backend = createCryptoBackend(name);
+    try {
+      const pair = await backend.dsa.keygen('SLH-DSA-SHA2-128f');
+      const key = await backend.dsa.prepareSecretKey('SLH-DSA-SHA2-128f', pair.seed);
+      const message = new Uint8Array(64).fill(7);
+      await backend.dsa.sign(key, message); // workers started and warm
+      const calls = name === 'noble' ? 6 : 16; // noble: about 0.1 s each
+      let done = 0;
+      const signing = Array.from({ length: calls }, () => backend.dsa.sign(key, message).then((s) => (done++, s)));
+      const seenByTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(done), 0));
+      const signatures = await Promise.all(signing);
+      assert.ok(seenByTimer < calls, `the timer ran only after all ${calls} signatures were made`);
+      assert.equal(await backend.dsa.verify(pair.publicKey, message, signatures[0]!, undefined, 'SLH-DSA-SHA2-128f'), true);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  test(`${name}: X-Wing (noble on every backend) runs in the worker pool too: a timer runs while a burst of decapsulations is under way`, options, async () => {
+    const backend = createCryptoBackend(name);
+    try {
+      const pair = await backend.kem.keygen('X-Wing');
+      const key = await backend.kem.prepareSecretKey('X-Wing', pair.seed);
+      const { cipherText, sharedSecret } = await backend.kem.encapsulate(pair.publicKey);
+      const calls = 64; // about 4 ms each
+      let done = 0;
+      const decapsulating = Array.from({ length: calls }, () => backend.kem.decapsulate(key, cipherText).then((s) => (done++, s)));
+      const seenByTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(done), 0));
+      const secrets = await Promise.all(decapsulating);
+      assert.ok(seenByTimer < calls, `the timer ran only after all ${calls} decapsulations were made`);
+      assert.deepEqual(secrets[calls - 1], sharedSecret);
+    } finally {
+      await backend.close();
+    }
+  });
+}

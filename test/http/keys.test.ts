@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { createHmac, hkdfSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ml_dsa44, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
+import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import { slh_dsa_sha2_128f } from '@noble/post-quantum/slh-dsa.js';
 import { after, before, describe, test } from 'node:test';
 import { assert422, assertOk, assertProblem, b64, flipBit, keypair, localDecrypt, localEncrypt, random, startApi, unb64, utf8, type TestServer } from './support.ts';
 
@@ -105,6 +107,39 @@ describe('signing keys: POST /v1/dsa/keypair, sign and verify by key_id, rotatio
     assert422(await post('/v1/dsa/verify', { data: 'x', key_id: key.key_id, signature: b64(random(2420)) }), '/signature');
     assert422(await post('/v1/dsa/verify', { data: 'x', pk: key.pk, version: 1, signature: b64(random(3309)) }), '/version');
     assert422(await post('/v1/dsa/keypair', { algorithm: 'RSA-2048' }), '/algorithm');
+  });
+});
+
+describe('X-Wing and SLH-DSA over HTTP', () => {
+  test('X-Wing: key pair (1216-byte pk), server and local (noble) encapsulation, confirmed decapsulation', async () => {
+    const kp = await keypair(api, 'alice', 'X-Wing');
+    assert.equal(unb64(kp.pk).length, 1216);
+    const enc = await post('/v1/kem/encapsulate', { pk: kp.pk, signature: kp.signature, verification_key: kp.verification_key });
+    assertOk(enc);
+    assert.equal(unb64(enc.body.cipher).length, 1120);
+    const dec = await post('/v1/kem/decapsulate', { key_id: kp.key_id, cipher: enc.body.cipher, confirmation: enc.body.confirmation });
+    assert.equal(dec.body.shared_key, enc.body.shared_key);
+    const local = ml_kem768_x25519.encapsulate(unb64(kp.pk));
+    const byPk = await post('/v1/kem/decapsulate', { pk: kp.pk, cipher: b64(local.cipherText), confirmation: independentConfirmation(local.sharedSecret, local.cipherText) });
+    assertOk(byPk);
+    assert.equal(byPk.body.shared_key, b64(local.sharedSecret));
+    // An ML-KEM-768 ciphertext (1088 bytes) does not fit an X-Wing key.
+    assert422(await post('/v1/kem/decapsulate', { key_id: kp.key_id, cipher: b64(random(1088)) }), '/cipher');
+  });
+
+  test('SLH-DSA-SHA2-128f: signs by key_id; noble verifies; verify by pk needs algorithm (SHA2 and SHAKE sizes are equal)', async () => {
+    const key = await dsaKey('alice', { algorithm: 'SLH-DSA-SHA2-128f' });
+    assert.equal(unb64(key.pk).length, 32);
+    const signed = await post('/v1/dsa/sign', { data: 'hash-based', key_id: key.key_id, context: 'c' });
+    assertOk(signed);
+    assert.equal(unb64(signed.body.signature).length, 17088);
+    assert.equal(slh_dsa_sha2_128f.verify(unb64(signed.body.signature), utf8('hash-based'), unb64(key.pk), { context: utf8('c') }), true);
+    const body = { data: 'hash-based', pk: key.pk, signature: signed.body.signature, context: 'c' };
+    assertProblem(await post('/v1/dsa/verify', body), 422, 'validation-failed', ['/algorithm']);
+    assert.equal((await post('/v1/dsa/verify', { ...body, algorithm: 'SLH-DSA-SHA2-128f' })).body.verified, true);
+    assert.equal((await post('/v1/dsa/verify', { ...body, algorithm: 'SLH-DSA-SHAKE-128f' })).body.verified, false, 'the same sizes, another algorithm');
+    assert422(await post('/v1/dsa/verify', { ...body, algorithm: 'SLH-DSA-SHA2-128s' }), '/signature');
+    assert.equal((await post('/v1/dsa/verify', { data: 'hash-based', key_id: key.key_id, signature: signed.body.signature, context: 'c' })).body.verified, true);
   });
 });
 

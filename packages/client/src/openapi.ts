@@ -737,13 +737,13 @@ export interface components {
              * @default ML-DSA-65
              * @enum {string}
              */
-            algorithm?: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+            algorithm?: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87" | "SLH-DSA-SHA2-128s" | "SLH-DSA-SHA2-128f" | "SLH-DSA-SHAKE-128s" | "SLH-DSA-SHAKE-128f";
             /** @description Optional: the key is deleted this many seconds after creation, everywhere at once (404 afterwards). Without it the key lives until deleted. */
             expires_in?: number;
         };
         DsaKeypairResponse: {
             /** @enum {string} */
-            algorithm: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+            algorithm: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87" | "SLH-DSA-SHA2-128s" | "SLH-DSA-SHA2-128f" | "SLH-DSA-SHAKE-128s" | "SLH-DSA-SHAKE-128f";
             /** @description When the key is deleted (RFC 3339 UTC), or null when it does not expire. */
             expires_at: string | null;
             /** @description Names the key for sign, verify, rotate, delete and token restrictions. */
@@ -790,7 +790,7 @@ export interface components {
         };
         DsaSignResponse: {
             /** @enum {string} */
-            algorithm: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+            algorithm: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87" | "SLH-DSA-SHA2-128s" | "SLH-DSA-SHA2-128f" | "SLH-DSA-SHAKE-128s" | "SLH-DSA-SHAKE-128f";
             /** @description The key that signed (the default key has one too). */
             key_id: string;
             /** @description The public key of the version that signed, base64: give it to verifiers. */
@@ -826,7 +826,7 @@ export interface components {
              * @description The algorithm of `pk`: required when its length is ambiguous (the SLH-DSA SHA2 and SHAKE sets have the same sizes); when given, must match the lengths.
              * @enum {string}
              */
-            algorithm?: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+            algorithm?: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87" | "SLH-DSA-SHA2-128s" | "SLH-DSA-SHA2-128f" | "SLH-DSA-SHAKE-128s" | "SLH-DSA-SHAKE-128f";
             /** @description Optional FIPS 204 / 205 context string, UTF-8, at most 255 bytes: the one the signer used. */
             context?: string;
             /** @description The signed message, in `encoding`. */
@@ -841,7 +841,7 @@ export interface components {
             key_id?: string;
             /**
              * Format: byte
-             * @description The signer's public key, base64 (the `pk` from `POST /v1/dsa/sign`). Give this or `key_id`. Its length selects the algorithm where that is unambiguous (ML-DSA); SLH-DSA needs `algorithm`.
+             * @description The signer's public key, base64 (the `pk` from `POST /v1/dsa/sign`). Give this or `key_id` (both: `pk` must be one of the key's versions). Its length selects the algorithm where that is unambiguous (ML-DSA); SLH-DSA needs `algorithm`.
              */
             pk?: string;
             /**
@@ -950,13 +950,13 @@ export interface components {
              * @default ML-KEM-768
              * @enum {string}
              */
-            algorithm?: "ML-KEM-512" | "ML-KEM-768" | "ML-KEM-1024";
+            algorithm?: "ML-KEM-512" | "ML-KEM-768" | "ML-KEM-1024" | "X-Wing";
             /** @description Optional: the key is deleted this many seconds after creation, everywhere at once (404 afterwards). Without it the key lives until deleted. */
             expires_in?: number;
         };
         KemKeypairResponse: {
             /** @enum {string} */
-            algorithm: "ML-KEM-512" | "ML-KEM-768" | "ML-KEM-1024";
+            algorithm: "ML-KEM-512" | "ML-KEM-768" | "ML-KEM-1024" | "X-Wing";
             /** @description When the key is deleted (RFC 3339 UTC), or null when it does not expire. */
             expires_at: string | null;
             /** @description Names the key for decapsulation and token restrictions. */
@@ -1714,7 +1714,7 @@ export interface operations {
                             /** @enum {string} */
                             aes_gcm: "native" | "noble";
                             /**
-                             * @description `mixed` when the families differ (as with `auto` on Node 20).
+                             * @description `mixed` when the families differ (as with `auto` on Node 20). X-Wing, noble everywhere, does not count.
                              * @enum {string}
                              */
                             backend: "native" | "noble" | "mixed";
@@ -1724,6 +1724,13 @@ export interface operations {
                             ml_kem: "native" | "noble";
                             /** @enum {string} */
                             requested: "auto" | "native" | "noble";
+                            /** @enum {string} */
+                            slh_dsa: "native" | "noble";
+                            /**
+                             * @description Always `noble`: node:crypto has no X-Wing.
+                             * @enum {string}
+                             */
+                            x_wing: "native" | "noble";
                         };
                         status: string;
                         store: string;

@@ -7,7 +7,7 @@
  * route calls; `shared_key` comes back as 64 lowercase hex characters.
  * @module
  */
-import { KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
 import { KEM_KEY_ID } from '../../keys/service.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
@@ -29,13 +29,13 @@ export function compatKemDecapsulateKeyRoute() {
       pk: base64Bytes({
         description: 'Alternatively (as the seed vendor\'s documentation has it), the `pk` from `/api/kem/generate_keys`: the service finds its secret key. Give this or `sk`.',
         example: ex.kemPublicKey,
-        lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
+        lengths: ML_KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
         what: 'an ML-KEM-512, -768 or -1024 public key',
       }).optional(),
       cipher: base64Bytes({
         description: 'The `cipher` from `/api/kem/encapsulate_key`, base64. Its length must match the key: 768, 1088 or 1568 bytes.',
         example: ex.kemCipherText,
-        lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].cipherText),
+        lengths: ML_KEM_ALGORITHMS.map((a) => KEM_SIZES[a].cipherText),
         what: 'an ML-KEM-512, -768 or -1024 ciphertext',
       }),
     })

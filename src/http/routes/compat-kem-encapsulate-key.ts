@@ -7,7 +7,7 @@
  * @module
  */
 import { decodeBase64, encodeHex } from '../../crypto/encoding.ts';
-import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes, dsaPublicKeyField, refineVerificationKey } from '../schemas.ts';
@@ -26,7 +26,7 @@ export function compatKemEncapsulateKeyRoute() {
       pk: base64Bytes({
         description: 'The ML-KEM public key to encapsulate to, base64 (the `pk` from `/api/kem/generate_keys`). Its length selects ML-KEM-512, -768 or -1024.',
         example: ex.kemPublicKey,
-        lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
+        lengths: ML_KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
         what: 'an ML-KEM-512, -768 or -1024 public key',
       }),
       verification_key: verificationKey(
@@ -36,7 +36,7 @@ export function compatKemEncapsulateKeyRoute() {
       signature: base64Bytes({
         description: 'The signature over the raw bytes of `pk` (the `signature` from `/api/kem/generate_keys`). When given, it is checked first; one that does not verify is refused with 422.',
         example: ex.kemPublicKeySignature,
-        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
+        lengths: ML_DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
         what: 'an ML-DSA-44, -65 or -87 signature',
       }).optional(),
     })

@@ -6,7 +6,7 @@
  * key_id, a handle to the stored secret key, which never leaves the service.
  * @module
  */
-import { DEFAULT_KEM_ALGORITHM, KEM_ALGORITHMS } from '../../crypto/params.ts';
+import { DEFAULT_KEM_ALGORITHM, ML_KEM_ALGORITHMS } from '../../crypto/params.ts';
 import { defineRoute, type RouteContext } from '../route.ts';
 import { examples } from '../examples.ts';
 import { z } from '../zod.ts';
@@ -19,7 +19,7 @@ export function compatKemGenerateKeysRoutes() {
   const body = z
     .strictObject({
       algorithm: z
-        .enum(KEM_ALGORITHMS)
+        .enum(ML_KEM_ALGORITHMS)
         .default(DEFAULT_KEM_ALGORITHM)
         .openapi({ description: 'ML-KEM parameter set (FIPS 203). Optional; the seed clients send nothing.', example: DEFAULT_KEM_ALGORITHM }),
     })

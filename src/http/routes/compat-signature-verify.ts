@@ -3,7 +3,7 @@
  * answered by the /v1/dsa/verify handler. The ML-DSA set comes from the length of `pk`.
  * @module
  */
-import { DSA_ALGORITHMS, DSA_SIZES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes, dsaPublicKeyField, encodingField, messageText, withMessage } from '../schemas.ts';
@@ -23,7 +23,7 @@ export function compatSignatureVerifyRoute(maxMessageBytes: number) {
       signature: base64Bytes({
         description: 'The signature, base64 (the `signature` from `/api/signature/sign`).',
         example: ex.messageSignature,
-        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
+        lengths: ML_DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
         what: 'an ML-DSA-44, -65 or -87 signature',
       }),
       encoding: encodingField('How `data` is encoded: utf8 (default, what the seed clients send), base64 or hex.'),

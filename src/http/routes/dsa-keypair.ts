@@ -49,7 +49,7 @@ export function dsaKeypairRoute(maxExpiresInSeconds = 10 * 365 * 86_400) {
     },
     async handle(input, { principal, services }) {
       const key = await services.keys.createDsaKey(principal.tenant, input.algorithm, input.expires_in);
-      services.metrics.cryptoOp(key.algorithm, services.crypto.dsa.implementation, 'dsa.keygen');
+      services.metrics.cryptoOp(key.algorithm, services.crypto.dsa.implementationFor(key.algorithm), 'dsa.keygen');
       return { key_id: key.id, algorithm: key.algorithm, pk: encodeBase64(key.publicKey), version: 1, expires_at: toExpiresAt(key.expiresAtMs) };
     },
   });

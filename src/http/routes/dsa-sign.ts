@@ -58,7 +58,7 @@ export function dsaSignRoute(maxMessageBytes: number) {
     async handle(input, { principal, services }, named) {
       const key = named ?? (await services.keys.defaultSigningKey(principal.tenant));
       const { signature, key: signer } = await services.keys.sign(key, input.data, input.context);
-      services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementation, 'dsa.sign');
+      services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementationFor(signer.algorithm), 'dsa.sign');
       return { signature: encodeBase64(signature), pk: encodeBase64(signer.publicKey), key_id: signer.id, version: signer.version, algorithm: signer.algorithm };
     },
   });

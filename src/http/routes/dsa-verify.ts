@@ -112,12 +112,12 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
           if (!match) throw fieldError('pk', `is not the public key of ${key.id}${version === undefined ? '' : ` version ${version}`}: give one of them`);
           version = match.version;
         }
-        services.metrics.cryptoOp(key.algorithm, dsa.implementation, 'dsa.verify');
+        services.metrics.cryptoOp(key.algorithm, dsa.implementationFor(key.algorithm as DsaAlgorithm), 'dsa.verify');
         return { verified: (await services.keys.verify(key, input.data, input.signature, input.context, version)).verified };
       }
       const pk = input.pk!;
       const algorithm = input.algorithm ?? dsaAlgorithmsFor(pk.length, input.signature.length)[0]!;
-      services.metrics.cryptoOp(algorithm, dsa.implementation, 'dsa.verify');
+      services.metrics.cryptoOp(algorithm, dsa.implementationFor(algorithm), 'dsa.verify');
       return { verified: await dsa.verify(pk, input.data, input.signature, input.context, algorithm) };
     },
   });

@@ -42,7 +42,7 @@ export async function decapsulateWith(
     throw fieldError('cipher', `must be ${KEM_SIZES[kem.algorithm].cipherText} bytes for ${kem.algorithm}, got ${input.cipher.length}`);
   }
   const shared = await services.keys.decapsulate(key, input.cipher);
-  services.metrics.cryptoOp(kem.algorithm, services.crypto.kem.implementation, 'kem.decapsulate');
+  services.metrics.cryptoOp(kem.algorithm, services.crypto.kem.implementationFor(kem.algorithm), 'kem.decapsulate');
   try {
     if (input.confirmation && !checkKeyConfirmation(shared, input.cipher, input.confirmation)) {
       throw new Problem('key-confirmation-failed', 'The confirmation does not match the shared key this cipher gives: the cipher was modified, or made for another key. Nothing was stored.');

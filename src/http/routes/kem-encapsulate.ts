@@ -4,7 +4,7 @@
  */
 import { keyConfirmation } from '../../crypto/confirmation.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
@@ -27,7 +27,7 @@ export function kemEncapsulateRoute() {
         description:
           'Optional: an ML-DSA signature over the raw bytes of `pk` (paste `signature` from `POST /v1/kem/keypair`). When given, it is checked before encapsulating and a mismatch is refused with 422.',
         example: ex.kemPublicKeySignature,
-        lengths: DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
+        lengths: ML_DSA_ALGORITHMS.map((a) => DSA_SIZES[a].signature),
         what: 'an ML-DSA-44, -65 or -87 signature',
       }).optional(),
       verif_key: verificationKey(
@@ -85,7 +85,8 @@ export function kemEncapsulateRoute() {
         }
       }
       const { cipherText, sharedSecret } = await kem.encapsulate(input.pk);
-      services.metrics.cryptoOp(kemAlgorithmForPublicKey(input.pk.length) ?? 'ML-KEM', kem.implementation, 'kem.encapsulate');
+      const algorithm = kemAlgorithmForPublicKey(input.pk.length);
+      services.metrics.cryptoOp(algorithm ?? 'ML-KEM', algorithm ? kem.implementationFor(algorithm) : kem.implementation, 'kem.encapsulate');
       const confirmation = encodeBase64(keyConfirmation(sharedSecret, cipherText));
       try {
         if (input.store) {

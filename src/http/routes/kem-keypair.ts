@@ -51,12 +51,12 @@ export function kemKeypairRoute(maxExpiresInSeconds = 10 * 365 * 86_400) {
     },
     async handle(input, { principal, services }) {
       const key = await services.keys.createKemKey(principal.tenant, input.algorithm, input.expires_in);
-      services.metrics.cryptoOp(key.algorithm, services.crypto.kem.implementation, 'kem.keygen');
+      services.metrics.cryptoOp(key.algorithm, services.crypto.kem.implementationFor(key.algorithm), 'kem.keygen');
       const { signature, key: signer } = await services.keys.attest(principal.tenant, key);
-      services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementation, 'dsa.sign');
+      services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementationFor(signer.algorithm), 'dsa.sign');
       return {
         key_id: key.id,
-        algorithm: key.algorithm,
+        algorithm: input.algorithm, // the set asked for, which key.algorithm is
         pk: encodeBase64(key.publicKey),
         verification_key: encodeBase64(signer.publicKey),
         signature: encodeBase64(signature),

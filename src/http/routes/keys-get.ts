@@ -97,7 +97,7 @@ export function keysRotateRoute() {
     audit: { event: 'keys.rotate' },
     async handle(_input, { principal, services }, key) {
       const rotated = await services.keys.rotate(principal.tenant, key!);
-      services.metrics.cryptoOp(rotated.algorithm, services.crypto.dsa.implementation, 'dsa.keygen');
+      services.metrics.cryptoOp(rotated.algorithm, services.crypto.dsa.implementationFor(rotated.algorithm), 'dsa.keygen');
       return { key_id: rotated.id, version: rotated.version, pk: encodeBase64(rotated.publicKey) };
     },
   });

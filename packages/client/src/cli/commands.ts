@@ -181,7 +181,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: true,
     fields: [
-      {"name":"algorithm","flag":"algorithm","in":"body","type":"string","required":false,"enum":["ML-DSA-44","ML-DSA-65","ML-DSA-87"],"default":"ML-DSA-65","example":"ML-DSA-65","description":"ML-DSA-44, -65 (default) or -87 (FIPS 204), or SLH-DSA-SHA2/SHAKE-128s/128f (FIPS 205: hash-based, slower, larger signatures)."},
+      {"name":"algorithm","flag":"algorithm","in":"body","type":"string","required":false,"enum":["ML-DSA-44","ML-DSA-65","ML-DSA-87","SLH-DSA-SHA2-128s","SLH-DSA-SHA2-128f","SLH-DSA-SHAKE-128s","SLH-DSA-SHAKE-128f"],"default":"ML-DSA-65","example":"ML-DSA-65","description":"ML-DSA-44, -65 (default) or -87 (FIPS 204), or SLH-DSA-SHA2/SHAKE-128s/128f (FIPS 205: hash-based, slower, larger signatures)."},
       {"name":"expires_in","flag":"expires-in","in":"body","type":"integer","required":false,"example":86400,"description":"Optional: the key is deleted this many seconds after creation, everywhere at once (404 afterwards). Without it the key lives until deleted."},
     ],
     response: {"status":201,"type":"json","fields":["key_id","algorithm","pk","version","expires_at"]},
@@ -220,10 +220,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     body: true,
     fields: [
       {"name":"data","flag":"data","in":"body","type":"string","required":false,"text":true,"example":"hello, post-quantum world","description":"The signed message, in `encoding`."},
-      {"name":"pk","flag":"pk","in":"body","type":"string","required":false,"format":"byte","description":"The signer's public key, base64 (the `pk` from `POST /v1/dsa/sign`). Give this or `key_id`. Its length selects the algorithm where that is unambiguous (ML-DSA); SLH-DSA needs `algorithm`."},
+      {"name":"pk","flag":"pk","in":"body","type":"string","required":false,"format":"byte","description":"The signer's public key, base64 (the `pk` from `POST /v1/dsa/sign`). Give this or `key_id` (both: `pk` must be one of the key's versions). Its length selects the algorithm where that is unambiguous (ML-DSA); SLH-DSA needs `algorithm`."},
       {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"paste key_id from POST /v1/dsa/keypair","description":"Alternatively, a stored signing key of yours (`key_id` from `POST /v1/dsa/keypair` or `/v1/dsa/sign`): verifies against any of its versions, or `version`."},
       {"name":"version","flag":"version","in":"body","type":"integer","required":false,"example":1,"description":"With `key_id`: only this version (default: any version)."},
-      {"name":"algorithm","flag":"algorithm","in":"body","type":"string","required":false,"enum":["ML-DSA-44","ML-DSA-65","ML-DSA-87"],"example":"ML-DSA-65","description":"The algorithm of `pk`: required when its length is ambiguous (the SLH-DSA SHA2 and SHAKE sets have the same sizes); when given, must match the lengths."},
+      {"name":"algorithm","flag":"algorithm","in":"body","type":"string","required":false,"enum":["ML-DSA-44","ML-DSA-65","ML-DSA-87","SLH-DSA-SHA2-128s","SLH-DSA-SHA2-128f","SLH-DSA-SHAKE-128s","SLH-DSA-SHAKE-128f"],"example":"ML-DSA-65","description":"The algorithm of `pk`: required when its length is ambiguous (the SLH-DSA SHA2 and SHAKE sets have the same sizes); when given, must match the lengths."},
       {"name":"signature","flag":"signature","in":"body","type":"string","required":false,"format":"byte","description":"The signature, base64 (the `signature` from `POST /v1/dsa/sign`)."},
       {"name":"encoding","flag":"encoding","in":"body","type":"string","required":false,"enum":["utf8","base64","hex"],"default":"utf8","example":"utf8","description":"How `data` is encoded: utf8 (default), base64 or hex."},
       {"name":"context","flag":"context","in":"body","type":"string","required":false,"text":true,"example":"","description":"Optional FIPS 204 / 205 context string, UTF-8, at most 255 bytes: the one the signer used."},
@@ -299,7 +299,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: true,
     fields: [
-      {"name":"algorithm","flag":"algorithm","in":"body","type":"string","required":false,"enum":["ML-KEM-512","ML-KEM-768","ML-KEM-1024"],"default":"ML-KEM-768","example":"ML-KEM-768","description":"ML-KEM parameter set (FIPS 203), or `X-Wing` (ML-KEM-768 + X25519 hybrid, draft-connolly-cfrg-xwing-kem)."},
+      {"name":"algorithm","flag":"algorithm","in":"body","type":"string","required":false,"enum":["ML-KEM-512","ML-KEM-768","ML-KEM-1024","X-Wing"],"default":"ML-KEM-768","example":"ML-KEM-768","description":"ML-KEM parameter set (FIPS 203), or `X-Wing` (ML-KEM-768 + X25519 hybrid, draft-connolly-cfrg-xwing-kem)."},
       {"name":"expires_in","flag":"expires-in","in":"body","type":"integer","required":false,"example":86400,"description":"Optional: the key is deleted this many seconds after creation, everywhere at once (404 afterwards). Without it the key lives until deleted."},
     ],
     response: {"status":201,"type":"json","fields":["key_id","algorithm","pk","verification_key","signature","expires_at"]},
