@@ -368,12 +368,17 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
           const result = await runOne({ ...item }, ctx, trail);
           return { ok: true as const, index, result, trail };
         } catch (error) {
-          const problem = toProblem(error);
-          if (problem.status >= 500) throw error;
-          return { ok: false as const, index, problem, trail };
+          return { ok: false as const, index, error, problem: toProblem(error), trail };
         }
       }),
     );
+    // Every item has finished (none is still writing): an item the store or a bug failed fails
+    // the whole request, and what the other items wrote is taken back.
+    const fatal = outcomes.find((o) => !o.ok && o.problem.status >= 500);
+    if (fatal && !fatal.ok) {
+      for (const o of outcomes) if (o.ok) await audit?.undo?.(o.result, ctx).catch(() => {});
+      throw fatal.error;
+    }
     if (audit) {
       try {
         for (const o of outcomes) {
