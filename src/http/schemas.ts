@@ -206,3 +206,13 @@ export function refineAesKey(o: { readonly key?: unknown; readonly key_id?: unkn
   if (o.key === undefined && o.key_id === undefined) ctx.addIssue({ code: 'custom', path: ['key'], message: 'give key or key_id' });
   if (o.key !== undefined && o.key_id !== undefined) ctx.addIssue({ code: 'custom', path: ['key_id'], message: 'give key or key_id, not both' });
 }
+
+/** The `limit` query parameter of a paged listing (a string in the query, converted here). */
+export const pageLimitField = (defaultLimit: number, max: number, what: string) =>
+  z
+    .string()
+    .regex(/^\d{1,4}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be at least 1').max(max, `must be at most ${max}`))
+    .optional()
+    .openapi({ type: 'integer', description: `${what} per page (default ${defaultLimit}, at most ${max}).`, example: 20 });

@@ -1,6 +1,7 @@
 /** GET /v1/audit: the caller tenant's audit trail, newest first, a page at a time. */
 import { AUDIT_CURSOR, AUDIT_EVENTS, type AuditEntry } from '../../stores/audit.ts';
 import { defineRoute } from '../route.ts';
+import { pageLimitField } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export const AUDIT_PAGE_DEFAULT = 50;
@@ -13,13 +14,7 @@ export function auditListRoute() {
       .regex(AUDIT_CURSOR, 'must be a next_cursor returned by GET /v1/audit')
       .optional()
       .openapi({ description: 'The `next_cursor` of the previous page; omit for the newest entries.', example: '1764620000000-0' }),
-    limit: z
-      .string()
-      .regex(/^\d{1,4}$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().int().min(1, 'must be at least 1').max(AUDIT_PAGE_MAX, `must be at most ${AUDIT_PAGE_MAX}`))
-      .optional()
-      .openapi({ type: 'integer', description: `Entries per page (default ${AUDIT_PAGE_DEFAULT}, at most ${AUDIT_PAGE_MAX}).`, example: 20 }),
+    limit: pageLimitField(AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, 'Entries'),
   });
   const entry = z
     .object({

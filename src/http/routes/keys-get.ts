@@ -11,8 +11,8 @@ const keyIdParam = (schema = anyKeyId()) =>
   });
 
 /** The key the path names, of the caller's tenant (404) and allowed to the credential (403). */
-const pathKey = (types: Parameters<RouteContext['services']['keys']['resolve']>[1]) =>
-  keyRefs(keyIdParam(), async ({ key_id }, { principal, services }) => {
+const pathKey = (types: Parameters<RouteContext['services']['keys']['resolve']>[1], params = keyIdParam()) =>
+  keyRefs(params, async ({ key_id }, { principal, services }) => {
     const key = await services.keys.resolve(principal, types, { id: key_id, field: 'key_id' });
     return { keyIds: [key.id], found: key };
   });
@@ -87,10 +87,7 @@ export function keysRotateRoute() {
     rateClass: 'crypto',
     request: { params },
     input: params,
-    keys: keyRefs(params, async ({ key_id }, { principal, services }) => {
-      const key = await services.keys.resolve(principal, ['dsa'], { id: key_id, field: 'key_id' });
-      return { keyIds: [key.id], found: key };
-    }),
+    keys: pathKey(['dsa'], params),
     status: 200,
     response,
     responseDescription: 'The new version.',

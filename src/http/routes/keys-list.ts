@@ -2,6 +2,7 @@
 import { KEY_TYPES } from '../../stores/keys.ts';
 import { describeKey, KeyDescriptionSchema } from '../key-view.ts';
 import { defineRoute } from '../route.ts';
+import { pageLimitField } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export const KEYS_PAGE_DEFAULT = 50;
@@ -28,13 +29,7 @@ export function keysListRoute() {
       })
       .optional()
       .openapi({ type: 'string', description: 'The `next_cursor` of the previous page; omit for the first page.', example: encodeCursor('1764620000000 kem_AAAAAAAAAAAAAAAAAAAAAA') }),
-    limit: z
-      .string()
-      .regex(/^\d{1,4}$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().int().min(1, 'must be at least 1').max(KEYS_PAGE_MAX, `must be at most ${KEYS_PAGE_MAX}`))
-      .optional()
-      .openapi({ type: 'integer', description: `Keys per page (default ${KEYS_PAGE_DEFAULT}, at most ${KEYS_PAGE_MAX}).`, example: 20 }),
+    limit: pageLimitField(KEYS_PAGE_DEFAULT, KEYS_PAGE_MAX, 'Keys'),
   });
   const response = z
     .object({
