@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { assertOk, startApi, type TestServer } from './support.ts';
 
 // The document is JSON of a known shape; tests walk it freely.
@@ -354,6 +355,32 @@ describe('Swagger examples work', () => {
     const body = await postExample('/v1/aes/decrypt');
     assert.equal(body.decrypted, exampleBody('/v1/aes/encrypt').unencrypted);
     assert.equal(body.decrypted, 'hello, post-quantum world');
+  });
+
+  test('POST /v1/dsa/keypair with its example makes a signing key; the keys operations work on it as documented', async () => {
+    const made = await postExample('/v1/dsa/keypair', '201');
+    assert.equal(made.algorithm, exampleBody('/v1/dsa/keypair').algorithm);
+    const listed = await api.call('GET', '/v1/keys?type=dsa', { auth: 'alice' });
+    assertOk(listed);
+    assert.ok(listed.body.keys.some((k: { key_id: string }) => k.key_id === made.key_id));
+    // The documented cursor example is a well-formed cursor (Swagger UI sends it as it is).
+    const cursorExample = (operation('get', '/v1/keys').parameters ?? []).map(resolve).find((p: Json) => p.name === 'cursor').schema.example;
+    assertOk(await api.call('GET', `/v1/keys?cursor=${cursorExample}`, { auth: 'alice' }));
+    const rotated = await api.call('POST', `/v1/keys/${made.key_id}/rotate`, { auth: 'alice' });
+    assertOk(rotated);
+    assert.deepEqual(Object.keys(rotated.body).sort(), keys(responseSchema('post', '/v1/keys/{key_id}/rotate', '200')));
+    const described = await api.call('GET', `/v1/keys/${made.key_id}`, { auth: 'alice' });
+    assert.deepEqual(Object.keys(described.body).filter((k) => !keys(responseSchema('get', '/v1/keys/{key_id}', '200')).includes(k)), []);
+    assert.equal((await api.call('DELETE', `/v1/keys/${made.key_id}`, { auth: 'alice' })).status, 204);
+  });
+
+  test('POST /v1/kem/decapsulate with its example confirmation: the example cipher, key and confirmation agree', async () => {
+    const ex = exampleBody('/v1/kem/decapsulate');
+    const shared = exampleBody('/v1/aes/encrypt').key as string;
+    const expected = createHmac('sha256', Buffer.from(hkdfSync('sha256', Buffer.from(shared, 'base64'), Buffer.alloc(0), 'pq-crypto-api/v1/key-confirmation', 32)))
+      .update(Buffer.from(ex.cipher as string, 'base64'))
+      .digest('base64');
+    assert.equal(ex.confirmation, expected);
   });
 
   test('the documented examples chain: the example shared_key decrypts what the example encrypt produced', async () => {
