@@ -19,8 +19,13 @@ describe('WORKERS=2 with Redis (real processes)', () => {
     ({ url } = await child.listening());
   });
   after(async () => {
-    child.kill('SIGKILL');
-    await redis.dispose();
+    // child is unset when the before hook failed (dist/ stale, port taken): redis must still go,
+    // or its process keeps the test runner waiting forever.
+    try {
+      child?.kill('SIGKILL');
+    } finally {
+      await redis?.dispose();
+    }
   });
 
   const workerPids = () => new Set(child.logs().filter((l) => l.msg === 'worker listening').map((l) => l.pid as number));
