@@ -1,0 +1,144 @@
+/**
+ * `npm run bench:keys`: what keys as resources cost and save, measured in one run per runtime
+ * (the machine's Node, and Node 24 when found, see lib/node24.ts), as ratios within that run:
+ *
+ *   1. batch: signatures per second as batches of BATCH items against single requests;
+ *   2. sign by key_id (a stored ML-DSA-65 key) against the default key;
+ *   3. AES-256-GCM encrypt under a stored shared key (key_id: a store read and an encryption
+ *      counted) against a key given in the request, on the embedded store and on Redis;
+ *   4. verify by key_id (a store read) against verify by pk.
+ *
+ *   npm run bench:keys                  # about a minute per runtime
+ *   BENCH_SECONDS=5 npm run bench:keys  # longer measurements (default 2 s each)
+ *
+ * Writes bench/results/keys.json. Servers run as child processes (dist/main.js when built,
+ * NODE_ENV=production, WORKERS=1, rate limits off); autocannon runs here. Absolute rates on a shared
+ * 2-core machine move by tens of percent between runs; compare the ratios.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { startRedis, type TestRedis } from '../test/helpers/redis.ts';
+import { findNode24, hasNativePq } from './lib/node24.ts';
+import { startService, type Service } from './lib/procs.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const BATCH = Number(process.env.BENCH_BATCH ?? 50);
+const API_KEY = `bench-key-${randomBytes(24).toString('base64url')}`;
+const log = (line: string) => process.stdout.write(line + '\n');
+
+interface Row {
+  readonly runtime: string;
+  readonly store: string;
+  readonly what: string;
+  readonly baseline: string;
+  readonly rps: number;
+  readonly baselineRps: number;
+  /** Operations per second of `what` over those of `baseline` (batches count their items). */
+  readonly ratio: number;
+}
+
+async function rate(url: string, path: string, body: unknown, items = 1): Promise<number> {
+  const run = (duration: number) =>
+    autocannon({
+      url: url + path,
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration,
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  await run(0.5); // warm-up: JIT, prepared-key cache, connection pool
+  const r = await run(SECONDS);
+  if (r.non2xx + r.errors > 0) throw new Error(`${path}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return ((r.requests.total / (r.duration || SECONDS)) * items);
+}
+
+async function post(url: string, path: string, body: unknown): Promise<Record<string, string>> {
+  const res = await fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, string>;
+}
+
+async function server(bin: string, extra: Record<string, string>): Promise<Service> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) if (/^(REDIS_|WORKERS$|RATE_LIMIT_|AUTH_FAILURES_|PORT$|HOST$)/.test(key)) delete env[key];
+  const args = existsSync('dist/main.js') ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  return startService({
+    name: 'our server',
+    bin,
+    args,
+    readyPath: '/readyz',
+    env: {
+      ...env,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      API_KEYS: `bench:${API_KEY}`,
+      TOKEN_SECRET: randomBytes(48).toString('base64'),
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      WORKERS: '1',
+      RATE_LIMIT_PER_TENANT: '0',
+      RATE_LIMIT_PER_TOKEN: '0',
+      AUTH_FAILURES_PER_MINUTE: '0',
+      QUOTA_KEYS: '0',
+      ...extra,
+    },
+  });
+}
+
+async function measure(runtime: string, bin: string, store: string, extra: Record<string, string>): Promise<Row[]> {
+  const s = await server(bin, extra);
+  try {
+    const url = s.url;
+    const rows: Row[] = [];
+    const row = (what: string, baseline: string, rps: number, baselineRps: number) => {
+      const r = { runtime, store, what, baseline, rps, baselineRps, ratio: rps / baselineRps };
+      log(`  ${runtime} ${store}: ${what} ${rps.toFixed(0)}/s vs ${baseline} ${baselineRps.toFixed(0)}/s = ${r.ratio.toFixed(2)}x`);
+      rows.push(r);
+    };
+    const signed = await post(url, '/v1/dsa/sign', { data: 'x' });
+    const key = await post(url, '/v1/dsa/keypair', {});
+    const kem = await post(url, '/v1/kem/keypair', {});
+    const stored = await post(url, '/v1/kem/encapsulate', { pk: kem.pk, store: true });
+    const given = await post(url, '/v1/kem/encapsulate', { pk: kem.pk });
+
+    const single = await rate(url, '/v1/dsa/sign', { data: 'bench message' });
+    const batch = await rate(url, '/v1/dsa/sign', { batch_input: Array.from({ length: BATCH }, () => ({ data: 'bench message' })) }, BATCH);
+    row(`sign, batches of ${BATCH}`, 'sign, single requests', batch, single);
+    row('sign by key_id', 'sign with the default key', await rate(url, '/v1/dsa/sign', { data: 'bench message', key_id: key.key_id }), single);
+    const aesGiven = await rate(url, '/v1/aes/encrypt', { unencrypted: 'bench message', key: given.shared_key });
+    row('encrypt by key_id (stored shared key)', 'encrypt with key given', await rate(url, '/v1/aes/encrypt', { unencrypted: 'bench message', key_id: stored.shared_key_id }), aesGiven);
+    const verifyPk = await rate(url, '/v1/dsa/verify', { data: 'x', pk: signed.pk, signature: signed.signature });
+    row('verify by key_id', 'verify by pk', await rate(url, '/v1/dsa/verify', { data: 'x', key_id: signed.key_id, signature: signed.signature }), verifyPk);
+    return rows;
+  } finally {
+    await s.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const runtimes = [{ label: `Node ${process.versions.node.split('.')[0]}`, bin: process.execPath, native: hasNativePq(process.version) }];
+  const n24 = findNode24(log);
+  if (n24.ok && n24.bin !== process.execPath) runtimes.push({ label: `Node ${n24.version.replace(/^v/, '').split('.')[0]}`, bin: n24.bin, native: true });
+  let redis: TestRedis | undefined;
+  const rows: Row[] = [];
+  try {
+    redis = await startRedis();
+    for (const rt of runtimes) {
+      log(`${rt.label} (${rt.native ? 'native' : 'noble'} post-quantum crypto), ${SECONDS} s per measurement, ${CONNECTIONS} connections`);
+      rows.push(...(await measure(rt.label, rt.bin, 'embedded store', {})));
+      rows.push(...(await measure(rt.label, rt.bin, 'Redis', { REDIS_URL: redis.url })));
+    }
+  } finally {
+    await redis?.dispose();
+  }
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/keys.json', JSON.stringify({ when: new Date().toISOString(), seconds: SECONDS, connections: CONNECTIONS, batch: BATCH, rows }, null, 2) + '\n');
+  log('\n| runtime | store | operation | ops/s | baseline | ops/s | ratio |\n|---|---|---|---:|---|---:|---:|');
+  for (const r of rows) log(`| ${r.runtime} | ${r.store} | ${r.what} | ${r.rps.toFixed(0)} | ${r.baseline} | ${r.baselineRps.toFixed(0)} | ${r.ratio.toFixed(2)}x |`);
+  log('\nwrote bench/results/keys.json');
+}
+
+await main();
