@@ -2,7 +2,8 @@
  * `npm run bench:keys`: what keys as resources cost and save, measured in one run per runtime
  * (the machine's Node, and Node 24 when found, see lib/node24.ts), as ratios within that run:
  *
- *   1. batch: signatures per second as batches of BATCH items against single requests;
+ *   1. batch: signatures (and encryptions) per second as batches of BATCH items against single
+ *      requests, with as many operations in flight either way;
  *   2. sign by key_id (a stored ML-DSA-65 key) against the default key;
  *   3. AES-256-GCM encrypt under a stored shared key (key_id: a store read and an encryption
  *      counted) against a key given in the request, on the embedded store and on Redis;
@@ -26,6 +27,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const API_KEY = `bench-key-${randomBytes(24).toString('base64url')}`;
+// One deployment: every server of the run shares these (and so the keys it stored in Redis).
+const TOKEN_SECRET = randomBytes(48).toString('base64');
+const MASTER_KEY = randomBytes(32).toString('base64');
 const log = (line: string) => process.stdout.write(line + '\n');
 
 interface Row {
@@ -39,20 +43,48 @@ interface Row {
   readonly ratio: number;
 }
 
-async function rate(url: string, path: string, body: unknown, items = 1): Promise<number> {
+/**
+ * Waits until the server has finished what a run left in flight (autocannon stops sending, the
+ * server still computes the requests it has read: a backlog of batches is seconds of work), so it
+ * does not burden the next measurement.
+ */
+async function settle(s: Service): Promise<void> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let last = s.cpuSeconds();
+  if (last === null) {
+    await sleep(2000);
+    return;
+  }
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    await sleep(200);
+    const now = s.cpuSeconds()!;
+    if (now - last <= 0.02) return;
+    last = now;
+  }
+}
+
+/**
+ * Operations per second: requests per second times `items` (a batch's items). A batch carries
+ * `items` operations per request, so it runs on CONNECTIONS / items connections (at least 1): the
+ * same number of operations in flight as the single requests have.
+ */
+async function rate(s: Service, path: string, body: unknown, items = 1): Promise<number> {
   const run = (duration: number) =>
     autocannon({
-      url: url + path,
+      url: s.url + path,
       method: 'POST',
-      connections: CONNECTIONS,
+      connections: Math.max(1, Math.round(CONNECTIONS / items)),
       duration,
+      timeout: 60,
       headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
   await run(0.5); // warm-up: JIT, prepared-key cache, connection pool
+  await settle(s);
   const r = await run(SECONDS);
-  if (r.non2xx + r.errors > 0) throw new Error(`${path}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return ((r.requests.total / (r.duration || SECONDS)) * items);
+  await settle(s);
+  if (r.non2xx + r.errors + r.timeouts > 0) throw new Error(`${path}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  return (r.requests.total / (r.duration || SECONDS)) * items;
 }
 
 async function post(url: string, path: string, body: unknown): Promise<Record<string, string>> {
@@ -76,8 +108,8 @@ async function server(bin: string, extra: Record<string, string>): Promise<Servi
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       API_KEYS: `bench:${API_KEY}`,
-      TOKEN_SECRET: randomBytes(48).toString('base64'),
-      MASTER_KEY: randomBytes(32).toString('base64'),
+      TOKEN_SECRET,
+      MASTER_KEY,
       WORKERS: '1',
       RATE_LIMIT_PER_TENANT: '0',
       RATE_LIMIT_PER_TOKEN: '0',
@@ -104,14 +136,16 @@ async function measure(runtime: string, bin: string, store: string, extra: Recor
     const stored = await post(url, '/v1/kem/encapsulate', { pk: kem.pk, store: true });
     const given = await post(url, '/v1/kem/encapsulate', { pk: kem.pk });
 
-    const single = await rate(url, '/v1/dsa/sign', { data: 'bench message' });
-    const batch = await rate(url, '/v1/dsa/sign', { batch_input: Array.from({ length: BATCH }, () => ({ data: 'bench message' })) }, BATCH);
+    const single = await rate(s, '/v1/dsa/sign', { data: 'bench message' });
+    const batch = await rate(s, '/v1/dsa/sign', { batch_input: Array.from({ length: BATCH }, () => ({ data: 'bench message' })) }, BATCH);
     row(`sign, batches of ${BATCH}`, 'sign, single requests', batch, single);
-    row('sign by key_id', 'sign with the default key', await rate(url, '/v1/dsa/sign', { data: 'bench message', key_id: key.key_id }), single);
-    const aesGiven = await rate(url, '/v1/aes/encrypt', { unencrypted: 'bench message', key: given.shared_key });
-    row('encrypt by key_id (stored shared key)', 'encrypt with key given', await rate(url, '/v1/aes/encrypt', { unencrypted: 'bench message', key_id: stored.shared_key_id }), aesGiven);
-    const verifyPk = await rate(url, '/v1/dsa/verify', { data: 'x', pk: signed.pk, signature: signed.signature });
-    row('verify by key_id', 'verify by pk', await rate(url, '/v1/dsa/verify', { data: 'x', key_id: signed.key_id, signature: signed.signature }), verifyPk);
+    row('sign by key_id', 'sign with the default key', await rate(s, '/v1/dsa/sign', { data: 'bench message', key_id: key.key_id }), single);
+    const aesGiven = await rate(s, '/v1/aes/encrypt', { unencrypted: 'bench message', key: given.shared_key });
+    const aesBatch = await rate(s, '/v1/aes/encrypt', { batch_input: Array.from({ length: BATCH }, () => ({ unencrypted: 'bench message', key: given.shared_key })) }, BATCH);
+    row(`encrypt, batches of ${BATCH}`, 'encrypt, single requests', aesBatch, aesGiven);
+    row('encrypt by key_id (stored shared key)', 'encrypt with key given', await rate(s, '/v1/aes/encrypt', { unencrypted: 'bench message', key_id: stored.shared_key_id }), aesGiven);
+    const verifyPk = await rate(s, '/v1/dsa/verify', { data: 'x', pk: signed.pk, signature: signed.signature });
+    row('verify by key_id', 'verify by pk', await rate(s, '/v1/dsa/verify', { data: 'x', key_id: signed.key_id, signature: signed.signature }), verifyPk);
     return rows;
   } finally {
     await s.stop();

@@ -25,6 +25,7 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Principal, Scope } from '../auth/scopes.ts';
+import { KeyForbiddenError } from '../keys/errors.ts';
 import { routeLabel } from '../observability/request-context.ts';
 import type { Services } from '../services.ts';
 import type { AuditEvent } from '../stores/audit.ts';
@@ -301,7 +302,6 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
     const raw = rawInput(req, route.request);
     if (route.batch && 'batch_input' in raw) return runBatch(req, res, raw, ctx);
     const result = await runOne(raw, ctx, trail);
-    trail.result = result;
     // Fails closed: when the entry cannot be written, the answer (a shared key, a new token) is
     // not given; the client gets 503 (as Vault refuses a request its audit device cannot log),
     // and what the handler wrote is taken back.
@@ -326,7 +326,11 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
       const refs = route.keys.refs.safeParse(raw);
       if (refs.success) {
         trail.namedKey = true;
-        const resolved = await route.keys.resolve(refs.data, ctx);
+        const resolved = await route.keys.resolve(refs.data, ctx).catch((error: unknown) => {
+          // A refused key is named in the audit entry of the refusal.
+          if (error instanceof KeyForbiddenError) trail.keyIds = [error.keyId];
+          throw error;
+        });
         if (resolved) {
           trail.keyIds = resolved.keyIds;
           found = resolved.found;
@@ -339,7 +343,9 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
     const parsed = route.input.safeParse(raw);
     if (!parsed.success) throw zodProblem(parsed.error);
     trail.input = parsed.data;
-    return route.handle(parsed.data, ctx, found);
+    const result = await route.handle(parsed.data, ctx, found);
+    trail.result = result;
+    return result;
   };
 
   /**

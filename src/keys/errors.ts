@@ -16,8 +16,8 @@ export class KeyNotFoundError extends Error {
 
 /** The credential may not use this key (its token's key_ids): 403. */
 export class KeyForbiddenError extends Error {
-  constructor(readonly keyId: string) {
-    super(`This credential may not use key ${keyId}.`);
+  constructor(readonly keyId: string, what?: string) {
+    super(`This credential may not use key ${keyId}${what ? ` (${what})` : ''}: it is not in the token's key_ids.`);
     this.name = 'KeyForbiddenError';
   }
 }

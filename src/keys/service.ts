@@ -90,6 +90,9 @@ export interface KeyServiceOptions {
   readonly maxEncryptionsPerKey?: number;
 }
 
+/** The most versions a signing key may have: rotation grows its record, and quotas count keys, not versions. */
+export const MAX_KEY_VERSIONS = 100;
+
 /** SP 800-38D section 8.3: at most 2^32 encryptions with random 96-bit nonces under one key. */
 export const DEFAULT_MAX_ENCRYPTIONS_PER_KEY = 2 ** 32;
 
@@ -182,6 +185,9 @@ export class KeyService {
     const algorithm = key.algorithm as DsaAlgorithm;
     let current = key;
     for (;;) {
+      if (current.versions.length >= MAX_KEY_VERSIONS) {
+        throw new KeyUnusableError('key_id', `${key.id} has ${MAX_KEY_VERSIONS} versions, the most a key may have: make a new key (POST /v1/dsa/keypair)`, true);
+      }
       const version = current.versions.length + 1;
       const pair = await this.crypto.dsa.keygen(algorithm);
       const record: KeyVersionRecord = {

@@ -69,6 +69,14 @@ describe('PqcClient against the server', () => {
     assert.equal(unb64(dec.shared_key).length, 32);
   });
 
+  test('encapsulateLocally to an X-Wing key: the server decapsulates to the same key and accepts the confirmation', async () => {
+    const pair = await alice.kem.keypair({ algorithm: 'X-Wing' });
+    const local = encapsulateLocally(pair.pk, { attestation: { signature: pair.signature, pinnedVerificationKey: pair.verification_key } });
+    assert.equal(unb64(local.cipher).length, 1120);
+    const dec = await alice.kem.decapsulate({ key_id: pair.key_id, cipher: local.cipher, confirmation: local.confirmation });
+    assert.equal(dec.shared_key, local.shared_key);
+  });
+
   test('encapsulateLocally: the server decapsulates to the same key, and key confirmation is the brief\'s HMAC', async () => {
     const pair = await alice.kem.keypair();
     const local = encapsulateLocally(pair.pk, { attestation: { signature: pair.signature, pinnedVerificationKey: pair.verification_key } });

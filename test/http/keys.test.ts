@@ -84,6 +84,13 @@ describe('signing keys: POST /v1/dsa/keypair, sign and verify by key_id, rotatio
     assertProblem(await api.call('POST', `/v1/keys/${kem.key_id}/rotate`, { auth: 'alice' }), 422, 'validation-failed');
   });
 
+  test('a signing key has at most 100 versions: the 101st rotation is 409 key-conflict', async () => {
+    const key = await dsaKey('alice', { algorithm: 'ML-DSA-44' });
+    for (let v = 2; v <= 100; v++) assertOk(await api.call('POST', `/v1/keys/${key.key_id}/rotate`, { auth: 'alice' }));
+    assertProblem(await api.call('POST', `/v1/keys/${key.key_id}/rotate`, { auth: 'alice' }), 409, 'key-conflict');
+    assert.equal((await api.call('GET', `/v1/keys/${key.key_id}`, { auth: 'alice' })).body.versions.length, 100);
+  });
+
   test("another tenant's key is 404 for sign, verify, rotate, get and delete, and is untouched", async () => {
     const key = await dsaKey('alice');
     assertProblem(await post('/v1/dsa/sign', { data: 'x', key_id: key.key_id }, 'bob'), 404, 'not-found');
@@ -106,6 +113,7 @@ describe('signing keys: POST /v1/dsa/keypair, sign and verify by key_id, rotatio
     assert422(await post('/v1/dsa/verify', { data: 'x', pk: key.pk, algorithm: 'ML-DSA-44', signature: b64(random(3309)) }), '/pk');
     assert422(await post('/v1/dsa/verify', { data: 'x', key_id: key.key_id, signature: b64(random(2420)) }), '/signature');
     assert422(await post('/v1/dsa/verify', { data: 'x', pk: key.pk, version: 1, signature: b64(random(3309)) }), '/version');
+    assert422(await post('/v1/dsa/verify', { data: 'x', key_id: key.key_id, algorithm: 'ML-DSA-44', signature: b64(random(3309)) }), '/algorithm');
     assert422(await post('/v1/dsa/keypair', { algorithm: 'RSA-2048' }), '/algorithm');
   });
 });
@@ -291,6 +299,31 @@ describe('token key_ids and scopes on every operation that names a key', () => {
     const listed = await api.call('GET', '/v1/keys?limit=500', { auth: t });
     assert.deepEqual(listed.body.keys.map((k: { key_id: string }) => k.key_id), [allowed.key_id], 'a restricted token lists only its keys');
     assert.equal((await api.call('GET', `/v1/keys/${other.key_id}`, { auth: 'alice' })).body.versions.length, 1, 'nothing was rotated');
+  });
+
+  test("the default signing key is a stored key: a restricted token signs with it only when it is in key_ids", async () => {
+    const server = await startApi();
+    try {
+      const own = (await server.call('POST', '/v1/dsa/keypair', { auth: 'alice', body: {} })).body;
+      const mint = async (key_ids: string[]) => (await server.call('POST', '/v1/tokens', { auth: 'alice', body: { key_ids } })).body.new_token as string;
+      const restricted = await mint([own.key_id]);
+      const refused = await server.call('POST', '/v1/dsa/sign', { auth: restricted, body: { data: 'x' } });
+      assertProblem(refused, 403, 'forbidden');
+      assert.match(refused.body.detail, /default signing key/);
+      const signed = await server.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { data: 'x' } });
+      assertOk(await server.call('POST', '/v1/dsa/sign', { auth: await mint([signed.body.key_id]), body: { data: 'x' } }));
+      assertOk(await server.call('POST', '/v1/dsa/sign', { auth: await server.call('POST', '/v1/tokens', { auth: 'alice', body: {} }).then((r) => r.body.new_token), body: { data: 'x' } }));
+      // The refusal names the key in the audit trail; batch items name theirs too.
+      const trail = (await server.call('GET', '/v1/audit?limit=10', { auth: 'alice' })).body.entries as { operation: string; outcome: string; key_id: string | null }[];
+      assert.ok(trail.some((e) => e.operation === 'dsa.sign' && e.outcome === 'forbidden' && e.key_id === signed.body.key_id));
+      const kp = (await server.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} })).body;
+      const batch = await server.call('POST', '/v1/kem/encapsulate', { auth: 'alice', body: { batch_input: [{ pk: kp.pk, store: true }, { pk: kp.pk, store: true }] } });
+      const made = batch.body.batch_results.map((r: { shared_key_id: string }) => r.shared_key_id).sort();
+      const recorded = (await server.call('GET', '/v1/audit?limit=2', { auth: 'alice' })).body.entries.map((e: { key_id: string }) => e.key_id).sort();
+      assert.deepEqual(recorded, made);
+    } finally {
+      await server.close();
+    }
   });
 
   test('token key_ids may name any stored key of the tenant, and none of another tenant', async () => {

@@ -267,7 +267,7 @@ describe('the document', () => {
     const statuses = (method: string, path: string) => Object.keys(operation(method, path).responses).filter((s) => /^[45]/.test(s)).sort();
     assert.deepEqual(statuses('post', '/v1/kem/decapsulate'), ['400', '401', '403', '404', '413', '415', '422', '429', '503', '507']);
     assert.deepEqual(statuses('post', '/v1/dsa/verify'), ['400', '401', '403', '404', '413', '415', '422', '429', '503', '507']);
-    assert.deepEqual(statuses('post', '/v1/keys/{key_id}/rotate'), ['400', '401', '403', '404', '422', '429', '503', '507']);
+    assert.deepEqual(statuses('post', '/v1/keys/{key_id}/rotate'), ['400', '401', '403', '404', '409', '422', '429', '503', '507']);
     assert.deepEqual(statuses('post', '/v1/aes/encrypt'), ['400', '401', '403', '404', '409', '413', '415', '422', '429', '503', '507']);
     assert.deepEqual(statuses('get', '/v1/tokens/current'), ['401', '429', '503']);
     // No body: never parsed, so neither 413 nor 415; its path parameter can be 400 or 422; 404 is its own.

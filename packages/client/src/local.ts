@@ -21,6 +21,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
+import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
 import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
 import { bytesOf, fromUtf8, toBase64, utf8 } from './encoding.ts';
 
@@ -29,10 +30,11 @@ export const CONFIRMATION_INFO = 'pq-crypto-api/v1/key-confirmation';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** ML-KEM parameter sets by public-key length (FIPS 203 table 3). */
+/** KEMs by public-key length (FIPS 203 table 3; X-Wing, draft-connolly-cfrg-xwing-kem: 1216). */
 const KEMS = Object.freeze({
   800: { algorithm: 'ML-KEM-512', kem: ml_kem512, cipherText: 768 },
   1184: { algorithm: 'ML-KEM-768', kem: ml_kem768, cipherText: 1088 },
+  1216: { algorithm: 'X-Wing', kem: ml_kem768_x25519, cipherText: 1120 },
   1568: { algorithm: 'ML-KEM-1024', kem: ml_kem1024, cipherText: 1568 },
 } as const);
 
@@ -78,14 +80,14 @@ export interface LocalEncapsulation {
 }
 
 /**
- * FIPS 203 ML-KEM.Encaps on this machine (the set from the key's length; the key is checked as
- * section 7.2 says). With `attestation`, the key pair is first checked against the pinned key and
+ * FIPS 203 ML-KEM.Encaps (or X-Wing) on this machine (the algorithm from the key's length; the key
+ * is checked as FIPS 203 section 7.2 says). With `attestation`, the key pair is first checked against the pinned key and
  * a mismatch throws: nothing is encapsulated to a key the tenant's service did not make.
  */
 export function encapsulateLocally(pk: Binary, opts: { readonly attestation?: { readonly signature: Binary; readonly pinnedVerificationKey: Binary } } = {}): LocalEncapsulation {
   const publicKey = bytesOf(pk);
   const set = KEMS[publicKey.length as keyof typeof KEMS];
-  if (!set) throw new LocalCryptoError(`pk is ${publicKey.length} bytes: not an ML-KEM-512, -768 or -1024 public key`);
+  if (!set) throw new LocalCryptoError(`pk is ${publicKey.length} bytes: not an ML-KEM-512, -768, -1024 or X-Wing public key`);
   if (opts.attestation && !verifyAttestation({ pk: publicKey, signature: opts.attestation.signature }, opts.attestation.pinnedVerificationKey)) {
     throw new LocalCryptoError('the key pair is not attested by the pinned verification key');
   }

@@ -1,6 +1,7 @@
 /** POST /v1/dsa/sign: a signature by a stored signing key (by default the tenant's ML-DSA-65 key). */
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { DSA_ALGORITHMS, MAX_DSA_CONTEXT_BYTES } from '../../crypto/params.ts';
+import { KeyForbiddenError } from '../../keys/errors.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
 import { dsaKeyId, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
@@ -44,8 +45,15 @@ export function dsaSignRoute(maxMessageBytes: number) {
     request: { body },
     input: withMessage(body, 'data', maxMessageBytes),
     keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), async ({ key_id }, { principal, services }) => {
-      if (key_id === undefined) return undefined; // the default key
-      const key = await services.keys.resolve(principal, ['dsa'], { id: key_id, field: 'key_id' });
+      if (key_id !== undefined) {
+        const key = await services.keys.resolve(principal, ['dsa'], { id: key_id, field: 'key_id' });
+        return { keyIds: [key.id], found: key };
+      }
+      // The default key is a stored key too: a token limited to some keys may sign with it only
+      // when it is one of them.
+      if (!principal.keyIds) return undefined;
+      const key = await services.keys.defaultSigningKey(principal.tenant);
+      if (!principal.keyIds.includes(key.id)) throw new KeyForbiddenError(key.id, 'the default signing key');
       return { keyIds: [key.id], found: key };
     }),
     status: 200,

@@ -101,6 +101,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
     async handle(input, { services }, key) {
       const { dsa } = services.crypto;
       if (key) {
+        if (input.algorithm && input.algorithm !== key.algorithm) throw fieldError('algorithm', `is ${key.algorithm} for ${key.id}, not ${input.algorithm}: leave it out with key_id`);
         if (input.signature.length !== DSA_SIZES[key.algorithm as DsaAlgorithm].signature) {
           throw fieldError('signature', `must be ${DSA_SIZES[key.algorithm as DsaAlgorithm].signature} bytes for ${key.algorithm} (the algorithm of key_id), got ${input.signature.length}`);
         }

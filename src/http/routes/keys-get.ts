@@ -92,6 +92,8 @@ export function keysRotateRoute() {
     response,
     responseDescription: 'The new version.',
     audit: { event: 'keys.rotate' },
+    // A key at MAX_KEY_VERSIONS.
+    extraProblems: ['key-conflict'],
     async handle(_input, { principal, services }, key) {
       const rotated = await services.keys.rotate(principal.tenant, key!);
       services.metrics.cryptoOp(rotated.algorithm, services.crypto.dsa.implementationFor(rotated.algorithm), 'dsa.keygen');

@@ -21,7 +21,7 @@ export class UsageError extends Error {
 
 /** The options every command takes, wherever they appear on the line. */
 export const GLOBAL_OPTIONS = Object.freeze({
-  url: { type: 'string', value: 'URL', help: 'the service (env PQC_URL; default http://localhost:3000)' },
+  url: { type: 'string', value: 'URL', help: 'the service (env PQC_URL; default http://127.0.0.1:8080)' },
   token: { type: 'string', value: 'TOKEN', help: 'an API key or temporary token (env PQC_TOKEN); @file or - reads it from a file or stdin' },
   profile: { type: 'string', value: 'NAME', help: 'a profile of the profile file (env PQC_PROFILE)' },
   body: { type: 'string', value: 'JSON', help: 'the whole JSON body: inline, @file.json or - (stdin); flags override its fields' },

@@ -172,7 +172,7 @@ export function mainHelp(version: string, commands: readonly AnyCommand[]): stri
     'Options (anywhere on the line):',
     ...optionLines,
     '',
-    'Where and as whom: --url, else PQC_URL, else the profile\'s url, else http://localhost:3000;',
+    'Where and as whom: --url, else PQC_URL, else the profile\'s url, else http://127.0.0.1:8080;',
     '--token, else PQC_TOKEN, else the profile\'s token. The profile is --profile NAME, else',
     'PQC_PROFILE, else "default" when the file has one; the file is $PQC_CONFIG, else',
     '~/.config/pqc/profiles.json: {"NAME": {"url": "https://...", "token": "..."}}. The token is never printed.',

@@ -18,7 +18,7 @@ import { commandHelp, commandWords, groupHelp, mainHelp, type AnyCommand } from 
 import { LOCAL_COMMANDS } from './local.ts';
 import type { CommandSpec } from './spec.ts';
 
-export const DEFAULT_URL = 'http://localhost:3000';
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 export interface Io extends ValueSource {
   readonly env: Readonly<Record<string, string | undefined>>;
