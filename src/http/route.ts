@@ -321,16 +321,17 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
 
   /** One operation: the named keys (404, 403), the scope (403), validation (422), the handler. */
   const runOne = async (raw: Record<string, unknown>, ctx: RouteContext, trail: Trail): Promise<R> => {
+    /** A key refused to the credential is named in the audit entry of the refusal. */
+    const nameRefusedKey = (error: unknown): never => {
+      if (error instanceof KeyForbiddenError) trail.keyIds = [error.keyId];
+      throw error;
+    };
     let found: K | undefined;
     if (route.keys) {
       const refs = route.keys.refs.safeParse(raw);
       if (refs.success) {
         trail.namedKey = true;
-        const resolved = await route.keys.resolve(refs.data, ctx).catch((error: unknown) => {
-          // A refused key is named in the audit entry of the refusal.
-          if (error instanceof KeyForbiddenError) trail.keyIds = [error.keyId];
-          throw error;
-        });
+        const resolved = await route.keys.resolve(refs.data, ctx).catch(nameRefusedKey);
         if (resolved) {
           trail.keyIds = resolved.keyIds;
           found = resolved.found;
@@ -343,7 +344,7 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
     const parsed = route.input.safeParse(raw);
     if (!parsed.success) throw zodProblem(parsed.error);
     trail.input = parsed.data;
-    const result = await route.handle(parsed.data, ctx, found);
+    const result = await route.handle(parsed.data, ctx, found).catch(nameRefusedKey);
     trail.result = result;
     return result;
   };

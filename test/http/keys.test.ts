@@ -305,6 +305,12 @@ describe('token key_ids and scopes on every operation that names a key', () => {
     const server = await startApi();
     try {
       const own = (await server.call('POST', '/v1/dsa/keypair', { auth: 'alice', body: {} })).body;
+      // Scope first: a token without dsa:sign is refused for its scope, and no default key is made.
+      const noScope = (await server.call('POST', '/v1/tokens', { auth: 'alice', body: { scopes: ['dsa:verify'], key_ids: [own.key_id] } })).body.new_token;
+      const byScope = await server.call('POST', '/v1/dsa/sign', { auth: noScope, body: { data: 'x' } });
+      assertProblem(byScope, 403, 'forbidden');
+      assert.match(byScope.body.detail, /scope dsa:sign/);
+      assert.deepEqual((await server.call('GET', '/v1/keys?type=dsa', { auth: 'alice' })).body.keys.map((k: { key_id: string }) => k.key_id), [own.key_id]);
       const mint = async (key_ids: string[]) => (await server.call('POST', '/v1/tokens', { auth: 'alice', body: { key_ids } })).body.new_token as string;
       const restricted = await mint([own.key_id]);
       const refused = await server.call('POST', '/v1/dsa/sign', { auth: restricted, body: { data: 'x' } });

@@ -45,15 +45,8 @@ export function dsaSignRoute(maxMessageBytes: number) {
     request: { body },
     input: withMessage(body, 'data', maxMessageBytes),
     keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), async ({ key_id }, { principal, services }) => {
-      if (key_id !== undefined) {
-        const key = await services.keys.resolve(principal, ['dsa'], { id: key_id, field: 'key_id' });
-        return { keyIds: [key.id], found: key };
-      }
-      // The default key is a stored key too: a token limited to some keys may sign with it only
-      // when it is one of them.
-      if (!principal.keyIds) return undefined;
-      const key = await services.keys.defaultSigningKey(principal.tenant);
-      if (!principal.keyIds.includes(key.id)) throw new KeyForbiddenError(key.id, 'the default signing key');
+      if (key_id === undefined) return undefined; // the default key, found (or made) by the handler
+      const key = await services.keys.resolve(principal, ['dsa'], { id: key_id, field: 'key_id' });
       return { keyIds: [key.id], found: key };
     }),
     status: 200,
@@ -65,6 +58,10 @@ export function dsaSignRoute(maxMessageBytes: number) {
     audit: { event: 'dsa.sign', subject: (_input, result) => (result ? { keyId: result.key_id } : {}) },
     async handle(input, { principal, services }, named) {
       const key = named ?? (await services.keys.defaultSigningKey(principal.tenant));
+      // The default key is a stored key too: a token limited to some keys signs with it only when
+      // it is one of them. (Checked here, after the scope, so that a token without dsa:sign never
+      // has the default key made.)
+      if (!named && principal.keyIds && !principal.keyIds.includes(key.id)) throw new KeyForbiddenError(key.id, 'the default signing key');
       const { signature, key: signer } = await services.keys.sign(key, input.data, input.context);
       services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementationFor(signer.algorithm), 'dsa.sign');
       return { signature: encodeBase64(signature), pk: encodeBase64(signer.publicKey), key_id: signer.id, version: signer.version, algorithm: signer.algorithm };
