@@ -56,6 +56,9 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
       if (o.version !== undefined && !o.key_id) ctx.addIssue({ code: 'custom', path: ['version'], message: 'only with key_id' });
       if (!(o.pk instanceof Uint8Array) || !(o.signature instanceof Uint8Array)) return;
       const matching = dsaAlgorithmsFor(o.pk.length, o.signature.length);
+      // This refinement runs even when other fields failed: `algorithm` may be a string that is
+      // no algorithm (already reported by its own field), so look it up only when it is one.
+      if (o.algorithm !== undefined && !(DSA_ALGORITHMS as readonly string[]).includes(o.algorithm)) return;
       if (o.algorithm) {
         if (!matching.includes(o.algorithm)) {
           const { publicKey, signature } = DSA_SIZES[o.algorithm];

@@ -8,9 +8,9 @@ import { z } from '../zod.ts';
 export const KEYS_PAGE_DEFAULT = 50;
 export const KEYS_PAGE_MAX = 500;
 
-/** The store's cursor, opaque to callers: base64url of "<score> <id>" (Redis) or "<id>" (memory). */
+/** The store's cursor, opaque to callers: base64url of "<created ms> <id>", as both stores make it. */
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
-const STORE_CURSOR = /^(\d{1,16}(\.\d+)? )?(kem|dsa|sk)_[A-Za-z0-9_-]{22}$/;
+const STORE_CURSOR = /^\d{1,16}(\.\d+)? (kem|dsa|sk)_[A-Za-z0-9_-]{22}$/;
 const encodeCursor = (cursor: string) => Buffer.from(cursor).toString('base64url');
 
 export function keysListRoute() {
