@@ -55,6 +55,9 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
       if (!o.pk && !o.key_id) ctx.addIssue({ code: 'custom', path: ['pk'], message: 'give pk or key_id' });
       if (o.version !== undefined && !o.key_id) ctx.addIssue({ code: 'custom', path: ['version'], message: 'only with key_id' });
       if (!(o.pk instanceof Uint8Array) || !(o.signature instanceof Uint8Array)) return;
+      // With key_id the stored key names the algorithm (the handler checks pk, signature and
+      // algorithm against it); the lengths decide only for a pk on its own.
+      if (o.key_id !== undefined) return;
       const matching = dsaAlgorithmsFor(o.pk.length, o.signature.length);
       // This refinement runs even when other fields failed: `algorithm` may be a string that is
       // no algorithm (already reported by its own field), so look it up only when it is one.
