@@ -1,7 +1,8 @@
 /**
  * The hostile-input attack of hostile.test.ts, shorter (HOSTILE_REDIS_RUNS, 1,500 by default), on
- * the Redis store, with one more check after every answer: Redis itself holds no new key, index,
- * signing-key or token record after a refused request (counted in Redis, not through the store).
+ * the Redis store, with one more check after every answer: Redis itself holds no new key record
+ * (a key, its versions or its use counter), fingerprint index, role key or token record after a
+ * refused request (counted in Redis, not through the store).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -12,8 +13,8 @@ import { attack } from './hostile/attack.ts';
 
 const RUNS = Number(process.env.HOSTILE_REDIS_RUNS ?? 1_500);
 const PREFIX = 'hostile:';
-/** The records a request can add (pqapi key layout, see src/stores/redis.ts). */
-const RECORD = /:(key|fp|tok):|:signing$/;
+/** The records a request can add (key layout: src/stores/redis-keys.ts, redis-tokens.ts). */
+const RECORD = /:(key|fp|tok):|:(signing|signing-id|attestation)$/;
 
 let redis: TestRedis;
 before(async () => {
