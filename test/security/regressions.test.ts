@@ -3,13 +3,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { RedisStore } from '../../src/stores/redis.ts';
+import { startServer } from '../helpers/server.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { assert422, b64, random, startApi, TENANTS, type TestServer } from '../http/support.ts';
 
 let api: TestServer;
+let redis: TestRedis;
 before(async () => {
   api = await startApi();
+  redis = await startRedis();
 });
-after(() => api.close());
+after(async () => {
+  await api.close();
+  await redis.dispose();
+});
 
 test('encapsulate: verif_key plus a verification_key that does not decode is a 422 naming it, not a 500', async () => {
   const kp = (await api.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} })).body;
@@ -60,5 +68,34 @@ test('a request head over 16 KiB is a 431 problem with no-store; to a HEAD, with
     assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/, method);
     if (method === 'HEAD') assert.equal(res.body, '');
     else assert.equal(JSON.parse(res.body).type, 'urn:pq-crypto-api:problem:headers-too-large');
+  }
+});
+
+test('verify: an unknown algorithm next to a pk and signature that decode is a 422 naming it, not a 500', async () => {
+  // The body's refinement runs even when a field failed: `algorithm` is then still the string sent.
+  for (const algorithm of ['ml-dsa-65', 'ML-DSA-66', 'SLH-DSA-SHA2-128F']) {
+    const res = await api.call('POST', '/v1/dsa/verify', { auth: 'alice', body: { data: 'x', pk: b64(random(1952)), signature: b64(random(3309)), algorithm } });
+    assert.equal(res.status, 422, `${algorithm}: ${res.status} ${JSON.stringify(res.body)}`);
+    assert.ok((res.body.errors as { pointer: string }[]).some((e) => e.pointer === '/algorithm'), algorithm);
+  }
+});
+
+test('GET /v1/keys: a cursor the route accepts but no store made (an id without its score) is answered alike on both stores, never a 5xx', async () => {
+  const store = new RedisStore({ url: redis.url, keyPrefix: 'regressions:' });
+  const onRedis = await startServer({ store });
+  try {
+    // base64url of "kem_" and 22 characters: what the route's cursor check lets through without a score.
+    const cursor = Buffer.from('kem_AAAAAAAAAAAAAAAAAAAAAA').toString('base64url');
+    const answers = [];
+    for (const server of [api, onRedis]) {
+      await server.call('POST', '/v1/kem/keypair', { auth: 'alice', body: { algorithm: 'ML-KEM-512' } });
+      const res = await server.call('GET', `/v1/keys?cursor=${cursor}`, { auth: 'alice' });
+      assert.ok(res.status < 500, `${server.store.kind}: ${res.status} ${JSON.stringify(res.body)}`);
+      answers.push([res.status, res.body.type]);
+    }
+    assert.deepEqual(answers[1], answers[0], 'the memory and the Redis store answer the same cursor alike');
+  } finally {
+    await onRedis.close();
+    await store.close();
   }
 });
