@@ -99,3 +99,23 @@ test('GET /v1/keys: a cursor the route accepts but no store made (an id without 
     await store.close();
   }
 });
+
+test('verify by key_id: pk and signature from sign (as it answers them) verify an SLH-DSA key without algorithm, the stored key says which', async () => {
+  const key = (await api.call('POST', '/v1/dsa/keypair', { auth: 'alice', body: { algorithm: 'SLH-DSA-SHA2-128f' } })).body;
+  const signed = (await api.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { data: 'x', key_id: key.key_id } })).body;
+  const byId = await api.call('POST', '/v1/dsa/verify', { auth: 'alice', body: { data: 'x', key_id: key.key_id, signature: signed.signature } });
+  assert.deepEqual([byId.status, byId.body], [200, { verified: true }]);
+  // The same with the pk that sign answered: the lengths alone fit SHA2 and SHAKE, but key_id does not.
+  const withPk = await api.call('POST', '/v1/dsa/verify', { auth: 'alice', body: { data: 'x', key_id: key.key_id, pk: signed.pk, signature: signed.signature } });
+  assert.deepEqual([withPk.status, withPk.body], [200, { verified: true }], JSON.stringify(withPk.body));
+});
+
+test('verify by key_id: an algorithm other than the stored key\'s is a 422 naming it, with or without pk', async () => {
+  const key = (await api.call('POST', '/v1/dsa/keypair', { auth: 'alice', body: { algorithm: 'ML-DSA-44' } })).body;
+  const signed = (await api.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { data: 'x', key_id: key.key_id } })).body;
+  const withPk = await api.call('POST', '/v1/dsa/verify', { auth: 'alice', body: { data: 'x', key_id: key.key_id, pk: signed.pk, signature: signed.signature, algorithm: 'ML-DSA-87' } });
+  assert.equal(withPk.status, 422); // today: refused, naming /pk
+  const withoutPk = await api.call('POST', '/v1/dsa/verify', { auth: 'alice', body: { data: 'x', key_id: key.key_id, signature: signed.signature, algorithm: 'ML-DSA-87' } });
+  assert.equal(withoutPk.status, 422, `algorithm ML-DSA-87 for an ML-DSA-44 key_id is silently ignored: ${withoutPk.status} ${JSON.stringify(withoutPk.body)}`);
+  assert.ok((withoutPk.body.errors as { pointer: string }[]).some((e) => e.pointer === '/algorithm'));
+});
