@@ -384,17 +384,18 @@ function cursorValues(fx: Fixtures): fc.Arbitrary<Value> {
   const b64u = (t: string) => Buffer.from(t).toString('base64url');
   const genuine = fx.cursors;
   const [ms = '0', id = `kem_${TAIL}`] = Buffer.from(genuine[0]!, 'base64url').toString().split(' ');
-  const crafted = [
-    id, `${ms} ${id}`, `0 ${id}`, `${ms}.5 ${id}`, `9999999999999999 ${id}`, `${'9'.repeat(16)}.${'9'.repeat(100)} ${id}`, `${ms}.${'0'.repeat(120)} ${id}`,
+  // Decoded cursors a store could be handed: the route lets these forms through, each store must cope.
+  const plausible = [id, `0 ${id}`, `${ms}.5 ${id}`, `9999999999999999 ${id}`, `${ms}.${'9'.repeat(100)} ${id}`, `${ms} kem_${TAIL}`, `${ms} sk_${TAIL}`, `${ms} dsa_${TAIL}`, `kem_${TAIL}`, `sk_${TAIL}`, ...fx.goneKeyIds.map((g) => `${ms} ${g}`), ...fx.goneKeyIds];
+  const malformed = [
     `${ms}  ${id}`, ` ${ms} ${id}`, `${ms} ${id} `, `${ms} ${id} x`, `${ms} ${id}}`, `${ms} {t:bob}`, `${ms} ${id.slice(0, 4)}{t:bob}${id.slice(11)}`, `{${ms} ${id}`,
-    `-1 ${id}`, `1e3 ${id}`, `inf ${id}`, `nan ${id}`, `(${ms} ${id}`, `+${ms} ${id}`, `${ms} kem_${TAIL}`, `${ms} sk_${TAIL}`, `${ms} dsa_${TAIL}`, `${ms} att_${TAIL}`,
+    `-1 ${id}`, `1e3 ${id}`, `inf ${id}`, `nan ${id}`, `(${ms} ${id}`, `+${ms} ${id}`, `${ms} att_${TAIL}`, `${'9'.repeat(16)}.${'9'.repeat(120)} ${id}`,
     `${ms}`, `${ms} `, ' ', `${ms}\n${id}`, `${ms}\t${id}`, `${ms} ${id}\u0000`, `${'1'.repeat(17)} ${id}`, `${ms} ${id.toUpperCase()}`, `0x10 ${id}`, `${ms},${id}`,
-    ...fx.goneKeyIds.map((g) => `${ms} ${g}`),
   ];
   return fc.oneof(
     { arbitrary: fc.constantFrom(...genuine), weight: 3 },
-    { arbitrary: fc.constantFrom(...crafted).map(b64u), weight: 6 },
-    { arbitrary: fc.constantFrom(...crafted).map((t) => Buffer.from(t).toString('base64')), weight: 1 },
+    { arbitrary: fc.constantFrom(...plausible).map(b64u), weight: 6 },
+    { arbitrary: fc.constantFrom(...malformed).map(b64u), weight: 4 },
+    { arbitrary: fc.constantFrom(...plausible, ...malformed).map((t) => Buffer.from(t).toString('base64')), weight: 1 },
     { arbitrary: fc.constantFrom('A', 'AAAA', '____', '----', '!!', '+/==', '%3D', 'A'.repeat(200), 'A'.repeat(201), 'A'.repeat(5000), genuine[0]!.slice(0, -1), `${genuine[0]}A`, genuine[0]!.toUpperCase(), `${genuine[0]}=`), weight: 2 },
     { arbitrary: fc.string({ maxLength: 30 }), weight: 1 },
     { arbitrary: fc.string({ maxLength: 40 }).map(b64u), weight: 1 },
@@ -875,21 +876,44 @@ const junkQuery = fc.oneof(
   { arbitrary: fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 10 }), { maxKeys: 3 }).map((d) => `?${new URLSearchParams(d).toString()}`), weight: 1 },
 );
 
+/** Query parameters a well-behaved client would send, for the operations known here (absent: none). */
+function validQuery(op: Operation, fx: Fixtures): fc.Arbitrary<Record<string, string | undefined>> {
+  const opt = (xs: readonly string[]) => fc.option(fc.constantFrom(...xs), { nil: undefined, freq: 3 });
+  switch (`${op.method} ${op.path}`) {
+    case 'get /v1/keys':
+      return fc.record({ type: opt(['kem', 'dsa', 'shared']), cursor: opt(fx.cursors), limit: opt(['1', '2', '20', '500']) });
+    case 'get /v1/audit':
+      return fc.record({ limit: opt(['1', '20', '500']) });
+  }
+  return fc.constant({});
+}
+
 function queryFor(op: Operation, fx: Fixtures, maxMessageBytes: number): fc.Arbitrary<string> {
   const params = op.parameters.filter((p) => p.in === 'query');
   if (params.length === 0) return junkQuery;
   const value = (name: string, schema: FieldSchema) =>
     fieldValue(op, name, schema, fx, maxMessageBytes, false).map((v) => (Array.isArray(v) ? v.map((x) => String(x)).join(',') : v instanceof Raw ? v.bytes.toString('latin1') : typeof v === 'object' && v ? JSON.stringify(v) : String(v)));
-  const built = fc
-    .tuple(...params.map((p) => fc.option(value(p.name, p.schema), { nil: undefined }).map((v) => [p.name, v] as const)))
-    .map((entries) => {
-      const q = new URLSearchParams();
-      for (const [k, v] of entries) if (v !== undefined) q.append(k, v);
-      const s = q.toString();
-      return s ? `?${s}` : '';
-    });
+  const toQuery = (entries: readonly (readonly [string, string | undefined])[]) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of entries) if (v !== undefined) q.append(k, v);
+    const s = q.toString();
+    return s ? `?${s}` : '';
+  };
+  const valid = validQuery(op, fx);
+  // Each parameter independently absent or hostile.
+  const built = fc.tuple(...params.map((p) => fc.option(value(p.name, p.schema), { nil: undefined }).map((v) => [p.name, v] as const))).map(toQuery);
+  // One parameter hostile, the others genuine: gets past every other check to the one under attack.
+  const oneBad = fc
+    .tuple(valid, fc.constantFrom(...params))
+    .chain(([q, p]) => value(p.name, p.schema).map((v) => toQuery([...Object.entries(q).filter(([k]) => k !== p.name), [p.name, v]])));
   const repeated = fc.constantFrom('?cursor=', '?type=kem&type=dsa', '?cursor[a]=1', '?limit=1&limit=2', '?type=', '?limit=', '?cursor=a&cursor=b', '?type[]=kem', '?limit[]=1');
-  return fc.oneof({ arbitrary: built, weight: 6 }, { arbitrary: junkQuery, weight: 2 }, { arbitrary: repeated, weight: 1 });
+  return fc.oneof(
+    { arbitrary: valid.map((q) => toQuery(Object.entries(q))), weight: 2 },
+    { arbitrary: oneBad, weight: 5 },
+    { arbitrary: built, weight: 2 },
+    { arbitrary: junkQuery, weight: 2 },
+    { arbitrary: repeated, weight: 1 },
+  );
 }
 
 /** The path with its parameters filled in, for a request of `method` (which decides which key ids are safe to name). */
