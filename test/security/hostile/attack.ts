@@ -190,7 +190,54 @@ export function checkAnswer(c: HostileCase, res: RawAnswer, wrote: number, ops: 
   for (const secret of fx.secrets) {
     if (res.text.includes(secret)) assert.fail(`an answer echoes a credential: ${what}`);
   }
+  if (res.status < 300) checkKeyRestriction(c, res, fx, what);
   if (c.credential && c.credential.length >= 16) assert.ok(!res.text.includes(c.credential), `an answer echoes the credential presented: ${what}`);
+}
+
+/** The fixture keys of alice's that a request body (or one batch item) names: by key_id, or a KEM key by pk. */
+function namedKeys(item: unknown, fx: Fixtures, op: Operation): string[] {
+  if (!item || typeof item !== 'object') return [];
+  const o = item as Record<string, unknown>;
+  // Only decapsulation uses the key a pk names (encapsulating to a public key uses none).
+  const ids = [o.key_id, op.operationId === 'kemDecapsulate' && typeof o.pk === 'string' ? fx.aliceKemByPk.get(o.pk) : undefined];
+  return ids.filter((id): id is string => typeof id === 'string' && fx.aliceKeyIds.has(id));
+}
+
+/**
+ * A token restricted to some keys never gets a success for a request (or a batch item) that
+ * names another of the tenant's keys, by key_id, pk or path, nor sees another in GET /v1/keys.
+ */
+function checkKeyRestriction(c: HostileCase, res: RawAnswer, fx: Fixtures, what: string): void {
+  const allowed = c.credential === undefined ? undefined : fx.restricted.get(c.credential);
+  if (!allowed) return;
+  const refused = (ids: readonly string[]) => ids.filter((id) => !allowed.includes(id));
+  let path: string | undefined;
+  try {
+    path = decodeURIComponent(c.request.target.split('?')[0]!);
+  } catch {
+    // not valid percent-encoding: the request names nothing we can tell
+  }
+  const inPath = /\/v1\/keys\/([^/]+)/i.exec(path ?? '')?.[1];
+  if (inPath && fx.aliceKeyIds.has(inPath)) assert.deepEqual(refused([inPath]), [], `a key-restricted token used another key (path): ${what}`);
+  const answer = res.body as Record<string, unknown> | undefined;
+  if (Array.isArray(answer?.keys)) {
+    for (const k of answer.keys as { key_id: string }[]) assert.ok(allowed.includes(k.key_id), `a key-restricted token was shown another key (${k.key_id}): ${what}`);
+  }
+  let body: unknown;
+  try {
+    body = c.request.body ? JSON.parse(c.request.body.toString('utf8')) : undefined;
+  } catch {
+    return; // compressed, truncated, not JSON: refused, or nothing we can read
+  }
+  const results = answer?.batch_results;
+  const items = (body as { batch_input?: unknown } | undefined)?.batch_input;
+  if (Array.isArray(results) && Array.isArray(items)) {
+    items.forEach((item, i) => {
+      if (refused(namedKeys(item, fx, c.op)).length > 0) assert.ok(results[i] && 'error' in results[i], `a key-restricted token used another key (batch item ${i}): ${what}`);
+    });
+  } else {
+    assert.deepEqual(refused(namedKeys(body, fx, c.op)), [], `a key-restricted token used another key: ${what}`);
+  }
 }
 
 /** A batch answer: one result per item, each the single form's answer or its own 4xx problem. */
@@ -219,7 +266,7 @@ export interface AttackOptions {
   readonly store: Store;
   readonly runs: number;
   readonly hugeLists: boolean;
-  /** A further check after each answer (the Redis run counts records in Redis itself). */
+  /** A further check after each answer (the Redis run counts records in Redis itself); runs even when a check failed. */
   readonly after?: (c: HostileCase, res: RawAnswer) => Promise<void>;
   /** Runs once, after the fixtures are made and before the first generated request. */
   readonly before?: () => Promise<void>;
@@ -269,12 +316,18 @@ export async function attack(opts: AttackOptions): Promise<Tally> {
       tally.record(c, res);
       // HOSTILE_DUMP=<file>: the last 5xx request, in full, to replay against a server that logs.
       if (res.status >= 500 && process.env.HOSTILE_DUMP) writeFileSync(process.env.HOSTILE_DUMP, JSON.stringify({ method: c.request.method, target: c.request.target, headers: c.request.headers, body: c.request.body?.toString('latin1') }));
-      checkAnswer(c, res, watched.writes() - before, ops, fx, tally);
-      const keysNow = await keyCount();
-      // Keys only disappear by themselves (expiry) or by a DELETE; a refusal adds none.
-      if (res.status >= 400) assert.ok(keysNow <= keysKnown, `${keysNow - keysKnown} stored key(s) added by a refused request: ${c.kind} ${c.request.method} ${c.request.target.slice(0, 100)} -> ${res.status}`);
+      const wrote = watched.writes() - before;
+      // The counts are kept up to date even when a check fails, so that the runs fast-check makes
+      // while shrinking are not judged against a stale count.
+      const [keysBefore, keysNow] = [keysKnown, await keyCount()];
       keysKnown = keysNow;
-      await opts.after?.(c, res);
+      try {
+        checkAnswer(c, res, wrote, ops, fx, tally);
+        // Keys only disappear by themselves (expiry) or by a DELETE; a refusal adds none.
+        if (res.status >= 400) assert.ok(keysNow <= keysBefore, `${keysNow - keysBefore} stored key(s) added by a refused request: ${c.kind} ${c.request.method} ${c.request.target.slice(0, 100)} -> ${res.status}`);
+      } finally {
+        await opts.after?.(c, res);
+      }
     });
     await fc.assert(property, { numRuns: opts.runs, includeErrorInReport: true, ...(seed !== undefined ? { seed } : {}) });
     await checkFixtureKeys(api, fx);

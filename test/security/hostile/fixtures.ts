@@ -56,6 +56,11 @@ export interface Fixtures {
   readonly cursors: readonly string[];
   /** Credentials by label; `api:alice` and `api:bob` are API keys, the rest tokens or forgeries. */
   readonly credentials: Readonly<Record<string, string>>;
+  /** The key-restricted tokens (by token) and the key ids each may use. */
+  readonly restricted: ReadonlyMap<string, readonly string[]>;
+  /** Every key id of alice's fixtures, and the KEM key each of her public keys names. */
+  readonly aliceKeyIds: ReadonlySet<string>;
+  readonly aliceKemByPk: ReadonlyMap<string, string>;
   /** Token ids that may be revoked during the attack (nobody else uses them), and bob's. */
   readonly tokenIds: readonly string[];
   /** Every secret handed out, which no answer may echo. */
@@ -138,13 +143,18 @@ export async function makeFixtures(api: TestServer): Promise<Fixtures> {
   const credentials: Record<string, string> = { 'api:alice': TENANTS.alice, 'api:bob': TENANTS.bob };
   credentials['token:all'] = (await mint('alice', {})).new_token;
   for (const scope of SCOPES) credentials[`token:${scope}`] = (await mint('alice', { scopes: [scope] })).new_token;
-  credentials['token:decap-key0'] = (await mint('alice', { scopes: ['kem:decapsulate', 'tokens:create'], key_ids: [alice[0]!.keyId] })).new_token;
+  const restricted = new Map<string, readonly string[]>();
+  const mintRestricted = async (label: string, scopes: string[], keyIds: string[]) => {
+    credentials[label] = (await mint('alice', { scopes, key_ids: keyIds })).new_token;
+    restricted.set(credentials[label], keyIds);
+  };
+  await mintRestricted('token:decap-key0', ['kem:decapsulate', 'tokens:create'], [alice[0]!.keyId]);
   credentials['token:child'] = (await mint(credentials['token:all'], { scopes: ['kem:encapsulate', 'aes:encrypt', 'aes:decrypt', 'dsa:verify'] })).new_token;
   credentials['token:bob'] = (await mint('bob', {})).new_token;
   // Restricted to one stored signing key, and to one stored shared key; neither may manage keys.
-  credentials['token:dsa-key'] = (await mint('alice', { scopes: ['dsa:sign', 'dsa:verify', 'keys:read'], key_ids: [signing.mlDsa44.keyId] })).new_token;
-  credentials['token:shared-key'] = (await mint('alice', { scopes: ['aes:encrypt', 'aes:decrypt', 'keys:read'], key_ids: [shared.keyId] })).new_token;
-  credentials['token:keys-of-every-type'] = (await mint('alice', { scopes: ['keys:read', 'dsa:sign', 'dsa:verify', 'kem:decapsulate', 'aes:decrypt'], key_ids: [alice[3]!.keyId, signing.rotated.keyId, shared.fromDecapsulate] })).new_token;
+  await mintRestricted('token:dsa-key', ['dsa:sign', 'dsa:verify', 'keys:read'], [signing.mlDsa44.keyId]);
+  await mintRestricted('token:shared-key', ['aes:encrypt', 'aes:decrypt', 'keys:read'], [shared.keyId]);
+  await mintRestricted('token:keys-of-every-type', ['keys:read', 'dsa:sign', 'dsa:verify', 'kem:decapsulate', 'aes:decrypt'], [alice[3]!.keyId, signing.rotated.keyId, shared.fromDecapsulate]);
   const exhausted = await mint('alice', { expire_after_attempts: 1 });
   await ok('GET', '/v1/tokens/current', exhausted.new_token);
   await ok('POST', '/v1/aes/encrypt', exhausted.new_token, { unencrypted: 'x', key });
@@ -194,6 +204,9 @@ export async function makeFixtures(api: TestServer): Promise<Fixtures> {
     sacrificial: forTheAttack,
     cursors,
     credentials,
+    restricted,
+    aliceKeyIds: new Set([...alice.map((k) => k.keyId), ...[signing.mlDsa44, signing.slh, signing.rotated].map((k) => k.keyId), signed.key_id, sharedKeyId, fromDecapsulate, usedUp, ...forTheAttack.deletable, ...forTheAttack.rotatable]),
+    aliceKemByPk: new Map(alice.map((k) => [k.pk, k.keyId])),
     tokenIds: [...sacrificial.map((t) => t.token_id), bobToken.token_id],
     secrets: [TENANTS.alice, TENANTS.bob, ...Object.entries(credentials).filter(([k]) => k.startsWith('token:')).map(([, v]) => v)],
   };
