@@ -24,6 +24,8 @@ export interface HostileCase {
   readonly mayBeBare: boolean;
   /** The credential presented, if any: no answer may echo it. */
   readonly credential?: string;
+  /** A batch request's number of items: a 200 answers exactly that many batch_results. */
+  readonly batchItems?: number;
 }
 
 /** A JSON fragment written as it is (invalid UTF-8, 1e999, deep nesting, ...). */
@@ -211,15 +213,20 @@ const messages = (maxMessageBytes: number) =>
 
 const encodings = fc.constantFrom<Value>('utf8', 'base64', 'hex', 'UTF8', 'utf-8', 'Hex', 'base64url', 'latin1', 'binary', 'ascii', '', null, 1, ['hex']);
 
+const SCOPE_NAMES = ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:keypair', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'keys:read', 'keys:manage', 'audit:read'];
 const scopesLists = fc.oneof(
-  fc.subarray(['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt']),
-  fc.array(fc.constantFrom('kem:decapsulate', 'KEM:DECAPSULATE', 'admin', '*', 'kem:*', '', 'tokens:create ', 'audit:read', 'keys:manage'), { maxLength: 4 }),
+  fc.subarray(SCOPE_NAMES),
+  fc.array(fc.constantFrom('kem:decapsulate', 'KEM:DECAPSULATE', 'admin', '*', 'kem:*', '', 'tokens:create ', 'audit:read', 'keys:manage', 'keys:*', 'keys:write', 'KEYS:READ', 'dsa:keypair ', 'keys', 'dsa'), { maxLength: 4 }),
   fc.constantFrom(65, 100).map((n) => Array.from({ length: n }, () => 'dsa:sign')),
   fc.constant('kem:decapsulate,dsa:sign'),
 );
 
 function keyIdLists(fx: Fixtures, hugeLists: boolean) {
-  const ids = [...fx.alice.map((k) => k.keyId), ...fx.bob.map((k) => k.keyId), 'kem_AAAAAAAAAAAAAAAAAAAAAA', 'kem_short', 'KEM_AAAAAAAAAAAAAAAAAAAAAA', ''];
+  const ids = [
+    ...KEY_KINDS.flatMap((kind) => [...aliceIds(fx, kind), ...bobIds(fx, kind)]),
+    ...fx.goneKeyIds,
+    `dsa_${TAIL}`, `sk_${TAIL}`, `att_${TAIL}`, 'kem_AAAAAAAAAAAAAAAAAAAAAA', 'kem_short', 'KEM_AAAAAAAAAAAAAAAAAAAAAA', '',
+  ];
   const arbs: fc.Arbitrary<Value>[] = [
     fc.array(fc.constantFrom(...ids), { maxLength: 6 }),
     fc.constantFrom(64, 65, 200).map((n) => Array.from({ length: n }, (_, i) => (i % 2 ? fx.alice[0]!.keyId : 'kem_AAAAAAAAAAAAAAAAAAAAAA'))),
@@ -230,19 +237,192 @@ function keyIdLists(fx: Fixtures, hugeLists: boolean) {
   return fc.oneof(...arbs);
 }
 
+// ---------------------------------------------------------------- keys as resources
+
+const TAIL = 'AAAAAAAAAAAAAAAAAAAAAA';
+const KEY_KINDS = ['kem', 'dsa', 'shared'] as const;
+type KeyKind = (typeof KEY_KINDS)[number];
+const KEY_PREFIX: Readonly<Record<KeyKind, string>> = { kem: 'kem_', dsa: 'dsa_', shared: 'sk_' };
+
+/**
+ * Alice's genuine ids of a kind that the attack may use freely (never deleted nor rotated by it).
+ * The SLH-DSA key is left out: signing with it is slow on noble, so it is drawn rarely (validBody).
+ */
+function aliceIds(fx: Fixtures, kind: KeyKind): string[] {
+  if (kind === 'kem') return fx.alice.map((k) => k.keyId);
+  if (kind === 'dsa') return [fx.signing.mlDsa44.keyId, fx.signing.rotated.keyId, fx.dsa.defaultKeyId];
+  return [fx.shared.keyId, fx.shared.fromDecapsulate, fx.shared.exhausted];
+}
+
+function bobIds(fx: Fixtures, kind: KeyKind): string[] {
+  if (kind === 'kem') return fx.bob.map((k) => k.keyId);
+  if (kind === 'dsa') return [fx.signing.bob.keyId];
+  return [fx.shared.bob];
+}
+
+/** Ids that are wrong in form, or well-formed and nobody's: every way a key_id of `kind` can be wrong but the type. */
+function malformedKeyIds(fx: Fixtures, kind: KeyKind): string[] {
+  const genuine = aliceIds(fx, kind)[0]!;
+  const prefix = KEY_PREFIX[kind];
+  const tail = genuine.slice(prefix.length);
+  return [
+    `${prefix}${TAIL}`,
+    // This id under the other types' prefixes: well-formed, nobody's.
+    ...KEY_KINDS.filter((k) => k !== kind).map((k) => `${KEY_PREFIX[k]}${tail}`),
+    genuine.toUpperCase(), `${prefix.toUpperCase()}${tail}`, ` ${genuine}`, `${genuine} `, `${genuine}\n`, `${genuine}\u0000`, `${genuine}%00`,
+    genuine.slice(0, -1), `${genuine}A`, `${genuine}=`, `${genuine}${genuine}`, `${genuine},${genuine}`, prefix, prefix.slice(0, -1), `${prefix}${tail.slice(0, 21)}=`,
+    `${prefix}${'+'.repeat(22)}`, `${prefix}${'/'.repeat(22)}`, `${prefix}${'.'.repeat(22)}`, `${prefix}${'%41'.repeat(22)}`, `${prefix}${'é'.repeat(22)}`, `${prefix}${'😀'.repeat(11)}`,
+    `att_${tail}`, `key_${tail}`, `${prefix}${prefix}${tail.slice(prefix.length)}`, tail, `${prefix}${'A'.repeat(5000)}`, `${prefix}{t:bob}${tail.slice(7)}`, `${prefix}${tail.slice(0, 20)}\ud800`,
+  ];
+}
+
+/** A key_id body field that should name a key of `kind`: alice's, bob's, gone, of another type, malformed, weird. */
+function keyIdField(fx: Fixtures, kind: KeyKind, extraGenuine: readonly string[] = []): fc.Arbitrary<Value> {
+  const otherTypes = KEY_KINDS.filter((k) => k !== kind).flatMap((k) => aliceIds(fx, k));
+  return fc.oneof(
+    { arbitrary: fc.constantFrom(...aliceIds(fx, kind), ...extraGenuine), weight: 5 },
+    { arbitrary: fc.constantFrom(...bobIds(fx, kind)), weight: 2 },
+    { arbitrary: fc.constantFrom(...fx.goneKeyIds), weight: 1 },
+    { arbitrary: fc.constantFrom(...otherTypes), weight: 1 },
+    { arbitrary: fc.constantFrom(...malformedKeyIds(fx, kind)), weight: 3 },
+    { arbitrary: wrongTypes, weight: 1 },
+    { arbitrary: weirdStrings, weight: 1 },
+  );
+}
+
+/**
+ * The key_id of a path, by what the request does: a DELETE only ever names keys nothing else uses
+ * (or the tenant's default signing key, which the next sign remakes), a rotation only the keys
+ * kept for rotating, anything else any of alice's keys. Plus bob's, gone, malformed and weird ids.
+ */
+function keyPathIds(op: Operation, fx: Fixtures, method: string): fc.Arbitrary<string> {
+  const rotates = /\/rotate$/.test(op.path);
+  const deletes = method.toUpperCase() === 'DELETE' && !rotates;
+  const every = [...KEY_KINDS.flatMap((k) => aliceIds(fx, k)), fx.signing.slh.keyId];
+  const genuine = rotates
+    ? fc.oneof({ arbitrary: fc.constantFrom(...fx.sacrificial.rotatable), weight: 4 }, { arbitrary: fc.constantFrom(...aliceIds(fx, 'kem'), ...aliceIds(fx, 'shared')), weight: 1 })
+    : deletes
+      ? fc.oneof({ arbitrary: fc.constantFrom(...fx.sacrificial.deletable), weight: 6 }, { arbitrary: fc.constant(fx.dsa.defaultKeyId), weight: 1 })
+      : fc.constantFrom(...every);
+  return fc.oneof(
+    { arbitrary: genuine, weight: 6 },
+    { arbitrary: fc.constantFrom(...KEY_KINDS.flatMap((k) => bobIds(fx, k))), weight: 2 },
+    { arbitrary: fc.constantFrom(...fx.goneKeyIds), weight: 1 },
+    { arbitrary: fc.constantFrom(...KEY_KINDS).chain((k) => fc.constantFrom(...malformedKeyIds(fx, k))), weight: 3 },
+    { arbitrary: weirdStrings.map(String), weight: 2 },
+    { arbitrary: fc.constantFrom('paste a key_id', 'current', '.', '..', '%2e', '*'), weight: 1 },
+  );
+}
+
+/** Key confirmations: 32 bytes or not, genuine (matching its own cipher only), genuine altered. */
+function confirmations(fx: Fixtures): fc.Arbitrary<Value> {
+  const genuine = [...fx.alice, ...fx.bob].map((k) => k.confirmation);
+  return fc.oneof(
+    { arbitrary: bytesOfLength([0, 1, 16, 31, 32, 33, 44, 64]), weight: 3 },
+    { arbitrary: fc.constantFrom(...genuine), weight: 3 },
+    { arbitrary: mutatedBase64(genuine), weight: 3 },
+  );
+}
+
+const storeValues = fc.constantFrom<Value>(true, false, true, 'true', 'false', 'yes', 1, 0, null, [], [true], {}, { store: true });
+
+const versions = fc.oneof(
+  fc.constantFrom<Value>(1, 2, 1, 2, 0, 3, 4, -1, -0, 1.5, 2.5, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 1, 2 ** 53, 2 ** 53 + 2, 1e21, 1e308, -1e308, '1', '2', '', null, true, [1], { version: 1 }),
+  fc.constantFrom('1.0', '2.0000000000000001', '1e0', '2E0', '1e400', '-0', '01').map((t) => new Raw(Buffer.from(t))),
+);
+
+const expiresIn = (max: number) =>
+  fc.oneof(
+    fc.constantFrom<Value>(1, 2, 60, 3600, 0, -1, -0, 0.5, 1.5, 59.999, max, max + 1, max - 1, 2 ** 31, 2 ** 53, 2 ** 53 + 2, 1e21, 1e308, '60', '1', '', null, true, [60], { s: 60 }),
+    fc.constantFrom('1.0', '6e1', '1e400', '-0', '0.0000001', '60.0').map((t) => new Raw(Buffer.from(t))),
+  );
+
+const KEM_NAMES = ['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024', 'X-Wing'];
+const WRONG_KEM_NAMES = ['x-wing', 'X-WING', 'XWing', 'X-Wing ', ' X-Wing', 'X_Wing', 'X-Wing-768', 'ML-KEM-768+X25519', 'X25519', 'ml-kem-768', 'ML-KEM-768\u0000', 'Kyber768', 'ML-KEM-2048', 'ML-DSA-65', 'SLH-DSA-SHA2-128f', 'AES-256-GCM', '', 'toString', '__proto__', 'constructor', 'hasOwnProperty', 'X\u2011Wing'];
+/** Signing algorithms whose key generation is quick on noble; the 's' SLH-DSA sets take 0.5 to 2.5 s. */
+const QUICK_DSA_NAMES = ['ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87', 'SLH-DSA-SHA2-128f', 'SLH-DSA-SHAKE-128f'];
+const SLOW_DSA_NAMES = ['SLH-DSA-SHA2-128s', 'SLH-DSA-SHAKE-128s'];
+const WRONG_DSA_NAMES = [
+  'ml-dsa-65', 'ML-DSA-65 ', ' ML-DSA-65', 'ML_DSA_65', 'MLDSA65', 'ML-DSA-66', 'ML-DSA', 'SLH-DSA', 'SLH-DSA-SHA2-128F', 'slh-dsa-sha2-128f', 'SLH-DSA-SHA2-128', 'SLH-DSA-SHA2-192f',
+  'SLH-DSA-SHA2-256s', 'SLH-DSA-SHAKE-128F', 'Dilithium3', 'SPHINCS+', 'Ed25519', 'ML-KEM-768', 'X-Wing', 'AES-256-GCM', '', 'ML-DSA-65\u0000', 'ML-DSA-\uff16\uff15', 'toString', '__proto__', 'constructor', 'valueOf',
+];
+const algorithmNames = (genuine: readonly string[], wrong: readonly string[]) =>
+  fc.oneof({ arbitrary: fc.constantFrom(...genuine), weight: 6 }, { arbitrary: fc.constantFrom(...wrong), weight: 5 }, { arbitrary: wrongTypes, weight: 2 }, { arbitrary: weirdStrings, weight: 2 }, { arbitrary: nonUtf8String, weight: 1 });
+/** dsa/keypair's algorithm: the slow sets at about one draw in 200 (each costs seconds on noble). */
+const dsaKeypairAlgorithms = fc.oneof(
+  { arbitrary: fc.constantFrom(...QUICK_DSA_NAMES), weight: 70 },
+  { arbitrary: fc.constantFrom(...WRONG_DSA_NAMES), weight: 60 },
+  { arbitrary: wrongTypes, weight: 25 },
+  { arbitrary: weirdStrings, weight: 25 },
+  { arbitrary: rawFragments, weight: 10 },
+  { arbitrary: nonUtf8String, weight: 10 },
+  { arbitrary: fc.constantFrom(...SLOW_DSA_NAMES), weight: 1 },
+);
+
+/** X25519 u-coordinates refused as low order (RFC 7748), and their neighbours, which are fine. */
+const P25519 = (1n << 255n) - 19n;
+const uBytes = (u: bigint, topBit = false) => {
+  const out = Buffer.alloc(32);
+  let v = u;
+  for (let i = 0; i < 32; i++, v >>= 8n) out[i] = Number(v & 0xffn);
+  if (topBit) out[31]! |= 0x80;
+  return out;
+};
+const X25519_EDGES = [0n, 1n, 2n, P25519 - 1n, P25519, P25519 + 1n, P25519 - 2n, (1n << 255n) - 1n, 9n,
+  325606250916557431795983626356110631294008115727848805560023387167927233504n, 39382357235489614581723060781553021112529911719440698176882885853963445705823n,
+].flatMap((u) => [uBytes(u), uBytes(u, true)]);
+/** Genuine X-Wing values (pk or cipher) with their X25519 half replaced by each edge point. */
+const x25519Swapped = (values: readonly string[]) =>
+  fc.tuple(fc.constantFrom(...values), fc.constantFrom(...X25519_EDGES)).map(([value, u]) => {
+    const b = Buffer.from(value, 'base64');
+    u.copy(b, b.length - 32);
+    return b.toString('base64');
+  });
+
+/** GET /v1/keys cursors: genuine, decoded and altered (a space, a brace, no score, ...), garbage, huge. */
+function cursorValues(fx: Fixtures): fc.Arbitrary<Value> {
+  const b64u = (t: string) => Buffer.from(t).toString('base64url');
+  const genuine = fx.cursors;
+  const [ms = '0', id = `kem_${TAIL}`] = Buffer.from(genuine[0]!, 'base64url').toString().split(' ');
+  // Decoded cursors a store could be handed: the route lets these forms through, each store must cope.
+  const plausible = [id, `0 ${id}`, `${ms}.5 ${id}`, `9999999999999999 ${id}`, `${ms}.${'9'.repeat(100)} ${id}`, `${ms} kem_${TAIL}`, `${ms} sk_${TAIL}`, `${ms} dsa_${TAIL}`, `kem_${TAIL}`, `sk_${TAIL}`, ...fx.goneKeyIds.map((g) => `${ms} ${g}`), ...fx.goneKeyIds];
+  const malformed = [
+    `${ms}  ${id}`, ` ${ms} ${id}`, `${ms} ${id} `, `${ms} ${id} x`, `${ms} ${id}}`, `${ms} {t:bob}`, `${ms} ${id.slice(0, 4)}{t:bob}${id.slice(11)}`, `{${ms} ${id}`,
+    `-1 ${id}`, `1e3 ${id}`, `inf ${id}`, `nan ${id}`, `(${ms} ${id}`, `+${ms} ${id}`, `${ms} att_${TAIL}`, `${'9'.repeat(16)}.${'9'.repeat(120)} ${id}`,
+    `${ms}`, `${ms} `, ' ', `${ms}\n${id}`, `${ms}\t${id}`, `${ms} ${id}\u0000`, `${'1'.repeat(17)} ${id}`, `${ms} ${id.toUpperCase()}`, `0x10 ${id}`, `${ms},${id}`,
+  ];
+  return fc.oneof(
+    { arbitrary: fc.constantFrom(...genuine), weight: 3 },
+    { arbitrary: fc.constantFrom(...plausible).map(b64u), weight: 6 },
+    { arbitrary: fc.constantFrom(...malformed).map(b64u), weight: 4 },
+    { arbitrary: fc.constantFrom(...plausible, ...malformed).map((t) => Buffer.from(t).toString('base64')), weight: 1 },
+    { arbitrary: fc.constantFrom('A', 'AAAA', '____', '----', '!!', '+/==', '%3D', 'A'.repeat(200), 'A'.repeat(201), 'A'.repeat(5000), genuine[0]!.slice(0, -1), `${genuine[0]}A`, genuine[0]!.toUpperCase(), `${genuine[0]}=`), weight: 2 },
+    { arbitrary: fc.string({ maxLength: 30 }), weight: 1 },
+    { arbitrary: fc.string({ maxLength: 40 }).map(b64u), weight: 1 },
+  );
+}
+
 const fakeTokenIds = fc.oneof(
   fc.constantFrom('AAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB', 'current', 'CURRENT', '', '.', '..', 'a'.repeat(23), 'a'.repeat(5000)),
   fc.string({ maxLength: 30 }),
 );
 
+/** Fields whose hostile values are the hand-written ones only (the generic ones would draw slow cases too often). */
+const SPECIAL_ONLY = new Set(['post /v1/dsa/keypair#algorithm']);
+
 /** Hostile values for a field of a known operation (undefined: generic only). */
 function specialValue(op: Operation, field: string, fx: Fixtures, maxMessageBytes: number, hugeLists: boolean): fc.Arbitrary<Value> | undefined {
   const allKemPk = [...fx.alice, ...fx.bob].map((k) => k.pk);
-  const kemPkLengths = [799, 800, 801, 1183, 1184, 1185, 1567, 1568, 1569, 0, 32, 1312, 1952, 2592];
-  const dsaPkLengths = [1311, 1312, 1313, 1951, 1952, 1953, 2591, 2592, 2593, 0, 800, 1184, 1568];
-  const sigLengths = [2419, 2420, 2421, 3308, 3309, 3310, 4626, 4627, 4628, 0, 1, 2];
-  const cipherLengths = [767, 768, 769, 1087, 1088, 1089, 1567, 1568, 1569, 0, 1, 800, 1184];
-  // The FIPS 203 modulus check: a 12-bit coefficient of 0xfff (4095) is not below q = 3329.
+  const xwing = [...fx.alice, ...fx.bob].filter((k) => k.algorithm === 'X-Wing');
+  const kemPkLengths = [799, 800, 801, 1183, 1184, 1185, 1215, 1216, 1217, 1567, 1568, 1569, 0, 32, 1312, 1952, 2592];
+  const dsaPkLengths = [1311, 1312, 1313, 1951, 1952, 1953, 2591, 2592, 2593, 31, 32, 33, 64, 0, 800, 1184, 1216, 1568];
+  const sigLengths = [2419, 2420, 2421, 3308, 3309, 3310, 4626, 4627, 4628, 7855, 7856, 7857, 17087, 17088, 17089, 0, 1, 2];
+  const cipherLengths = [767, 768, 769, 1087, 1088, 1089, 1119, 1120, 1121, 1567, 1568, 1569, 0, 1, 800, 1184, 1216];
+  const signingKeys = Object.values(fx.signing);
+  const allDsaPk = [fx.dsa.pk, fx.dsa.bobPk, ...signingKeys.flatMap((k) => k.versions.map((v) => v.pk))];
+  const allSignatures = [fx.dsa.signature, ...signingKeys.flatMap((k) => k.versions.map((v) => v.signature))];
+  // The FIPS 203 modulus check: a 12-bit coefficient of 0xfff (4095) is not below q = 3329 (for
+  // X-Wing, in its ML-KEM-768 half, which comes first).
   const broken = allKemPk.map((pk) => {
     const b = Buffer.from(pk, 'base64');
     b[0] = 0xff;
@@ -253,23 +433,43 @@ function specialValue(op: Operation, field: string, fx: Fixtures, maxMessageByte
     fc.oneof({ arbitrary: bytesOfLength(lengths), weight: 5 }, { arbitrary: fc.constantFrom(...genuine), weight: 2 }, { arbitrary: mutatedBase64(genuine), weight: 3 });
   const key = `${op.method} ${op.path}#${field}`;
   switch (key) {
+    case 'post /v1/kem/keypair#algorithm':
+      return algorithmNames(KEM_NAMES, WRONG_KEM_NAMES);
+    case 'post /v1/kem/keypair#expires_in':
+    case 'post /v1/dsa/keypair#expires_in':
+      return expiresIn(10 * 365 * 86_400);
+    case 'post /v1/dsa/keypair#algorithm':
+      return dsaKeypairAlgorithms;
     case 'post /v1/kem/encapsulate#pk':
-      return fc.oneof(bytesField(kemPkLengths, allKemPk), fc.constantFrom(...broken));
+      return fc.oneof(bytesField(kemPkLengths, allKemPk), fc.constantFrom(...broken), x25519Swapped(xwing.map((k) => k.pk)));
     case 'post /v1/kem/encapsulate#signature':
       return bytesField(sigLengths, [...fx.alice, ...fx.bob].map((k) => k.signature));
     case 'post /v1/kem/encapsulate#verif_key':
     case 'post /v1/kem/encapsulate#verification_key':
-      return bytesField(dsaPkLengths, [fx.alice[0]!.verificationKey, fx.bob[0]!.verificationKey]);
+      return bytesField(dsaPkLengths, [fx.alice[0]!.verificationKey, fx.bob[0]!.verificationKey, fx.signing.mlDsa44.versions[0]!.pk]);
+    case 'post /v1/kem/encapsulate#store':
+    case 'post /v1/kem/decapsulate#store':
+      return storeValues;
     case 'post /v1/kem/decapsulate#cipher':
-      return bytesField(cipherLengths, [...fx.alice, ...fx.bob].map((k) => k.cipher));
+      return fc.oneof(bytesField(cipherLengths, [...fx.alice, ...fx.bob].map((k) => k.cipher)), x25519Swapped(xwing.map((k) => k.cipher)));
     case 'post /v1/kem/decapsulate#pk':
-      return bytesField(kemPkLengths, allKemPk);
+      return fc.oneof(bytesField(kemPkLengths, allKemPk), x25519Swapped(xwing.map((k) => k.pk)));
     case 'post /v1/kem/decapsulate#key_id':
-      return fc.oneof(fc.constantFrom(...[...fx.alice, ...fx.bob].map((k) => k.keyId), 'kem_AAAAAAAAAAAAAAAAAAAAAA', 'kem_', 'dsa_AAAAAAAAAAAAAAAAAAAAAA'), weirdStrings);
+      return keyIdField(fx, 'kem');
+    case 'post /v1/kem/decapsulate#confirmation':
+      return confirmations(fx);
     case 'post /v1/dsa/verify#pk':
-      return bytesField(dsaPkLengths, [fx.dsa.pk, fx.dsa.bobPk]);
+      return bytesField(dsaPkLengths, allDsaPk);
     case 'post /v1/dsa/verify#signature':
-      return bytesField(sigLengths, [fx.dsa.signature]);
+      return bytesField(sigLengths, allSignatures);
+    case 'post /v1/dsa/verify#key_id':
+      return keyIdField(fx, 'dsa', [fx.signing.slh.keyId]);
+    case 'post /v1/dsa/sign#key_id':
+      return keyIdField(fx, 'dsa');
+    case 'post /v1/dsa/verify#version':
+      return versions;
+    case 'post /v1/dsa/verify#algorithm':
+      return algorithmNames([...QUICK_DSA_NAMES, ...SLOW_DSA_NAMES], WRONG_DSA_NAMES);
     case 'post /v1/dsa/verify#context':
     case 'post /v1/dsa/sign#context':
       return contexts;
@@ -280,8 +480,11 @@ function specialValue(op: Operation, field: string, fx: Fixtures, maxMessageByte
     case 'post /v1/aes/encrypt#key':
     case 'post /v1/aes/decrypt#key':
       return bytesField([0, 1, 16, 24, 31, 32, 33, 64], [...fx.alice, ...fx.bob].map((k) => k.sharedKey));
+    case 'post /v1/aes/encrypt#key_id':
+    case 'post /v1/aes/decrypt#key_id':
+      return keyIdField(fx, 'shared');
     case 'post /v1/aes/decrypt#ciphertext':
-      return bytesField([0, 1, 11, 12, 16, 27, 28, 29, 44, maxMessageBytes + 28, maxMessageBytes + 29], [fx.aes.ciphertext, fx.aes.binaryCiphertext]);
+      return bytesField([0, 1, 11, 12, 16, 27, 28, 29, 44, maxMessageBytes + 28, maxMessageBytes + 29], [fx.aes.ciphertext, fx.aes.binaryCiphertext, fx.shared.ciphertext]);
     case 'post /v1/aes/encrypt#aad':
     case 'post /v1/aes/decrypt#aad':
       return fc.oneof(fc.constantFrom(fx.aes.aad, '', 'x'.repeat(4096), 'x'.repeat(4097), 'é'.repeat(2048), `${'é'.repeat(2048)}a`), contexts);
@@ -289,43 +492,96 @@ function specialValue(op: Operation, field: string, fx: Fixtures, maxMessageByte
       return scopesLists;
     case 'post /v1/tokens#key_ids':
       return keyIdLists(fx, hugeLists);
+    case 'get /v1/keys#type':
+      return fc.constantFrom<Value>('kem', 'dsa', 'shared', 'kem', 'dsa', 'shared', 'KEM', 'Dsa', 'sk', 'signing', 'attestation', 'kem,dsa', 'kem ', '', 'all', '*', '__proto__', 'toString');
+    case 'get /v1/keys#cursor':
+      return cursorValues(fx);
+    case 'get /v1/keys#limit':
+      return fc.constantFrom<Value>('1', '2', '50', '500', '501', '0', '-1', '1.5', '01', '0001', '00000', '99999', '10000', ' 5', '5 ', '1e2', '0x10', 'NaN', 'Infinity', '', '+5');
   }
   if (field === 'encoding') return encodings;
   return undefined;
 }
 
-/** A body a well-behaved client would send, with genuine values, for the operations known here. */
-function validBody(op: Operation, fx: Fixtures): fc.Arbitrary<Pairs> {
+/**
+ * A body a well-behaved client would send, with genuine values, for the operations known here.
+ * `cheap`: nothing slow on noble (no SLH-DSA signing), for the items of a batch.
+ */
+function validBody(op: Operation, fx: Fixtures, cheap = false): fc.Arbitrary<Pairs> {
   const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
+  const opt = <T>(xs: readonly T[]) => fc.option(fc.constantFrom(...xs), { nil: undefined, freq: 3 });
+  const present = (...entries: [string, Value | undefined][]): Pairs => entries.filter(([, v]) => v !== undefined) as Pairs;
+  const { mlDsa44, slh, rotated } = fx.signing;
   switch (`${op.method} ${op.path}`) {
     case 'post /v1/kem/keypair':
-      return pick(['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024', undefined]).map((a) => (a ? [['algorithm', a]] : []));
+      return fc.tuple(opt(KEM_NAMES), opt([1, 60, 3600])).map(([a, e]) => present(['algorithm', a], ['expires_in', e]));
+    case 'post /v1/dsa/keypair':
+      // Not the 's' SLH-DSA sets: generating one takes 0.5 to 2.5 s on noble (the hostile values draw them, rarely).
+      return fc.tuple(opt(QUICK_DSA_NAMES), opt([1, 60, 3600])).map(([a, e]) => present(['algorithm', a], ['expires_in', e]));
     case 'post /v1/kem/encapsulate':
-      return fc.tuple(pick(fx.alice), fc.nat(3)).map(([k, how]): Pairs => {
-        if (how === 0) return [['pk', k.pk]];
-        return [['pk', k.pk], ['signature', k.signature], [how === 1 ? 'verif_key' : 'verification_key', k.verificationKey], ...(how === 3 ? ([['verif_key', k.verificationKey]] as Pairs) : [])];
+      return fc.tuple(pick(fx.alice), fc.nat(3), opt([true, false])).map(([k, how, store]): Pairs => {
+        const signed: Pairs = how === 0 ? [] : [['signature', k.signature], [how === 1 ? 'verif_key' : 'verification_key', k.verificationKey], ...(how === 3 ? ([['verif_key', k.verificationKey]] as Pairs) : [])];
+        return [['pk', k.pk], ...signed, ...present(['store', store])];
       });
     case 'post /v1/kem/decapsulate':
-      return fc.tuple(pick(fx.alice), fc.nat(2)).map(([k, how]): Pairs => [['cipher', k.cipher], ...(how !== 1 ? ([['key_id', k.keyId]] as Pairs) : []), ...(how !== 0 ? ([['pk', k.pk]] as Pairs) : [])]);
-    case 'post /v1/dsa/sign':
-      return fc.tuple(fc.string({ maxLength: 64 }), fc.option(fc.string({ maxLength: 40 }), { nil: undefined }), pick(['utf8', 'base64', 'hex', undefined])).map(([data, context, encoding]): Pairs => {
+      return fc.tuple(pick(fx.alice), fc.nat(2), fc.boolean(), opt([true, false])).map(([k, how, confirm, store]): Pairs => [
+        ['cipher', k.cipher],
+        ...(how !== 1 ? ([['key_id', k.keyId]] as Pairs) : []),
+        ...(how !== 0 ? ([['pk', k.pk]] as Pairs) : []),
+        ...present(['confirmation', confirm ? k.confirmation : undefined], ['store', store]),
+      ]);
+    case 'post /v1/dsa/sign': {
+      // The SLH-DSA key signs in about 0.2 s on noble: one draw in 30, and never in a batch.
+      const keys = fc.oneof({ arbitrary: fc.constantFrom(undefined, undefined, mlDsa44.keyId, rotated.keyId, fx.dsa.defaultKeyId), weight: 29 }, { arbitrary: fc.constant(cheap ? undefined : slh.keyId), weight: 1 });
+      return fc.tuple(fc.string({ maxLength: 64 }), fc.option(fc.string({ maxLength: 40 }), { nil: undefined }), pick(['utf8', 'base64', 'hex', undefined]), keys).map(([data, context, encoding, keyId]): Pairs => {
         const bytes = Buffer.from(data);
         const text = encoding === 'base64' ? bytes.toString('base64') : encoding === 'hex' ? bytes.toString('hex') : data;
-        return [['data', text], ...(encoding ? ([['encoding', encoding]] as Pairs) : []), ...(context !== undefined ? ([['context', context]] as Pairs) : [])];
+        return [['data', text], ...present(['encoding', encoding], ['context', context], ['key_id', keyId])];
       });
+    }
     case 'post /v1/dsa/verify':
-      return pick([0, 1, 2]).map((how): Pairs => [['data', fx.dsa.data], ['pk', fx.dsa.pk], ['signature', fx.dsa.signature], ['context', how === 0 ? fx.dsa.context : how === 1 ? '' : 'other context']]);
+      return fc.nat(11).map((how): Pairs => {
+        const data: [string, Value] = ['data', fx.dsa.data];
+        switch (how) {
+          case 0: case 1: case 2: // the default key's signature by pk, with its context, none or another
+            return [data, ['pk', fx.dsa.pk], ['signature', fx.dsa.signature], ['context', how === 0 ? fx.dsa.context : how === 1 ? '' : 'other context']];
+          case 3: return [data, ['key_id', mlDsa44.keyId], ['signature', mlDsa44.versions[0]!.signature]];
+          case 4: return [data, ['key_id', mlDsa44.keyId], ['pk', mlDsa44.versions[0]!.pk], ['signature', mlDsa44.versions[0]!.signature]];
+          case 5: return [data, ['pk', mlDsa44.versions[0]!.pk], ['signature', mlDsa44.versions[0]!.signature], ['algorithm', 'ML-DSA-44']];
+          case 6: case 7: // each version of the rotated key, named or not: one of them does not verify
+            return [data, ['key_id', rotated.keyId], ['signature', rotated.versions[how - 6]!.signature], ['version', 1]];
+          case 8: return [data, ['key_id', rotated.keyId], ['signature', rotated.versions[0]!.signature], ['version', 2], ['pk', rotated.versions[1]!.pk]];
+          case 9: return [data, ['key_id', rotated.keyId], ['signature', rotated.versions[1]!.signature]];
+          // SLH-DSA by pk needs algorithm (SHA2 and SHAKE sets share their sizes); SHAKE does not verify it.
+          case 10: return [data, ['pk', slh.versions[0]!.pk], ['signature', slh.versions[0]!.signature], ['algorithm', cheap ? 'SLH-DSA-SHA2-128f' : 'SLH-DSA-SHAKE-128f']];
+          default: return [data, ['key_id', slh.keyId], ['signature', slh.versions[0]!.signature]];
+        }
+      });
     case 'post /v1/aes/encrypt':
-      return fc.tuple(pick(fx.alice), fc.string({ maxLength: 64 }), fc.option(fc.string({ maxLength: 20 }), { nil: undefined })).map(([k, text, aad]): Pairs => [['unencrypted', text], ['key', k.sharedKey], ...(aad !== undefined ? ([['aad', aad]] as Pairs) : [])]);
+      return fc
+        .tuple(pick(fx.alice), fc.string({ maxLength: 64 }), fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), fc.nat(5))
+        .map(([k, text, aad, how]): Pairs => [
+          ['unencrypted', text],
+          // By key mostly, by a stored shared key (one of them used up: 409) sometimes.
+          how < 3 ? ['key', k.sharedKey] : ['key_id', how === 3 ? fx.shared.keyId : how === 4 ? fx.shared.fromDecapsulate : fx.shared.exhausted],
+          ...present(['aad', aad]),
+        ]);
     case 'post /v1/aes/decrypt':
-      return pick([0, 1, 2, 3]).map((how): Pairs => {
+      return pick([0, 1, 2, 3, 4, 5]).map((how): Pairs => {
         if (how === 0) return [['ciphertext', fx.aes.ciphertext], ['key', fx.aes.key], ['aad', fx.aes.aad]];
         if (how === 1) return [['ciphertext', fx.aes.ciphertext], ['key', fx.aes.key]]; // aad missing: decryption-failed
+        if (how === 4) return [['ciphertext', fx.shared.ciphertext], ['key_id', fx.shared.keyId], ['aad', fx.shared.aad]];
+        if (how === 5) return [['ciphertext', fx.shared.ciphertext], ['key_id', fx.shared.exhausted], ['aad', fx.shared.aad]]; // another key: decryption-failed
         return [['ciphertext', fx.aes.binaryCiphertext], ['key', fx.aes.key], ['encoding', how === 2 ? 'utf8' : 'hex']];
       });
     case 'post /v1/tokens':
       return fc
-        .record({ expiry_time: fc.option(fc.integer({ min: 1, max: 3600 }), { nil: undefined }), expire_after_attempts: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }), scopes: fc.option(fc.subarray(['kem:encapsulate', 'aes:encrypt', 'dsa:verify']), { nil: undefined }), key_ids: fc.option(fc.subarray(fx.alice.map((k) => k.keyId)), { nil: undefined }) })
+        .record({
+          expiry_time: fc.option(fc.integer({ min: 1, max: 3600 }), { nil: undefined }),
+          expire_after_attempts: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+          scopes: fc.option(fc.subarray(['kem:encapsulate', 'aes:encrypt', 'dsa:verify', 'dsa:sign', 'keys:read', 'dsa:keypair']), { nil: undefined }),
+          key_ids: fc.option(fc.subarray([...fx.alice.map((k) => k.keyId), mlDsa44.keyId, rotated.keyId, fx.shared.keyId]), { nil: undefined }),
+        })
         .map((r) => Object.entries(r).filter(([, v]) => v !== undefined) as Pairs);
   }
   // Unknown to this file: the documented examples, which the API promises work as they are.
@@ -335,6 +591,7 @@ function validBody(op: Operation, fx: Fixtures): fc.Arbitrary<Pairs> {
 
 function fieldValue(op: Operation, field: string, schema: FieldSchema, fx: Fixtures, maxMessageBytes: number, hugeLists: boolean): fc.Arbitrary<Value> {
   const special = specialValue(op, field, fx, maxMessageBytes, hugeLists);
+  if (special && SPECIAL_ONLY.has(`${op.method} ${op.path}#${field}`)) return special;
   const generic = genericValue(schema);
   return special ? fc.oneof({ arbitrary: special, weight: 3 }, { arbitrary: generic, weight: 1 }) : generic;
 }
@@ -344,13 +601,62 @@ const unknownFields = fc.array(
   { minLength: 1, maxLength: 3 },
 );
 
-/** The body's fields: valid, with one or several fields made hostile, dropped, duplicated or added. */
-function bodyPairs(op: Operation, fx: Fixtures, maxMessageBytes: number, hugeLists: boolean): fc.Arbitrary<{ pairs: Pairs; mode: string }> {
+/** A body's fields, how they were made, and (for a batch) how many items a 200 must answer. */
+interface BodyCase {
+  pairs: Pairs;
+  mode: string;
+  batchItems?: number;
+}
+
+/**
+ * `{ batch_input: [...] }` bodies: genuine items (cheap ones), items with a hostile field, items
+ * that are not objects or nest a batch, empty, exactly MAX_BATCH and one more, thousands of
+ * nulls, batch_input that is not an array, fields next to it, and batch_input given twice.
+ */
+function batchBodies(op: Operation, fx: Fixtures, maxMessageBytes: number, hugeLists: boolean): fc.Arbitrary<BodyCase> {
+  const max = op.batch!.maxItems;
+  const names = Object.keys(op.body?.properties ?? {});
+  const toItem = (pairs: Pairs): Value => Object.fromEntries(pairs) as Value;
+  const cheap = validBody(op, fx, true);
+  const valid = cheap.map(toItem);
+  const hostileItem = fc
+    .tuple(cheap, fc.constantFrom(...names))
+    .chain(([pairs, name]) => fieldValue(op, name, op.body!.properties[name]!, fx, maxMessageBytes, hugeLists).map((v) => toItem([...pairs.filter(([k]) => k !== name), [name, v]])));
+  const oddItem = fc.oneof(
+    fc.constantFrom<Value>(null, 1, 'x', true, [], [{}], {}),
+    valid.map((item) => ({ ...(item as Record<string, Value>), batch_input: [item] }) as Value),
+    valid.map((item): Value => ({ batch_input: [item] })),
+    fc.tuple(valid, unknownFields).map(([item, extra]) => ({ ...(item as Record<string, Value>), ...Object.fromEntries(extra as Pairs) }) as Value),
+  );
+  const item = fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: hostileItem, weight: 3 }, { arbitrary: oddItem, weight: 1 });
+  const arrays: fc.Arbitrary<{ items: Value[]; mode: string }> = fc.oneof(
+    { arbitrary: fc.array(valid, { minLength: 1, maxLength: 4 }).map((items) => ({ items, mode: 'batch:valid' })), weight: 4 },
+    { arbitrary: fc.array(item, { minLength: 1, maxLength: 5 }).map((items) => ({ items, mode: 'batch:mixed' })), weight: 5 },
+    { arbitrary: fc.constant<{ items: Value[]; mode: string }>({ items: [], mode: 'batch:empty' }), weight: 1 },
+    { arbitrary: fc.tuple(valid, fc.constantFrom(max, max + 1)).map(([v, n]) => ({ items: Array.from({ length: n }, () => v), mode: n > max ? 'batch:over-max' : 'batch:max' })), weight: 1 },
+    { arbitrary: fc.constantFrom(1_000, 20_000).map((n) => ({ items: Array.from({ length: n }, () => null), mode: 'batch:nulls' })), weight: 1 },
+  );
+  return fc.oneof(
+    { arbitrary: arrays.map(({ items, mode }): BodyCase => ({ pairs: [['batch_input', items]], mode, batchItems: items.length })), weight: 10 },
+    { arbitrary: fc.oneof(wrongTypes, weirdStrings, valid, rawFragments, deepNesting).map((v): BodyCase => ({ pairs: [['batch_input', v]], mode: 'batch:not-array' })), weight: 1 },
+    {
+      // A single-form field or an unknown one beside batch_input: refused whole (422), never half-run.
+      arbitrary: fc.tuple(arrays, cheap, fc.boolean()).map(([{ items }, pairs, unknown]): BodyCase => ({ pairs: [['batch_input', items], ...(unknown ? ([['__proto__', { x: 1 }]] as Pairs) : pairs.slice(0, 1))], mode: 'batch:extra-field' })),
+      weight: 1,
+    },
+    // JSON.parse keeps the last of two batch_input fields.
+    { arbitrary: fc.tuple(arrays, arrays).map(([a, b]): BodyCase => ({ pairs: [['batch_input', a.items], ['batch_input', b.items]], mode: 'batch:dup', batchItems: b.items.length })), weight: 1 },
+  );
+}
+
+/** The body's fields: valid, with one or several fields made hostile, dropped, duplicated or added; or a batch. */
+function bodyPairs(op: Operation, fx: Fixtures, maxMessageBytes: number, hugeLists: boolean): fc.Arbitrary<BodyCase> {
   const props = Object.entries(op.body?.properties ?? {});
   const names = props.map(([n]) => n);
   const valid = validBody(op, fx);
   const hostile = (name: string) => fieldValue(op, name, op.body!.properties[name]!, fx, maxMessageBytes, hugeLists);
-  const modes: fc.WeightedArbitrary<{ pairs: Pairs; mode: string }>[] = [{ arbitrary: valid.map((pairs) => ({ pairs, mode: 'valid' })), weight: 2 }];
+  const modes: fc.WeightedArbitrary<BodyCase>[] = [{ arbitrary: valid.map((pairs) => ({ pairs, mode: 'valid' })), weight: 2 }];
+  if (op.batch) modes.push({ arbitrary: batchBodies(op, fx, maxMessageBytes, hugeLists), weight: 4 });
   if (names.length > 0) {
     modes.push(
       {
@@ -570,29 +876,56 @@ const junkQuery = fc.oneof(
   { arbitrary: fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 10 }), { maxKeys: 3 }).map((d) => `?${new URLSearchParams(d).toString()}`), weight: 1 },
 );
 
+/** Query parameters a well-behaved client would send, for the operations known here (absent: none). */
+function validQuery(op: Operation, fx: Fixtures): fc.Arbitrary<Record<string, string | undefined>> {
+  const opt = (xs: readonly string[]) => fc.option(fc.constantFrom(...xs), { nil: undefined, freq: 3 });
+  switch (`${op.method} ${op.path}`) {
+    case 'get /v1/keys':
+      return fc.record({ type: opt(['kem', 'dsa', 'shared']), cursor: opt(fx.cursors), limit: opt(['1', '2', '20', '500']) });
+    case 'get /v1/audit':
+      return fc.record({ limit: opt(['1', '20', '500']) });
+  }
+  return fc.constant({});
+}
+
 function queryFor(op: Operation, fx: Fixtures, maxMessageBytes: number): fc.Arbitrary<string> {
   const params = op.parameters.filter((p) => p.in === 'query');
   if (params.length === 0) return junkQuery;
   const value = (name: string, schema: FieldSchema) =>
     fieldValue(op, name, schema, fx, maxMessageBytes, false).map((v) => (Array.isArray(v) ? v.map((x) => String(x)).join(',') : v instanceof Raw ? v.bytes.toString('latin1') : typeof v === 'object' && v ? JSON.stringify(v) : String(v)));
-  const built = fc
-    .tuple(...params.map((p) => fc.option(value(p.name, p.schema), { nil: undefined }).map((v) => [p.name, v] as const)))
-    .map((entries) => {
-      const q = new URLSearchParams();
-      for (const [k, v] of entries) if (v !== undefined) q.append(k, v);
-      const s = q.toString();
-      return s ? `?${s}` : '';
-    });
-  return fc.oneof({ arbitrary: built, weight: 3 }, { arbitrary: junkQuery, weight: 1 });
+  const toQuery = (entries: readonly (readonly [string, string | undefined])[]) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of entries) if (v !== undefined) q.append(k, v);
+    const s = q.toString();
+    return s ? `?${s}` : '';
+  };
+  const valid = validQuery(op, fx);
+  // Each parameter independently absent or hostile.
+  const built = fc.tuple(...params.map((p) => fc.option(value(p.name, p.schema), { nil: undefined }).map((v) => [p.name, v] as const))).map(toQuery);
+  // One parameter hostile, the others genuine: gets past every other check to the one under attack.
+  const oneBad = fc
+    .tuple(valid, fc.constantFrom(...params))
+    .chain(([q, p]) => value(p.name, p.schema).map((v) => toQuery([...Object.entries(q).filter(([k]) => k !== p.name), [p.name, v]])));
+  const repeated = fc.constantFrom('?cursor=', '?type=kem&type=dsa', '?cursor[a]=1', '?limit=1&limit=2', '?type=', '?limit=', '?cursor=a&cursor=b', '?type[]=kem', '?limit[]=1');
+  return fc.oneof(
+    { arbitrary: valid.map((q) => toQuery(Object.entries(q))), weight: 2 },
+    { arbitrary: oneBad, weight: 5 },
+    { arbitrary: built, weight: 2 },
+    { arbitrary: junkQuery, weight: 2 },
+    { arbitrary: repeated, weight: 1 },
+  );
 }
 
-function pathParams(op: Operation, fx: Fixtures): fc.Arbitrary<string> {
+/** The path with its parameters filled in, for a request of `method` (which decides which key ids are safe to name). */
+function pathParams(op: Operation, fx: Fixtures, method = op.method): fc.Arbitrary<string> {
   const params = op.parameters.filter((p) => p.in === 'path');
   if (params.length === 0) return fc.constant(op.path);
   const value = (name: string, schema: FieldSchema) =>
     name === 'token_id'
       ? fc.oneof(fc.constantFrom(...fx.tokenIds), fakeTokenIds)
-      : fc.oneof(schema.example !== undefined ? fc.constant(String(schema.example)) : fc.constant('x'), fc.constantFrom(...fx.alice.map((k) => k.keyId), ...fx.bob.map((k) => k.keyId)), weirdStrings.map(String));
+      : name === 'key_id'
+        ? keyPathIds(op, fx, method)
+        : fc.oneof(schema.example !== undefined ? fc.constant(String(schema.example)) : fc.constant('x'), weirdStrings.map(String));
   return fc
     .tuple(...params.map((p) => fc.tuple(value(p.name, p.schema), fc.constantFrom('component', 'component', 'component', 'raw', 'double')).map(([v, how]) => [p.name, v, how] as const)))
     .map((entries) => {
@@ -624,12 +957,12 @@ export function hostileCases(ops: readonly Operation[], fx: Fixtures, opts: Case
   const targets = ops.filter((op) => op.path.startsWith('/v1'));
   const perOp = targets.map((op) => {
     const method = op.method.toUpperCase();
-    const fields = op.body ? bodyPairs(op, fx, opts.maxMessageBytes, opts.hugeLists) : fc.constant({ pairs: [] as Pairs, mode: 'no-body' });
+    const fields = op.body ? bodyPairs(op, fx, opts.maxMessageBytes, opts.hugeLists) : fc.constant<BodyCase>({ pairs: [], mode: 'no-body' });
     const target = fc.tuple(pathParams(op, fx), queryFor(op, fx, opts.maxMessageBytes)).map(([p, q]) => p + q);
     const creds = credentialHeaders(fx);
     const json: [string, string] = ['content-type', 'application/json'];
-    const make = (kind: string, m: string, t: string, cred: { lines: [string, string][]; credential?: string }, lines: [string, string][], body: Buffer | undefined, extra: { -readonly [K in keyof RawRequest]?: RawRequest[K] } & { mayBeBare?: boolean } = {}): HostileCase => {
-      const { mayBeBare: bareAsked = false, ...rest } = extra;
+    const make = (kind: string, m: string, t: string, cred: { lines: [string, string][]; credential?: string }, lines: [string, string][], body: Buffer | undefined, extra: { -readonly [K in keyof RawRequest]?: RawRequest[K] } & { mayBeBare?: boolean; batchItems?: number } = {}): HostileCase => {
+      const { mayBeBare: bareAsked = false, batchItems, ...rest } = extra;
       const headers = [...cred.lines, ...lines];
       // Node refuses a request line and headers of more than 16 KiB itself (431), before the app.
       const oversized = t.length + headers.reduce((n, [k, v]) => n + k.length + v.length + 4, 0) > 14_000;
@@ -642,11 +975,12 @@ export function hostileCases(ops: readonly Operation[], fx: Fixtures, opts: Case
         request: { method: m, target: t, headers, ...(body !== undefined ? { body } : {}), ...rest },
         mayBeBare,
         ...(cred.credential ? { credential: cred.credential } : {}),
+        ...(batchItems !== undefined ? { batchItems } : {}),
       };
     };
     const bodyFor = (pairs: Pairs) => (op.body || pairs.length ? serialize(pairs, true) : undefined);
 
-    const fieldCases = fc.tuple(fields, target, creds).map(([f, t, c]) => make(`fields:${f.mode}`, method, t, c, op.body ? [json] : [], bodyFor(f.pairs)));
+    const fieldCases = fc.tuple(fields, target, creds).map(([f, t, c]) => make(`fields:${f.mode}`, method, t, c, op.body ? [json] : [], bodyFor(f.pairs), f.batchItems !== undefined ? { batchItems: f.batchItems } : {}));
     const rawCases = op.body
       ? fc.tuple(validBody(op, fx), target, creds).chain(([pairs, t, c]) => rawBodies(serialize(pairs, true)).map((r) => make(`raw-body:${r.mode}`, method, t, c, [json], r.body)))
       : fc.tuple(target, creds, fc.constantFrom('{}', '{"x":1}', 'not json', '[]')).map(([t, c, b]) => make('raw-body:on-bodiless', method, t, c, [json], Buffer.from(b)));
@@ -654,7 +988,9 @@ export function hostileCases(ops: readonly Operation[], fx: Fixtures, opts: Case
       headerAbuse(serialize(pairs, true)).map((h) => make(`headers:${h.label}`, method, t, c, h.lines, h.body, { mayBeBare: h.mayBeBare, ...(h.noContentLength ? { noContentLength: true } : {}), ...(h.fresh ? { fresh: true } : {}) })),
     );
     const pathCases = fc
-      .tuple(validBody(op, fx), target, creds, fc.oneof({ arbitrary: fc.constant(method), weight: 4 }, { arbitrary: fc.constantFrom(...METHODS), weight: 3 }, { arbitrary: fc.constantFrom(...UNKNOWN_METHODS), weight: 1 }))
+      .tuple(validBody(op, fx), creds, fc.oneof({ arbitrary: fc.constant(method), weight: 4 }, { arbitrary: fc.constantFrom(...METHODS), weight: 3 }, { arbitrary: fc.constantFrom(...UNKNOWN_METHODS), weight: 1 }))
+      // The path's key id depends on the method sent: only a key nothing else uses may be named by a DELETE.
+      .chain(([pairs, c, m]) => fc.tuple(pathParams(op, fx, m), queryFor(op, fx, opts.maxMessageBytes)).map(([p, q]) => [pairs, p + q, c, m] as const))
       .chain(([pairs, t, c, m]) =>
         pathSpelling(t.split('?')[0]!).map(({ path, label }) => {
           const query = t.includes('?') ? t.slice(t.indexOf('?')) : '';

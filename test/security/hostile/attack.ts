@@ -9,9 +9,14 @@
  *   Allow), unless Node's HTTP parser refused the request line or headers before the application
  *   (a bare 400, 417 or 431; only for requests built to provoke it);
  * - Cache-Control: no-store on every answer to a /v1 path however it is spelt, and on every 2xx;
- * - a 2xx JSON answer has exactly the documented fields (nothing undeclared leaks out);
+ * - a 2xx JSON answer has exactly the documented fields (nothing undeclared leaks out); a batch
+ *   answer has one result per item, each the single form's fields or `{ error: <4xx problem> }`;
  * - no answer echoes the credential presented or any other secret handed out;
- * - nothing half-written: a request that is refused wrote no record to the store.
+ * - nothing half-written: a request that is refused (or a batch whose every item failed) added,
+ *   counted or removed nothing in the store (watched method by method, on every port) and left
+ *   neither tenant with more stored keys (keys.count);
+ * - and after the run: the fixtures' keys are all still there, with the versions they had (a key
+ *   is deleted or rotated only by a request naming it, and the attack names only keys kept for it).
  *
  * Not a test file itself: hostile.test.ts (memory store) and hostile-redis.test.ts use it.
  */
@@ -19,9 +24,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { Store } from '../../../src/stores/store.ts';
-import { startServer } from '../../helpers/server.ts';
+import { startServer, type TestServer } from '../../helpers/server.ts';
 import { hostileCases, type HostileCase } from './arbitraries.ts';
-import { makeFixtures, type Fixtures } from './fixtures.ts';
+import { HOSTILE_MAX_ENCRYPTIONS, makeFixtures, type Fixtures } from './fixtures.ts';
 import { RawClient, type RawAnswer } from './http.ts';
 import { operationFor, operationsOf, type Operation } from './operations.ts';
 
@@ -30,33 +35,51 @@ export const HOSTILE_ENV = Object.freeze({
   RATE_LIMIT_PER_TENANT: '0',
   RATE_LIMIT_PER_TOKEN: '0',
   AUTH_FAILURES_PER_MINUTE: '0',
+  MAX_ENCRYPTIONS_PER_KEY: String(HOSTILE_MAX_ENCRYPTIONS),
 });
 
-/** Store methods that add records (present and, by name, future ones). */
-const WRITE_METHOD = /^(put|create|getOrPut|insert|add|save|store)/;
+/**
+ * Store methods that add or count something (present and, by name, future ones), and those that
+ * take something away. consumeAttempt is neither: a refused request uses its attempt by design.
+ */
+const WRITE_METHOD = /^(put|create|getOrPut|insert|add|save|store|reserve|countUse|incr)/;
+const REMOVE_METHOD = /^(delete|remove|revoke|release|drop)/;
+/** What a write or removal answers when it did nothing (the store refused it atomically). */
+const DID_NOTHING = new Set<unknown>([false, 'taken', 'quota-exceeded', 'conflict', 'not-found', 'exhausted']);
 
 /**
- * The store, watched: counts completed calls of the methods that add records. Every other method
- * (and any added later) passes through untouched, bound to the real store.
+ * The store, watched: counts completed calls of the methods that add, count or remove records,
+ * on the store and on every port under it (store.keys, store.tokens, ...), leaving out calls that
+ * answered that they did nothing. Every other method (and any added later) passes through
+ * untouched, bound to the real object.
  */
 export function watchWrites<S extends Store>(store: S): { store: S; writes: () => number } {
   let writes = 0;
-  const proxy = new Proxy(store, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      const fn = value as (...args: unknown[]) => unknown;
-      if (typeof prop === 'string' && WRITE_METHOD.test(prop)) {
-        return async (...args: unknown[]) => {
-          const result = await fn.apply(target, args);
-          writes += 1;
-          return result;
-        };
-      }
-      return fn.bind(target);
-    },
-  });
-  return { store: proxy, writes: () => writes };
+  const proxies = new WeakMap<object, object>();
+  const watch = <T extends object>(object: T): T => {
+    const known = proxies.get(object);
+    if (known) return known as T;
+    const proxy = new Proxy(object, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        // A port (an object of methods): watched in turn.
+        if (value && typeof value === 'object' && !Array.isArray(value) && typeof prop === 'string') return watch(value);
+        if (typeof value !== 'function') return value;
+        const fn = value as (...args: unknown[]) => unknown;
+        if (typeof prop === 'string' && (WRITE_METHOD.test(prop) || REMOVE_METHOD.test(prop))) {
+          return async (...args: unknown[]) => {
+            const result = await fn.apply(target, args);
+            if (!DID_NOTHING.has(result)) writes += 1;
+            return result;
+          };
+        }
+        return fn.bind(target);
+      },
+    });
+    proxies.set(object, proxy);
+    return proxy;
+  };
+  return { store: watch(store), writes: () => writes };
 }
 
 const PROBLEM = /^application\/problem\+json(;|$)/;
@@ -148,18 +171,94 @@ export function checkAnswer(c: HostileCase, res: RawAnswer, wrote: number, ops: 
     assert.match(type, /^application\/json(;|$)/, `a 2xx is JSON: ${what}`);
     const reached = operationFor(ops, method, target);
     const documented = reached?.responses[res.status];
+    const shapeOf = (value: object, where: string) => {
+      const keys = Object.keys(value);
+      const extra = keys.filter((k) => !documented!.properties.includes(k));
+      assert.deepEqual(extra, [], `undocumented fields in a ${reached!.operationId} ${where}: ${what}`);
+      const missing = documented!.required.filter((k) => !keys.includes(k));
+      assert.deepEqual(missing, [], `documented fields missing from a ${reached!.operationId} ${where}: ${what}`);
+    };
     if (documented && res.body && typeof res.body === 'object') {
-      const keys = Object.keys(res.body);
-      const extra = keys.filter((k) => !documented.properties.includes(k));
-      assert.deepEqual(extra, [], `undocumented fields in a ${reached.operationId} answer: ${what}`);
-      const missing = documented.required.filter((k) => !keys.includes(k));
-      assert.deepEqual(missing, [], `documented fields missing from a ${reached.operationId} answer: ${what}`);
+      const body = res.body as Record<string, unknown>;
+      if (reached.batch && 'batch_results' in body) {
+        checkBatch(c, body, reached.batch.maxItems, wrote, what, (item, i) => shapeOf(item, `batch result ${i}`));
+      } else {
+        shapeOf(body, 'answer');
+      }
     }
   }
   for (const secret of fx.secrets) {
     if (res.text.includes(secret)) assert.fail(`an answer echoes a credential: ${what}`);
   }
+  if (res.status < 300) checkKeyRestriction(c, res, fx, what);
   if (c.credential && c.credential.length >= 16) assert.ok(!res.text.includes(c.credential), `an answer echoes the credential presented: ${what}`);
+}
+
+/** The fixture keys of alice's that a request body (or one batch item) names: by key_id, or a KEM key by pk. */
+function namedKeys(item: unknown, fx: Fixtures, op: Operation): string[] {
+  if (!item || typeof item !== 'object') return [];
+  const o = item as Record<string, unknown>;
+  // Only decapsulation uses the key a pk names (encapsulating to a public key uses none).
+  const ids = [o.key_id, op.operationId === 'kemDecapsulate' && typeof o.pk === 'string' ? fx.aliceKemByPk.get(o.pk) : undefined];
+  return ids.filter((id): id is string => typeof id === 'string' && fx.aliceKeyIds.has(id));
+}
+
+/**
+ * A token restricted to some keys never gets a success for a request (or a batch item) that
+ * names another of the tenant's keys, by key_id, pk or path, nor sees another in GET /v1/keys.
+ */
+function checkKeyRestriction(c: HostileCase, res: RawAnswer, fx: Fixtures, what: string): void {
+  const allowed = c.credential === undefined ? undefined : fx.restricted.get(c.credential);
+  if (!allowed) return;
+  const refused = (ids: readonly string[]) => ids.filter((id) => !allowed.includes(id));
+  let path: string | undefined;
+  try {
+    path = decodeURIComponent(c.request.target.split('?')[0]!);
+  } catch {
+    // not valid percent-encoding: the request names nothing we can tell
+  }
+  const inPath = /\/v1\/keys\/([^/]+)/i.exec(path ?? '')?.[1];
+  if (inPath && fx.aliceKeyIds.has(inPath)) assert.deepEqual(refused([inPath]), [], `a key-restricted token used another key (path): ${what}`);
+  const answer = res.body as Record<string, unknown> | undefined;
+  if (Array.isArray(answer?.keys)) {
+    for (const k of answer.keys as { key_id: string }[]) assert.ok(allowed.includes(k.key_id), `a key-restricted token was shown another key (${k.key_id}): ${what}`);
+  }
+  let body: unknown;
+  try {
+    body = c.request.body ? JSON.parse(c.request.body.toString('utf8')) : undefined;
+  } catch {
+    return; // compressed, truncated, not JSON: refused, or nothing we can read
+  }
+  const results = answer?.batch_results;
+  const items = (body as { batch_input?: unknown } | undefined)?.batch_input;
+  if (Array.isArray(results) && Array.isArray(items)) {
+    items.forEach((item, i) => {
+      if (refused(namedKeys(item, fx, c.op)).length > 0) assert.ok(results[i] && 'error' in results[i], `a key-restricted token used another key (batch item ${i}): ${what}`);
+    });
+  } else {
+    assert.deepEqual(refused(namedKeys(body, fx, c.op)), [], `a key-restricted token used another key: ${what}`);
+  }
+}
+
+/** A batch answer: one result per item, each the single form's answer or its own 4xx problem. */
+function checkBatch(c: HostileCase, body: Record<string, unknown>, maxItems: number, wrote: number, what: string, checkResult: (item: object, i: number) => void): void {
+  assert.deepEqual(Object.keys(body), ['batch_results'], `a batch answer has batch_results only: ${what}`);
+  const results = body.batch_results;
+  assert.ok(Array.isArray(results) && results.length >= 1 && results.length <= maxItems, `batch_results is an array of 1 to MAX_BATCH: ${what}`);
+  if (c.batchItems !== undefined) assert.equal(results.length, c.batchItems, `one batch result per item, in order: ${what}`);
+  results.forEach((r: unknown, i) => {
+    assert.ok(r && typeof r === 'object' && !Array.isArray(r), `batch result ${i} is an object: ${what}`);
+    if (!('error' in r)) return checkResult(r, i);
+    assert.deepEqual(Object.keys(r), ['error'], `a failed batch item is { error } only: ${what}`);
+    const p = (r as { error: Record<string, unknown> }).error;
+    assert.ok(typeof p.type === 'string' && p.type.startsWith('urn:pq-crypto-api:problem:'), `batch item ${i} problem type: ${what}`);
+    assert.ok(typeof p.title === 'string' && p.title.length > 0 && typeof p.detail === 'string' && p.detail.length > 0, `batch item ${i} problem title and detail: ${what}`);
+    // An item the store or a bug failed fails the whole request instead: an item's problem is a client error.
+    assert.ok(typeof p.status === 'number' && p.status >= 400 && p.status < 500, `batch item ${i} problem status ${String(p.status)}: ${what}`);
+    assert.equal(p.request_id, undefined, `batch item ${i} repeats the request id: ${what}`);
+    if (p.status === 422) assert.ok(Array.isArray(p.errors) && p.errors.length > 0, `batch item ${i}: a 422 names its fields: ${what}`);
+  });
+  if (results.every((r: object) => 'error' in r)) assert.equal(wrote, 0, `a batch whose every item failed wrote ${wrote} record(s) to the store: ${what}`);
 }
 
 export interface AttackOptions {
@@ -167,11 +266,30 @@ export interface AttackOptions {
   readonly store: Store;
   readonly runs: number;
   readonly hugeLists: boolean;
-  /** A further check after each answer (the Redis run counts records in Redis itself). */
+  /** A further check after each answer (the Redis run counts records in Redis itself); runs even when a check failed. */
   readonly after?: (c: HostileCase, res: RawAnswer) => Promise<void>;
   /** Runs once, after the fixtures are made and before the first generated request. */
   readonly before?: () => Promise<void>;
   readonly log: (line: string) => void;
+}
+
+/**
+ * After the run: every key of the fixtures that the attack does not name for deletion or rotation
+ * is still there, with the versions it had.
+ */
+async function checkFixtureKeys(api: TestServer, fx: Fixtures): Promise<void> {
+  const expected: [string, number | undefined][] = [
+    ...fx.alice.map((k): [string, undefined] => [k.keyId, undefined]),
+    ...Object.values(fx.signing).map((k): [string, number] => [k.keyId, k.versions.length]).filter(([id]) => id !== fx.signing.bob.keyId),
+    [fx.shared.keyId, undefined],
+    [fx.shared.fromDecapsulate, undefined],
+    [fx.shared.exhausted, undefined],
+  ];
+  for (const [id, versions] of expected) {
+    const res = await api.call('GET', `/v1/keys/${id}`, { auth: 'alice' });
+    assert.equal(res.status, 200, `the fixture key ${id} is gone after the attack: ${JSON.stringify(res.body)}`);
+    if (versions !== undefined) assert.equal(res.body.versions.length, versions, `the fixture key ${id} gained versions during the attack`);
+  }
 }
 
 /** Runs the attack and returns the tally; throws on the first broken invariant (fast-check shrinks it). */
@@ -182,6 +300,9 @@ export async function attack(opts: AttackOptions): Promise<Tally> {
   const tally = new Tally();
   try {
     const fx = await makeFixtures(api);
+    // Stored keys per tenant, as the key quota counts them: a refused request never adds one.
+    const keyCount = async () => (await opts.store.keys.count('alice')) + (await opts.store.keys.count('bob'));
+    let keysKnown = await keyCount();
     await opts.before?.();
     const doc = await (await fetch(`${api.url}/openapi.json`)).json();
     const ops = operationsOf(doc);
@@ -195,10 +316,21 @@ export async function attack(opts: AttackOptions): Promise<Tally> {
       tally.record(c, res);
       // HOSTILE_DUMP=<file>: the last 5xx request, in full, to replay against a server that logs.
       if (res.status >= 500 && process.env.HOSTILE_DUMP) writeFileSync(process.env.HOSTILE_DUMP, JSON.stringify({ method: c.request.method, target: c.request.target, headers: c.request.headers, body: c.request.body?.toString('latin1') }));
-      checkAnswer(c, res, watched.writes() - before, ops, fx, tally);
-      await opts.after?.(c, res);
+      const wrote = watched.writes() - before;
+      // The counts are kept up to date even when a check fails, so that the runs fast-check makes
+      // while shrinking are not judged against a stale count.
+      const [keysBefore, keysNow] = [keysKnown, await keyCount()];
+      keysKnown = keysNow;
+      try {
+        checkAnswer(c, res, wrote, ops, fx, tally);
+        // Keys only disappear by themselves (expiry) or by a DELETE; a refusal adds none.
+        if (res.status >= 400) assert.ok(keysNow <= keysBefore, `${keysNow - keysBefore} stored key(s) added by a refused request: ${c.kind} ${c.request.method} ${c.request.target.slice(0, 100)} -> ${res.status}`);
+      } finally {
+        await opts.after?.(c, res);
+      }
     });
     await fc.assert(property, { numRuns: opts.runs, includeErrorInReport: true, ...(seed !== undefined ? { seed } : {}) });
+    await checkFixtureKeys(api, fx);
     return tally;
   } finally {
     opts.log(tally.summary(opts.label));

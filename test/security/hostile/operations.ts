@@ -1,7 +1,9 @@
 /**
  * The operations to attack, read from the running server's /openapi.json: every path and method,
  * its path and query parameters and its JSON body's fields (with $refs resolved). Endpoints added
- * later are attacked without touching the suite. Not a test file itself.
+ * later are attacked without touching the suite. A body documented as `anyOf` a single form and a
+ * batch form (`{ batch_input: [...] }`) is attacked as the single form, with `batch` set; so is
+ * its answer (the single form's fields, or `batch_results`). Not a test file itself.
  */
 
 /** The subset of JSON Schema the generators look at. */
@@ -30,6 +32,12 @@ export interface Parameter {
   readonly schema: FieldSchema;
 }
 
+/** The fields of one documented JSON answer. */
+export interface ResponseShape {
+  readonly properties: readonly string[];
+  readonly required: readonly string[];
+}
+
 export interface Operation {
   /** Lower case, as in OpenAPI: 'get', 'post', ... */
   readonly method: string;
@@ -39,8 +47,10 @@ export interface Operation {
   readonly parameters: readonly Parameter[];
   /** Fields of the JSON body, when the operation takes one. */
   readonly body?: { readonly properties: Readonly<Record<string, FieldSchema>>; readonly required: readonly string[] };
-  /** Fields of the JSON answer of each 2xx status, when documented. */
-  readonly responses: Readonly<Record<number, { readonly properties: readonly string[]; readonly required: readonly string[] }>>;
+  /** Fields of the JSON answer of each 2xx status (the single form's, for a batch operation), when documented. */
+  readonly responses: Readonly<Record<number, ResponseShape>>;
+  /** The operation also takes `{ batch_input: [...] }` (at most `maxItems` items) and answers `{ batch_results: [...] }`. */
+  readonly batch?: { readonly maxItems: number };
   /** Whether the operation needs credentials (security not emptied). */
   readonly secured: boolean;
 }
@@ -62,6 +72,10 @@ function resolver(doc: Json) {
   return resolve;
 }
 
+/** The alternatives of a schema: its anyOf / oneOf branches, or itself. */
+const branches = (schema: Json): Json[] => (Array.isArray(schema?.anyOf) ? schema.anyOf : Array.isArray(schema?.oneOf) ? schema.oneOf : [schema]);
+const isBatchForm = (schema: Json) => Boolean(schema?.properties?.batch_input || schema?.properties?.batch_results);
+
 export function operationsOf(doc: Json): Operation[] {
   const resolve = resolver(doc);
   const ops: Operation[] = [];
@@ -69,19 +83,22 @@ export function operationsOf(doc: Json): Operation[] {
     for (const [method, raw] of Object.entries<Json>(item)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
       const op = resolve(raw);
-      const bodySchema = op.requestBody?.content?.['application/json']?.schema;
-      const responses: Record<number, { properties: string[]; required: string[] }> = {};
+      const bodyForms = branches(op.requestBody?.content?.['application/json']?.schema);
+      const bodySchema = bodyForms.find((s) => s?.properties && !isBatchForm(s));
+      const batchForm = bodyForms.find((s) => s?.properties?.batch_input);
+      const responses: Record<number, ResponseShape> = {};
       for (const [status, r] of Object.entries<Json>(op.responses ?? {})) {
-        const s = r?.content?.['application/json']?.schema;
-        if (Number(status) < 300 && s?.properties) responses[Number(status)] = { properties: Object.keys(s.properties), required: s.required ?? [] };
+        const s = branches(r?.content?.['application/json']?.schema).find((b) => b?.properties && !isBatchForm(b));
+        if (Number(status) < 300 && s) responses[Number(status)] = { properties: Object.keys(s.properties), required: s.required ?? [] };
       }
       ops.push({
         method,
         path,
         operationId: op.operationId ?? `${method} ${path}`,
         parameters: (op.parameters ?? []).map((p: Json) => ({ name: p.name, in: p.in, required: Boolean(p.required), schema: p.schema ?? {} })),
-        ...(bodySchema?.properties ? { body: { properties: bodySchema.properties, required: bodySchema.required ?? [] } } : {}),
+        ...(bodySchema ? { body: { properties: bodySchema.properties, required: bodySchema.required ?? [] } } : {}),
         responses,
+        ...(batchForm ? { batch: { maxItems: Number(batchForm.properties.batch_input.maxItems ?? 100) } } : {}),
         secured: !(Array.isArray(op.security) && op.security.length === 0) && path.startsWith('/v1'),
       });
     }
