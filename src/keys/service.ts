@@ -248,6 +248,11 @@ export class KeyService {
     return this.store.get(tenant, id);
   }
 
+  /** The tenant's default signing key if it has been made (never makes it). */
+  findDefaultSigningKey(tenant: string): Promise<StoredKey | undefined> {
+    return this.store.getRoleKey(tenant, 'signing');
+  }
+
   /** The tenant's default signing key, made on first use (the key sign uses without key_id). */
   defaultSigningKey(tenant: string): Promise<StoredKey> {
     return this.#roleKey(tenant, 'signing');

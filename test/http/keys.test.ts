@@ -316,8 +316,12 @@ describe('token key_ids and scopes on every operation that names a key', () => {
       const refused = await server.call('POST', '/v1/dsa/sign', { auth: restricted, body: { data: 'x' } });
       assertProblem(refused, 403, 'forbidden');
       assert.match(refused.body.detail, /default signing key/);
+      // The refused request made nothing: the tenant still has no default key.
+      assert.deepEqual((await server.call('GET', '/v1/keys?type=dsa', { auth: 'alice' })).body.keys.map((k: { key_id: string }) => k.key_id), [own.key_id]);
       const signed = await server.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { data: 'x' } });
       assertOk(await server.call('POST', '/v1/dsa/sign', { auth: await mint([signed.body.key_id]), body: { data: 'x' } }));
+      // Once the default key exists, a token not listing it is refused naming it.
+      assert.match((await server.call('POST', '/v1/dsa/sign', { auth: restricted, body: { data: 'x' } })).body.detail, new RegExp(signed.body.key_id));
       assertOk(await server.call('POST', '/v1/dsa/sign', { auth: await server.call('POST', '/v1/tokens', { auth: 'alice', body: {} }).then((r) => r.body.new_token), body: { data: 'x' } }));
       // The refusal names the key in the audit trail; batch items name theirs too.
       const trail = (await server.call('GET', '/v1/audit?limit=10', { auth: 'alice' })).body.entries as { operation: string; outcome: string; key_id: string | null }[];

@@ -2,6 +2,7 @@
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { DSA_ALGORITHMS, MAX_DSA_CONTEXT_BYTES } from '../../crypto/params.ts';
 import { KeyForbiddenError } from '../../keys/errors.ts';
+import { forbidden } from '../problems.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
 import { dsaKeyId, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
@@ -57,11 +58,15 @@ export function dsaSignRoute(maxMessageBytes: number) {
     // Signs with a stored key (the default one too): a use of a stored key.
     audit: { event: 'dsa.sign', subject: (_input, result) => (result ? { keyId: result.key_id } : {}) },
     async handle(input, { principal, services }, named) {
-      const key = named ?? (await services.keys.defaultSigningKey(principal.tenant));
       // The default key is a stored key too: a token limited to some keys signs with it only when
-      // it is one of them. (Checked here, after the scope, so that a token without dsa:sign never
-      // has the default key made.)
-      if (!named && principal.keyIds && !principal.keyIds.includes(key.id)) throw new KeyForbiddenError(key.id, 'the default signing key');
+      // it is one of them. Such a token never has it made (a refused request writes nothing), and
+      // this is checked here, after the scope, so a token without dsa:sign is refused for that.
+      if (!named && principal.keyIds) {
+        const existing = await services.keys.findDefaultSigningKey(principal.tenant);
+        if (!existing) throw forbidden("This credential may not use the tenant's default signing key: it is not in the token's key_ids.");
+        if (!principal.keyIds.includes(existing.id)) throw new KeyForbiddenError(existing.id, 'the default signing key');
+      }
+      const key = named ?? (await services.keys.defaultSigningKey(principal.tenant));
       const { signature, key: signer } = await services.keys.sign(key, input.data, input.context);
       services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementationFor(signer.algorithm), 'dsa.sign');
       return { signature: encodeBase64(signature), pk: encodeBase64(signer.publicKey), key_id: signer.id, version: signer.version, algorithm: signer.algorithm };
