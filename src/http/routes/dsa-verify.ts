@@ -3,17 +3,12 @@
  * signing key (any of its versions, or one)? The algorithm comes from `algorithm`, the stored
  * key, or the lengths where they are unambiguous.
  */
-import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, type DsaAlgorithm } from '../../crypto/params.ts';
+import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching, type DsaAlgorithm } from '../../crypto/params.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes, dsaKeyId, dsaPublicKeyField, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
-
-/** The signature algorithms whose public key (and signature, when given) have these lengths. */
-export function dsaAlgorithmsFor(publicKey: number, signature?: number): DsaAlgorithm[] {
-  return DSA_ALGORITHMS.filter((a) => DSA_SIZES[a].publicKey === publicKey && (signature === undefined || DSA_SIZES[a].signature === signature));
-}
 
 /** Run a refinement even when other fields failed, so one answer names every bad field. */
 const EVEN_WITH_OTHER_ERRORS = { when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null };
@@ -58,7 +53,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
       // With key_id the stored key names the algorithm (the handler checks pk, signature and
       // algorithm against it); the lengths decide only for a pk on its own.
       if (o.key_id !== undefined) return;
-      const matching = dsaAlgorithmsFor(o.pk.length, o.signature.length);
+      const matching = dsaAlgorithmsMatching({ publicKey: o.pk.length, signature: o.signature.length });
       // This refinement runs even when other fields failed: `algorithm` may be a string that is
       // no algorithm (already reported by its own field), so look it up only when it is one.
       if (o.algorithm !== undefined && !(DSA_ALGORITHMS as readonly string[]).includes(o.algorithm)) return;
@@ -69,7 +64,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
           ctx.addIssue({ code: 'custom', path: [field], message: `must be ${field === 'pk' ? publicKey : signature} bytes for ${o.algorithm}, got ${field === 'pk' ? o.pk.length : o.signature.length}` });
         }
       } else if (matching.length === 0) {
-        const forKey = dsaAlgorithmsFor(o.pk.length);
+        const forKey = dsaAlgorithmsMatching({ publicKey: o.pk.length });
         const expected = [...new Set(forKey.map((a) => DSA_SIZES[a].signature))].join(' or ');
         ctx.addIssue({ code: 'custom', path: ['signature'], message: `must be ${expected} bytes for ${forKey.join(' / ')} (the set of pk), got ${o.signature.length}` });
       } else if (matching.length > 1) {
@@ -123,7 +118,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
         return { verified: (await services.keys.verify(key, input.data, input.signature, input.context, version)).verified };
       }
       const pk = input.pk!;
-      const algorithm = input.algorithm ?? dsaAlgorithmsFor(pk.length, input.signature.length)[0]!;
+      const algorithm = input.algorithm ?? dsaAlgorithmsMatching({ publicKey: pk.length, signature: input.signature.length })[0]!;
       services.metrics.cryptoOp(algorithm, dsa.implementationFor(algorithm), 'dsa.verify');
       return { verified: await dsa.verify(pk, input.data, input.signature, input.context, algorithm) };
     },
