@@ -17,11 +17,11 @@
  * 2-core machine move by tens of percent between runs; compare the ratios.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { startRedis, type TestRedis } from '../test/helpers/redis.ts';
 import { findNode24, hasNativePq } from './lib/node24.ts';
-import { startService, type Service } from './lib/procs.ts';
+import { ourEntry, ourEnv, startService, type Service } from './lib/procs.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -93,31 +93,12 @@ async function post(url: string, path: string, body: unknown): Promise<Record<st
   return (await res.json()) as Record<string, string>;
 }
 
-async function server(bin: string, extra: Record<string, string>): Promise<Service> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (/^(REDIS_|WORKERS$|RATE_LIMIT_|AUTH_FAILURES_|PORT$|HOST$)/.test(key)) delete env[key];
-  const args = existsSync('dist/main.js') ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
-  return startService({
-    name: 'our server',
-    bin,
-    args,
-    readyPath: '/readyz',
-    env: {
-      ...env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      API_KEYS: `bench:${API_KEY}`,
-      TOKEN_SECRET,
-      MASTER_KEY,
-      WORKERS: '1',
-      RATE_LIMIT_PER_TENANT: '0',
-      RATE_LIMIT_PER_TOKEN: '0',
-      AUTH_FAILURES_PER_MINUTE: '0',
-      QUOTA_KEYS: '0',
-      ...extra,
-    },
-  });
+const ENTRY = ourEntry();
+
+function server(bin: string, extra: Record<string, string>): Promise<Service> {
+  // No key quota: the run makes keys in every measurement.
+  const env = ourEnv({ apiKey: API_KEY, tokenSecret: TOKEN_SECRET, masterKey: MASTER_KEY }, { QUOTA_KEYS: '0', ...extra });
+  return startService({ name: 'our server', bin, args: ENTRY.args, readyPath: '/readyz', env });
 }
 
 async function measure(runtime: string, bin: string, store: string, extra: Record<string, string>): Promise<Row[]> {
@@ -156,6 +137,7 @@ async function main(): Promise<void> {
   const runtimes = [{ label: `Node ${process.versions.node.split('.')[0]}`, bin: process.execPath, native: hasNativePq(process.version) }];
   const n24 = findNode24(log);
   if (n24.ok && n24.bin !== process.execPath) runtimes.push({ label: `Node ${n24.version.replace(/^v/, '').split('.')[0]}`, bin: n24.bin, native: true });
+  if (ENTRY.warning) log(`WARNING: ${ENTRY.warning}`);
   let redis: TestRedis | undefined;
   const rows: Row[] = [];
   try {

@@ -25,14 +25,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { startRedis, type TestRedis } from '../test/helpers/redis.ts';
 import { findNode24, hasNativePq } from './lib/node24.ts';
-import { startService, type Service } from './lib/procs.ts';
+import { ourEntry, ourEnv, startService, type Service } from './lib/procs.ts';
 import { renderChart, renderMarkdown, renderRatios, renderTables, replaceGenerated } from './lib/report.ts';
 import type { BenchResult, EndpointRow, Load, NaiveRow, Ratio, RedisRow, Runtime, SaturationRow } from './lib/types.ts';
 
@@ -148,38 +147,8 @@ const str = (v: unknown, what: string): string => {
 // ---------------------------------------------------------------------------------------------
 // Services
 
-/** Our server's entry: compiled JavaScript when built, else the TypeScript source through tsx. */
-function ourEntry(): { args: string[]; entry: string; warning?: string } {
-  if (!existsSync('dist/main.js')) return { args: ['--import', 'tsx', 'src/main.ts'], entry: 'src/main.ts via tsx' };
-  const newest = (dir: string): number =>
-    readdirSync(dir).reduce((m, name) => {
-      const p = join(dir, name);
-      const s = statSync(p);
-      return Math.max(m, s.isDirectory() ? newest(p) : s.mtimeMs);
-    }, 0);
-  const stale = newest('src') > statSync('dist/main.js').mtimeMs;
-  return { args: ['dist/main.js'], entry: 'dist/main.js', ...(stale ? { warning: 'dist/main.js is older than src/: rebuild it (npm run build:dist) or the figures are for old code' } : {}) };
-}
 const ENTRY = ourEntry();
-
-function ourEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (/^(REDIS_|WORKERS$|RATE_LIMIT_|AUTH_FAILURES_|PORT$|HOST$)/.test(key)) delete env[key];
-  return {
-    ...env,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    API_KEYS: `bench:${API_KEY}`,
-    TOKEN_SECRET,
-    MASTER_KEY,
-    WORKERS: '1',
-    RATE_LIMIT_PER_TENANT: '0',
-    RATE_LIMIT_PER_TOKEN: '0',
-    AUTH_FAILURES_PER_MINUTE: '0',
-    ...extra,
-  };
-}
+const ourEnvFor = (extra: Record<string, string>) => ourEnv({ apiKey: API_KEY, tokenSecret: TOKEN_SECRET, masterKey: MASTER_KEY }, extra);
 
 interface Ours extends Service {
   readyz: Record<string, unknown>;
@@ -198,7 +167,7 @@ function findBackend(value: unknown): string | undefined {
 }
 
 async function startOurs(rt: Runtime, extra: Record<string, string> = {}): Promise<Ours> {
-  const service = await startService({ name: `our server (${rt.label})`, bin: rt.bin, args: ENTRY.args, env: ourEnv(extra), readyPath: '/readyz' });
+  const service = await startService({ name: `our server (${rt.label})`, bin: rt.bin, args: ENTRY.args, env: ourEnvFor(extra), readyPath: '/readyz' });
   const readyz = (await (await fetch(service.url + '/readyz')).json()) as Record<string, unknown>;
   return { ...service, readyz, backend: findBackend(readyz) ?? 'unknown' };
 }

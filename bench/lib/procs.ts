@@ -4,7 +4,8 @@
  * Every child started here is stopped at exit, even when the bench fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '../../test/helpers/redis.ts';
 
 export interface Service {
@@ -89,4 +90,41 @@ export async function startService(opts: {
   }
   await stop();
   throw new Error(`${opts.name} did not answer on ${url} within 30 s:\n${err}`);
+}
+
+/** Our server's entry: compiled JavaScript when built, else the TypeScript source through tsx. */
+export function ourEntry(): { args: string[]; entry: string; warning?: string } {
+  if (!existsSync('dist/main.js')) return { args: ['--import', 'tsx', 'src/main.ts'], entry: 'src/main.ts via tsx' };
+  const newest = (dir: string): number =>
+    readdirSync(dir).reduce((m, name) => {
+      const p = join(dir, name);
+      const s = statSync(p);
+      return Math.max(m, s.isDirectory() ? newest(p) : s.mtimeMs);
+    }, 0);
+  const stale = newest('src') > statSync('dist/main.js').mtimeMs;
+  return { args: ['dist/main.js'], entry: 'dist/main.js', ...(stale ? { warning: 'dist/main.js is older than src/: rebuild it (npm run build:dist) or the figures are for old code' } : {}) };
+}
+
+/**
+ * The environment of our server in a bench: this process's, without what would change the
+ * measurement (Redis, workers, rate limits, port, host), then production with one API key,
+ * the run's shared secrets, one process and the rate limits off; then `extra`.
+ */
+export function ourEnv(secrets: { readonly apiKey: string; readonly tokenSecret: string; readonly masterKey: string }, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) if (/^(REDIS_|WORKERS$|RATE_LIMIT_|AUTH_FAILURES_|PORT$|HOST$)/.test(key)) delete env[key];
+  return {
+    ...env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    API_KEYS: `bench:${secrets.apiKey}`,
+    TOKEN_SECRET: secrets.tokenSecret,
+    MASTER_KEY: secrets.masterKey,
+    WORKERS: '1',
+    RATE_LIMIT_PER_TENANT: '0',
+    RATE_LIMIT_PER_TOKEN: '0',
+    AUTH_FAILURES_PER_MINUTE: '0',
+    ...extra,
+  };
 }
