@@ -7,29 +7,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RedisStore } from '../../src/stores/redis.ts';
-import { startRedis, type TestRedis } from '../helpers/redis.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { startTwoInstances, type TwoInstances } from '../helpers/instances.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 describe('keys on two instances sharing one Redis', () => {
-  let redis: TestRedis;
   let a: TestServer;
   let b: TestServer;
-  const stores: RedisStore[] = [];
+  let instances: TwoInstances;
 
   before(async () => {
-    redis = await startRedis();
-    for (let i = 0; i < 2; i++) stores.push(new RedisStore({ url: redis.url }));
-    const env = { MAX_ENCRYPTIONS_PER_KEY: '4' };
-    a = await startServer({ store: stores[0]!, env });
-    b = await startServer({ store: stores[1]!, env });
+    instances = await startTwoInstances({ MAX_ENCRYPTIONS_PER_KEY: '4' });
+    ({ a, b } = instances);
   });
-  after(async () => {
-    await a.close();
-    await b.close();
-    for (const s of stores) await s.close();
-    await redis.dispose();
-  });
+  after(() => instances.close());
 
   const post = (server: TestServer, path: string, body: unknown) => server.call('POST', path, { auth: 'alice', body });
 

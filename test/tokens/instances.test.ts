@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RedisStore } from '../../src/stores/redis.ts';
-import { startRedis, type TestRedis } from '../helpers/redis.ts';
-import { startServer, type CallResult, type TestServer } from '../helpers/server.ts';
+import { startTwoInstances, type TwoInstances } from '../helpers/instances.ts';
+import type { TestRedis } from '../helpers/redis.ts';
+import type { CallResult, TestServer } from '../helpers/server.ts';
 import { countBy } from './scenarios.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,20 +15,13 @@ describe('two instances sharing one Redis', () => {
   let redis: TestRedis;
   let a: TestServer;
   let b: TestServer;
-  const stores: RedisStore[] = [];
+  let instances: TwoInstances;
 
   before(async () => {
-    redis = await startRedis();
-    for (let i = 0; i < 2; i++) stores.push(new RedisStore({ url: redis.url }));
-    a = await startServer({ store: stores[0]! });
-    b = await startServer({ store: stores[1]! });
+    instances = await startTwoInstances();
+    ({ redis, a, b } = instances);
   });
-  after(async () => {
-    await a.close();
-    await b.close();
-    for (const s of stores) await s.close();
-    await redis.dispose();
-  });
+  after(() => instances.close());
 
   const mint = async (server: TestServer, body: Record<string, unknown>) => {
     const res = await server.call('POST', '/v1/tokens', { auth: 'alice', body });
