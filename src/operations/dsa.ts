@@ -7,7 +7,7 @@
 import { DSA_SIZES, dsaAlgorithmsMatching, type DsaAlgorithm } from '../crypto/params.ts';
 import { KeyForbiddenError } from '../keys/errors.ts';
 import type { SigningKey } from '../keys/service.ts';
-import type { StoredKey } from '../stores/keys.ts';
+import type { StoredKey, StoredSigningKey } from '../stores/keys.ts';
 import type { OperationContext, Resolved } from './context.ts';
 import { InvalidInputError, NotAllowedError } from './errors.ts';
 
@@ -19,7 +19,7 @@ export async function createSigningKey({ principal, services }: OperationContext
 }
 
 /** The signing key a request names by id, of the caller's tenant (404) and allowed to it (403); undefined for none. */
-export async function resolveSigningKey({ principal, services }: OperationContext, keyId: string | undefined, field = 'key_id'): Promise<Resolved<StoredKey> | undefined> {
+export async function resolveSigningKey({ principal, services }: OperationContext, keyId: string | undefined, field = 'key_id'): Promise<Resolved<StoredSigningKey> | undefined> {
   if (keyId === undefined) return undefined;
   const key = await services.keys.resolve(principal, ['dsa'], { id: keyId, field });
   return { keyIds: [key.id], found: key };
@@ -71,10 +71,10 @@ export interface VerifyInput {
  * Whether the signature verifies: under a stored key (any of its versions, or `version`), or
  * under `pk` with `algorithm`, or without it the only set the lengths of pk and signature fit.
  */
-export async function verify({ services }: OperationContext, key: StoredKey | undefined, input: VerifyInput): Promise<boolean> {
+export async function verify({ services }: OperationContext, key: StoredSigningKey | undefined, input: VerifyInput): Promise<boolean> {
   const { dsa } = services.crypto;
   if (key) {
-    const algorithm = key.algorithm as DsaAlgorithm;
+    const { algorithm } = key;
     if (input.algorithm && input.algorithm !== key.algorithm) throw new InvalidInputError('algorithm', `is ${key.algorithm} for ${key.id}, not ${input.algorithm}: leave it out with key_id`);
     if (input.signature.length !== DSA_SIZES[algorithm].signature) {
       throw new InvalidInputError('signature', `must be ${DSA_SIZES[algorithm].signature} bytes for ${key.algorithm} (the algorithm of key_id), got ${input.signature.length}`);

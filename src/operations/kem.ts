@@ -10,8 +10,7 @@
 import { checkKeyConfirmation, keyConfirmation } from '../crypto/confirmation.ts';
 import { dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey, KEM_SIZES, type KemAlgorithm } from '../crypto/params.ts';
 import type { KemKey } from '../keys/service.ts';
-import { toKemKey } from '../keys/service.ts';
-import type { StoredKey } from '../stores/keys.ts';
+import type { StoredKemKey } from '../stores/keys.ts';
 import type { OperationContext, Resolved } from './context.ts';
 import { InvalidInputError, KeyConfirmationError } from './errors.ts';
 
@@ -82,7 +81,7 @@ export interface KemKeyRef {
  * credential may use it (403); undefined when it names none (validation says what is missing).
  * `fields` are the request's names for the two references, for the 404's detail.
  */
-export async function resolveKemKey({ principal, services }: OperationContext, named: KemKeyRef, fields = { id: 'key_id', pk: 'pk' }): Promise<Resolved<StoredKey> | undefined> {
+export async function resolveKemKey({ principal, services }: OperationContext, named: KemKeyRef, fields = { id: 'key_id', pk: 'pk' }): Promise<Resolved<StoredKemKey> | undefined> {
   if (named.keyId === undefined && named.publicKey === undefined) return undefined;
   const key = await services.keys.resolve(principal, ['kem'], { id: named.keyId, field: fields.id }, { publicKey: named.publicKey, field: fields.pk });
   return { keyIds: [key.id], found: key };
@@ -96,12 +95,12 @@ export interface DecapsulateInput {
 }
 
 /** Decapsulation with a stored key; the shared key (the caller wipes it), or the id it is kept under. */
-export async function decapsulate({ principal, services }: OperationContext, key: StoredKey, input: DecapsulateInput): Promise<{ readonly sharedKey?: Uint8Array; readonly sharedKeyId?: string }> {
-  const kem = toKemKey(key)!;
-  const expected = KEM_SIZES[kem.algorithm].cipherText;
-  if (input.cipher.length !== expected) throw new InvalidInputError('cipher', `must be ${expected} bytes for ${kem.algorithm}, got ${input.cipher.length}`);
+export async function decapsulate({ principal, services }: OperationContext, key: StoredKemKey, input: DecapsulateInput): Promise<{ readonly sharedKey?: Uint8Array; readonly sharedKeyId?: string }> {
+  const { algorithm } = key;
+  const expected = KEM_SIZES[algorithm].cipherText;
+  if (input.cipher.length !== expected) throw new InvalidInputError('cipher', `must be ${expected} bytes for ${algorithm}, got ${input.cipher.length}`);
   const shared = await services.keys.decapsulate(key, input.cipher);
-  services.metrics.cryptoOp(kem.algorithm, services.crypto.kem.implementationFor(kem.algorithm), 'kem.decapsulate');
+  services.metrics.cryptoOp(algorithm, services.crypto.kem.implementationFor(algorithm), 'kem.decapsulate');
   let handedOver = false;
   try {
     if (input.confirmation && !checkKeyConfirmation(shared, input.cipher, input.confirmation)) throw new KeyConfirmationError();
