@@ -1,0 +1,64 @@
+/**
+ * The token a mint answers is an HS256 JWT for this service (RFC 7519 claims iss, aud, sub, jti,
+ * exp, plus xms, the exact expiry in milliseconds), and a correctly signed token whose claims have
+ * the wrong shape is refused like a forged one. Written to kill mutants StrykerJS found surviving:
+ * without the claims check such tokens were accepted or answered with a 500.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import jwt from 'jsonwebtoken';
+import { startServer, TENANTS } from '../helpers/server.ts';
+
+test('a minted token is an HS256 JWT for this service, expiring at the next whole second after its exact expiry', async () => {
+  const api = await startServer();
+  try {
+    const res = await api.call('POST', '/v1/tokens', { auth: 'alice', body: { expiry_time: 600 } });
+    assert.equal(res.status, 201);
+    const decoded = jwt.decode(res.body.new_token, { complete: true }) as unknown as { header: Record<string, unknown>; payload: Record<string, unknown> };
+    assert.deepEqual(decoded.header, { alg: 'HS256', typ: 'JWT' });
+    assert.equal(decoded.payload.iss, 'pq-crypto-api');
+    assert.equal(decoded.payload.aud, 'pq-crypto-api/v1');
+    assert.equal(decoded.payload.sub, 'alice');
+    assert.equal(decoded.payload.jti, res.body.token_id);
+    assert.equal(decoded.payload.xms, Date.parse(res.body.expires_at));
+    assert.equal(decoded.payload.exp, Math.ceil(Number(decoded.payload.xms) / 1000));
+  } finally {
+    await api.close();
+  }
+});
+
+test('a correctly signed token whose claims have the wrong shape is refused like a forged one (401), never a 500', async () => {
+  const api = await startServer();
+  try {
+    const minted = (await api.call('POST', '/v1/tokens', { auth: 'alice', body: { expiry_time: 600 } })).body;
+    // The same live token id, so only the claims check can refuse these.
+    const { iat: _iat, ...claims } = jwt.decode(minted.new_token) as Record<string, unknown>;
+    const sign = (payload: Record<string, unknown>) => jwt.sign(payload, Buffer.from(api.config.tokenSecret), { algorithm: 'HS256' });
+    const omit = (name: string) => Object.fromEntries(Object.entries(claims).filter(([k]) => k !== name));
+    const variants: Record<string, Record<string, unknown>> = {
+      'sub a number': { ...claims, sub: 123 },
+      'sub missing': omit('sub'),
+      'scp a string': { ...claims, scp: 'kem:encapsulate' },
+      'scp with an unknown scope': { ...claims, scp: ['dsa:sign', 'root'] },
+      'scp missing': omit('scp'),
+      'kid a string': { ...claims, kid: 'kem_AAAAAAAAAAAAAAAAAAAAAA' },
+      'kid holding a number': { ...claims, kid: [1] },
+      'exp missing': omit('exp'),
+      'xms missing': omit('xms'),
+      'xms a string': { ...claims, xms: String(claims.xms) },
+      'anc missing': omit('anc'),
+    };
+    const control = await api.call('GET', '/v1/tokens/current', { auth: sign(claims) });
+    assert.equal(control.status, 200, 're-signed unchanged claims are accepted');
+    for (const [what, payload] of Object.entries(variants)) {
+      const token = sign(payload);
+      for (const [method, path, body] of [['GET', '/v1/tokens/current', undefined], ['POST', '/v1/aes/encrypt', { unencrypted: 'x', key: Buffer.alloc(32).toString('base64') }]] as const) {
+        const res = await api.call(method, path, { auth: token, ...(body ? { body } : {}) });
+        assert.equal(res.status, 401, `${what}: ${method} ${path} -> ${res.status} ${JSON.stringify(res.body)}`);
+      }
+    }
+    assert.equal((await api.call('GET', '/v1/tokens/current', { auth: TENANTS.alice })).status, 200);
+  } finally {
+    await api.close();
+  }
+});
