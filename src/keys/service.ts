@@ -28,6 +28,7 @@ import type { Principal } from '../auth/scopes.ts';
 import type { CryptoBackend, PreparedSecretKey } from '../crypto/backend.ts';
 import { decodeBase64, encodeBase64, encodeHex } from '../crypto/encoding.ts';
 import { LruCache } from '../crypto/lru.ts';
+import { isKemAlgorithm } from '../crypto/algorithms.ts';
 import { DEFAULT_DSA_ALGORITHM, type DsaAlgorithm, type KemAlgorithm } from '../crypto/params.ts';
 import { QuotaExceededError } from '../limits/errors.ts';
 import { KEY_ID_PREFIX, KEY_TYPES, SHARED_KEY_ALGORITHM, typedKey, type KeyPage, type KeyStore, type KeyType, type KeyVersionRecord, type StoredKey, type StoredSigningKey, type TenantKeyRole } from '../stores/keys.ts';
@@ -422,7 +423,8 @@ function signingRoleKey(key: StoredKey, role: TenantKeyRole): StoredSigningKey {
 const ATTESTATION_KEY_PREFIX = 'att_';
 
 export function toKemKey(key: StoredKey): KemKey | undefined {
-  if (key.type !== 'kem') return undefined;
+  // The algorithm is checked too: a record that did not come through typedKey proves nothing.
+  if (key.type !== 'kem' || !isKemAlgorithm(key.algorithm)) return undefined;
   return { id: key.id, algorithm: key.algorithm, publicKey: decodeBase64(key.versions[0]!.publicKey)!, createdAt: key.createdAt, expiresAtMs: key.expiresAtMs };
 }
 
