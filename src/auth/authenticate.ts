@@ -53,7 +53,7 @@ export async function resolvePrincipal(
     return principal;
   }
   if (!looksLikeJwt(credential)) return undefined;
-  const verified = opts.tokens.verify(credential);
+  const verified = await opts.tokens.verify(credential);
   if (!verified) return undefined;
   if (opts.limits) admitted(await opts.limits.admit(verified));
   return opts.tokens.activate(verified, consume);
