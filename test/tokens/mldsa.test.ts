@@ -111,7 +111,7 @@ describe('TOKEN_SIGNING=ML-DSA-65', () => {
   });
 
   test('the algorithm is pinned both ways: an HS256 deployment refuses ML-DSA tokens and an ML-DSA one HS256 tokens, on one store', async () => {
-    const hs = await startServer({ store: api.store });
+    const hs = await startServer({ store: api.store, env: { TOKEN_SIGNING: 'HS256' } });
     try {
       const mldsaToken = (await mint()).new_token;
       const hsToken = (await hs.call('POST', '/v1/tokens', { auth: 'alice', body: { expiry_time: 600 } })).body.new_token as string;
