@@ -180,3 +180,25 @@ describe('GET /v1/keys/attestation', () => {
     assert.equal((await api.call('GET', '/v1/keys/attestation')).status, 401);
   });
 });
+
+describe('the largest token', () => {
+  test('ML-DSA-87 with 64 key ids, 9 deep: the credential (about 10 KB) is accepted, and used', async () => {
+    const api = await startServer({ env: { TOKEN_SIGNING: 'ML-DSA-87' } });
+    try {
+      const keyIds: string[] = [];
+      for (let i = 0; i < 64; i++) keyIds.push((await api.call('POST', '/v1/dsa/keypair', { auth: 'alice', body: {} })).body.key_id);
+      let parent = 'alice';
+      let token = '';
+      for (let depth = 0; depth < 9; depth++) {
+        const res = await api.call('POST', '/v1/tokens', { auth: parent, body: { expiry_time: 600, key_ids: keyIds } });
+        assert.equal(res.status, 201, `depth ${depth}: ${JSON.stringify(res.body)}`);
+        parent = token = res.body.new_token;
+      }
+      assert.ok(token.length > 8192, `${token.length} characters`);
+      const res = await api.call('POST', '/v1/dsa/sign', { auth: token, body: { data: 'x', key_id: keyIds[63] } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    } finally {
+      await api.close();
+    }
+  });
+});
