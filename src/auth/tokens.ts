@@ -265,6 +265,10 @@ export class TokenService {
     if (!key) return undefined;
     const digest = createHash('sha256').update(credential).digest('base64url');
     let payload = this.#verified.get(digest);
+    if (payload && !(typeof payload.exp === 'number' && Math.floor(now / 1000) < payload.exp)) {
+      this.#verified.delete(digest); // expired: the entry goes with the token
+      return undefined;
+    }
     if (!payload) {
       if (!(await signing.engine.verify(credential, key))) return undefined;
       payload = decodeJsonPart(credential.split('.')[1]!);
