@@ -169,7 +169,14 @@ export class TokenService {
       // JWT exp has whole seconds: round up, the store's record governs the exact instant.
       exp: Math.ceil(expiresAtMs / 1000),
     };
-    const token = await this.#sign(claims, now);
+    let token: string;
+    try {
+      token = await this.#sign(claims, now);
+    } catch (error) {
+      // Signing failed (a crypto worker died): nobody holds the token; its record expires unused.
+      await this.store.releaseToken(parent.tenant, id).catch(() => {});
+      throw error;
+    }
     return {
       token,
       info: { id, family, ancestors, expiresAtMs, attemptsLeft: req.attempts },
