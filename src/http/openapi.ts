@@ -5,6 +5,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { RequestHandler, Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
+import { ML_DSA_ALGORITHMS } from '../crypto/algorithms.ts';
 import { routeLabel } from '../observability/request-context.ts';
 import { PROBLEMS, problemExample, type ProblemType } from './problems.ts';
 import { problemsOf, type AnyRoute, type Route } from './route.ts';
@@ -103,7 +104,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
               keys: z.array(
                 z.object({
                   kty: z.literal('AKP'),
-                  alg: z.enum(['ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87']),
+                  alg: z.enum(ML_DSA_ALGORITHMS),
                   pub: z.string().openapi({ description: 'The FIPS 204 public key, base64url.' }),
                   use: z.literal('sig'),
                   kid: z.string().openapi({ description: 'RFC 7638 thumbprint (SHA-256).' }),
