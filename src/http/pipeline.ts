@@ -9,6 +9,7 @@
  */
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { routeLabel } from '../observability/request-context.ts';
+import { Lifecycle } from '../operations/lifecycle.ts';
 import type { Services } from '../services.ts';
 import { AuditTrail, trailOf } from './audit-trail.ts';
 import { runBatch } from './batch.ts';
@@ -39,6 +40,15 @@ function rawInput(req: Request, declared: Route<unknown>['request']): Record<str
   }
   const params = declared.params ? { ...req.params } : {};
   return { ...query, ...(body as Record<string, unknown> | undefined), ...params };
+}
+
+/** Aborted when the connection closes before the answer is complete: the client has gone away. */
+function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
 }
 
 function hasBody(req: Request): boolean {
@@ -91,7 +101,8 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
     if (route.request.body && hasBody(req) && !req.is('application/json')) {
       throw new Problem('unsupported-media-type', 'Send the body as JSON with Content-Type: application/json.');
     }
-    const ctx: RouteContext = { principal: req.principal!, services, requestId: req.id, log: req.log };
+    const principal = req.principal!;
+    const ctx: RouteContext = { principal, services, requestId: req.id, log: req.log, signal: clientGone(res), lifecycle: new Lifecycle({ principal, services }) };
     const trail = trailOf<I, R>(res);
     const raw = rawInput(req, route.request);
     if (route.batch && 'batch_input' in raw) return runBatch(route, req, res, raw, ctx, trails);
