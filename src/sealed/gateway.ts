@@ -31,8 +31,10 @@ import {
   OhttpFormatError,
   parseEncapsulatedRequest,
   requestInfo,
+  responseKeying,
   type KeyConfig,
   type RequestHeader,
+  type ResponseKeying,
 } from './ohttp.ts';
 
 /** The KEMs of the service's key configurations, in the order `GET /ohttp-keys` lists them. */
@@ -96,14 +98,18 @@ export class SealedRequestError extends Error {
   }
 }
 
+/**
+ * An opened sealed request: plain data (no HPKE context is kept), so the opening can run as a job
+ * on a worker and the response be sealed on the main thread with sealResponse().
+ */
 export interface OpenedSealedRequest {
   readonly request: BhttpRequest;
   readonly keyId: number;
   readonly suite: HpkeSuite;
   /** The request's KEM ciphertext: what a replay cache keys on (each enc accepted once per window). */
   readonly enc: Uint8Array;
-  /** The response, Binary HTTP encoded and sealed for this request's client (section 4.4). */
-  sealResponse(response: BhttpResponseInit): Promise<Uint8Array>;
+  /** What the response is keyed from (RFC 9458 section 4.4). Secret: never log it. */
+  readonly responseKeying: ResponseKeying;
 }
 
 /** Opens a `message/ohttp-req` body. @throws SealedRequestError for anything that makes it unusable */
@@ -121,11 +127,12 @@ export async function openSealedRequest(hpke: Hpke, keys: OhttpKeys, message: Ui
   const suite = hpkeSuiteFromIds(header.kemId, header.kdfId, header.aeadId);
   if (!suite || !pair.config.algorithms.some((a) => a.kdfId === header.kdfId && a.aeadId === header.aeadId)) throw new SealedRequestError('unsupported-suite');
 
-  let context: Awaited<ReturnType<Hpke['setupRecipient']>>;
   let bhttp: Uint8Array;
+  let responseKeyingValue: ResponseKeying;
   try {
-    context = await hpke.setupRecipient(suite, pair.seed, enc, { info: requestInfo(header) });
+    const context = await hpke.setupRecipient(suite, pair.seed, enc, { info: requestInfo(header) });
     bhttp = await context.open(ciphertext);
+    responseKeyingValue = await responseKeying(context, header, enc);
   } catch (e) {
     if (e instanceof HpkeOpenError) throw new SealedRequestError('does-not-open', { cause: e });
     throw e;
@@ -137,13 +144,12 @@ export async function openSealedRequest(hpke: Hpke, keys: OhttpKeys, message: Ui
     if (e instanceof BhttpFormatError) throw new SealedRequestError('not-binary-http', { cause: e });
     throw e;
   }
-  return Object.freeze({
-    request,
-    keyId: header.keyId,
-    suite,
-    enc,
-    sealResponse: (response: BhttpResponseInit) => encapsulateResponse(context, header, enc, encodeResponse(response)),
-  });
+  return Object.freeze({ request, keyId: header.keyId, suite, enc, responseKeying: responseKeyingValue });
+}
+
+/** The `message/ohttp-res` body for an opened request: the response, Binary HTTP encoded and sealed (section 4.4). */
+export function sealResponse(opened: Pick<OpenedSealedRequest, 'responseKeying'>, response: BhttpResponseInit): Uint8Array {
+  return encapsulateResponse(opened.responseKeying, encodeResponse(response));
 }
 
 // ---- the client ----
@@ -158,7 +164,7 @@ export interface SealedClientRequest {
   readonly message: Uint8Array;
   readonly suite: HpkeSuite;
   /** The response inside a `message/ohttp-res` body. @throws HpkeOpenError, BhttpFormatError */
-  openResponse(encResponse: Uint8Array): Promise<BhttpResponse>;
+  openResponse(encResponse: Uint8Array): BhttpResponse;
 }
 
 /**
@@ -174,9 +180,6 @@ export async function sealRequest(hpke: Hpke, config: KeyConfig, request: BhttpR
   const header: RequestHeader = Object.freeze({ keyId: config.keyId, kemId: config.kemId, kdfId: choice.a.kdfId, aeadId: choice.a.aeadId });
   const sender = await hpke.setupSender(suite, config.publicKey, { info: requestInfo(header) });
   const message = await encapsulateRequest(header, sender, encodeRequest(request));
-  return Object.freeze({
-    message,
-    suite,
-    openResponse: async (encResponse: Uint8Array) => decodeResponse(await decapsulateResponse(sender, header, sender.enc, encResponse)),
-  });
+  const keying = await responseKeying(sender, header, sender.enc);
+  return Object.freeze({ message, suite, openResponse: (encResponse: Uint8Array) => decodeResponse(decapsulateResponse(keying, encResponse)) });
 }

@@ -187,52 +187,61 @@ export function parseEncapsulatedRequest(bytes: Uint8Array): ParsedRequest {
 
 // ---- responses (section 4.4) ----
 
-function responseKeys(kdfId: number, aeadId: number) {
+/**
+ * What a response is keyed from: the HPKE context's export for "message/bhttp response" (step 1),
+ * with the request's enc and algorithms. Plain data, so the HPKE work (which may run on a worker)
+ * can hand it back and the response can be sealed where the inner request ran. Secret.
+ */
+export interface ResponseKeying {
+  readonly secret: Uint8Array;
+  readonly enc: Uint8Array;
+  readonly kdfId: number;
+  readonly aeadId: number;
+}
+
+function responseAlgorithms(kdfId: number, aeadId: number) {
   const aead = RESPONSE_AEADS[aeadId];
   const hash = RESPONSE_KDFS[kdfId];
   if (!aead || !hash) throw new OhttpFormatError(`no response encapsulation for KDF 0x${kdfId.toString(16)} / AEAD 0x${aeadId.toString(16)}`);
-  const nonceLength = Math.max(aead.Nn, aead.Nk);
-  return {
-    aead,
-    nonceLength,
-    async derive(context: ExportingContext, enc: Uint8Array, responseNonce: Uint8Array) {
-      const secret = await context.export(new TextEncoder().encode(RESPONSE_LABEL), nonceLength);
-      const prk = extract(hash, secret, concat(enc, responseNonce));
-      return { key: expand(hash, prk, new TextEncoder().encode('key'), aead.Nk), nonce: expand(hash, prk, new TextEncoder().encode('nonce'), aead.Nn) };
-    },
-  };
+  return { aead, hash, nonceLength: Math.max(aead.Nn, aead.Nk) };
+}
+
+/** Step 1: secret = context.Export("message/bhttp response", max(Nn, Nk)). */
+export async function responseKeying(context: ExportingContext, header: SymmetricAlgorithm, enc: Uint8Array): Promise<ResponseKeying> {
+  const { nonceLength } = responseAlgorithms(header.kdfId, header.aeadId);
+  const secret = await context.export(new TextEncoder().encode(RESPONSE_LABEL), nonceLength);
+  return Object.freeze({ secret, enc, kdfId: header.kdfId, aeadId: header.aeadId });
+}
+
+/** Steps 3-5: prk = Extract(enc || response_nonce, secret); key = Expand(prk, "key", Nk); nonce = Expand(prk, "nonce", Nn). */
+function aeadKeyAndNonce(k: ResponseKeying, responseNonce: Uint8Array) {
+  const { aead, hash } = responseAlgorithms(k.kdfId, k.aeadId);
+  const prk = extract(hash, k.secret, concat(k.enc, responseNonce));
+  return { aead, key: expand(hash, prk, new TextEncoder().encode('key'), aead.Nk), nonce: expand(hash, prk, new TextEncoder().encode('nonce'), aead.Nn) };
 }
 
 /**
- * response_nonce || ct for `response`, keyed from the gateway's receiving context. `responseNonce`
- * is for the RFC's worked example only; by default it is fresh randomness.
+ * response_nonce || ct (section 4.4). `responseNonce` is for the RFC's worked example only; by
+ * default it is fresh randomness.
  */
-export async function encapsulateResponse(
-  context: ExportingContext,
-  header: SymmetricAlgorithm,
-  enc: Uint8Array,
-  response: Uint8Array,
-  responseNonce?: Uint8Array,
-): Promise<Uint8Array> {
-  const r = responseKeys(header.kdfId, header.aeadId);
-  const nonce = responseNonce ?? new Uint8Array(randomBytes(r.nonceLength));
-  if (nonce.length !== r.nonceLength) throw new RangeError(`response_nonce is ${r.nonceLength} bytes`);
-  const { key, nonce: iv } = await r.derive(context, enc, nonce);
-  const cipher = createCipheriv(r.aead.cipher as CipherGCMTypes, key, iv, { authTagLength: r.aead.Nt });
-  const ct = Buffer.concat([cipher.update(response), cipher.final(), cipher.getAuthTag()]);
-  return concat(nonce, ct);
+export function encapsulateResponse(keying: ResponseKeying, response: Uint8Array, responseNonce?: Uint8Array): Uint8Array {
+  const { nonceLength } = responseAlgorithms(keying.kdfId, keying.aeadId);
+  const rn = responseNonce ?? new Uint8Array(randomBytes(nonceLength));
+  if (rn.length !== nonceLength) throw new RangeError(`response_nonce is ${nonceLength} bytes`);
+  const { aead, key, nonce } = aeadKeyAndNonce(keying, rn);
+  const cipher = createCipheriv(aead.cipher as CipherGCMTypes, key, nonce, { authTagLength: aead.Nt });
+  return concat(rn, cipher.update(response), cipher.final(), cipher.getAuthTag());
 }
 
-/** The response inside an Encapsulated Response, with the client's sending context. @throws HpkeOpenError */
-export async function decapsulateResponse(context: ExportingContext, header: SymmetricAlgorithm, enc: Uint8Array, encResponse: Uint8Array): Promise<Uint8Array> {
-  const r = responseKeys(header.kdfId, header.aeadId);
-  if (encResponse.length < r.nonceLength + r.aead.Nt) throw new HpkeOpenError();
-  const { key, nonce } = await r.derive(context, enc, encResponse.subarray(0, r.nonceLength));
-  const body = encResponse.subarray(r.nonceLength, encResponse.length - r.aead.Nt);
-  const decipher = createDecipheriv(r.aead.cipher as CipherGCMTypes, key, nonce, { authTagLength: r.aead.Nt });
-  decipher.setAuthTag(encResponse.subarray(encResponse.length - r.aead.Nt));
+/** The response inside an Encapsulated Response (the client's side). @throws HpkeOpenError */
+export function decapsulateResponse(keying: ResponseKeying, encResponse: Uint8Array): Uint8Array {
+  const { aead, nonceLength } = responseAlgorithms(keying.kdfId, keying.aeadId);
+  if (encResponse.length < nonceLength + aead.Nt) throw new HpkeOpenError();
+  const { key, nonce } = aeadKeyAndNonce(keying, encResponse.subarray(0, nonceLength));
+  const decipher = createDecipheriv(aead.cipher as CipherGCMTypes, key, nonce, { authTagLength: aead.Nt });
+  decipher.setAuthTag(encResponse.subarray(encResponse.length - aead.Nt));
   try {
-    return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]));
+    return concat(decipher.update(encResponse.subarray(nonceLength, encResponse.length - aead.Nt)), decipher.final());
   } catch (cause) {
     throw new HpkeOpenError({ cause });
   }

@@ -12,7 +12,7 @@ import { XWing } from '@hpke/hybridkem-x-wing';
 import { MlKem768 } from '@hpke/ml-kem';
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { createHpke } from '../../src/crypto/hpke.ts';
-import { deriveOhttpKeys, openSealedRequest } from '../../src/sealed/gateway.ts';
+import { deriveOhttpKeys, openSealedRequest, sealResponse } from '../../src/sealed/gateway.ts';
 
 // ---- an independent client, from the RFCs ----
 
@@ -69,7 +69,7 @@ test('a sealed request made by an independent client opens at the gateway, and i
       assert.equal(Buffer.from(opened.request.content).toString(), '{"plaintext":"hi"}');
 
       // RFC 9458 section 4.4, the client's side.
-      const encResponse = await opened.sealResponse({ status: 200, headers: [['content-type', 'application/json']], content: Buffer.from('{"ok":true}') });
+      const encResponse = sealResponse(opened, { status: 200, headers: [['content-type', 'application/json']], content: Buffer.from('{"ok":true}') });
       const secret = new Uint8Array(await sender.export(Buffer.from('message/bhttp response'), 32));
       const responseNonce = encResponse.subarray(0, 32);
       const prk = hmac(Uint8Array.from([...enc, ...responseNonce]), secret); // HKDF-Extract(salt, ikm)

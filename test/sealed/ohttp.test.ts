@@ -20,6 +20,7 @@ import {
   OhttpFormatError,
   parseEncapsulatedRequest,
   requestInfo,
+  responseKeying,
   type KeyConfig,
 } from '../../src/sealed/ohttp.ts';
 import { HpkeOpenError } from '../../src/crypto/hpke.ts';
@@ -36,6 +37,7 @@ const A = {
   encRequest: h(`010020000100014b28f881333e7c164ffc499ad9796f877f4e1051ee6d31bad1
     9dec96c208b4726374e469135906992e1268c594d2a10c695d858c40a026e796 5e7d86b83dd440b2c0185204b4d63525`),
   response: h('0140c8'),
+  secret: h('62d87a6ba569ee81014c2641f52bea36'),
   responseNonce: h('c789e7151fcba46158ca84b04464910d'),
   encResponse: h('c789e7151fcba46158ca84b04464910d86f9013e404feea014e7be4a441f234f 857fbd'),
 };
@@ -74,18 +76,20 @@ describe('RFC 9458 Appendix A, byte for byte', () => {
     assert.deepEqual(await recipient.Open(parsed.ciphertext), A.request);
 
     // The gateway's Encapsulated Response with the RFC's response_nonce, and the client opening it.
-    const exporter = { export: (c: Uint8Array, l: number) => recipient.Export(c, l) };
-    assert.deepEqual(await encapsulateResponse(exporter, parsed.header, parsed.enc, A.response, A.responseNonce), A.encResponse);
-    assert.deepEqual(await decapsulateResponse(sender, header, sender.enc, A.encResponse), A.response);
+    const gatewayKeying = await responseKeying({ export: (c, l) => recipient.Export(c, l) }, parsed.header, parsed.enc);
+    assert.deepEqual(gatewayKeying.secret, A.secret, 'the exported secret');
+    assert.deepEqual(encapsulateResponse(gatewayKeying, A.response, A.responseNonce), A.encResponse);
+    const clientKeying = await responseKeying(sender, header, sender.enc);
+    assert.deepEqual(decapsulateResponse(clientKeying, A.encResponse), A.response);
 
     // A fresh response_nonce each time, by default; a flipped bit does not open.
-    const fresh = await encapsulateResponse(exporter, parsed.header, parsed.enc, A.response);
+    const fresh = encapsulateResponse(gatewayKeying, A.response);
     assert.notDeepEqual(fresh.subarray(0, 16), A.responseNonce);
-    assert.deepEqual(await decapsulateResponse(sender, header, sender.enc, fresh), A.response);
+    assert.deepEqual(decapsulateResponse(clientKeying, fresh), A.response);
     const flipped = Uint8Array.from(A.encResponse, (b, i) => (i === 20 ? b ^ 1 : b));
-    await assert.rejects(decapsulateResponse(sender, header, sender.enc, flipped), HpkeOpenError);
-    await assert.rejects(decapsulateResponse(sender, header, sender.enc, A.encResponse.subarray(0, 31)), HpkeOpenError);
-    await assert.rejects(decapsulateResponse(sender, { kdfId: 1, aeadId: 2 }, sender.enc, A.encResponse), HpkeOpenError, 'another AEAD');
+    assert.throws(() => decapsulateResponse(clientKeying, flipped), HpkeOpenError);
+    assert.throws(() => decapsulateResponse(clientKeying, A.encResponse.subarray(0, 31)), HpkeOpenError);
+    assert.throws(() => decapsulateResponse({ ...clientKeying, aeadId: 2 }, A.encResponse), HpkeOpenError, 'another AEAD');
   });
 });
 
