@@ -8,10 +8,14 @@
  *   npx tsx bench/hpke.ts                      # machine's Node
  *   PATH=<node24>/bin:$PATH npx tsx bench/hpke.ts
  *   HPKE_BENCH_N=1000 npx tsx bench/hpke.ts
+ *
+ * Then the gateway's share of a sealed request (RFC 9458): openSealedRequest (HPKE open, Binary
+ * HTTP decode, response secret export) and sealResponse, for a 1 KiB inner request and response.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createHpke, HPKE_AEADS, HPKE_KEMS, hpkeSuite, type Hpke } from '../src/crypto/hpke.ts';
+import { chooseKeyConfig, deriveOhttpKeys, OHTTP_KEMS, openSealedRequest, sealRequest, sealResponse } from '../src/sealed/gateway.ts';
 
 const N = Number(process.env.HPKE_BENCH_N ?? 200);
 const plaintext = new Uint8Array(1024);
@@ -46,5 +50,15 @@ for (const [label, hpke] of [['noble', createHpke('noble')], ['auto', createHpke
       const open = await time(() => hpke.open(suite, seed, sealed.enc, sealed.ciphertext));
       console.log(`${label.padEnd(5)} ${kem.padEnd(11)} ${aead.padEnd(17)} kem=${impl.kem.padEnd(6)} aead=${impl.aead.padEnd(6)} seal: ${stats(seal)}; open: ${stats(open)}`);
     }
+  }
+}
+
+console.log('OHTTP gateway: openSealedRequest + sealResponse, 1 KiB inner request and response');
+for (const [label, hpke] of [['noble', createHpke('noble')], ['auto', createHpke('auto')]] as [string, Hpke][]) {
+  const keys = await deriveOhttpKeys(hpke, new Uint8Array(randomBytes(32)), 1);
+  for (const kem of OHTTP_KEMS) {
+    const sealed = await sealRequest(hpke, chooseKeyConfig(keys.configs, kem)!, { method: 'POST', scheme: 'https', path: '/v1/aes/encrypt', content: plaintext });
+    const gateway = await time(async () => sealResponse(await openSealedRequest(hpke, keys, sealed.message), { status: 200, content: plaintext }));
+    console.log(`${label.padEnd(5)} ${kem.padEnd(11)} ${stats(gateway)}`);
   }
 }
