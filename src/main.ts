@@ -15,7 +15,6 @@ import { createLogger } from './logger.ts';
 import { serve, type Serving } from './server.ts';
 import { checkPersistence, checkStoreAnswers, describeStore, EXIT, exitWithStartupFailure, redisErrorReporter, StartupError, type StoreCheck } from './startup.ts';
 import { createStore } from './stores/index.ts';
-import { RedisStore } from './stores/redis.ts';
 import type { Store } from './stores/store.ts';
 
 async function main(): Promise<void> {
@@ -65,9 +64,7 @@ async function run(config: Config): Promise<void> {
 /** The store, with Redis connection errors logged with backoff (redisErrorReporter) rather than at every retry. */
 function openStore(config: Config, logger: Logger): Store {
   const reporter = redisErrorReporter(logger);
-  const store = createStore(config, (error) => reporter.error(error));
-  if (store instanceof RedisStore) store.client.on('ready', () => reporter.ready());
-  return store;
+  return createStore(config, { onError: (error) => reporter.error(error), onReady: () => reporter.ready() });
 }
 
 /** Where the shared store is, and, loudly, when it did not answer at start. */
