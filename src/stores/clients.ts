@@ -39,6 +39,12 @@ export interface ClientRecord {
   readonly scopes: readonly Scope[];
   /** The stored keys it may use; null when any key of the tenant. */
   readonly keyIds: readonly string[] | null;
+  /**
+   * The API key that made the client, or that minted the lineage of the token that did: the
+   * client acts only while that key is configured, as such a token lives (a leaked API key,
+   * rotated out, leaves no client behind that its thief registered).
+   */
+  readonly apiKeyId: string;
   /** RFC 3339. */
   readonly createdAt: string;
   /** When the client is gone everywhere (ms since the epoch), or null for never. */

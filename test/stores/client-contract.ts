@@ -22,6 +22,7 @@ export function clientRecord(tenant: string, id: string, overrides: Partial<Clie
     signingKey: { algorithm: 'ML-DSA-65', pk: Buffer.from(`pk of ${id}`).toString('base64') },
     scopes: ['dsa:sign', 'kem:encapsulate'],
     keyIds: null,
+    apiKeyId: 'ak_0123456789abcdef',
     createdAt: '2025-01-02T03:04:05.678Z',
     expiresAtMs: null,
     ...overrides,
