@@ -20,6 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientInfo, Principal, Scope } from '../auth/scopes.ts';
 import { ALGORITHMS, type KemAlgorithm, type MlDsaAlgorithm } from '../crypto/algorithms.ts';
+import type { DsaBackend } from '../crypto/backend.ts';
 import { CryptoInputError } from '../crypto/errors.ts';
 import { checkEncapsulationKey } from '../crypto/kem.ts';
 import type { MlDsaVerifier } from '../httpsig/algorithms.ts';
@@ -157,6 +158,22 @@ function checkKemKey(algorithm: ClientKemAlgorithm, pk: Uint8Array): void {
     throw error;
   }
   if (found !== algorithm) throw new InvalidInputError('/kem_key/pk', `an ${algorithm} public key is ${ALGORITHMS[algorithm].sizes.publicKey} bytes, got ${pk.length}`);
+}
+
+/**
+ * The service's crypto backend as the signature verifier (node:crypto on Node >= 24.7, else noble
+ * in worker threads, per CRYPTO_BACKEND): pure ML-DSA, empty context, the set named. A key that
+ * does not fit its set (not possible for a registered client: its length was checked) is false.
+ */
+export function backendVerifier(dsa: Pick<DsaBackend, 'verify'>): MlDsaVerifier {
+  return async (algorithm, publicKey, message, signature) => {
+    try {
+      return await dsa.verify(publicKey, message, signature, undefined, algorithm);
+    } catch (error) {
+      if (error instanceof CryptoInputError) return false;
+      throw error;
+    }
+  };
 }
 
 /** Why a signed request was refused: the verifier's reasons, and the service's own. */

@@ -14,7 +14,8 @@ import { ml_dsa44, ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
 import type { Principal } from '../../src/auth/scopes.ts';
 import { ClientNotFoundError, ClientQuotaExceededError } from '../../src/clients/errors.ts';
-import { authenticateSignedRequest, ClientService, type SignedRequestDeps, type SignedRequestFailure } from '../../src/clients/service.ts';
+import { createCryptoBackend } from '../../src/crypto/backend.ts';
+import { authenticateSignedRequest, backendVerifier, ClientService, type SignedRequestDeps, type SignedRequestFailure } from '../../src/clients/service.ts';
 import type { HttpRequestLike } from '../../src/httpsig/base.ts';
 import { signRequest } from '../../src/httpsig/sign.ts';
 import { clientSignaturePolicy } from '../../src/httpsig/verify.ts';
@@ -213,5 +214,28 @@ test('two Redis instances: a signed request accepted by one is refused by the ot
     assert.equal(await authenticateSignedRequest(request, deps(a)), undefined);
   } finally {
     await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test("with the service's crypto backend as verifier (native on Node >= 24.7, else noble workers), the same request verifies, and a changed one does not", async () => {
+  const crypto = createCryptoBackend('auto');
+  const store = new MemoryStore();
+  try {
+    const seed = new Uint8Array(randomBytes(32));
+    const service = new ClientService(store.clients, Date.now, { quota: 0, keyExists: async () => true });
+    const client = await service.register(apiKey('acme'), { name: 'phone', signingKey: { algorithm: 'ML-DSA-65', pk: ml_dsa65.keygen(seed).publicKey } });
+    const sign = async () => {
+      const { headers } = await signRequest(rfcRequest(), { keyid: client.id, key: { algorithm: 'ML-DSA-65', seed } });
+      return { ...rfcRequest(), headers: { ...rfcRequest().headers, ...headers } };
+    };
+    const refusals: string[] = [];
+    const deps: SignedRequestDeps = { clients: store.clients, replay: store.replay, policy: clientSignaturePolicy(), isLive: () => true, verify: backendVerifier(crypto.dsa), onRefused: (r) => refusals.push(r) };
+    assert.equal((await authenticateSignedRequest(await sign(), deps))?.client?.id, client.id);
+    assert.equal(await authenticateSignedRequest({ ...(await sign()), method: 'GET' }, deps), undefined);
+    assert.deepEqual(refusals, ['signature']);
+    console.log(`# crypto backend: ${JSON.stringify(crypto.info)}`);
+  } finally {
+    await store.close();
+    await crypto.close();
   }
 });

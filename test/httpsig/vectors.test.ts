@@ -8,7 +8,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
+import { httpbis } from 'http-message-signatures';
+import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
+import { backendVerifier } from '../../src/clients/service.ts';
+import { createCryptoBackend } from '../../src/crypto/backend.ts';
 import { parseDictionary, type InnerList } from 'structured-headers';
 import type { MlDsaAlgorithm } from '../../src/crypto/algorithms.ts';
 import { signatureBase, type HttpRequestLike } from '../../src/httpsig/base.ts';
@@ -53,6 +57,9 @@ describe(`httpsig-mldsa examples (${SOURCE})`, () => {
   }
   const read = (...parts: string[]) => readFileSync(join(DIR, ...parts), 'utf8');
   const request = parseHttpFile(read('test-request.http'));
+  const backend = createCryptoBackend('auto');
+  after(() => backend.close());
+  const NOBLE = { 'ML-DSA-44': ml_dsa44, 'ML-DSA-65': ml_dsa65, 'ML-DSA-87': ml_dsa87 } as const;
 
   for (const { dir, algorithm } of CASES) {
     describe(dir, () => {
@@ -80,6 +87,30 @@ describe(`httpsig-mldsa examples (${SOURCE})`, () => {
           expires: undefined,
           label: 'sig-mldsa',
         });
+      });
+
+      test(`the example signature verifies with the service's crypto backend too (${backend.info.ml_dsa}: node:crypto on Node >= 24.7)`, async () => {
+        const result = await verifySignedRequest(signed, examplePolicy(created), lookup, { verify: backendVerifier(backend.dsa) });
+        assert.equal(result.ok, true);
+      });
+
+      test('http-message-signatures (independent) builds the same base and verifies the example', async () => {
+        let base = '';
+        const verified = await httpbis.verifyMessage(
+          {
+            keyLookup: async () => ({
+              id: `test-key-${dir}`,
+              algs: [dir],
+              verify: async (data: Buffer, signature: Buffer) => {
+                base = data.toString('utf8');
+                return NOBLE[algorithm].verify(new Uint8Array(signature), new Uint8Array(data), publicKey);
+              },
+            }),
+          },
+          { method: signed.method, url: signed.url, headers: signed.headers as Record<string, string | string[]> },
+        );
+        assert.equal(verified, true);
+        assert.equal(base, signatureBase(signed, input));
       });
 
       test('and fails on a changed method, path, covered field, or under another key', async () => {
