@@ -8,6 +8,8 @@
  */
 import { MemoryKeyStore } from './memory-keys.ts';
 import { MemoryTokenStore } from './memory-tokens.ts';
+import { MemoryReplayStore } from './memory-replay.ts';
+import { MemoryClientStore } from './memory-clients.ts';
 import { systemClock, type Clock, type Store } from './store.ts';
 
 export interface MemoryStoreOptions {
@@ -20,14 +22,20 @@ export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly keys: MemoryKeyStore;
   readonly tokens: MemoryTokenStore;
+  readonly replay: MemoryReplayStore;
+  readonly clients: MemoryClientStore;
   readonly #sweeper: NodeJS.Timeout;
 
   constructor({ clock = systemClock, sweepIntervalMs = 60_000 }: MemoryStoreOptions = {}) {
     this.keys = new MemoryKeyStore(clock);
     this.tokens = new MemoryTokenStore(clock);
+    this.replay = new MemoryReplayStore(clock);
+    this.clients = new MemoryClientStore(clock);
     this.#sweeper = setInterval(() => {
       this.tokens.sweep();
       this.keys.sweep();
+      this.replay.sweep();
+      this.clients.sweep();
     }, sweepIntervalMs);
     this.#sweeper.unref();
   }

@@ -26,6 +26,8 @@ import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { LuaScript, RedisCommands, RedisConnection } from './redis-connection.ts';
 import { RedisKeyStore } from './redis-keys.ts';
 import { RedisTokenStore } from './redis-tokens.ts';
+import { RedisReplayStore } from './redis-replay.ts';
+import { RedisClientStore } from './redis-clients.ts';
 import { StoreFullError, StoreUnavailableError, type Store } from './store.ts';
 
 /**
@@ -96,6 +98,8 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly keys: RedisKeyStore;
   readonly tokens: RedisTokenStore;
+  readonly replay: RedisReplayStore;
+  readonly clients: RedisClientStore;
   readonly #client: Client;
   readonly #ownsClient: boolean;
   readonly #prefix: string;
@@ -148,9 +152,12 @@ export class RedisStore implements Store {
       run: (operation) => this.#run(operation),
       tenantKey: (tenant, name) => this.tenantKey(tenant, name),
       familyKey: (family, name) => `${this.#prefix}{f:${encode(family)}}:${name}`,
+      scopedKey: (kind, scope, name) => `${this.#prefix}{${kind}:${encode(scope)}}:${name}`,
     };
     this.keys = new RedisKeyStore(connection);
     this.tokens = new RedisTokenStore(connection);
+    this.replay = new RedisReplayStore(connection);
+    this.clients = new RedisClientStore(connection);
   }
 
   // --- lifecycle ---------------------------------------------------------------------------
