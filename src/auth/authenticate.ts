@@ -9,10 +9,12 @@
 import type { RequestHandler } from 'express';
 import { setRateLimitHeaders, unauthorized } from '../http/problems.ts';
 import { RateLimitedError, type RateLimitName } from '../limits/errors.ts';
-import type { LimitState, RateLimits } from '../limits/rate-limits.ts';
-import type { ApiKeys } from './api-keys.ts';
-import { SCOPES, type Principal } from './scopes.ts';
-import { looksLikeJwt, type TokenService } from './tokens.ts';
+import type { LimitState } from '../limits/rate-limits.ts';
+import { resolvePrincipal, type AdmissionOptions } from './admission.ts';
+import type { Principal } from './scopes.ts';
+import { looksLikeJwt } from './tokens.ts';
+
+export { failsOpenWhenFull, resolvePrincipal } from './admission.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -20,11 +22,11 @@ declare module 'express-serve-static-core' {
   }
 }
 
-export interface AuthenticateOptions {
-  readonly apiKeys: ApiKeys;
-  readonly tokens: TokenService;
-  /** Counted before a token's attempt is used, so a 429 costs no attempt. */
-  readonly limits?: RateLimits;
+/**
+ * Which credentials, limits and store: see auth/admission.ts, which also says in what order the
+ * limits are counted and what `failOpenWhenFull` (set it from failsOpenWhenFull(route)) skips.
+ */
+export interface AuthenticateOptions extends AdmissionOptions {
   /** Whether presenting a token here uses one of its attempts (false for GET /v1/tokens/current). */
   readonly usesAttempt: boolean;
   /** Told, when a token is presented where it uses an attempt, whether it was let through. */
@@ -41,31 +43,6 @@ export function bearerCredential(header: string | undefined): string | undefined
   const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
   const credential = match?.[1];
   return credential && credential.length <= MAX_CREDENTIAL_LENGTH ? credential : undefined;
-}
-
-/**
- * The principal a credential stands for, or undefined when it stands for none. Rate limits are
- * counted once the tenant is known and before the store is asked about a token (its attempt).
- * `admitted` receives the limits' states, for the response headers.
- * @throws RateLimitedError past a rate limit; StoreUnavailableError when the store cannot answer.
- */
-export async function resolvePrincipal(
-  opts: AuthenticateOptions,
-  credential: string,
-  consume: boolean,
-  admitted: (states: LimitState[]) => void = () => {},
-): Promise<Principal | undefined> {
-  const key = opts.apiKeys.match(credential);
-  if (key !== undefined) {
-    const principal: Principal = { tenant: key.tenant, scopes: SCOPES, keyIds: null, apiKeyId: key.keyId };
-    if (opts.limits) admitted(await opts.limits.admit(principal));
-    return principal;
-  }
-  if (!looksLikeJwt(credential)) return undefined;
-  const verified = opts.tokens.verify(credential);
-  if (!verified) return undefined;
-  if (opts.limits) admitted(await opts.limits.admit(verified));
-  return opts.tokens.activate(verified, consume);
 }
 
 export function authenticate(opts: AuthenticateOptions): RequestHandler {
