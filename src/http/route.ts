@@ -24,6 +24,7 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
+import { failsOpenWhenFull } from '../auth/admission.ts';
 import type { Principal, Scope } from '../auth/scopes.ts';
 import { KeyForbiddenError } from '../keys/errors.ts';
 import { routeLabel } from '../observability/request-context.ts';
@@ -218,8 +219,12 @@ export function zodProblem(error: z.ZodError): Problem {
 /** What the plumbing needs besides the declarations. */
 export interface Plumbing {
   readonly services: Services;
-  /** The authentication step (auth/authenticate.ts), using a token's attempt or not. */
-  readonly authenticate: (usesAttempt: boolean) => RequestHandler;
+  /**
+   * The authentication step (auth/authenticate.ts), using a token's attempt or not, and skipping
+   * the rate-limit counters a full store cannot write when the route only takes something away
+   * (failsOpenWhenFull: revocation and deletion work on a full store).
+   */
+  readonly authenticate: (usesAttempt: boolean, failOpenWhenFull?: boolean) => RequestHandler;
   /** The JSON body parser, run only for routes that declare a body. */
   readonly jsonBody: RequestHandler;
 }
@@ -432,7 +437,7 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
     next(err);
   };
 
-  const chain: (RequestHandler | ErrorRequestHandler)[] = [label, plumbing.authenticate(route.usesAttempt ?? true)];
+  const chain: (RequestHandler | ErrorRequestHandler)[] = [label, plumbing.authenticate(route.usesAttempt ?? true, failsOpenWhenFull(route))];
   if (route.request.body) chain.push(plumbing.jsonBody);
   chain.push(handler);
   if (audit) chain.push(recordFailure);

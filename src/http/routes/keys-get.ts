@@ -57,7 +57,8 @@ export function keysDeleteRoute() {
     keys: pathKey(['kem', 'dsa', 'shared']),
     status: 204,
     responseDescription: 'Deleted.',
-    audit: { event: 'keys.delete' },
+    // Like revocation, deletion only takes away: a 507 after the key is gone would say it lives.
+    audit: { event: 'keys.delete', bestEffort: true },
     async handle(_input, { principal, services }, key) {
       // Deleted by someone else in the meantime: the caller's intent holds, nothing to report.
       await services.keys.deleteKey(principal.tenant, key!.id);
