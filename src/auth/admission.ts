@@ -8,14 +8,20 @@
  *   itself and, in authenticate, the address), while the store is asked, in the same moment and
  *   without using an attempt, whether it lives. Only a live token's request is counted against
  *   its tenant; then its attempt is used. A 429 from either limit comes before the attempt.
- * - The one gap: a token that dies (revoked, or its last attempt used by a concurrent request)
- *   between the read and the attempt has been counted against its tenant; its count is given
- *   back at once (refund). So dead tokens hold at most, for one store round trip, as many of the
- *   tenant's places as they had requests racing their own death, and keep none.
+ * - The read is skipped for a token this instance saw live within the last second
+ *   (TokenService.recentlyAlive): its attempt tells. That saves a store command per request of a
+ *   token in use (the common case), at the cost below.
+ * - The gap: a token that dies (revoked, or its last attempt used by a concurrent request) after
+ *   the read, or within a second after this instance last saw it live, has been counted against
+ *   its tenant when its attempt is refused; the count is given back at once (refund). So dead
+ *   tokens hold at most, for one store round trip, as many of the tenant's places as they have
+ *   requests in flight in the second after their death, and keep none. A token that was never
+ *   live here, or has been dead a second, spends nothing of its tenant's.
  *
- * The price: one more store read per token request where the tenant limit is on and an attempt is
- * used (none where it is off) (sent together with the token's own count, so it adds no round trip to the latency when
- * the token limit is on too). The tenant limit stays exact: every place is taken by one atomic hit.
+ * The price: one more store read for the first request of a token on an instance in a second,
+ * where the tenant limit is on and an attempt is used (none where the limit is off), sent together
+ * with the token's own count, so it adds no round trip to the latency when the token limit is on
+ * too. The tenant limit stays exact: every place is taken by one atomic hit.
  *
  * On a full store (StoreFullError), counter writes are refused like every growing write, so a
  * request is answered 507; with `failOpenWhenFull` (operations that only take something away:
@@ -80,12 +86,17 @@ export async function resolvePrincipal(
     return tokens.activate(verified, consume);
   }
 
-  // Its own limit, live or dead; and, at once, whether it lives (a read: no attempt used).
-  const [ownState, alive] = await Promise.all([count(limits.countToken(verified.token.id)), tokens.activate(verified, false)]);
-  if (!alive) return undefined;
+  // Its own limit, live or dead; and, at once, whether it lives (a read: no attempt used), unless
+  // this instance has just seen it live: then its attempt will tell (and a refund undoes the count).
+  const seenAlive = consume && tokens.recentlyAlive(verified);
+  const [ownState, read] = await Promise.all([
+    count(limits.countToken(verified.token.id)),
+    seenAlive ? undefined : tokens.activate(verified, false),
+  ]);
+  if (!seenAlive && !read) return undefined;
   const tenantState = await count(limits.countTenant(verified.tenant));
   admitted(tightestFirst([ownState, tenantState]));
-  if (!consume) return alive;
+  if (!consume) return read;
   const principal = await tokens.activate(verified, true);
   if (!principal && tenantState) {
     // Died since the read: give its tenant the place back (best effort: the answer is 401 anyway).

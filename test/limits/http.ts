@@ -119,6 +119,21 @@ export function runLimitScenarios(name: string, factory: StoreFactory): void {
       assert.deepEqual(Object.keys(dead).sort(), ['401', '429 "auth-failures"', '429 "token"'], JSON.stringify(dead));
     });
 
+    test('a token revoked right after use on the same instance: its requests racing the revocation give their tenant places back', async () => {
+      const own = await factory.make();
+      stores.push(own);
+      // No token limit: every request of the dead token reaches the tenant's.
+      const server = await start({ RATE_LIMIT_PER_TENANT: '10', RATE_LIMIT_PER_TOKEN: '0', AUTH_FAILURES_PER_MINUTE: '0' }, own);
+      const minted = (await start({}, own).then((m) => m.call('POST', '/v1/tokens', { auth: 'alice', body: {} }))).body;
+      assert.equal((await server.call('POST', '/v1/dsa/verify', { auth: minted.new_token, body: {} })).status, 422, 'used: seen live here');
+      assert.equal((await server.call('DELETE', `/v1/tokens/${minted.token_id}`, { auth: 'alice' })).status, 204);
+      const dead = await Promise.all(Array.from({ length: 30 }, () => server.call('POST', '/v1/dsa/verify', { auth: minted.new_token, body: {} })));
+      assert.ok(dead.every((r) => r.status === 401 || r.status === 429), JSON.stringify(dead.map((r) => r.status)));
+      // 2 of the window's 10 places are used (the use, the revocation); the dead requests gave theirs back.
+      const own8 = await Promise.all(Array.from({ length: 8 }, () => server.call('GET', '/v1/tokens/current', { auth: 'alice' })));
+      assert.deepEqual(own8.map((r) => r.status), Array(8).fill(200));
+    });
+
     test('an address past AUTH_FAILURES_PER_MINUTE gets 429 for its failures; a valid credential still passes', async () => {
       const server = await start({ AUTH_FAILURES_PER_MINUTE: '4' });
       const statuses = [];
