@@ -243,18 +243,6 @@ export class RedisStore implements Store {
     });
   }
 
-  // --- for components that keep their own keys beside the store's ---------------------------
-
-  /** The ioredis client, for components that keep their own keys in the same Redis. */
-  get client(): Redis | Cluster {
-    return this.#client as unknown as Redis | Cluster;
-  }
-
-  /** The prefix of every key, for such components' keys. */
-  get keyPrefix(): string {
-    return this.#prefix;
-  }
-
   // --- for ports of other concerns that share this connection (stores/audit-redis.ts) -------
 
   /** Runs `operation` on this store's client, with the same deadline and fail-closed errors. */
