@@ -51,7 +51,7 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
     }),
     tokens: new TokenService(store.tokens, tokenSigning(config, crypto), clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
     apiKeys,
-    limits: new RateLimits(store, {
+    limits: new RateLimits(store.counters, {
       perTenant: config.rateLimitPerTenant,
       perToken: config.rateLimitPerToken,
       authFailuresPerMinute: config.authFailuresPerMinute,

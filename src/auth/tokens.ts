@@ -97,6 +97,13 @@ export type TokenSigning =
 /** The members an ML-DSA token's header has, no more (a `crit` or anything unknown is refused). */
 const MLDSA_HEADER_MEMBERS = Object.freeze(['alg', 'kid', 'typ']);
 
+/**
+ * How long, and for how many tokens, an instance remembers that the store said a token lives (see
+ * recentlyAlive): one rate-limit window, and a bound on the memory it takes (~1 MB).
+ */
+const RECENTLY_ALIVE_MS = 1_000;
+const RECENTLY_ALIVE_MAX = 10_000;
+
 export class TokenService {
   /**
    * HS256: the secret as a KeyObject, made once: given raw bytes, jsonwebtoken builds a key on
@@ -106,6 +113,8 @@ export class TokenService {
   readonly #signing: TokenSigning;
   /** ML-DSA: SHA-256 of a token whose signature verified -> its payload (claims checked on every use). */
   readonly #verified: LruCache<Record<string, unknown>>;
+  /** Token id -> when the store last said it lives (insertion order: oldest first). */
+  readonly #recentlyAlive = new Map<string, number>();
 
   constructor(
     private readonly store: TokenStore,
@@ -208,18 +217,29 @@ export class TokenService {
     return { tenant: claims.sub, token: { id: claims.jti, family }, claims };
   }
 
+  /**
+   * Whether the store said, within the last second and to this instance, that the token lives.
+   * A hint for ordering the rate limits (auth/admission.ts), never a credential: only activate
+   * lets a request through. Forgotten as soon as the store says the token is dead.
+   */
+  recentlyAlive(verified: VerifiedToken): boolean {
+    const at = this.#recentlyAlive.get(verified.token.id);
+    return at !== undefined && this.now() - at < RECENTLY_ALIVE_MS;
+  }
+
   /** The second half: uses an attempt (with `consume`) or reads the token, in the store. */
   async activate({ claims, token: { family } }: VerifiedToken, consume: boolean): Promise<Principal | undefined> {
     let attemptsLeft: number | null;
     if (consume) {
       const result = await this.store.consumeAttempt(family, claims.jti, claims.anc);
-      if (!result.ok) return undefined;
+      if (!result.ok) return this.#dead(claims.jti);
       attemptsLeft = result.attemptsLeft;
     } else {
       const record = await this.store.peekToken(family, claims.jti, claims.anc);
-      if (!record) return undefined;
+      if (!record) return this.#dead(claims.jti);
       attemptsLeft = record.attemptsLeft;
     }
+    this.#alive(claims.jti);
     return {
       tenant: claims.sub,
       scopes: claims.scp,
@@ -286,6 +306,17 @@ export class TokenService {
     if (payload.iss !== ISSUER || payload.aud !== AUDIENCE || typeof payload.exp !== 'number' || Math.floor(now / 1000) >= payload.exp) return undefined;
     if (typeof payload.iat !== 'number' || !signing.keys.issuedInTime(key, payload.iat)) return undefined;
     return parseClaims(payload);
+  }
+
+  #alive(tokenId: string): void {
+    this.#recentlyAlive.delete(tokenId); // re-inserted last: the oldest stay first
+    this.#recentlyAlive.set(tokenId, this.now());
+    if (this.#recentlyAlive.size > RECENTLY_ALIVE_MAX) this.#recentlyAlive.delete(this.#recentlyAlive.keys().next().value!);
+  }
+
+  #dead(tokenId: string): undefined {
+    this.#recentlyAlive.delete(tokenId);
+    return undefined;
   }
 
   #verifyHs256(credential: string): Claims | undefined {

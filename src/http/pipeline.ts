@@ -8,7 +8,9 @@
  * @module
  */
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { failsOpenWhenFull } from '../auth/admission.ts';
 import { routeLabel } from '../observability/request-context.ts';
+import { Lifecycle } from '../operations/lifecycle.ts';
 import type { Services } from '../services.ts';
 import { AuditTrail, trailOf } from './audit-trail.ts';
 import { runBatch } from './batch.ts';
@@ -41,6 +43,15 @@ function rawInput(req: Request, declared: Route<unknown>['request']): Record<str
   return { ...query, ...(body as Record<string, unknown> | undefined), ...params };
 }
 
+/** Aborted when the connection closes before the answer is complete: the client has gone away. */
+function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
+}
+
 function hasBody(req: Request): boolean {
   const length = req.get('content-length');
   return (length !== undefined && length !== '0') || req.get('transfer-encoding') !== undefined;
@@ -49,8 +60,12 @@ function hasBody(req: Request): boolean {
 /** What the plumbing needs besides the declarations. */
 export interface Plumbing {
   readonly services: Services;
-  /** The authentication step (http/authenticate.ts), using a token's attempt or not. */
-  readonly authenticate: (usesAttempt: boolean) => RequestHandler;
+  /**
+   * The authentication step (http/authenticate.ts), using a token's attempt or not, and skipping
+   * the rate-limit counters a full store cannot write when the route only takes something away
+   * (failsOpenWhenFull: revocation and deletion work on a full store).
+   */
+  readonly authenticate: (usesAttempt: boolean, failOpenWhenFull?: boolean) => RequestHandler;
   /** The JSON body parser, run only for routes that declare a body. */
   readonly jsonBody: RequestHandler;
 }
@@ -91,7 +106,8 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
     if (route.request.body && hasBody(req) && !req.is('application/json')) {
       throw new Problem('unsupported-media-type', 'Send the body as JSON with Content-Type: application/json.');
     }
-    const ctx: RouteContext = { principal: req.principal!, services, requestId: req.id, log: req.log };
+    const principal = req.principal!;
+    const ctx: RouteContext = { principal, services, requestId: req.id, log: req.log, signal: clientGone(res), lifecycle: new Lifecycle({ principal, services }) };
     const trail = trailOf<I, R>(res);
     const raw = rawInput(req, route.request);
     if (route.batch && 'batch_input' in raw) return runBatch(route, req, res, raw, ctx, trails);
@@ -123,7 +139,7 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
     res.json(route.response.parse(result));
   };
 
-  const chain: (RequestHandler | ErrorRequestHandler)[] = [label, plumbing.authenticate(route.usesAttempt ?? true)];
+  const chain: (RequestHandler | ErrorRequestHandler)[] = [label, plumbing.authenticate(route.usesAttempt ?? true, failsOpenWhenFull(route))];
   if (route.request.body) chain.push(plumbing.jsonBody);
   chain.push(handler);
   if (audit) chain.push(trails.recordFailure);

@@ -6,12 +6,15 @@
  */
 import type { Principal } from '../auth/scopes.ts';
 import type { Services } from '../services.ts';
+import type { Lifecycle } from './lifecycle.ts';
 
 export interface OperationContext {
   readonly principal: Principal;
   readonly services: Services;
   /** Aborted when the client has gone away: queued work for it is dropped. */
   readonly signal?: AbortSignal | undefined;
+  /** Checks, before queued work starts, that the token still stands and its keys still exist. */
+  readonly lifecycle?: Lifecycle | undefined;
 }
 
 /** What an operation resolved from the key-naming fields of its input (404 / 403 come from here). */

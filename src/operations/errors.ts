@@ -41,3 +41,14 @@ export class TokenNotFoundError extends Error {
     this.name = 'TokenNotFoundError';
   }
 }
+
+/**
+ * The credential ended (revoked, expired, its lineage cut) after the request was admitted and
+ * before its work started: answered like any dead credential, the uniform 401.
+ */
+export class CredentialEndedError extends Error {
+  constructor() {
+    super('the credential ended before the work started');
+    this.name = 'CredentialEndedError';
+  }
+}

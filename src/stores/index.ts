@@ -43,8 +43,15 @@ export function createClusterClient(nodes: readonly { host: string; port: number
   });
 }
 
-export function createStore(config: StoreConfig, onError?: (error: Error) => void): Store {
-  const errors = onError ? { onError } : {};
+/** Told about the shared store's connection: each failed attempt, and each time it is ready again. */
+export interface StoreEvents {
+  readonly onError?: (error: Error) => void;
+  readonly onReady?: () => void;
+}
+
+export function createStore(config: StoreConfig, events: StoreEvents | ((error: Error) => void) = {}): Store {
+  const { onError, onReady } = typeof events === 'function' ? { onError: events, onReady: undefined } : events;
+  const errors = { ...(onError ? { onError } : {}), ...(onReady ? { onReady } : {}) };
   if (config.redisClusterNodes.length > 0) {
     const nodes = config.redisClusterNodes.map((node) => {
       const u = new URL(node);
