@@ -1,6 +1,6 @@
 /**
- * Every shell block of the README, docs/*.md and packages/client/README.md, run as written against
- * a real server, so that a walkthrough cannot drift from the API. A fenced block in bash, sh or
+ * Every shell block of the README, docs/*.md, packages/client/README.md and examples/README.md,
+ * run as written against a real server, so that a walkthrough cannot drift from the API. A fenced block in bash, sh or
  * shell runs unless the line right before its fence says why not: `<!-- not run: <reason> -->`
  * (Docker, a Redis of your own, benchmarks, installing packages elsewhere); those are counted and
  * listed, and nothing else is left out.
@@ -31,7 +31,12 @@ import { pino } from 'pino';
 import { startServer, TENANTS, type TestServer } from '../helpers/server.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DOCUMENTS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`), 'packages/client/README.md'];
+const DOCUMENTS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`),
+  'packages/client/README.md',
+  'examples/README.md',
+];
 const METRICS_TOKEN = 'metrics-token-for-the-docs-0123456789';
 const BLOCK_TIMEOUT_MS = 60_000;
 
