@@ -21,7 +21,7 @@ import { slh_dsa_sha2_128f, slh_dsa_sha2_128s, slh_dsa_shake_128f, slh_dsa_shake
 import { randomBytes } from '@noble/hashes/utils.js';
 import { ALGORITHMS, isSlhDsaAlgorithm, type SlhDsaAlgorithm } from './algorithms.ts';
 import { CryptoInputError } from './errors.ts';
-import { DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching, type DsaAlgorithm } from './params.ts';
+import { DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching, type DsaAlgorithm } from './algorithms.ts';
 
 const IMPL = Object.freeze({
   'ML-DSA-44': ml_dsa44,
@@ -47,6 +47,12 @@ export function checkDsaContext(context: Uint8Array): void {
   if (context.length > MAX_DSA_CONTEXT_BYTES) {
     throw new CryptoInputError('context', `context must be at most ${MAX_DSA_CONTEXT_BYTES} bytes, got ${context.length}`);
   }
+}
+
+/** @throws CryptoInputError('pk') when the public key does not have the named set's length (what the backends' verify checks). */
+export function checkDsaPublicKey(algorithm: DsaAlgorithm, publicKey: Uint8Array): void {
+  const expected = DSA_SIZES[algorithm].publicKey;
+  if (publicKey.length !== expected) throw new CryptoInputError('pk', `${algorithm} public key must be ${expected} bytes, got ${publicKey.length}`);
 }
 
 /** @throws CryptoInputError('seed') when the stored secret has the wrong length for the algorithm. */
@@ -80,8 +86,7 @@ export function checkDsaRandomness(algorithm: DsaAlgorithm, randomness: Uint8Arr
  */
 export function dsaAlgorithmOf(publicKey: Uint8Array, algorithm?: DsaAlgorithm): DsaAlgorithm {
   if (algorithm !== undefined) {
-    const expected = DSA_SIZES[algorithm].publicKey;
-    if (publicKey.length !== expected) throw new CryptoInputError('pk', `${algorithm} public key must be ${expected} bytes, got ${publicKey.length}`);
+    checkDsaPublicKey(algorithm, publicKey);
     return algorithm;
   }
   const candidates = dsaAlgorithmsMatching({ publicKey: publicKey.length });

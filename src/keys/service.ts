@@ -27,8 +27,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { Principal } from '../auth/scopes.ts';
 import type { CryptoBackend, PreparedSecretKey } from '../crypto/backend.ts';
 import { decodeBase64, encodeBase64, encodeHex } from '../crypto/encoding.ts';
-import { LruCache } from '../crypto/lru.ts';
-import { DEFAULT_DSA_ALGORITHM, DSA_ALGORITHMS, KEM_ALGORITHMS, type DsaAlgorithm, type KemAlgorithm } from '../crypto/params.ts';
+import { LruCache } from '../lib/lru.ts';
+import { DEFAULT_DSA_ALGORITHM, DSA_ALGORITHMS, KEM_ALGORITHMS, type DsaAlgorithm, type KemAlgorithm } from '../crypto/algorithms.ts';
 import { QuotaExceededError } from '../limits/errors.ts';
 import { KEY_ID_PREFIX, type KeyPage, type KeyStore, type KeyType, type KeyVersionRecord, type StoredKey, type TenantKeyRole } from '../stores/keys.ts';
 import { KeyForbiddenError, KeyNotFoundError, KeyUnusableError } from './errors.ts';
@@ -293,7 +293,7 @@ export class KeyService {
     const candidates = version === undefined ? [...key.versions].reverse() : key.versions.filter((v) => v.version === version);
     if (candidates.length === 0) throw new KeyUnusableError('version', `${key.id} has no version ${version} (it has 1 to ${key.versions.length})`);
     for (const v of candidates) {
-      if (await this.crypto.dsa.verify(decodeBase64(v.publicKey)!, message, signature, context, algorithm)) return { verified: true, version: v.version };
+      if (await this.crypto.dsa.verify(algorithm, decodeBase64(v.publicKey)!, message, signature, context)) return { verified: true, version: v.version };
     }
     return { verified: false, version: null };
   }

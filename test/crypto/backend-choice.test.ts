@@ -1,9 +1,9 @@
 /** CRYPTO_BACKEND: what each choice selects, and a clear refusal where `native` cannot be had. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCryptoBackend, CryptoBackendUnavailableError, describeCryptoBackend, nativeUnavailableReason } from '../../src/crypto/backend.ts';
+import { createCryptoBackend, CryptoBackendUnavailableError, describeCryptoBackend, nativeUnavailableReason } from '../../src/crypto/select.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { DSA_ALGORITHMS, KEM_ALGORITHMS } from '../../src/crypto/params.ts';
+import { DSA_ALGORITHMS, KEM_ALGORITHMS } from '../../src/crypto/algorithms.ts';
 
 const NATIVE = nativeUnavailableReason() === undefined;
 const env = (extra: Record<string, string>) => ({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...extra });
@@ -55,7 +55,7 @@ describe('CRYPTO_BACKEND', () => {
     const pair = await backend.kem.keygen('ML-KEM-512');
     await backend.close();
     await backend.close(); // idempotent
-    await assert.rejects(backend.kem.encapsulate(pair.publicKey), (err: Error) => /closed/.test(String(err.cause)));
+    await assert.rejects(backend.kem.encapsulate('ML-KEM-512', pair.publicKey), (err: Error) => /closed/.test(`${err.message} ${String(err.cause)}`));
   });
 });
 

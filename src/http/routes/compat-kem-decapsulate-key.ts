@@ -7,7 +7,7 @@
  * route calls; `shared_key` comes back as 64 lowercase hex characters.
  * @module
  */
-import { ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/algorithms.ts';
 import { KEM_KEY_ID } from '../../keys/service.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';

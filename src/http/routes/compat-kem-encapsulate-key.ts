@@ -7,7 +7,7 @@
  * @module
  */
 import { decodeBase64, encodeHex } from '../../crypto/encoding.ts';
-import { ML_DSA_ALGORITHMS, DSA_SIZES, ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/algorithms.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes, dsaPublicKeyField, refineVerificationKey } from '../schemas.ts';

@@ -6,7 +6,7 @@
  * key_id, a handle to the stored secret key, which never leaves the service.
  * @module
  */
-import { DEFAULT_KEM_ALGORITHM, ML_KEM_ALGORITHMS } from '../../crypto/params.ts';
+import { DEFAULT_KEM_ALGORITHM, ML_KEM_ALGORITHMS } from '../../crypto/algorithms.ts';
 import { defineRoute, type RouteContext } from '../route.ts';
 import { examples } from '../examples.ts';
 import { z } from '../zod.ts';

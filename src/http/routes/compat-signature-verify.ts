@@ -3,7 +3,7 @@
  * answered by the /v1/dsa/verify handler. The ML-DSA set comes from the length of `pk`.
  * @module
  */
-import { ML_DSA_ALGORITHMS, DSA_SIZES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, dsaAlgorithmForPublicKey } from '../../crypto/algorithms.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes, dsaPublicKeyField, encodingField, messageText, withMessage } from '../schemas.ts';

@@ -3,7 +3,7 @@
  * signing key (any of its versions, or one)? The algorithm comes from `algorithm`, the stored
  * key, or the lengths where they are unambiguous.
  */
-import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching, type DsaAlgorithm } from '../../crypto/params.ts';
+import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching, type DsaAlgorithm } from '../../crypto/algorithms.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
@@ -120,7 +120,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
       const pk = input.pk!;
       const algorithm = input.algorithm ?? dsaAlgorithmsMatching({ publicKey: pk.length, signature: input.signature.length })[0]!;
       services.metrics.cryptoOp(algorithm, dsa.implementationFor(algorithm), 'dsa.verify');
-      return { verified: await dsa.verify(pk, input.data, input.signature, input.context, algorithm) };
+      return { verified: await dsa.verify(algorithm, pk, input.data, input.signature, input.context) };
     },
   });
 }

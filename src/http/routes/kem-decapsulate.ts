@@ -1,7 +1,7 @@
 /** POST /v1/kem/decapsulate: the shared secret for a ciphertext, with a key the tenant owns. */
 import { checkKeyConfirmation } from '../../crypto/confirmation.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/algorithms.ts';
 import { toKemKey } from '../../keys/service.ts';
 import type { StoredKey } from '../../stores/keys.ts';
 import { fieldError, Problem } from '../problems.ts';

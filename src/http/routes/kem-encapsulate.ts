@@ -4,7 +4,7 @@
  */
 import { keyConfirmation } from '../../crypto/confirmation.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { ML_DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey } from '../../crypto/algorithms.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
@@ -80,12 +80,14 @@ export function kemEncapsulateRoute() {
       const verifKey = input.verif_key ?? input.verification_key;
       if (input.signature && verifKey) {
         services.metrics.cryptoOp(dsaAlgorithmForPublicKey(verifKey.length) ?? 'ML-DSA', dsa.implementation, 'dsa.verify');
-        if (!(await dsa.verify(verifKey, input.pk, input.signature))) {
+        // The schema admits ML-DSA key lengths only, and each names one set.
+        if (!(await dsa.verify(dsaAlgorithmForPublicKey(verifKey.length)!, verifKey, input.pk, input.signature))) {
           throw fieldError('signature', 'does not verify: it is not a signature over pk by verif_key');
         }
       }
-      const { cipherText, sharedSecret } = await kem.encapsulate(input.pk);
-      const algorithm = kemAlgorithmForPublicKey(input.pk.length);
+      // The schema admits KEM key lengths only, and each names one algorithm.
+      const algorithm = kemAlgorithmForPublicKey(input.pk.length)!;
+      const { cipherText, sharedSecret } = await kem.encapsulate(algorithm, input.pk);
       services.metrics.cryptoOp(algorithm ?? 'ML-KEM', algorithm ? kem.implementationFor(algorithm) : kem.implementation, 'kem.encapsulate');
       const confirmation = encodeBase64(keyConfirmation(sharedSecret, cipherText));
       try {

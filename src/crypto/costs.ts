@@ -1,0 +1,78 @@
+/**
+ * What each crypto operation costs, per implementation, in one unit: the time of an ML-KEM-768
+ * encapsulation on noble (about 0.2 ms on the machine measured). The scheduler (scheduler.ts)
+ * shares each lane's threads between tenants by these costs and sends what costs SLOW_LANE_COST
+ * or more, and all of SLH-DSA, to the slow lane.
+ *
+ * Measured with `npm run bench:costs` (bench/costs.ts): each operation in a loop through the
+ * backend with one thread per lane, median wall time per call (the time the operation holds its
+ * worker thread or libuv slot, worker round trip included), noble on Node 20.19 and native on
+ * Node 24 (OpenSSL 3.5), on a shared 2-core machine (2026-12-06; figures in MEASURED below, in
+ * ms). Only the ratios matter and they are stable across machines: costs are frozen here, not
+ * measured at start-up, so the schedule is the same on every run.
+ *
+ * Ops: `keygen` (random, or the public key of a seed), `prepare` (expanding a stored seed: noble
+ * only, native imports inline), `encapsulate`, `decapsulate`, `sign`, `verify`, `seal` / `open`
+ * (AES-256-GCM, 1 KiB; inline on both, listed so HTTP cost classes can count them).
+ * @module
+ */
+import { isSlhDsaAlgorithm, type AlgorithmName, type Implementation } from './algorithms.ts';
+import type { Lane } from './scheduler.ts';
+
+export type CryptoOp = 'keygen' | 'prepare' | 'encapsulate' | 'decapsulate' | 'sign' | 'verify' | 'seal' | 'open';
+export const AES_ALGORITHM = 'AES-256-GCM';
+export type CostedAlgorithm = AlgorithmName | typeof AES_ALGORITHM;
+
+/** An operation costing this many units or more goes to the slow lane (SLH-DSA always does). */
+export const SLOW_LANE_COST = 50;
+/** The least cost of any operation: inline work still counts for something in a batch budget. */
+const MIN_COST = 0.05;
+
+type Row = Readonly<Partial<Record<CryptoOp, number>>>;
+type Table = Readonly<Partial<Record<CostedAlgorithm, Row>>>;
+
+/** The unit: ms of one ML-KEM-768 encapsulation on noble, as measured. */
+export const COST_UNIT_MS = 0.41;
+
+/** Median ms per operation, from `npm run bench:costs` (see the module comment). */
+export const MEASURED: Readonly<Record<Implementation, Table>> = Object.freeze({
+  noble: Object.freeze({
+    'ML-KEM-512': { keygen: 0.29, prepare: 0.22, encapsulate: 0.32, decapsulate: 0.31 },
+    'ML-KEM-768': { keygen: 0.4, prepare: 0.32, encapsulate: 0.41, decapsulate: 0.53 },
+    'ML-KEM-1024': { keygen: 0.6, prepare: 0.54, encapsulate: 0.61, decapsulate: 0.81 },
+    'X-Wing': { keygen: 0.68, prepare: 0.6, encapsulate: 3, decapsulate: 4 },
+    'ML-DSA-44': { keygen: 0.95, prepare: 1.4, sign: 9.2, verify: 1.1 },
+    'ML-DSA-65': { keygen: 1.6, prepare: 1.5, sign: 14.2, verify: 4 },
+    'ML-DSA-87': { keygen: 8, prepare: 5.2, sign: 9.1, verify: 2.5 },
+    'SLH-DSA-SHA2-128s': { keygen: 1659, sign: 13033, verify: 5.8 },
+    'SLH-DSA-SHA2-128f': { keygen: 11.1, sign: 374, verify: 34.6 },
+    'SLH-DSA-SHAKE-128s': { keygen: 7887, sign: 50511, verify: 33.2 },
+    'SLH-DSA-SHAKE-128f': { keygen: 50.8, sign: 928, verify: 54.7 },
+    'AES-256-GCM': { seal: 0.061, open: 0.031 },
+  }),
+  native: Object.freeze({}),
+});
+
+const freezeTable = (table: Table): Table =>
+  Object.freeze(
+    Object.fromEntries(
+      Object.entries(table).map(([a, row]) => [a, Object.freeze(Object.fromEntries(Object.entries(row!).map(([op, ms]) => [op, Math.max(MIN_COST, Math.round((ms! / COST_UNIT_MS) * 100) / 100)])))]),
+    ),
+  );
+
+/** Cost units per implementation, algorithm and operation: MEASURED / COST_UNIT_MS, frozen. */
+export const COSTS: Readonly<Record<Implementation, Table>> = Object.freeze({ noble: freezeTable(MEASURED.noble), native: freezeTable(MEASURED.native) });
+
+/**
+ * The cost of one operation in units. Where an implementation does not serve an algorithm (X-Wing
+ * on native) or an operation (native `prepare`, inline), the noble figure stands in; an
+ * operation no table lists costs the least.
+ */
+export function costOf(algorithm: CostedAlgorithm, op: CryptoOp, implementation: Implementation): number {
+  return COSTS[implementation][algorithm]?.[op] ?? COSTS.noble[algorithm]?.[op] ?? MIN_COST;
+}
+
+/** The lane of an operation: slow for SLH-DSA and for whatever costs SLOW_LANE_COST or more, else fast. */
+export function laneOf(algorithm: CostedAlgorithm, op: CryptoOp, implementation: Implementation): Lane {
+  return isSlhDsaAlgorithm(algorithm) || costOf(algorithm, op, implementation) >= SLOW_LANE_COST ? 'slow' : 'fast';
+}
