@@ -1,7 +1,7 @@
 /**
  * The one registry of the algorithms the service offers: name -> family, scheme, standard, byte
- * sizes, and which implementations can serve it. Everything else (params.ts, the backends, the
- * HTTP schemas) derives from this table (KEM_SIZES and DSA_SIZES are its sizes by name); a name not in it does not exist.
+ * sizes, and which implementations can serve it. Everything else (the backends, the HTTP schemas, the
+ * costs in costs.ts) derives from this table (KEM_SIZES and DSA_SIZES are its sizes by name); a name not in it does not exist.
  *
  * Sizes are the byte lengths of the standard encodings:
  * - ML-KEM: FIPS 203 section 8, table 3 (encapsulation key, ciphertext, expanded decapsulation key).

@@ -12,7 +12,8 @@
  *   deterministic output is asked for, as the test vectors do (ML-DSA rnd = 0^32; SLH-DSA
  *   opt_rand = PK.seed, FIPS 205 section 10.2.1).
  * - Verification returns false for any signature that does not verify, including one of the wrong
- *   length; it never throws for a bad signature. The algorithm comes from the public key's length
+ *   length; it never throws for a bad signature. Here (the synchronous reference) the algorithm comes
+ *   from the public key's length
  *   where that is unambiguous (ML-DSA), else it must be named (SLH-DSA: four sets share 32 bytes).
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * The native backend: node:crypto. ML-KEM (FIPS 203), ML-DSA (FIPS 204) and SLH-DSA (FIPS 205)
  * from OpenSSL 3.5 where the runtime has them (Node >= 24.7); AES-256-GCM and HKDF-SHA256
- * (RFC 5869) on every Node. node:crypto has no X-Wing: backend.ts routes it to noble.
+ * (RFC 5869) on every Node. node:crypto has no X-Wing: select.ts routes it to noble.
  *
  * - Raw encodings in and out: public keys are imported with format 'raw-public', stored seeds
  *   (ML-KEM d || z, ML-DSA xi) with 'raw-seed', SLH-DSA's stored 64-byte secret key with

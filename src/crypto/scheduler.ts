@@ -36,11 +36,11 @@ export const LANES: readonly Lane[] = Object.freeze(['fast', 'slow']);
 export const ANONYMOUS_TENANT = '';
 
 /**
- * Default bound on a tenant's queued cost per lane: 20,000 units, about 4 s of one thread's work
- * on noble (a unit is an ML-KEM-768 encapsulation on noble, about 0.2 ms: costs.ts). That is
- * thousands of fast operations, and a single SLH-DSA-SHAKE-128s signature on noble (about 17,000
- * units) but not two: a tenant cannot queue more slow work than the lane can start within the
- * default deadline.
+ * Default bound on a tenant's queued cost per lane: 10,000 units, about 4 s of one thread's work
+ * on noble (a unit is an ML-KEM-768 encapsulation on noble, about 0.4 ms: costs.ts), near what one
+ * thread gets through within the default 5 s deadline. That is thousands of fast operations, or a
+ * few SLH-DSA "f" signatures; a single SLH-DSA "s" signature (tens of thousands of units on
+ * noble) only when nothing else of the tenant waits.
  */
 export const DEFAULT_TENANT_QUEUE_COST = 10_000;
 /** Default queue deadline: an operation that has not started within 5 s is refused. */

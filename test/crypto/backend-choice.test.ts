@@ -79,3 +79,16 @@ test('CRYPTO_THREADS is optional (cores - 1 by default) and must be a whole numb
     assert.throws(() => loadConfig(env({ CRYPTO_THREADS: bad })), (err: unknown) => err instanceof ConfigError && /^CRYPTO_THREADS/.test(err.message), bad);
   }
 });
+
+test('CRYPTO_SLOW_THREADS, CRYPTO_TENANT_QUEUE_COST, CRYPTO_QUEUE_TIMEOUT_MS and UV_THREADPOOL_SIZE: defaults and bounds', () => {
+  const defaults = loadConfig(env({}));
+  assert.deepEqual(
+    [defaults.cryptoSlowThreads, defaults.cryptoTenantQueueCost, defaults.cryptoQueueTimeoutMs, defaults.libuvThreads],
+    [undefined, 10_000, 5_000, undefined],
+  );
+  const set = loadConfig(env({ CRYPTO_SLOW_THREADS: '2', CRYPTO_TENANT_QUEUE_COST: '500', CRYPTO_QUEUE_TIMEOUT_MS: '250', UV_THREADPOOL_SIZE: '8' }));
+  assert.deepEqual([set.cryptoSlowThreads, set.cryptoTenantQueueCost, set.cryptoQueueTimeoutMs, set.libuvThreads], [2, 500, 250, 8]);
+  for (const [key, bad] of [['CRYPTO_SLOW_THREADS', '0'], ['CRYPTO_TENANT_QUEUE_COST', '0'], ['CRYPTO_QUEUE_TIMEOUT_MS', '0'], ['CRYPTO_QUEUE_TIMEOUT_MS', '600001'], ['UV_THREADPOOL_SIZE', 'x']] as const) {
+    assert.throws(() => loadConfig(env({ [key]: bad })), (err: unknown) => err instanceof ConfigError && err.message.startsWith(key), `${key}=${bad}`);
+  }
+});
