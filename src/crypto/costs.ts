@@ -1,15 +1,18 @@
 /**
  * What each crypto operation costs, per implementation, in one unit: the time of an ML-KEM-768
- * encapsulation on noble (about 0.2 ms on the machine measured). The scheduler (scheduler.ts)
- * shares each lane's threads between tenants by these costs and sends what costs SLOW_LANE_COST
- * or more, and all of SLH-DSA, to the slow lane.
+ * encapsulation on noble (0.41 ms on the machine measured). The scheduler (scheduler.ts) shares
+ * each lane's threads between tenants by these costs and sends what costs SLOW_LANE_COST or more,
+ * and all of SLH-DSA, to the slow lane; the HTTP layer can bound batches and rate limits by them.
  *
  * Measured with `npm run bench:costs` (bench/costs.ts): each operation in a loop through the
  * backend with one thread per lane, median wall time per call (the time the operation holds its
- * worker thread or libuv slot, worker round trip included), noble on Node 20.19 and native on
- * Node 24 (OpenSSL 3.5), on a shared 2-core machine (2026-12-06; figures in MEASURED below, in
- * ms). Only the ratios matter and they are stable across machines: costs are frozen here, not
- * measured at start-up, so the schedule is the same on every run.
+ * worker thread or libuv slot, worker round trip included); noble on Node 20.20 (the lower of two
+ * runs' medians, 300 ms and 1 s per operation), native on Node 24.21 with OpenSSL 3.5.8 (one run,
+ * 500 ms per operation); 2026-12-06, on a shared 2-core machine with a load average of 13 to 16
+ * from other work, so absolute figures are high and a little noisy (X-Wing, ML-DSA within about
+ * 2x). Only the ratios matter: an SLH-DSA "s" signature is thousands to tens of thousands of
+ * ML-KEM operations on either backend, which decides the lane. Costs are frozen here, not
+ * measured at start-up, so the schedule is the same on every run and every machine.
  *
  * Ops: `keygen` (random, or the public key of a seed), `prepare` (expanding a stored seed: noble
  * only, native imports inline), `encapsulate`, `decapsulate`, `sign`, `verify`, `seal` / `open`
@@ -37,18 +40,18 @@ export const COST_UNIT_MS = 0.41;
 /** Median ms per operation, from `npm run bench:costs` (see the module comment). */
 export const MEASURED: Readonly<Record<Implementation, Table>> = Object.freeze({
   noble: Object.freeze({
-    'ML-KEM-512': { keygen: 0.29, prepare: 0.22, encapsulate: 0.32, decapsulate: 0.31 },
-    'ML-KEM-768': { keygen: 0.4, prepare: 0.32, encapsulate: 0.41, decapsulate: 0.53 },
-    'ML-KEM-1024': { keygen: 0.6, prepare: 0.54, encapsulate: 0.61, decapsulate: 0.81 },
-    'X-Wing': { keygen: 0.68, prepare: 0.6, encapsulate: 3, decapsulate: 4 },
-    'ML-DSA-44': { keygen: 0.95, prepare: 1.4, sign: 9.2, verify: 1.1 },
-    'ML-DSA-65': { keygen: 1.6, prepare: 1.5, sign: 14.2, verify: 4 },
-    'ML-DSA-87': { keygen: 8, prepare: 5.2, sign: 9.1, verify: 2.5 },
-    'SLH-DSA-SHA2-128s': { keygen: 1659, sign: 13033, verify: 5.8 },
-    'SLH-DSA-SHA2-128f': { keygen: 11.1, sign: 374, verify: 34.6 },
-    'SLH-DSA-SHAKE-128s': { keygen: 7887, sign: 50511, verify: 33.2 },
-    'SLH-DSA-SHAKE-128f': { keygen: 50.8, sign: 928, verify: 54.7 },
-    'AES-256-GCM': { seal: 0.061, open: 0.031 },
+    'ML-KEM-512': { keygen: 0.29, prepare: 0.22, encapsulate: 0.31, decapsulate: 0.3 },
+    'ML-KEM-768': { keygen: 0.4, prepare: 0.32, encapsulate: 0.41, decapsulate: 0.42 },
+    'ML-KEM-1024': { keygen: 0.55, prepare: 0.43, encapsulate: 0.61, decapsulate: 0.67 },
+    'X-Wing': { keygen: 0.68, prepare: 0.57, encapsulate: 3, decapsulate: 2 },
+    'ML-DSA-44': { keygen: 0.91, prepare: 0.9, sign: 4.7, verify: 1.1 },
+    'ML-DSA-65': { keygen: 1.6, prepare: 1.5, sign: 7.7, verify: 1.7 },
+    'ML-DSA-87': { keygen: 2.5, prepare: 2.5, sign: 9.1, verify: 2.5 },
+    'SLH-DSA-SHA2-128s': { keygen: 543, sign: 4753, verify: 1.6 },
+    'SLH-DSA-SHA2-128f': { keygen: 3, sign: 68.5, verify: 4.5 },
+    'SLH-DSA-SHAKE-128s': { keygen: 4555, sign: 30286, verify: 14.7 },
+    'SLH-DSA-SHAKE-128f': { keygen: 22.5, sign: 763, verify: 48.9 },
+    'AES-256-GCM': { seal: 0.059, open: 0.031 },
   }),
   native: Object.freeze({
     'ML-KEM-512': { keygen: 0.042, encapsulate: 0.033, decapsulate: 0.036 },
