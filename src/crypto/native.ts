@@ -45,7 +45,6 @@ import {
   type Encapsulation,
   type KemKeyPair,
 } from './kem.ts';
-import { LruCache } from '../lib/lru.ts';
 import { checkDsaContext, checkDsaPublicKey, checkDsaSecretKey, checkDsaSeed } from './dsa.ts';
 import { ALGORITHMS, DSA_SIZES, KEM_SIZES, isSlhDsaAlgorithm, type DsaAlgorithm, type KemAlgorithm } from './algorithms.ts';
 
@@ -243,16 +242,21 @@ function nativeKey<A extends string>(key: { algorithm: A; implementation: string
   return key as NativeSecretKey<A>;
 }
 
-/** Imported public KeyObjects by their raw bytes (public, so safe to keep). */
+/**
+ * Imported public KeyObjects by their raw bytes (public, so safe to keep), the least recently used
+ * dropped past PUBLIC_KEY_CACHE_ENTRIES. A Map keeps insertion order: re-inserting on use makes its
+ * first key the least recently used. (Kept here, not in src/lib/lru.ts: crypto/ imports nothing
+ * outside crypto/.)
+ */
 class PublicKeys {
-  readonly #cache = new LruCache<KeyObject>({ maxEntries: PUBLIC_KEY_CACHE_ENTRIES });
+  readonly #cache = new Map<string, KeyObject>();
   get(type: string, raw: Uint8Array): KeyObject {
     const id = `${type}:${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1')}`;
     let key = this.#cache.get(id);
-    if (!key) {
-      key = sync(`${type} public key import`, () => pq.createPublicKey({ key: Buffer.from(raw), format: 'raw-public', asymmetricKeyType: type }));
-      this.#cache.set(id, key);
-    }
+    if (key) this.#cache.delete(id);
+    else key = sync(`${type} public key import`, () => pq.createPublicKey({ key: Buffer.from(raw), format: 'raw-public', asymmetricKeyType: type }));
+    this.#cache.set(id, key);
+    if (this.#cache.size > PUBLIC_KEY_CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
     return key;
   }
 }

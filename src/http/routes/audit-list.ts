@@ -1,5 +1,6 @@
 /** GET /v1/audit: the caller tenant's audit trail, newest first, a page at a time. */
 import { AUDIT_CURSOR, AUDIT_EVENTS, type AuditEntry } from '../../stores/audit.ts';
+import { listAudit } from '../../operations/audit.ts';
 import { defineRoute } from '../route.ts';
 import { pageLimitField } from '../schemas.ts';
 import { z } from '../zod.ts';
@@ -52,8 +53,8 @@ export function auditListRoute() {
     status: 200,
     response,
     responseDescription: 'A page of entries.',
-    async handle(input, { principal, services }) {
-      const page = await services.audit.list(principal.tenant, { cursor: input.cursor, limit: input.limit ?? AUDIT_PAGE_DEFAULT });
+    async handle(input, ctx) {
+      const page = await listAudit(ctx, { cursor: input.cursor, limit: input.limit ?? AUDIT_PAGE_DEFAULT });
       return { entries: page.entries.map(toJson), next_cursor: page.nextCursor };
     },
   });
