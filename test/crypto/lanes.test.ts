@@ -38,6 +38,18 @@ for (const name of ['noble', 'native'] as const) {
         // Both lanes' threads started and warm (a verification is slow-lane work, and quick).
         await backend.dsa.verify(SLOW, hex(slowKey.pk), message, new Uint8Array(7856));
         await backend.kem.decapsulate(kemKey, cipherText);
+        const tenantB: CryptoJob = { tenant: 'B' };
+        const decapsulations = async () => {
+          const latencies: number[] = [];
+          for (let i = 0; i < 100; i++) {
+            const t0 = performance.now();
+            assert.deepEqual(await backend.kem.decapsulate(kemKey, cipherText, tenantB), sharedSecret);
+            latencies.push(performance.now() - t0);
+          }
+          return latencies;
+        };
+        // The same on an idle slow lane: what this machine's load alone does to them.
+        const idle = await decapsulations();
 
         let firstStarts!: () => void;
         const firstStarted = new Promise<void>((resolve) => (firstStarts = resolve));
@@ -46,17 +58,17 @@ for (const name of ['noble', 'native'] as const) {
         for (let i = 0; i < (name === 'noble' ? 2 : 20); i++) signing.push(backend.dsa.sign(slhKey, message, {}, tenantA).catch(() => undefined));
         await firstStarted;
 
-        const tenantB: CryptoJob = { tenant: 'B' };
-        const latencies: number[] = [];
-        for (let i = 0; i < 100; i++) {
-          const t0 = performance.now();
-          assert.deepEqual(await backend.kem.decapsulate(kemKey, cipherText, tenantB), sharedSecret);
-          latencies.push(performance.now() - t0);
-        }
+        const latencies = await decapsulations();
         const slow = backend.scheduler.snapshot().slow;
         assert.ok(slow.running === 1 && slow.queued > 0, `the slow lane stayed saturated through the measurement (${JSON.stringify(slow)})`);
-        t.diagnostic(`ML-KEM-768 decapsulation under a saturated slow lane: p50 ${[...latencies].sort((x, y) => x - y)[50]!.toFixed(2)} ms, p99 ${p99(latencies).toFixed(2)} ms, max ${Math.max(...latencies).toFixed(2)} ms`);
-        assert.ok(p99(latencies) < 100, `p99 ${p99(latencies).toFixed(1)} ms (max ${Math.max(...latencies).toFixed(1)} ms)`);
+        const describe = (l: number[]) => `p50 ${[...l].sort((x, y) => x - y)[50]!.toFixed(2)} ms, p99 ${p99(l).toFixed(2)} ms, max ${Math.max(...l).toFixed(2)} ms`;
+        t.diagnostic(`ML-KEM-768 decapsulation, slow lane idle: ${describe(idle)}; saturated: ${describe(latencies)}`);
+        // Under 100 ms; on a machine whose own load already pushes the idle p99 up, within 3x of it.
+        // Waiting behind one signature would take seconds (noble) or hundreds of ms (native).
+        const median = [...latencies].sort((x, y) => x - y)[50]!;
+        assert.ok(median < 50, `median ${median.toFixed(1)} ms: behind the signatures, not beside them`);
+        const bound = Math.max(100, 3 * p99(idle));
+        assert.ok(p99(latencies) < bound, `p99 ${p99(latencies).toFixed(1)} ms, bound ${bound.toFixed(0)} ms (max ${Math.max(...latencies).toFixed(1)} ms)`);
       } finally {
         await backend.close(); // refuses the queued signatures and stops the one running
         await Promise.all(signing);
