@@ -115,3 +115,23 @@ describe('prepared secret key cache', () => {
     assert.equal(await real.dsa.verify(alice.key.algorithm, alice.key.publicKey, new Uint8Array(1), bob.signature), false);
   });
 });
+
+describe('the CryptoJob a caller gives reaches every backend call', () => {
+  test('decapsulate, sign and verify run its beforeStart (once per crypto step) and fail with its error before any crypto', async () => {
+    const { keys } = service({ ttlSeconds: 60, maxEntries: 10 });
+    const kem = await keys.createKemKey('alice', 'ML-KEM-768');
+    const stored = (await keys.find('alice', kem.id))!;
+    const enc = await real.kem.encapsulate('ML-KEM-768', kem.publicKey);
+    let checks = 0;
+    const passing = { tenant: 'alice', beforeStart: async () => void checks++ };
+    assert.deepEqual(await keys.decapsulate(stored, enc.cipherText, passing), enc.sharedSecret);
+    assert.equal(checks, 2, 'noble: preparing the key, then decapsulating');
+    const gone = new Error('key deleted meanwhile');
+    const failing = { tenant: 'alice', beforeStart: () => Promise.reject(gone) };
+    await assert.rejects(keys.decapsulate(stored, enc.cipherText, failing), (err) => err === gone);
+    const signer = await keys.defaultSigningKey('alice');
+    await assert.rejects(keys.sign(signer, new Uint8Array(1), undefined, failing), (err) => err === gone);
+    await assert.rejects(keys.verify(signer, new Uint8Array(1), new Uint8Array(3309), undefined, undefined, failing), (err) => err === gone);
+    await assert.rejects(keys.createDsaKey('alice', 'ML-DSA-44', undefined, { tenant: 'alice', signal: AbortSignal.abort() }), { name: 'AbortError' });
+  });
+});
