@@ -51,13 +51,7 @@ export interface StoreEvents {
 
 export function createStore(config: StoreConfig, events: StoreEvents | ((error: Error) => void) = {}): Store {
   const { onError, onReady } = typeof events === 'function' ? { onError: events, onReady: undefined } : events;
-  const store = createStoreOf(config, onError);
-  if (onReady && store instanceof RedisStore) store.client.on('ready', onReady);
-  return store;
-}
-
-function createStoreOf(config: StoreConfig, onError?: (error: Error) => void): Store {
-  const errors = onError ? { onError } : {};
+  const errors = { ...(onError ? { onError } : {}), ...(onReady ? { onReady } : {}) };
   if (config.redisClusterNodes.length > 0) {
     const nodes = config.redisClusterNodes.map((node) => {
       const u = new URL(node);

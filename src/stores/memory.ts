@@ -6,9 +6,12 @@
  * nothing is shared with other instances; main.ts says so at start.
  * @module
  */
+import { MemoryCounters } from './counters-memory.ts';
 import { MemoryKeyStore } from './memory-keys.ts';
 import { MemoryTokenStore } from './memory-tokens.ts';
-import { systemClock, type Clock, type Store } from './store.ts';
+import { MemoryReplayStore } from './memory-replay.ts';
+import { MemoryClientStore } from './memory-clients.ts';
+import { systemClock, type Clock, type Store, type StorePersistence } from './store.ts';
 
 export interface MemoryStoreOptions {
   readonly clock?: Clock;
@@ -20,19 +23,33 @@ export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly keys: MemoryKeyStore;
   readonly tokens: MemoryTokenStore;
+  readonly replay: MemoryReplayStore;
+  readonly clients: MemoryClientStore;
+  readonly counters: MemoryCounters;
   readonly #sweeper: NodeJS.Timeout;
 
   constructor({ clock = systemClock, sweepIntervalMs = 60_000 }: MemoryStoreOptions = {}) {
     this.keys = new MemoryKeyStore(clock);
     this.tokens = new MemoryTokenStore(clock);
+    this.replay = new MemoryReplayStore(clock);
+    this.clients = new MemoryClientStore(clock);
+    this.counters = new MemoryCounters(clock);
     this.#sweeper = setInterval(() => {
       this.tokens.sweep();
       this.keys.sweep();
+      this.replay.sweep();
+      this.clients.sweep();
+      this.counters.sweep();
     }, sweepIntervalMs);
     this.#sweeper.unref();
   }
 
   async ping(): Promise<void> {}
+
+  /** Nothing here survives a restart, whatever the settings: nothing to warn about. */
+  async persistence(): Promise<StorePersistence | null> {
+    return null;
+  }
 
   async close(): Promise<void> {
     clearInterval(this.#sweeper);

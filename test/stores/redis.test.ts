@@ -5,9 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/stores/redis.ts';
-import { StoreUnavailableError, type ConsumeResult, type Store } from '../../src/stores/store.ts';
+import { StoreFullError, StoreUnavailableError, type ConsumeResult, type Store } from '../../src/stores/store.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
-import { keyId, runStoreContract, storedKey, tokenRecord } from './contract.ts';
+import { clientId, clientRecord, keyId, runStoreContract, storedKey, tokenRecord } from './contract.ts';
 
 let redis: TestRedis;
 /** Whether a test stopped the server (so that a failed test cannot leave it down for the next). */
@@ -72,6 +72,16 @@ function everyMethod(store: Store): Record<string, () => Promise<unknown>> {
     'tokens.revokeToken': () => store.tokens.revokeToken('fam', 't1', 'acme'),
     'tokens.reserveToken': () => store.tokens.reserveToken('acme', 't1', Date.now() + 1000, 5, Date.now()),
     'tokens.releaseToken': () => store.tokens.releaseToken('acme', 't1'),
+    'replay.claim': () => store.replay.claim('httpsig:cl_x', 'nonce', 60_000),
+    'clients.put': () => store.clients.put(clientRecord('acme', clientId()), 0),
+    'clients.get': () => store.clients.get('acme', clientId('c1')),
+    'clients.find': () => store.clients.find(clientId('c1')),
+    'clients.delete': () => store.clients.delete('acme', clientId('c1')),
+    'clients.list': () => store.clients.list('acme', { limit: 5 }),
+    'clients.count': () => store.clients.count('acme'),
+    'counters.hit': () => store.counters.hit('tenant:acme', 1, 10, 1),
+    'counters.charge': () => store.counters.charge('tenant:acme', 3, 1),
+    'counters.refund': () => store.counters.refund('tenant:acme', 1),
     ping: () => store.ping(),
   };
 }
@@ -188,6 +198,37 @@ describe('redis store: scripts and concurrency', () => {
       assert.deepEqual(counts, [0, 1, 2, 3, 4]);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('redis store: counters on a full redis', () => {
+  test('hit and charge are refused whole (StoreFullError) and create nothing; refund still works', async () => {
+    const keyPrefix = freshPrefix();
+    const store = new RedisStore({ url: redis.url, keyPrefix });
+    try {
+      // Every script loaded once (Redis counts its script cache in used_memory), before the limit.
+      await store.counters.hit('tenant:warm', 1, 10, 60);
+      await store.counters.charge('tenant:warm', 1, 60);
+      await store.counters.refund('tenant:warm', 1);
+      await store.counters.hit('tenant:live', 1, 10, 60);
+      await withAdmin(async (admin) => {
+        await admin.config('SET', 'maxmemory-policy', 'noeviction');
+        await admin.config('SET', 'maxmemory', '1');
+      });
+      try {
+        await assert.rejects(store.counters.hit('tenant:new', 1, 10, 60), StoreFullError);
+        await assert.rejects(store.counters.hit('tenant:live', 1, 10, 60), StoreFullError, 'refused before it runs, existing key or not');
+        await assert.rejects(store.counters.charge('tenant:new', 1, 60), StoreFullError);
+        await store.counters.refund('tenant:live', 1);
+        await store.counters.refund('tenant:new', 1);
+        assert.deepEqual(await withAdmin((admin) => admin.keys(`${keyPrefix}rl:tenant:new`)), [], 'nothing written');
+      } finally {
+        await withAdmin((admin) => admin.config('SET', 'maxmemory', '0'));
+      }
+      assert.equal((await store.counters.charge('tenant:live', 1, 60)).count, 1, 'the refund on the full store took its hit back');
+    } finally {
+      await store.close();
     }
   });
 });
