@@ -15,7 +15,7 @@ import type { CryptoBackend } from './crypto/backend.ts';
 import { Sealer } from './keys/sealing.ts';
 import { KeyService } from './keys/service.ts';
 import { RateLimits } from './limits/rate-limits.ts';
-import type { Metrics } from './observability/metrics.ts';
+import { instrumentedCrypto, type Metrics } from './observability/metrics.ts';
 import type { AuditLog } from './stores/audit.ts';
 import type { Clock, Store } from './stores/store.ts';
 
@@ -37,13 +37,16 @@ export interface Services {
 
 export function createServices(config: Config, store: Store, logger: Logger, clock: Clock, ops: { audit: AuditLog; metrics: Metrics }): Services {
   const apiKeys = new ApiKeys(config.apiKeys);
-  const crypto = createCryptoBackend(config.cryptoBackend, {
+  const backend = createCryptoBackend(config.cryptoBackend, {
     ...(config.cryptoThreads === undefined ? {} : { threads: config.cryptoThreads }),
     ...(config.cryptoSlowThreads === undefined ? {} : { slowThreads: config.cryptoSlowThreads }),
     ...(config.libuvThreads === undefined ? {} : { libuvThreads: config.libuvThreads }),
     tenantQueueCost: config.cryptoTenantQueueCost,
     queueTimeoutMs: config.cryptoQueueTimeoutMs,
   });
+  // Every operation the service counts is recorded by one wrapper (observability/metrics.ts), as
+  // the store's calls are; token signing is the token service's own business and not counted.
+  const crypto = instrumentedCrypto(backend, ops.metrics);
   return {
     ...ops,
     config,
@@ -56,7 +59,7 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
       keyQuota: config.quotaKeys,
       maxEncryptionsPerKey: config.maxEncryptionsPerKey,
     }),
-    tokens: new TokenService(store.tokens, tokenSigning(config, crypto), clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
+    tokens: new TokenService(store.tokens, tokenSigning(config, backend), clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
     apiKeys,
     limits: new RateLimits(store.counters, {
       perTenant: config.rateLimitPerTenant,

@@ -6,7 +6,7 @@
 import type { MessageEncoding } from '../crypto/encoding.ts';
 import { encodeMessage } from '../crypto/encoding.ts';
 import type { StoredSharedKey } from '../stores/keys.ts';
-import type { OperationContext, Resolved } from './context.ts';
+import { cryptoJob, type OperationContext, type Resolved } from './context.ts';
 import { InvalidInputError } from './errors.ts';
 
 /** The stored shared key a request names by id (404 / 403); undefined for none. */
@@ -36,15 +36,13 @@ export interface AesInput {
 /** Encrypts: the blob nonce[12] || ciphertext || tag[16], with a fresh random nonce. */
 export async function encrypt(ctx: OperationContext, stored: StoredSharedKey | undefined, input: AesInput & { readonly plaintext: Uint8Array }): Promise<Uint8Array> {
   const { aead } = ctx.services.crypto;
-  ctx.services.metrics.cryptoOp('AES-256-GCM', aead.implementation, 'aes.encrypt');
-  return aead.seal(await aesKeyOf(ctx, input.key, stored, true), input.plaintext, input.aad);
+  return aead.seal(await aesKeyOf(ctx, input.key, stored, true), input.plaintext, input.aad, undefined, cryptoJob(ctx, stored ? [stored.id] : []));
 }
 
 /** The plaintext in `encoding`. @throws DecryptionError when authentication fails; InvalidInputError for utf8 output of bytes that are not UTF-8. */
 export async function decrypt(ctx: OperationContext, stored: StoredSharedKey | undefined, input: AesInput & { readonly ciphertext: Uint8Array; readonly encoding: MessageEncoding }): Promise<string> {
   const { aead } = ctx.services.crypto;
-  ctx.services.metrics.cryptoOp('AES-256-GCM', aead.implementation, 'aes.decrypt');
-  const plaintext = await aead.open(await aesKeyOf(ctx, input.key, stored, false), input.ciphertext, input.aad);
+  const plaintext = await aead.open(await aesKeyOf(ctx, input.key, stored, false), input.ciphertext, input.aad, cryptoJob(ctx, stored ? [stored.id] : []));
   const decrypted = encodeMessage(plaintext, input.encoding);
   if (decrypted === undefined) throw new InvalidInputError('encoding', 'the plaintext is not valid UTF-8: ask for base64 or hex');
   return decrypted;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Principal } from '../auth/scopes.ts';
+import type { CryptoJob } from '../crypto/backend.ts';
 import type { Services } from '../services.ts';
 import type { Lifecycle } from './lifecycle.ts';
 
@@ -22,4 +23,18 @@ export interface Resolved<K> {
   /** The stored keys the request names, for the audit entry. */
   readonly keyIds: readonly string[];
   readonly found: K;
+}
+
+/**
+ * The crypto job of an operation: scheduled fairly among its tenant's (crypto/scheduler.ts),
+ * dropped from the queue when the client goes away, and, just before it starts, checked again
+ * for a token that still stands and the stored keys `keyIds` that still exist (lifecycle.ts).
+ */
+export function cryptoJob(ctx: OperationContext, keyIds: readonly string[] = []): CryptoJob {
+  const { lifecycle, signal } = ctx;
+  return {
+    tenant: ctx.principal.tenant,
+    ...(signal ? { signal } : {}),
+    ...(lifecycle ? { beforeStart: () => lifecycle.stillStanding(keyIds) } : {}),
+  };
 }

@@ -8,14 +8,12 @@ import { DSA_SIZES, dsaAlgorithmsMatching, type DsaAlgorithm } from '../crypto/a
 import { KeyForbiddenError } from '../keys/errors.ts';
 import type { SigningKey } from '../keys/service.ts';
 import type { StoredKey, StoredSigningKey } from '../stores/keys.ts';
-import type { OperationContext, Resolved } from './context.ts';
+import { cryptoJob, type OperationContext, type Resolved } from './context.ts';
 import { InvalidInputError, NotAllowedError } from './errors.ts';
 
 /** A new signing key (version 1); its secret stays in the service. */
-export async function createSigningKey({ principal, services }: OperationContext, input: { readonly algorithm: DsaAlgorithm; readonly expiresIn?: number | undefined }) {
-  const key = await services.keys.createDsaKey(principal.tenant, input.algorithm, input.expiresIn);
-  services.metrics.cryptoOp(key.algorithm, services.crypto.dsa.implementationFor(key.algorithm), 'dsa.keygen');
-  return key;
+export function createSigningKey(ctx: OperationContext, input: { readonly algorithm: DsaAlgorithm; readonly expiresIn?: number | undefined }) {
+  return ctx.services.keys.createDsaKey(ctx.principal.tenant, input.algorithm, input.expiresIn, cryptoJob(ctx));
 }
 
 /** The signing key a request names by id, of the caller's tenant (404) and allowed to it (403); undefined for none. */
@@ -50,8 +48,7 @@ export async function sign(ctx: OperationContext, named: StoredKey | undefined, 
     if (!principal.keyIds.includes(existing.id)) throw new KeyForbiddenError(existing.id, 'the default signing key');
   }
   const key = named ?? (await services.keys.defaultSigningKey(principal.tenant));
-  const { signature, key: signer } = await services.keys.sign(key, input.data, input.context);
-  services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementationFor(signer.algorithm), 'dsa.sign');
+  const { signature, key: signer } = await services.keys.sign(key, input.data, input.context, cryptoJob(ctx, [key.id]));
   return { signature, signer };
 }
 
@@ -71,7 +68,8 @@ export interface VerifyInput {
  * Whether the signature verifies: under a stored key (any of its versions, or `version`), or
  * under `pk` with `algorithm`, or without it the only set the lengths of pk and signature fit.
  */
-export async function verify({ services }: OperationContext, key: StoredSigningKey | undefined, input: VerifyInput): Promise<boolean> {
+export async function verify(ctx: OperationContext, key: StoredSigningKey | undefined, input: VerifyInput): Promise<boolean> {
+  const { services } = ctx;
   const { dsa } = services.crypto;
   if (key) {
     const { algorithm } = key;
@@ -87,11 +85,9 @@ export async function verify({ services }: OperationContext, key: StoredSigningK
       if (!match) throw new InvalidInputError('pk', `is not the public key of ${key.id}${version === undefined ? '' : ` version ${version}`}: give one of them`);
       version = match.version;
     }
-    services.metrics.cryptoOp(key.algorithm, dsa.implementationFor(algorithm), 'dsa.verify');
-    return (await services.keys.verify(key, input.data, input.signature, input.context, version)).verified;
+    return (await services.keys.verify(key, input.data, input.signature, input.context, version, cryptoJob(ctx, [key.id]))).verified;
   }
   // Validation has made sure the lengths fit exactly one set when no algorithm is named.
   const algorithm = input.algorithm ?? dsaAlgorithmsMatching({ publicKey: input.pk!.length, signature: input.signature.length })[0]!;
-  services.metrics.cryptoOp(algorithm, dsa.implementationFor(algorithm), 'dsa.verify');
-  return dsa.verify(algorithm, input.pk!, input.data, input.signature, input.context);
+  return dsa.verify(algorithm, input.pk!, input.data, input.signature, input.context, cryptoJob(ctx));
 }

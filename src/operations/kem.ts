@@ -11,7 +11,7 @@ import { checkKeyConfirmation, keyConfirmation } from '../crypto/confirmation.ts
 import { dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey, KEM_SIZES, type KemAlgorithm } from '../crypto/algorithms.ts';
 import type { KemKey } from '../keys/service.ts';
 import type { StoredKemKey } from '../stores/keys.ts';
-import type { OperationContext, Resolved } from './context.ts';
+import { cryptoJob, type OperationContext, type Resolved } from './context.ts';
 import { InvalidInputError, KeyConfirmationError } from './errors.ts';
 
 export interface KeyPairMade {
@@ -22,11 +22,10 @@ export interface KeyPairMade {
 }
 
 /** A new KEM key pair whose secret stays in the service, and its attestation. */
-export async function createKemKeyPair({ principal, services }: OperationContext, input: { readonly algorithm: KemAlgorithm; readonly expiresIn?: number | undefined }): Promise<KeyPairMade> {
-  const key = await services.keys.createKemKey(principal.tenant, input.algorithm, input.expiresIn);
-  services.metrics.cryptoOp(key.algorithm, services.crypto.kem.implementationFor(key.algorithm), 'kem.keygen');
-  const { signature, key: signer } = await services.keys.attest(principal.tenant, key);
-  services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementationFor(signer.algorithm), 'dsa.sign');
+export async function createKemKeyPair(ctx: OperationContext, input: { readonly algorithm: KemAlgorithm; readonly expiresIn?: number | undefined }): Promise<KeyPairMade> {
+  const { principal, services } = ctx;
+  const key = await services.keys.createKemKey(principal.tenant, input.algorithm, input.expiresIn, cryptoJob(ctx));
+  const { signature, key: signer } = await services.keys.attest(principal.tenant, key, cryptoJob(ctx));
   return { key, signature, verificationKey: signer.publicKey };
 }
 
@@ -48,20 +47,19 @@ export interface Encapsulated {
 }
 
 /** Encapsulation to `pk` (FIPS 203 section 7.2 checks in the crypto core), with key confirmation. */
-export async function encapsulate({ principal, services }: OperationContext, input: EncapsulateInput): Promise<Encapsulated> {
+export async function encapsulate(ctx: OperationContext, input: EncapsulateInput): Promise<Encapsulated> {
+  const { principal, services } = ctx;
   const { kem, dsa } = services.crypto;
   if (input.signature && input.verificationKey) {
     const signer = dsaAlgorithmForPublicKey(input.verificationKey.length);
-    services.metrics.cryptoOp(signer ?? 'ML-DSA', dsa.implementation, 'dsa.verify');
     // Validation admits ML-DSA key lengths only, and each names one set.
-    if (!(await dsa.verify(signer!, input.verificationKey, input.pk, input.signature))) {
+    if (!(await dsa.verify(signer!, input.verificationKey, input.pk, input.signature, undefined, cryptoJob(ctx)))) {
       throw new InvalidInputError('signature', 'does not verify: it is not a signature over pk by verif_key');
     }
   }
   // Validation admits KEM key lengths only, and each names one algorithm.
   const algorithm = kemAlgorithmForPublicKey(input.pk.length)!;
-  const { cipherText, sharedSecret } = await kem.encapsulate(algorithm, input.pk);
-  services.metrics.cryptoOp(algorithm ?? 'ML-KEM', algorithm ? kem.implementationFor(algorithm) : kem.implementation, 'kem.encapsulate');
+  const { cipherText, sharedSecret } = await kem.encapsulate(algorithm, input.pk, cryptoJob(ctx));
   const confirmation = keyConfirmation(sharedSecret, cipherText);
   if (!input.store) return { cipherText, sharedKey: sharedSecret, confirmation };
   try {
@@ -97,12 +95,12 @@ export interface DecapsulateInput {
 }
 
 /** Decapsulation with a stored key; the shared key (the caller wipes it), or the id it is kept under. */
-export async function decapsulate({ principal, services }: OperationContext, key: StoredKemKey, input: DecapsulateInput): Promise<{ readonly sharedKey?: Uint8Array; readonly sharedKeyId?: string }> {
+export async function decapsulate(ctx: OperationContext, key: StoredKemKey, input: DecapsulateInput): Promise<{ readonly sharedKey?: Uint8Array; readonly sharedKeyId?: string }> {
+  const { principal, services } = ctx;
   const { algorithm } = key;
   const expected = KEM_SIZES[algorithm].cipherText;
   if (input.cipher.length !== expected) throw new InvalidInputError('cipher', `must be ${expected} bytes for ${algorithm}, got ${input.cipher.length}`);
-  const shared = await services.keys.decapsulate(key, input.cipher);
-  services.metrics.cryptoOp(algorithm, services.crypto.kem.implementationFor(algorithm), 'kem.decapsulate');
+  const shared = await services.keys.decapsulate(key, input.cipher, cryptoJob(ctx, [key.id]));
   let handedOver = false;
   try {
     if (input.confirmation && !checkKeyConfirmation(shared, input.cipher, input.confirmation)) throw new KeyConfirmationError();

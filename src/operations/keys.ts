@@ -6,7 +6,7 @@
 import { isMlDsaAlgorithm } from '../crypto/algorithms.ts';
 import { akpPublicJwk, type AkpPublicJwk } from '../crypto/jwk.ts';
 import type { KeyPage, KeyType, StoredKey } from '../stores/keys.ts';
-import type { OperationContext, Resolved } from './context.ts';
+import { cryptoJob, type OperationContext, type Resolved } from './context.ts';
 
 /** The key a request names by id, of one of `types`, of the caller's tenant (404) and allowed to it (403). */
 export async function resolveKey({ principal, services }: OperationContext, types: readonly KeyType[], keyId: string): Promise<Resolved<StoredKey>> {
@@ -26,10 +26,8 @@ export async function listKeys({ principal, services }: OperationContext, option
 }
 
 /** A new version of a signing key, which signs from now on. */
-export async function rotateKey({ principal, services }: OperationContext, key: StoredKey) {
-  const rotated = await services.keys.rotate(principal.tenant, key);
-  services.metrics.cryptoOp(rotated.algorithm, services.crypto.dsa.implementationFor(rotated.algorithm), 'dsa.keygen');
-  return rotated;
+export function rotateKey(ctx: OperationContext, key: StoredKey) {
+  return ctx.services.keys.rotate(ctx.principal.tenant, key, cryptoJob(ctx, [key.id]));
 }
 
 /** Deletes the key everywhere. Deleted by someone else meanwhile: the caller's intent holds, nothing to report. */
