@@ -29,14 +29,10 @@ import { keysListRoute } from './http/routes/keys-list.ts';
 import { tokensCreateRoute } from './http/routes/tokens-create.ts';
 import { tokensCurrentRoute } from './http/routes/tokens-current.ts';
 import { tokensRevokeRoute } from './http/routes/tokens-revoke.ts';
-import { instrumented, instrumentedStore, Metrics } from './observability/metrics.ts';
+import { instrumentedStore, Metrics } from './observability/metrics.ts';
 import { metricsEndpoint } from './observability/metrics-endpoint.ts';
 import { requestContext, routeLabel } from './observability/request-context.ts';
 import { createServices, type Services } from './services.ts';
-import type { AuditLog } from './stores/audit.ts';
-import { MemoryAuditLog } from './stores/audit-memory.ts';
-import { RedisAuditLog } from './stores/audit-redis.ts';
-import { RedisStore } from './stores/redis.ts';
 import { systemClock, type Clock, type Store } from './stores/store.ts';
 
 export interface AppDeps {
@@ -44,8 +40,6 @@ export interface AppDeps {
   readonly store: Store;
   readonly logger: Logger;
   readonly clock?: Clock;
-  /** The audit trail; by default a Redis stream beside a RedisStore, else a ring buffer in memory. */
-  readonly audit?: AuditLog;
 }
 
 export interface App {
@@ -93,19 +87,12 @@ export function buildRoutes(config: Config): AnyRoute[] {
   ];
 }
 
-/** The audit trail that goes with a store: the same Redis, or the embedded ring buffer. */
-function auditLogFor(store: Store, config: Config, clock: Clock): AuditLog {
-  const options = { maxEntries: config.auditMaxEntries, clock };
-  return store instanceof RedisStore ? new RedisAuditLog(store, options) : new MemoryAuditLog(options);
-}
-
 export function buildApp(deps: AppDeps): App {
   const { config, logger, clock = systemClock } = deps;
-  // One registry per app; every store and audit call is timed and its failures counted.
+  // One registry per app; every store call (audit trail included) is timed and its failures counted.
   const metrics = new Metrics();
   const store = instrumentedStore(deps.store, metrics);
-  const audit = instrumented(deps.audit ?? auditLogFor(deps.store, config, clock), metrics, 'audit.');
-  const services = createServices(config, store, logger, clock, { audit, metrics });
+  const services = createServices(config, store, logger, clock, { audit: store.audit, metrics });
   const routes = buildRoutes(config);
   const app = express();
   app.disable('x-powered-by');

@@ -270,9 +270,13 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
       tenant: principal.tenant,
       operation: audit!.event,
       outcome,
-      requestId: req.id,
+      requestId: req.serverRequestId,
+      clientRequestId: req.clientRequestId,
       tokenId: principal.token?.id ?? null,
+      tokenAncestors: principal.token?.ancestors ?? [],
       keyId: subject.keyId !== undefined ? subject.keyId : (trail.keyIds[0] ?? null),
+      keyIds: subject.keyId !== undefined ? (subject.keyId === null ? [] : [subject.keyId]) : trail.keyIds,
+      itemCount: 1,
       targetTokenId: subject.targetTokenId ?? null,
     };
     try {

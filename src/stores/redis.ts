@@ -24,6 +24,8 @@
  */
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { LuaScript, RedisCommands, RedisConnection } from './redis-connection.ts';
+import type { AuditLogOptions } from './audit.ts';
+import { RedisAuditLog } from './audit-redis.ts';
 import { RedisKeyStore } from './redis-keys.ts';
 import { RedisTokenStore } from './redis-tokens.ts';
 import { StoreFullError, StoreUnavailableError, type Store } from './store.ts';
@@ -62,6 +64,8 @@ interface CommonOptions {
    * Without it, such errors are only visible through ping() / methods rejecting.
    */
   readonly onError?: (error: Error) => void;
+  /** The audit trail's caps, budget and clock (AUDIT_MAX_ENTRIES, ...); by default 10000 entries per lane, no budget. */
+  readonly audit?: AuditLogOptions;
 }
 
 export type RedisStoreOptions =
@@ -96,6 +100,7 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly keys: RedisKeyStore;
   readonly tokens: RedisTokenStore;
+  readonly audit: RedisAuditLog;
   readonly #client: Client;
   readonly #ownsClient: boolean;
   readonly #prefix: string;
@@ -124,7 +129,7 @@ export class RedisStore implements Store {
   };
 
   constructor(options: RedisStoreOptions) {
-    const { keyPrefix = 'pqapi:', operationTimeoutMs = 2_000, onError = ignore } = options;
+    const { keyPrefix = 'pqapi:', operationTimeoutMs = 2_000, onError = ignore, audit = { maxEntries: 10_000 } } = options;
     if (/[{}]/.test(keyPrefix)) throw new TypeError('the Redis key prefix may not contain { or }');
     this.#prefix = keyPrefix;
     this.#timeoutMs = operationTimeoutMs;
@@ -151,6 +156,7 @@ export class RedisStore implements Store {
     };
     this.keys = new RedisKeyStore(connection);
     this.tokens = new RedisTokenStore(connection);
+    this.audit = new RedisAuditLog(connection, audit);
   }
 
   // --- lifecycle ---------------------------------------------------------------------------

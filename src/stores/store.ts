@@ -13,6 +13,8 @@
 
 export type { KeyStore, KeyType, StoredKey, KeyVersionRecord, TenantKeyRole } from './keys.ts';
 export type { TokenStore, TokenRecord, ConsumeResult } from './tokens.ts';
+export type { AuditLog, AuditLogOptions, AuditRecord, AuditEntry } from './audit.ts';
+import type { AuditLog } from './audit.ts';
 import type { KeyStore } from './keys.ts';
 import type { TokenStore } from './tokens.ts';
 
@@ -22,6 +24,8 @@ export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly keys: KeyStore;
   readonly tokens: TokenStore;
+  /** The audit trail, kept with the rest (a ring buffer per tenant in memory, streams on Redis). */
+  readonly audit: AuditLog;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

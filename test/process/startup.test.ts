@@ -18,6 +18,7 @@ const PRODUCTION = {
   TOKEN_SECRET: randomBytes(48).toString('base64'),
   MASTER_KEY: randomBytes(32).toString('base64'),
   SHUTDOWN_DRAIN_MS: '0',
+  METRICS_TOKEN: randomBytes(24).toString('base64'),
 };
 
 /** Asserts the process wrote exactly one line to stderr, with no stack trace, and returns it. */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { MemoryAuditLog } from '../../src/stores/audit-memory.ts';
 import { auditRecord, runAuditContract } from './audit-contract.ts';
 
-runAuditContract('memory', async (maxEntries) => ({ audit: new MemoryAuditLog({ maxEntries }), cleanup: async () => {} }));
+runAuditContract('memory', async (options) => ({ audit: new MemoryAuditLog(options), cleanup: async () => {} }));
 
 test('the ring buffer keeps exactly the cap, the newest', async () => {
   const audit = new MemoryAuditLog({ maxEntries: 7 });

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { RedisAuditLog } from '../../src/stores/audit-redis.ts';
 import { RedisStore } from '../../src/stores/redis.ts';
 import { StoreUnavailableError } from '../../src/stores/store.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -16,24 +15,24 @@ after(async () => {
   await redis.dispose();
 });
 
-runAuditContract('redis', async (maxEntries) => {
-  const store = new RedisStore({ url: redis.url, keyPrefix: `test-${randomUUID()}:` });
-  return { audit: new RedisAuditLog(store, { maxEntries }), cleanup: () => store.close() };
+runAuditContract('redis', async (audit) => {
+  const store = new RedisStore({ url: redis.url, keyPrefix: `test-${randomUUID()}:`, audit });
+  return { audit: store.audit, cleanup: () => store.close() };
 });
 
-test("a tenant's trail is one stream under the tenant's hash tag, capped near AUDIT_MAX_ENTRIES", async () => {
+test("a tenant's use entries are one stream under the tenant's hash tag (with its id sequence), capped near AUDIT_MAX_ENTRIES", async () => {
   const prefix = `test-${randomUUID()}:`;
-  const store = new RedisStore({ url: redis.url, keyPrefix: prefix });
+  const store = new RedisStore({ url: redis.url, keyPrefix: prefix, audit: { maxEntries: 1000 } });
   const admin = new Redis(redis.url);
   try {
-    const audit = new RedisAuditLog(store, { maxEntries: 1000 });
+    const audit = store.audit;
     for (let i = 0; i < 2500; i += 250) {
       await Promise.all(Array.from({ length: 250 }, (_, j) => audit.append(auditRecord({ tenant: 'a{b}', requestId: `n-${i + j}` }))));
     }
     const keys = await admin.keys(`${prefix}*`);
-    assert.deepEqual(keys, [`${prefix}{t:a%7Bb%7D}:audit`]);
-    assert.equal(await admin.type(keys[0]!), 'stream');
-    const length = await admin.xlen(keys[0]!);
+    assert.deepEqual(keys.sort(), [`${prefix}{t:a%7Bb%7D}:audit`, `${prefix}{t:a%7Bb%7D}:audit-seq`]);
+    assert.equal(await admin.type(`${prefix}{t:a%7Bb%7D}:audit`), 'stream');
+    const length = await admin.xlen(`${prefix}{t:a%7Bb%7D}:audit`);
     assert.ok(length >= 1000 && length <= 1100, `XLEN ${length}`);
   } finally {
     await admin.quit();
@@ -42,9 +41,9 @@ test("a tenant's trail is one stream under the tenant's hash tag, capped near AU
 });
 
 test('with Redis unreachable, append and list fail closed with StoreUnavailableError, fast', async () => {
-  const store = new RedisStore({ url: `redis://127.0.0.1:${await freePort()}`, operationTimeoutMs: 500 });
+  const store = new RedisStore({ url: `redis://127.0.0.1:${await freePort()}`, operationTimeoutMs: 500, audit: { maxEntries: 10 } });
   try {
-    const audit = new RedisAuditLog(store, { maxEntries: 10 });
+    const audit = store.audit;
     const started = Date.now();
     await assert.rejects(audit.append(auditRecord()), StoreUnavailableError);
     await assert.rejects(audit.list('alice', { limit: 10 }), StoreUnavailableError);
@@ -56,10 +55,10 @@ test('with Redis unreachable, append and list fail closed with StoreUnavailableE
 
 test('an entry this code did not write (another field, bad JSON) is skipped, not a crash', async () => {
   const prefix = `test-${randomUUID()}:`;
-  const store = new RedisStore({ url: redis.url, keyPrefix: prefix });
+  const store = new RedisStore({ url: redis.url, keyPrefix: prefix, audit: { maxEntries: 10 } });
   const admin = new Redis(redis.url);
   try {
-    const audit = new RedisAuditLog(store, { maxEntries: 10 });
+    const audit = store.audit;
     await audit.append(auditRecord({ requestId: 'good-1' }));
     await admin.xadd(`${prefix}{t:alice}:audit`, '*', 'x', '1');
     await admin.xadd(`${prefix}{t:alice}:audit`, '*', 'e', '{not json');
@@ -74,10 +73,10 @@ test('an entry this code did not write (another field, bad JSON) is skipped, not
 
 test('a Redis out of memory (maxmemory, noeviction) refuses the entry whole: StoreUnavailableError, nothing written', async () => {
   const prefix = `test-${randomUUID()}:`;
-  const store = new RedisStore({ url: redis.url, keyPrefix: prefix });
+  const store = new RedisStore({ url: redis.url, keyPrefix: prefix, audit: { maxEntries: 10 } });
   const admin = new Redis(redis.url);
   try {
-    const audit = new RedisAuditLog(store, { maxEntries: 10 });
+    const audit = store.audit;
     await audit.append(auditRecord({ requestId: 'before' }));
     await admin.config('SET', 'maxmemory-policy', 'noeviction');
     await admin.config('SET', 'maxmemory', '1');
