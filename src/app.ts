@@ -46,6 +46,11 @@ export interface App {
   readonly app: Express;
   readonly services: Services;
   readonly metrics: Metrics;
+  /**
+   * With METRICS_PORT: an app serving only GET /metrics, for a listener of its own on loopback
+   * (server.ts); /metrics is then not served by `app`. Undefined otherwise.
+   */
+  readonly metricsApp: Express | undefined;
   /** Shutdown has begun: /readyz answers 503 from now on (liveness, /healthz, is unaffected). */
   startDraining(): void;
   readonly draining: boolean;
@@ -106,7 +111,9 @@ export function buildApp(deps: AppDeps): App {
     routeLabel(res, '/healthz');
     res.json({ status: 'ok' });
   });
-  app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
+  // /metrics on the API port, or (METRICS_PORT) only on its own loopback listener.
+  const metricsApp = config.metricsPort === undefined ? undefined : buildMetricsApp(config, logger, metrics);
+  if (!metricsApp) app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
   let draining = false;
   app.get('/readyz', async (_req, res) => {
     routeLabel(res, '/readyz');
@@ -149,6 +156,7 @@ export function buildApp(deps: AppDeps): App {
   app.use(errorHandler(logger));
   return {
     app,
+    metricsApp,
     services,
     metrics,
     startDraining: () => {
@@ -160,6 +168,17 @@ export function buildApp(deps: AppDeps): App {
     // The crypto worker pool (noble backend); the store is the caller's to close.
     close: () => services.crypto.close(),
   };
+}
+
+/** GET /metrics and nothing else (METRICS_PORT); METRICS_TOKEN, when set, is still required. */
+function buildMetricsApp(config: Config, logger: Logger, metrics: Metrics): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestContext(logger, metrics));
+  app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
 }
 
 const securityHeaders: RequestHandler = (req, res, next) => {

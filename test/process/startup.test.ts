@@ -54,6 +54,38 @@ describe('start-up failures (real process)', () => {
     assert.match(oneLine(child), /^Configuration error: API_KEYS entry 1/);
   });
 
+  it('production with /metrics neither guarded (METRICS_TOKEN) nor on loopback (METRICS_PORT): one line naming both, exit 78', async () => {
+    const child = startChild({ env: { ...PRODUCTION, METRICS_TOKEN: '' } });
+    const { code } = await child.exited;
+    assert.equal(code, 78);
+    assert.match(oneLine(child), /^Configuration error: METRICS_TOKEN or METRICS_PORT is required when NODE_ENV=production/);
+  });
+
+  it('METRICS_PORT: /metrics is served only on 127.0.0.1:METRICS_PORT, and no longer on the API port', async () => {
+    const metricsPort = await freePort();
+    const child = startChild({ env: { ...PRODUCTION, METRICS_TOKEN: '', METRICS_PORT: String(metricsPort) } });
+    try {
+      const { url } = await child.listening();
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      assert.equal((await fetch(`${url}/metrics`)).status, 404, 'not on the API port');
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /pqapi_http_requests_total/);
+      assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status, 404, 'only /metrics there');
+      assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/v1/audit`)).status, 404);
+    } finally {
+      child.kill('SIGTERM');
+      assert.equal((await child.exited).code, 0);
+    }
+  });
+
+  it('METRICS_PORT in use: one line naming METRICS_PORT, exit 2', async () => {
+    const child = startChild({ env: { METRICS_PORT: String(busyPort) } });
+    const { code } = await child.exited;
+    assert.equal(code, 2);
+    assert.match(oneLine(child), new RegExp(`port ${busyPort} on 127\\.0\\.0\\.1 is already in use \\(METRICS_PORT=${busyPort}\\)`));
+  });
+
   it('a bad number: one line naming the variable, exit 78', async () => {
     const child = startChild({ env: { SHUTDOWN_DRAIN_MS: 'soon' } });
     const { code } = await child.exited;
