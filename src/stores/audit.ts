@@ -107,8 +107,8 @@ export interface AuditPage {
 
 /**
  * Who reads: a credential restricted to some keys (a token with key_ids) sees only entries
- * naming one of its keys (with the other keys of such an entry left out) and entries of its own
- * lineage (made by itself or a descendant). `keyIds: null` sees the tenant's whole trail.
+ * naming one of its keys and entries of its own lineage (made by itself or a descendant), with
+ * every key outside its list left out. `keyIds: null` sees the tenant's whole trail.
  */
 export interface AuditViewer {
   readonly tokenId: string | null;
@@ -271,15 +271,20 @@ export async function listLanes(read: LaneReader, { cursor, limit, viewer }: Aud
   }
 }
 
-/** What a restricted viewer sees of an entry: undefined for nothing. */
+/**
+ * What a restricted viewer sees of an entry: undefined for nothing. Keys outside its list are
+ * left out of every entry it sees, its own lineage's included (a descendant refused a key it
+ * named would otherwise show that key's id to its ancestor).
+ */
 function viewFor(viewer: AuditViewer): (entry: AuditEntry) => AuditEntry | undefined {
   const allowed = new Set(viewer.keyIds);
   const me = viewer.tokenId;
   return (entry) => {
     // Its own lineage: made by itself or by a token it made (directly or further down).
-    if (me !== null && (entry.tokenId === me || entry.tokenAncestors.includes(me))) return entry;
+    const mine = me !== null && (entry.tokenId === me || entry.tokenAncestors.includes(me));
     const keyIds = entry.keyIds.filter((id) => allowed.has(id));
-    if (keyIds.length === 0) return undefined;
-    return { ...entry, keyIds, keyId: entry.keyId !== null && allowed.has(entry.keyId) ? entry.keyId : keyIds[0]! };
+    if (!mine && keyIds.length === 0) return undefined;
+    if (keyIds.length === entry.keyIds.length && (entry.keyId === null || allowed.has(entry.keyId))) return entry;
+    return { ...entry, keyIds, keyId: entry.keyId !== null && allowed.has(entry.keyId) ? entry.keyId : (keyIds[0] ?? null) };
   };
 }
