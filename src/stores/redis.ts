@@ -257,12 +257,7 @@ export class RedisStore implements Store {
     return this.#prefix;
   }
 
-  // --- for ports of other concerns that share this connection (stores/audit-redis.ts) -------
-
-  /** Runs `operation` on this store's client, with the same deadline and fail-closed errors. */
-  withClient<T>(operation: (client: Redis | Cluster) => Promise<T>): Promise<T> {
-    return this.#run((client) => operation(client as unknown as Redis | Cluster));
-  }
+  // --- key naming, shared with the ports (redis-connection.ts) ------------------------------
 
   /** The Redis key `name` of a tenant, under the tenant's hash tag (so Cluster keeps it with the tenant's keys). */
   tenantKey(tenant: string, name: string): string {

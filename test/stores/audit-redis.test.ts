@@ -96,3 +96,41 @@ test('a Redis out of memory (maxmemory, noeviction) refuses the entry whole: Sto
     await store.close();
   }
 });
+
+test('entries of the one-stream trail (old fields, Redis-made ids) stay readable, and old cursors page both lanes', async () => {
+  const prefix = `test-${randomUUID()}:`;
+  const store = new RedisStore({ url: redis.url, keyPrefix: prefix, audit: { maxEntries: 100, entriesPerTokenPerMinute: 1 } });
+  const admin = new Redis(redis.url);
+  try {
+    const stream = `${prefix}{t:alice}:audit`;
+    // As the one-stream trail wrote them: `*` ids, no lanes, no sequence key.
+    const old = JSON.stringify({ t: Date.now(), op: 'kem.decapsulate', out: 'ok', rid: 'old-1', tok: null, key: 'kem_old', tgt: null });
+    const oldId = await admin.xadd(stream, '*', 'e', old);
+    const cursor = await admin.xadd(stream, '*', 'e', JSON.stringify({ t: Date.now(), op: 'tokens.mint', out: 'ok', rid: 'old-2', tok: null, key: null, tgt: 'x' }));
+    const audit = store.audit;
+    await audit.append(auditRecord({ requestId: 'new-use' }));
+    await audit.append(auditRecord({ requestId: 'new-sec', operation: 'tokens.mint', keyId: null, targetTokenId: 'y' }));
+    const { entries } = await audit.list('alice', { limit: 10 });
+    assert.deepEqual(entries.map((e) => e.requestId), ['new-sec', 'new-use', 'old-2', 'old-1']);
+    const read = entries.find((e) => e.id === oldId)!;
+    assert.deepEqual([read.clientRequestId, read.keyIds, read.itemCount, read.suppressed, read.tokenAncestors], [null, ['kem_old'], 1, 0, []]);
+    // A cursor handed out by the one-stream trail still pages.
+    assert.deepEqual((await audit.list('alice', { cursor: cursor!, limit: 10 })).entries.map((e) => e.requestId), ['old-1']);
+
+    // The id sequence lost while a folded summary was the newest entry (XDEL leaves the stream's
+    // last id above its newest entry): the next append still finds a free id.
+    const token = 'tokAAAAAAAAAAAAAAAAAAAA';
+    await audit.append(auditRecord({ tokenId: token, requestId: 'b-1' }));
+    await audit.append(auditRecord({ tokenId: token, requestId: 'b-2' }));
+    await audit.append(auditRecord({ tokenId: token, requestId: 'b-3' }));
+    await admin.del(`${prefix}{t:alice}:audit-seq`);
+    await audit.append(auditRecord({ tokenId: token, requestId: 'b-4' }));
+    await admin.xadd(stream, '*', 'e', old); // another writer's entry above the sequence
+    await audit.append(auditRecord({ requestId: 'after' }));
+    const newest = (await audit.list('alice', { limit: 3 })).entries;
+    assert.deepEqual(newest.map((e) => [e.requestId, e.suppressed]), [['after', 0], ['old-1', 0], ['b-4', 3]]);
+  } finally {
+    await admin.quit();
+    await store.close();
+  }
+});
