@@ -14,10 +14,10 @@ process.env.VECTORS_DIR ??= resolve('../shared/vectors');
 
 /** The tests that exercise each directory; the slow whole-app suites (hostile, cluster, sentinel) are left out. */
 const TESTS = {
-  'src/crypto': ['test/crypto/*.test.ts', 'test/security/properties.test.ts', 'test/security/mutants.test.ts'],
-  'src/keys': ['test/keys/*.test.ts', 'test/security/properties.test.ts', 'test/security/mutants.test.ts', 'test/http/kem.test.ts', 'test/http/dsa.test.ts', 'test/http/tenancy.test.ts'],
-  'src/auth': ['test/tokens/memory.test.ts', 'test/http/errors.test.ts', 'test/security/mutants.test.ts'],
-  'src/stores': ['test/stores/memory.test.ts', 'test/stores/redis.test.ts', 'test/security/mutants.test.ts'],
+  'src/crypto': ['test/crypto/*.test.ts', 'test/security/properties.test.ts'],
+  'src/keys': ['test/keys/*.test.ts', 'test/security/properties.test.ts', 'test/http/key-id-format.test.ts', 'test/http/kem.test.ts', 'test/http/dsa.test.ts', 'test/http/tenancy.test.ts'],
+  'src/auth': ['test/auth/*.test.ts', 'test/tokens/memory.test.ts', 'test/tokens/jwt-claims.test.ts', 'test/http/errors.test.ts'],
+  'src/stores': ['test/stores/memory.test.ts', 'test/stores/redis.test.ts', 'test/stores/token-records.test.ts', 'test/stores/redis-prefix.test.ts'],
 };
 
 const dir = process.env.MUTATE_DIR?.replace(/\/+$/, '');

@@ -5,32 +5,14 @@
  */
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { authenticate } from './auth/authenticate.ts';
+import { authenticate } from './http/authenticate.ts';
 import type { Config } from './config.ts';
 import { buildOpenApiDocument, mountDocs } from './http/openapi.ts';
 import { errorHandler, notFoundHandler, Problem, sendProblem } from './http/problems.ts';
-import { mountRoutes, type AnyRoute } from './http/route.ts';
-import { auditListRoute } from './http/routes/audit-list.ts';
-import { aesDecryptRoute } from './http/routes/aes-decrypt.ts';
-import { aesEncryptRoute } from './http/routes/aes-encrypt.ts';
-import { compatKemDecapsulateKeyRoute } from './http/routes/compat-kem-decapsulate-key.ts';
-import { compatKemEncapsulateKeyRoute } from './http/routes/compat-kem-encapsulate-key.ts';
-import { compatKemGenerateKeysRoutes } from './http/routes/compat-kem-generate-keys.ts';
-import { compatSignatureSignRoute } from './http/routes/compat-signature-sign.ts';
-import { compatSignatureVerifyRoute } from './http/routes/compat-signature-verify.ts';
-import { dsaSignRoute } from './http/routes/dsa-sign.ts';
-import { dsaVerifyRoute } from './http/routes/dsa-verify.ts';
-import { kemDecapsulateRoute } from './http/routes/kem-decapsulate.ts';
-import { kemEncapsulateRoute } from './http/routes/kem-encapsulate.ts';
-import { kemKeypairRoute } from './http/routes/kem-keypair.ts';
-import { dsaKeypairRoute } from './http/routes/dsa-keypair.ts';
-import { keysDeleteRoute, keysGetRoute, keysRotateRoute } from './http/routes/keys-get.ts';
-import { keysListRoute } from './http/routes/keys-list.ts';
-import { tokensCreateRoute } from './http/routes/tokens-create.ts';
-import { tokensCurrentRoute } from './http/routes/tokens-current.ts';
-import { tokensRevokeRoute } from './http/routes/tokens-revoke.ts';
+import { mountRoutes } from './http/pipeline.ts';
+import { buildRoutes } from './http/routes.ts';
 import { instrumentedStore, Metrics } from './observability/metrics.ts';
-import { metricsEndpoint } from './observability/metrics-endpoint.ts';
+import { metricsEndpoint } from './http/metrics-endpoint.ts';
 import { requestContext, routeLabel } from './observability/request-context.ts';
 import { createServices, type Services } from './services.ts';
 import { systemClock, type Clock, type Store } from './stores/store.ts';
@@ -59,37 +41,6 @@ export interface App {
    * the caller closes the store (which the caller owns). main.ts calls it at shutdown.
    */
   close(): Promise<void>;
-}
-
-export function buildRoutes(config: Config): AnyRoute[] {
-  return [
-    tokensCreateRoute({
-      defaultTtlSeconds: config.tokenDefaultTtlSeconds,
-      maxTtlSeconds: config.tokenMaxTtlSeconds,
-      maxAttempts: config.tokenMaxAttempts,
-    }),
-    tokensCurrentRoute(),
-    tokensRevokeRoute(),
-    kemKeypairRoute(config.keyMaxExpiresInSeconds),
-    kemEncapsulateRoute(),
-    kemDecapsulateRoute(),
-    dsaKeypairRoute(config.keyMaxExpiresInSeconds),
-    dsaSignRoute(config.maxMessageBytes),
-    dsaVerifyRoute(config.maxMessageBytes),
-    aesEncryptRoute(config.maxMessageBytes),
-    aesDecryptRoute(config.maxMessageBytes),
-    keysListRoute(),
-    keysGetRoute(),
-    keysRotateRoute(),
-    keysDeleteRoute(),
-    auditListRoute(),
-    // The seed vendor's paths, over the same handlers (docs/compatibility.md).
-    ...compatKemGenerateKeysRoutes(),
-    compatKemEncapsulateKeyRoute(),
-    compatKemDecapsulateKeyRoute(),
-    compatSignatureSignRoute(config.maxMessageBytes),
-    compatSignatureVerifyRoute(config.maxMessageBytes),
-  ];
 }
 
 export function buildApp(deps: AppDeps): App {

@@ -1,24 +1,15 @@
 /**
- * The authentication step every /v1 request goes through: `Authorization: Bearer <credential>`,
- * where the credential is an API key or a temporary token. Runs before the body is read, so an
- * unauthenticated request costs no parsing, and a token's attempt is used before validation.
- * Mounted per route (http/route.ts), so whether an attempt is used is the matched route's
- * declaration (`usesAttempt`), never a comparison with the spelling of the path.
+ * Who a credential stands for: `Authorization: Bearer <credential>`, where the credential is an
+ * API key or a temporary token, resolved to a Principal (counting the rate limits and using a
+ * token's attempt on the way). Knows nothing of HTTP: the authentication step of every request
+ * (http/authenticate.ts) calls it.
  * @module
  */
-import type { RequestHandler } from 'express';
-import { setRateLimitHeaders, unauthorized } from '../http/problems.ts';
-import { RateLimitedError, type RateLimitName } from '../limits/errors.ts';
+import type { RateLimitName } from '../limits/errors.ts';
 import type { LimitState, RateLimits } from '../limits/rate-limits.ts';
 import type { ApiKeys } from './api-keys.ts';
 import { SCOPES, type Principal } from './scopes.ts';
 import { looksLikeJwt, type TokenService } from './tokens.ts';
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    principal?: Principal;
-  }
-}
 
 export interface AuthenticateOptions {
   readonly apiKeys: ApiKeys;
@@ -66,31 +57,4 @@ export async function resolvePrincipal(
   if (!verified) return undefined;
   if (opts.limits) admitted(await opts.limits.admit(verified));
   return opts.tokens.activate(verified, consume);
-}
-
-export function authenticate(opts: AuthenticateOptions): RequestHandler {
-  return async (req, res, next) => {
-    const credential = bearerCredential(req.get('authorization'));
-    const admitted = ([tightest]: LimitState[]) => {
-      if (tightest) setRateLimitHeaders(res, tightest.policy, tightest.limit, tightest.windowSeconds, tightest.remaining, tightest.resetMs);
-    };
-    let principal: Principal | undefined;
-    try {
-      principal = credential ? await resolvePrincipal(opts, credential, opts.usesAttempt, admitted) : undefined;
-      if (!principal) {
-        // Throws RateLimitedError (429) instead when this address has failed too often.
-        await opts.limits?.authFailed(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-      }
-    } catch (error) {
-      if (error instanceof RateLimitedError) opts.onRateLimited?.(error.policy);
-      throw error;
-    }
-    if (opts.usesAttempt && opts.onAttempt && credential) {
-      if (principal?.token) opts.onAttempt('used');
-      else if (!principal && looksLikeJwt(credential)) opts.onAttempt('refused');
-    }
-    if (!principal) throw unauthorized();
-    req.principal = principal;
-    next();
-  };
 }

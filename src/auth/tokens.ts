@@ -26,7 +26,13 @@ interface Claims {
   sub: string;
   jti: string;
   scp: Scope[];
-  kid: string[] | null;
+  /**
+   * The stored keys the token may use (null: any key of its tenant). Tokens minted before
+   * 2026-12-06 carry it as `kid`, a name JOSE gives the signing key's id (RFC 7515 section 4.1.4,
+   * and the tokens' JWKS needs it for that): such tokens are still read (parseClaims) until they
+   * have all expired, at most TOKEN_MAX_TTL_SECONDS (30 days at most) after that release.
+   */
+  kys: string[] | null;
   anc: string[];
   /** apiKeyId of the API key at the root of the lineage: the token dies when that key is removed. */
   akf: string;
@@ -112,7 +118,7 @@ export class TokenService {
       sub: parent.tenant,
       jti: id,
       scp: [...req.scopes],
-      kid: req.keyIds ? [...req.keyIds] : null,
+      kys: req.keyIds ? [...req.keyIds] : null,
       anc: ancestors,
       akf: parent.apiKeyId,
       xms: expiresAtMs,
@@ -129,7 +135,7 @@ export class TokenService {
       token,
       info: { id, family, ancestors, expiresAtMs, attemptsLeft: req.attempts },
       scopes: claims.scp,
-      keyIds: claims.kid,
+      keyIds: claims.kys,
     };
   }
 
@@ -171,7 +177,7 @@ export class TokenService {
     return {
       tenant: claims.sub,
       scopes: claims.scp,
-      keyIds: claims.kid,
+      keyIds: claims.kys,
       apiKeyId: claims.akf,
       token: { id: claims.jti, family, ancestors: claims.anc, expiresAtMs: claims.xms, attemptsLeft },
     };
@@ -212,7 +218,9 @@ function parseClaims(payload: unknown): Claims | undefined {
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
   if (typeof p.sub !== 'string' || typeof p.jti !== 'string' || !isTokenId(p.jti)) return undefined;
   if (!strings(p.scp) || !p.scp.every((s) => (SCOPES as readonly string[]).includes(s))) return undefined;
-  if (p.kid !== null && !strings(p.kid)) return undefined;
+  // The key restriction: `kys`, or `kid` in tokens minted before it was renamed (see Claims).
+  const kys = 'kys' in p ? p.kys : p.kid;
+  if (kys !== null && !strings(kys)) return undefined;
   if (!strings(p.anc) || typeof p.exp !== 'number' || typeof p.xms !== 'number' || typeof p.akf !== 'string') return undefined;
-  return { sub: p.sub, jti: p.jti, scp: p.scp as Scope[], kid: p.kid as string[] | null, anc: p.anc, akf: p.akf, xms: p.xms, exp: p.exp };
+  return { sub: p.sub, jti: p.jti, scp: p.scp as Scope[], kys, anc: p.anc, akf: p.akf, xms: p.xms, exp: p.exp };
 }

@@ -57,3 +57,6 @@ export function examples(): Examples {
   });
   return cached;
 }
+
+/** The example shared key as the seed vendor's routes answer it: 64 lowercase hex characters. */
+export const hexSharedKeyExample = (): string => Buffer.from(examples().sharedKey, 'base64').toString('hex');

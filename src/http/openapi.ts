@@ -2,11 +2,12 @@
  * The OpenAPI 3.1 document, generated from the routes' own schemas, and Swagger UI at /docs.
  * @module
  */
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { RequestHandler, Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { routeLabel } from '../observability/request-context.ts';
-import { documentProblems, documentRoute, type AnyRoute } from './route.ts';
+import { PROBLEMS, problemExample, type ProblemType } from './problems.ts';
+import { problemsOf, type AnyRoute, type Route } from './route.ts';
 import { z } from './zod.ts';
 
 export const API_VERSION = '1.0.0';
@@ -142,4 +143,106 @@ export function mountDocs(router: Router, document: object): void {
       swaggerOptions: { persistAuthorization: true, displayRequestDuration: true, tryItOutEnabled: true },
     }),
   );
+}
+
+// ---- the document of each route, from its declaration (OpenBao's framework/openapi.go) ----
+
+const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'urn:pq-crypto-api:problem:validation-failed' }),
+    title: z.string().openapi({ example: 'Validation failed' }),
+    status: z.number().int().openapi({ example: 422 }),
+    detail: z.string().openapi({ example: 'must decode to 800, 1184 or 1568 bytes (an ML-KEM public key), got 12' }),
+    errors: z
+      .array(z.object({ pointer: z.string().openapi({ example: '/pk' }), detail: z.string() }))
+      .optional()
+      .openapi({ description: 'For 422: every invalid field, as a JSON pointer into the request.' }),
+    request_id: z.string().openapi({ description: "The request's X-Request-Id: quote it to find the request in the logs and the audit trail.", example: '5f0c6f2e-8d5b-4b0e-9d43-2a6f1c0de001' }),
+  })
+  .openapi('Problem', { description: 'RFC 9457 problem details.' });
+
+/** The name under which a problem type's example is a component of the document. */
+const exampleRef = (type: ProblemType) => ({ $ref: `#/components/examples/${type}` });
+
+/**
+ * Registers one example per problem type of the catalogue (components.examples), each with its
+ * own status, type and title; operations refer to the ones they can answer.
+ */
+export function documentProblems(registry: OpenAPIRegistry): void {
+  for (const type of Object.keys(PROBLEMS) as ProblemType[]) {
+    registry.registerComponent('examples', type, { summary: PROBLEMS[type].title, value: problemExample(type) });
+  }
+}
+
+/** The batch form of a route's body and response, for the document. */
+function batchSchemas(route: AnyRoute, maxBatch: number) {
+  const name = route.operationId[0]!.toUpperCase() + route.operationId.slice(1);
+  const request = z
+    .strictObject({
+      batch_input: z.array(route.request.body!).min(1).max(maxBatch).openapi({ description: `1 to ${maxBatch} items (MAX_BATCH), each a request of the single form.` }),
+    })
+    .openapi(`${name}BatchRequest`, { description: 'The batch form: one attempt of a token for the whole request.' });
+  const response = z
+    .object({
+      batch_results: z
+        .array(z.union([route.response!, z.object({ error: ProblemSchema.omit({ request_id: true }) }).openapi({ description: "This item's problem, as the single form would have answered it." })]))
+        .openapi({ description: 'One per item, in input order: its result, or `{ error }`.' }),
+    })
+    .openapi(`${name}BatchResponse`);
+  return { request, response };
+}
+
+export function documentRoute<I, R, K>(registry: OpenAPIRegistry, route: Route<I, R, K>, maxBatch = 100): void {
+  const batch = route.batch && route.request.body && route.response ? batchSchemas(route as AnyRoute, maxBatch) : undefined;
+  const success = batch ? z.union([route.response!, batch.response]) : route.response;
+  const responses: RouteConfig['responses'] = {
+    [route.status]: success && route.status !== 204
+      ? { description: route.responseDescription, content: { 'application/json': { schema: success } } }
+      : { description: route.responseDescription },
+  };
+  const byStatus = new Map<number, ProblemType[]>();
+  for (const type of problemsOf(route as AnyRoute)) {
+    const status = PROBLEMS[type].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), type]);
+  }
+  for (const [status, types] of byStatus) {
+    responses[status] = {
+      description: types.map((t) => PROBLEMS[t].title).join('; '),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema,
+          examples: Object.fromEntries(types.map((t) => [t, exampleRef(t)])),
+        },
+      },
+    };
+  }
+  const notes = [
+    route.scope ? `Scope: \`${route.scope}\`.` : 'Scope: none (any valid credential).',
+    route.usesAttempt === false ? 'Uses no attempt of a token.' : 'Uses one attempt of a token.',
+    ...(route.audit ? [`Recorded in the audit trail as \`${route.audit.event}\`${route.audit.onlyWhen ? ' when it uses or makes a stored key' : ''}, whatever the outcome.`] : []),
+    ...(batch ? [`Batch form: \`{ "batch_input": [ ... ] }\` (at most ${maxBatch} items) answers \`{ "batch_results": [ ... ] }\`, each item its result or \`{ "error": <problem> }\`; one attempt for the whole request.`] : []),
+  ];
+  registry.registerPath({
+    method: route.method,
+    path: route.path,
+    operationId: route.operationId,
+    tags: [route.tag],
+    summary: route.summary,
+    description: `${route.description}\n\n${notes.join(' ')}`,
+    security: [{ bearerAuth: [] }],
+    request: {
+      // A body is required when an empty one would not do (keypair's has only defaults).
+      ...(route.request.body
+        ? {
+            body: {
+              required: !route.request.body.safeParse({}).success,
+              content: { 'application/json': { schema: batch ? z.union([route.request.body, batch.request]) : route.request.body } },
+            },
+          }
+        : {}),
+      ...(route.request.query ? { query: route.request.query } : {}),
+      ...(route.request.params ? { params: route.request.params } : {}),
+    },
+    responses,
+  });
 }

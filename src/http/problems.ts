@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { CryptoInputError, DecryptionError } from '../crypto/errors.ts';
 import { KeyForbiddenError, KeyNotFoundError, KeyUnusableError } from '../keys/errors.ts';
 import { QuotaExceededError, RateLimitedError } from '../limits/errors.ts';
+import { CredentialEndedError, InvalidInputError, KeyConfirmationError, NotAllowedError, TokenNotFoundError } from '../operations/errors.ts';
 import { StoreFullError, StoreUnavailableError } from '../stores/store.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -193,6 +194,11 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof KeyForbiddenError) return forbidden(err.message);
   if (err instanceof KeyUnusableError) return err.conflict ? new Problem('key-conflict', err.message) : fieldError(err.field, err.message);
   if (err instanceof DecryptionError) return new Problem('decryption-failed', err.message);
+  if (err instanceof InvalidInputError) return fieldError(err.field, err.message);
+  if (err instanceof NotAllowedError) return forbidden(err.message);
+  if (err instanceof KeyConfirmationError) return new Problem('key-confirmation-failed', err.message);
+  if (err instanceof TokenNotFoundError) return notFound(err.message);
+  if (err instanceof CredentialEndedError) return unauthorized();
   const clientError = err && typeof err === 'object' ? (fromBodyParser(err) ?? fromHttpClientError(err)) : undefined;
   return clientError ?? new Problem('internal-error', PROBLEMS['internal-error'].example);
 }

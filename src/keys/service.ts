@@ -28,20 +28,21 @@ import type { Principal } from '../auth/scopes.ts';
 import type { CryptoBackend, PreparedSecretKey } from '../crypto/backend.ts';
 import { decodeBase64, encodeBase64, encodeHex } from '../crypto/encoding.ts';
 import { LruCache } from '../crypto/lru.ts';
-import { DEFAULT_DSA_ALGORITHM, DSA_ALGORITHMS, KEM_ALGORITHMS, type DsaAlgorithm, type KemAlgorithm } from '../crypto/params.ts';
+import { isKemAlgorithm } from '../crypto/algorithms.ts';
+import { DEFAULT_DSA_ALGORITHM, type DsaAlgorithm, type KemAlgorithm } from '../crypto/params.ts';
 import { QuotaExceededError } from '../limits/errors.ts';
-import { KEY_ID_PREFIX, type KeyPage, type KeyStore, type KeyType, type KeyVersionRecord, type StoredKey, type TenantKeyRole } from '../stores/keys.ts';
+import { KEY_ID_PREFIX, KEY_TYPES, SHARED_KEY_ALGORITHM, typedKey, type KeyPage, type KeyStore, type KeyType, type KeyVersionRecord, type StoredKey, type StoredSigningKey, type TenantKeyRole } from '../stores/keys.ts';
 import { KeyForbiddenError, KeyNotFoundError, KeyUnusableError } from './errors.ts';
 import type { SealPurpose, Sealer } from './sealing.ts';
 
-/** The form of the ids newKeyId makes: a type prefix and 22 base64url characters (128 random bits). */
-export const KEY_ID = /^(kem|dsa|sk)_[A-Za-z0-9_-]{22}$/;
-export const KEM_KEY_ID = /^kem_[A-Za-z0-9_-]{22}$/;
-export const DSA_KEY_ID = /^dsa_[A-Za-z0-9_-]{22}$/;
-export const SHARED_KEY_ID = /^sk_[A-Za-z0-9_-]{22}$/;
+/** The form of the ids newKeyId makes, for keys of `types`: a type prefix (KEY_ID_PREFIX) and 22 base64url characters (128 random bits). */
+export const keyIdPattern = (types: readonly KeyType[] = KEY_TYPES): RegExp => new RegExp(`^(${types.map((t) => KEY_ID_PREFIX[t]).join('|')})[A-Za-z0-9_-]{22}$`);
+export const KEY_ID = keyIdPattern();
+export const KEM_KEY_ID = keyIdPattern(['kem']);
+export const DSA_KEY_ID = keyIdPattern(['dsa']);
+export const SHARED_KEY_ID = keyIdPattern(['shared']);
 
-/** The algorithm name of stored shared keys: what they key (through HKDF, as the AES endpoints do). */
-export const SHARED_KEY_ALGORITHM = 'AES-256-GCM';
+export { SHARED_KEY_ALGORITHM };
 
 /** Key ids: a prefix saying what they are, then 128 random bits. */
 export function newKeyId(type: KeyType = 'kem'): string {
@@ -67,6 +68,9 @@ export interface SigningKey {
   readonly version: number;
   readonly publicKey: Uint8Array;
 }
+
+/** A stored key of one of these types. */
+export type StoredKeyOf<T extends KeyType> = Extract<StoredKey, { readonly type: T }>;
 
 /** How a route names a key: by id, or (KEM keys) by public key. */
 export interface KeyRef {
@@ -153,13 +157,14 @@ export class KeyService {
     return { id: key.id };
   }
 
-  async #store(tenant: string, type: KeyType, algorithm: string, publicKey: Uint8Array, secret: Uint8Array, expiresInSeconds?: number, origin?: string): Promise<StoredKey> {
+  async #store<T extends KeyType>(tenant: string, type: T, algorithm: StoredKeyOf<T>['algorithm'], publicKey: Uint8Array, secret: Uint8Array, expiresInSeconds?: number, origin?: string): Promise<StoredKeyOf<T>> {
     const createdMs = this.now();
     // 128-bit random ids do not collide in practice; the store still refuses to overwrite.
     for (;;) {
       const id = newKeyId(type);
       const createdAt = new Date(createdMs).toISOString();
-      const key: StoredKey = {
+      // typedKey checks the algorithm is one of the type's: the record is of type T.
+      const key = typedKey({
         id,
         tenant,
         type,
@@ -169,10 +174,10 @@ export class KeyService {
         ...(type === 'kem' ? { fingerprint: publicKeyFingerprint(publicKey) } : {}),
         ...(origin !== undefined ? { origin } : {}),
         versions: [{ version: 1, publicKey: encodeBase64(publicKey), sealedSeed: encodeBase64(this.sealer.seal(secret, tenant, sealName(id, 1), purposeOf(type))), createdAt }],
-      };
+      });
       const outcome = await this.store.put(key, this.#keyQuota);
       if (outcome === 'quota-exceeded') throw new QuotaExceededError('QUOTA_KEYS', this.#keyQuota);
-      if (outcome === 'stored') return key;
+      if (outcome === 'stored') return key as StoredKeyOf<T>;
     }
   }
 
@@ -185,13 +190,13 @@ export class KeyService {
    */
   async rotate(tenant: string, key: StoredKey): Promise<SigningKey> {
     if (key.type !== 'dsa') throw new KeyUnusableError('key_id', `only signing keys (dsa_) have versions; ${key.id} is a ${key.type} key`, true);
-    const algorithm = key.algorithm as DsaAlgorithm;
+    const algorithm = key.algorithm;
     const full = () => new KeyUnusableError('key_id', `${key.id} has ${MAX_KEY_VERSIONS} versions, the most a key may have: make a new key (POST /v1/dsa/keypair)`, true);
     if (key.versions.length >= MAX_KEY_VERSIONS) throw full();
     const pair = await this.crypto.dsa.keygen(algorithm);
     const publicKey = encodeBase64(pair.publicKey);
     try {
-      let current = key;
+      let current: StoredKey = key;
       for (;;) {
         if (current.versions.length >= MAX_KEY_VERSIONS) throw full();
         const version = current.versions.length + 1;
@@ -229,8 +234,9 @@ export class KeyService {
    * when the tenant has no such key (by id or by public key; both given must name one key), 403
    * when the credential's key_ids do not include it. The route has validated the reference first.
    */
-  async resolve(principal: Principal, types: readonly KeyType[], ...refs: KeyRef[]): Promise<StoredKey> {
-    let found: StoredKey | undefined;
+  async resolve<T extends KeyType>(principal: Principal, types: readonly T[], ...refs: KeyRef[]): Promise<StoredKeyOf<T>> {
+    const ofTypes = (key: StoredKey | undefined): key is StoredKeyOf<T> => key !== undefined && (types as readonly KeyType[]).includes(key.type);
+    let found: StoredKeyOf<T> | undefined;
     for (const ref of refs) {
       let key: StoredKey | undefined;
       if (ref.id !== undefined) {
@@ -241,7 +247,7 @@ export class KeyService {
       } else {
         continue;
       }
-      if (!key || !types.includes(key.type)) throw new KeyNotFoundError(ref.field, `No key of yours has this ${ref.field}.`);
+      if (!ofTypes(key)) throw new KeyNotFoundError(ref.field, `No key of yours has this ${ref.field}.`);
       if (found && found.id !== key.id) throw new KeyUnusableError(ref.field, `names a different key than ${refs[0]!.field}: give one of them`);
       found = key;
     }
@@ -274,6 +280,7 @@ export class KeyService {
     return this.#withSecretKey(
       key,
       1,
+      'kem',
       (seed) => this.crypto.kem.prepareSecretKey(kem.algorithm, seed),
       (secret) => this.crypto.kem.decapsulate(secret as PreparedSecretKey<KemAlgorithm>, cipherText),
     );
@@ -283,10 +290,11 @@ export class KeyService {
   async sign(key: StoredKey, message: Uint8Array, context?: Uint8Array): Promise<{ signature: Uint8Array; key: SigningKey }> {
     if (key.type !== 'dsa') throw new KeyUnusableError('key_id', `${key.id} is not a signing key`);
     const version = key.versions.length;
-    const algorithm = key.algorithm as DsaAlgorithm;
+    const algorithm = key.algorithm;
     const signature = await this.#withSecretKey(
       key,
       version,
+      'dsa',
       (seed) => this.crypto.dsa.prepareSecretKey(algorithm, seed),
       (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, message, context ? { context } : {}),
     );
@@ -296,7 +304,7 @@ export class KeyService {
   /** Verifies with a stored signing key: with `version`, that version only; else any version. */
   async verify(key: StoredKey, message: Uint8Array, signature: Uint8Array, context: Uint8Array | undefined, version?: number): Promise<{ verified: boolean; version: number | null }> {
     if (key.type !== 'dsa') throw new KeyUnusableError('key_id', `${key.id} is not a signing key`);
-    const algorithm = key.algorithm as DsaAlgorithm;
+    const algorithm = key.algorithm;
     const candidates = version === undefined ? [...key.versions].reverse() : key.versions.filter((v) => v.version === version);
     if (candidates.length === 0) throw new KeyUnusableError('version', `${key.id} has no version ${version} (it has 1 to ${key.versions.length})`);
     for (const v of candidates) {
@@ -329,10 +337,11 @@ export class KeyService {
    */
   async attest(tenant: string, key: KemKey): Promise<{ signature: Uint8Array; key: SigningKey }> {
     const attestation = await this.#roleKey(tenant, 'attestation');
-    const algorithm = attestation.algorithm as DsaAlgorithm;
+    const algorithm = attestation.algorithm;
     const signature = await this.#withSecretKey(
       attestation,
       1,
+      'attestation',
       (seed) => this.crypto.dsa.prepareSecretKey(algorithm, seed),
       (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, key.publicKey),
     );
@@ -348,11 +357,11 @@ export class KeyService {
   async #withSecretKey<T>(
     key: StoredKey,
     version: number,
+    purpose: SealPurpose,
     prepare: (seed: Uint8Array) => Promise<PreparedSecretKey<string>>,
     use: (key: PreparedSecretKey<string>) => Promise<T>,
   ): Promise<T> {
     const record = key.versions.find((v) => v.version === version)!;
-    const purpose = purposeOf(key.type, key.id);
     const cacheId = `${purpose}\0${key.tenant}\0${key.id}\0${version}\0${record.sealedSeed}`;
     let prepared = this.#secrets.get(cacheId);
     if (!prepared) {
@@ -377,15 +386,15 @@ export class KeyService {
     return use(prepared);
   }
 
-  async #roleKey(tenant: string, role: TenantKeyRole): Promise<StoredKey> {
+  async #roleKey(tenant: string, role: TenantKeyRole): Promise<StoredSigningKey> {
     const existing = await this.store.getRoleKey(tenant, role);
-    if (existing) return existing;
+    if (existing) return signingRoleKey(existing, role);
     const pair = await this.crypto.dsa.keygen(DEFAULT_DSA_ALGORITHM);
-    const id = role === 'signing' ? newKeyId('dsa') : `att_${randomBytes(16).toString('base64url')}`;
+    const id = role === 'signing' ? newKeyId('dsa') : `${ATTESTATION_KEY_PREFIX}${randomBytes(16).toString('base64url')}`;
     const createdAt = new Date(this.now()).toISOString();
     const sealedSeed = encodeBase64(this.sealer.seal(pair.seed, tenant, sealName(id, 1), role === 'signing' ? 'dsa' : 'attestation'));
     pair.seed.fill(0);
-    const candidate: StoredKey = {
+    const candidate: StoredSigningKey = {
       id,
       tenant,
       type: 'dsa',
@@ -394,7 +403,7 @@ export class KeyService {
       expiresAtMs: null,
       versions: [{ version: 1, publicKey: encodeBase64(pair.publicKey), sealedSeed, createdAt }],
     };
-    return this.store.getOrPutRoleKey(tenant, role, candidate);
+    return signingRoleKey(await this.store.getOrPutRoleKey(tenant, role, candidate), role);
   }
 }
 
@@ -404,20 +413,28 @@ export class KeyService {
  */
 const sealName = (id: string, version: number) => (version === 1 ? id : `${id}#v${version}`);
 
-/** Attestation keys are sealed for their own purpose, so a seed cannot be moved between roles. */
-function purposeOf(type: KeyType, id = ''): SealPurpose {
-  if (id.startsWith('att_')) return 'attestation';
-  return type === 'kem' ? 'kem' : type === 'dsa' ? 'dsa' : 'shared';
+/**
+ * What a key's seal is bound to besides tenant and name: its type. The attestation key is sealed
+ * for its own purpose ('attestation', given by the one caller that uses it), so a seed cannot be
+ * moved between roles.
+ */
+const purposeOf = (type: KeyType): SealPurpose => (type === 'kem' ? 'kem' : type === 'dsa' ? 'dsa' : 'shared');
+
+/** A tenant's role key is a signing key; anything else in the store was not written by this service. */
+function signingRoleKey(key: StoredKey, role: TenantKeyRole): StoredSigningKey {
+  if (key.type !== 'dsa') throw new Error(`the tenant's ${role} key is not a signing key`);
+  return key;
 }
+
+/** The id prefix of attestation keys: no key-id pattern accepts it, so no request can name one. */
+const ATTESTATION_KEY_PREFIX = 'att_';
 
 export function toKemKey(key: StoredKey): KemKey | undefined {
-  const algorithm = KEM_ALGORITHMS.find((a) => a === key.algorithm);
-  if (!algorithm || key.type !== 'kem') return undefined;
-  return { id: key.id, algorithm, publicKey: decodeBase64(key.versions[0]!.publicKey)!, createdAt: key.createdAt, expiresAtMs: key.expiresAtMs };
+  // The algorithm is checked too: a record that did not come through typedKey proves nothing.
+  if (key.type !== 'kem' || !isKemAlgorithm(key.algorithm)) return undefined;
+  return { id: key.id, algorithm: key.algorithm, publicKey: decodeBase64(key.versions[0]!.publicKey)!, createdAt: key.createdAt, expiresAtMs: key.expiresAtMs };
 }
 
-function signingKeyOf(key: StoredKey, version: number): SigningKey {
-  const algorithm = DSA_ALGORITHMS.find((a) => a === key.algorithm);
-  if (!algorithm) throw new Error(`stored key ${key.id} has an unknown signing algorithm`);
-  return { id: key.id, algorithm, version, publicKey: decodeBase64(key.versions.find((v) => v.version === version)!.publicKey)! };
+function signingKeyOf(key: StoredSigningKey, version: number): SigningKey {
+  return { id: key.id, algorithm: key.algorithm, version, publicKey: decodeBase64(key.versions.find((v) => v.version === version)!.publicKey)! };
 }

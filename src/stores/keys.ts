@@ -10,6 +10,7 @@
  * counter of a shared key. Secret material reaches the store only sealed (keys/sealing.ts).
  * @module
  */
+import { isDsaAlgorithm, isKemAlgorithm, type DsaAlgorithm, type KemAlgorithm } from '../crypto/algorithms.ts';
 
 /** What a stored key is: a KEM key pair, a signing key pair, or a stored shared key. */
 export const KEY_TYPES = Object.freeze(['kem', 'dsa', 'shared'] as const);
@@ -27,12 +28,13 @@ export interface KeyVersionRecord {
   readonly createdAt: string;
 }
 
-export interface StoredKey {
+/** The algorithm name of stored shared keys: what they key (through HKDF, as the AES endpoints do). */
+export const SHARED_KEY_ALGORITHM = 'AES-256-GCM';
+
+/** What every stored key has; StoredKey tells the kinds apart by `type`. */
+interface StoredKeyCommon {
   readonly id: string;
   readonly tenant: string;
-  readonly type: KeyType;
-  /** 'ML-KEM-768', 'X-Wing', 'ML-DSA-65', 'SLH-DSA-SHA2-128s', 'AES-256-GCM', ... */
-  readonly algorithm: string;
   /** RFC 3339. */
   readonly createdAt: string;
   /** When the key is gone everywhere (ms since the epoch), or null for never. */
@@ -46,6 +48,42 @@ export interface StoredKey {
   readonly versions: readonly KeyVersionRecord[];
   /** For the key service: whose secret the key derives from, e.g. a stored shared key's KEM key. */
   readonly origin?: string;
+}
+
+/** A KEM key pair (`kem_`): ML-KEM or X-Wing; one version. */
+export interface StoredKemKey extends StoredKeyCommon {
+  readonly type: 'kem';
+  readonly algorithm: KemAlgorithm;
+}
+
+/** A signing key (`dsa_`, and the tenant's attestation key): ML-DSA or SLH-DSA; a version per rotation. */
+export interface StoredSigningKey extends StoredKeyCommon {
+  readonly type: 'dsa';
+  readonly algorithm: DsaAlgorithm;
+}
+
+/** A stored shared key (`sk_`): the secret itself, sealed; no public key; one version. */
+export interface StoredSharedKey extends StoredKeyCommon {
+  readonly type: 'shared';
+  readonly algorithm: typeof SHARED_KEY_ALGORITHM;
+}
+
+/** A stored key, typed by its kind: `type` narrows `algorithm`. */
+export type StoredKey = StoredKemKey | StoredSigningKey | StoredSharedKey;
+
+/** The fields of a stored key as a record holds them, before its kind is checked. */
+export type UntypedKey = Omit<StoredKey, 'type' | 'algorithm'> & { readonly type: KeyType; readonly algorithm: string };
+
+/**
+ * A record read back (or built) as the kind its `type` says, checking that its algorithm is one
+ * of that kind's. A record that fails was not written by this service: an internal error.
+ */
+export function typedKey(key: UntypedKey): StoredKey {
+  const { type, algorithm } = key;
+  if (type === 'kem' && isKemAlgorithm(algorithm)) return { ...key, type, algorithm };
+  if (type === 'dsa' && isDsaAlgorithm(algorithm)) return { ...key, type, algorithm };
+  if (type === 'shared' && algorithm === SHARED_KEY_ALGORITHM) return { ...key, type, algorithm };
+  throw new Error(`stored key ${key.id} has type ${type} and algorithm ${algorithm}, which do not go together`);
 }
 
 /**

@@ -62,6 +62,10 @@ export class MemoryTokenStore implements TokenStore {
     return { tenant: token.tenant, expiresAtMs: token.expiresAtMs, attemptsLeft: limits.length ? Math.min(...limits) : null };
   }
 
+  async standing(family: string, tokenId: string, ancestors: readonly string[]): Promise<boolean> {
+    return [tokenId, ...ancestors].every((id) => this.#get(tokenName(family, id)) !== undefined);
+  }
+
   async revokeToken(family: string, tokenId: string, tenant: string, by: string | null = null): Promise<boolean> {
     const name = tokenName(family, tokenId);
     const token = this.#get(name);

@@ -28,6 +28,7 @@ export class LuaScript {
 /** The part of the ioredis API the ports use, besides scripts; both `Redis` and `Cluster` have it. */
 export interface RedisCommands {
   get(key: string): Promise<string | null>;
+  exists(...keys: string[]): Promise<number>;
   hgetall(key: string): Promise<Record<string, string>>;
   zcard(key: string): Promise<number>;
   zrem(key: string, member: string): Promise<number>;

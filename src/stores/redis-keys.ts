@@ -19,7 +19,7 @@
  * @module
  */
 import type { AddVersionResult, KeyPage, KeyStore, KeyType, KeyVersionRecord, ListKeysOptions, PutKeyResult, StoredKey, TenantKeyRole, UseKeyResult } from './keys.ts';
-import { KEY_ID_PREFIX } from './keys.ts';
+import { KEY_ID_PREFIX, typedKey } from './keys.ts';
 import { LuaScript, outcome, type RedisConnection } from './redis-connection.ts';
 
 /** Lua: drops expired ids from the tenant's indexes. Expects KEYS[n_keys], KEYS[n_kexp] named below. */
@@ -229,7 +229,7 @@ const typeOf = (record: RecordJson): KeyType => record.type ?? (record.id.starts
 
 function fromJson(json: string, later: readonly KeyVersionRecord[] = []): StoredKey {
   const r = JSON.parse(json) as RecordJson;
-  return {
+  return typedKey({
     id: r.id,
     tenant: r.tenant,
     type: typeOf(r),
@@ -239,7 +239,7 @@ function fromJson(json: string, later: readonly KeyVersionRecord[] = []): Stored
     ...(r.fingerprint !== undefined ? { fingerprint: r.fingerprint } : {}),
     ...(r.origin !== undefined ? { origin: r.origin } : {}),
     versions: [{ version: 1, publicKey: r.publicKey, sealedSeed: r.sealedSeed, createdAt: r.createdAt }, ...[...later].sort((a, b) => a.version - b.version)],
-  };
+  });
 }
 
 const SCAN_BUDGET = 2_000;
@@ -339,7 +339,7 @@ export class RedisKeyStore implements KeyStore {
     const legacy = await this.redis.run((client) => client.get(this.redis.tenantKey(tenant, 'signing')));
     if (legacy === null) return undefined;
     const key = fromJson(legacy);
-    return key.tenant === tenant ? this.getOrPutRoleKey(tenant, 'signing', { ...key, type: 'dsa' }) : undefined;
+    return key.tenant === tenant ? this.getOrPutRoleKey(tenant, 'signing', typedKey({ ...key, type: 'dsa' })) : undefined;
   }
 
   #record(tenant: string, id: string): string {

@@ -149,6 +149,12 @@ export class RedisTokenStore implements TokenStore {
     return { tenant: fields.tenant!, attemptsLeft: fields.left === undefined ? null : Number(fields.left), expiresAtMs: Number(fields.exp) };
   }
 
+  async standing(family: string, tokenId: string, ancestors: readonly string[]): Promise<boolean> {
+    // One EXISTS over the lineage (one hash tag, so one Cluster slot); an expired key does not exist.
+    const keys = this.#lineage(family, tokenId, ancestors);
+    return (await this.redis.run((client) => client.exists(...keys))) === keys.length;
+  }
+
   async revokeToken(family: string, tokenId: string, tenant: string, by: string | null = null): Promise<boolean> {
     const answer = await this.redis.eval(REVOKE_TOKEN, [this.#tokenKey(family, tokenId)], [tenant, by ?? '', tokenId]);
     return outcome(answer, 'revokeToken', ['revoked', 'refused']).outcome === 'revoked';

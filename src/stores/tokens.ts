@@ -43,6 +43,12 @@ export interface TokenStore {
    */
   peekToken(family: string, tokenId: string, ancestors: readonly string[]): Promise<TokenRecord | undefined>;
   /**
+   * Whether the token's record and every ancestor's still exist (unexpired, unrevoked), whatever
+   * attempts are left: what work already admitted checks before it starts (a request that used a
+   * token's last attempt has paid for itself; a revocation or an expiry stops it).
+   */
+  standing(family: string, tokenId: string, ancestors: readonly string[]): Promise<boolean>;
+  /**
    * Deletes the token's record if it belongs to `tenant` and, when `by` names a token, only if
    * the token is `by` itself or one `by` minted (directly or not); true when something was revoked.
    */

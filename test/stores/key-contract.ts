@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeEach, describe, test } from 'node:test';
-import type { KeyStore, KeyType, KeyVersionRecord, StoredKey } from '../../src/stores/keys.ts';
+import { typedKey, type KeyStore, type KeyType, type KeyVersionRecord, type StoredKey, type UntypedKey } from '../../src/stores/keys.ts';
 
 const CREATED = '2025-01-02T03:04:05.678Z';
 
@@ -19,7 +19,7 @@ export function keyId(type: KeyType, label: string): string {
 
 export function storedKey(tenant: string, id: string, overrides: Partial<StoredKey> = {}): StoredKey {
   const type: KeyType = id.startsWith('dsa_') ? 'dsa' : id.startsWith('sk_') ? 'shared' : 'kem';
-  return {
+  return typedKey({
     id,
     tenant,
     type,
@@ -30,7 +30,7 @@ export function storedKey(tenant: string, id: string, overrides: Partial<StoredK
     // Version 1 is made with the key (stores may keep one creation time for both).
     versions: [version(1, `${tenant}/${id}`, overrides.createdAt ?? CREATED)],
     ...overrides,
-  };
+  } as UntypedKey);
 }
 
 const version = (n: number, label: string, createdAt = CREATED): KeyVersionRecord => ({

@@ -92,6 +92,21 @@ export function runTokenStoreContract(current: () => TokenStore): void {
           assert.equal(await tokens.peekToken(family, 't1', []), undefined);
         });
 
+        test('standing: a token that used its last attempt still stands; a revoked or expired one, or one whose ancestor is revoked, does not', async () => {
+          await tokens.createToken(family, 'root', tokenRecord('acme', null));
+          await tokens.createToken(family, 'child', tokenRecord('acme', 1));
+          assert.equal(await tokens.standing(family, 'child', ['root']), true);
+          assert.deepEqual(await tokens.consumeAttempt(family, 'child', ['root']), { ok: true, attemptsLeft: 0 });
+          assert.equal(await tokens.standing(family, 'child', ['root']), true, 'exhausted by the request that is running: it still stands');
+          assert.equal(await tokens.peekToken(family, 'child', ['root']), undefined, 'while peek calls it dead');
+          assert.equal(await tokens.revokeToken(family, 'root', 'acme'), true);
+          assert.equal(await tokens.standing(family, 'child', ['root']), false, 'its ancestor is revoked');
+          assert.equal(await tokens.standing(family, 'nobody', []), false);
+          await tokens.createToken(family, 'brief', { tenant: 'acme', attemptsLeft: null, expiresAtMs: Date.now() + 150 });
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          assert.equal(await tokens.standing(family, 'brief', []), false, 'expired');
+        });
+
         test('a token created with 0 attempts is dead', async () => {
           await tokens.createToken(family, 't1', tokenRecord('acme', 0));
           assert.deepEqual(await tokens.consumeAttempt(family, 't1', []), { ok: false });

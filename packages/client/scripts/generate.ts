@@ -14,7 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { buildRoutes } from '../../../src/app.ts';
+import { buildRoutes } from '../../../src/http/routes.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { buildOpenApiDocument } from '../../../src/http/openapi.ts';
 import type { CommandSpec, FieldSpec, FieldType } from '../src/cli/spec.ts';

@@ -1,9 +1,7 @@
 /** POST /v1/aes/decrypt: opens what /v1/aes/encrypt (or any client following the format) sealed. */
 import { GCM_MIN_BLOB_BYTES } from '../../crypto/aead.ts';
-import { encodeMessage } from '../../crypto/encoding.ts';
-import { fieldError } from '../problems.ts';
+import { decrypt, resolveSharedKey } from '../../operations/aes.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { aesKeyOf } from './aes-encrypt.ts';
 import { examples } from '../examples.ts';
 import { aesKeyField, aadField, refineAesKey, sharedKeyId, base64Bytes, encodingField } from '../schemas.ts';
 import { z } from '../zod.ts';
@@ -48,22 +46,12 @@ export function aesDecryptRoute(maxMessageBytes: number) {
     responseDescription: 'The plaintext.',
     rateClass: 'crypto',
     batch: true,
-    keys: keyRefs(z.object({ key_id: sharedKeyId().optional() }), async ({ key_id }, { principal, services }) => {
-      if (key_id === undefined) return undefined;
-      const key = await services.keys.resolve(principal, ['shared'], { id: key_id, field: 'key_id' });
-      return { keyIds: [key.id], found: key };
-    }),
+    keys: keyRefs(z.object({ key_id: sharedKeyId().optional() }), ({ key_id }, ctx) => resolveSharedKey(ctx, key_id)),
     // With a stored shared key it is a use of that key; with a key given here, of none.
     audit: { event: 'aes.decrypt', onlyWhen: (_input, namedKey) => namedKey },
     extraProblems: ['decryption-failed'],
     async handle(input, ctx, stored) {
-      const { services } = ctx;
-      const { aead } = services.crypto;
-      services.metrics.cryptoOp('AES-256-GCM', aead.implementation, 'aes.decrypt');
-      const plaintext = await aead.open(await aesKeyOf(input.key, stored, ctx, false), input.ciphertext, input.aad);
-      const decrypted = encodeMessage(plaintext, input.encoding);
-      if (decrypted === undefined) throw fieldError('encoding', 'the plaintext is not valid UTF-8: ask for base64 or hex');
-      return { decrypted };
+      return { decrypted: await decrypt(ctx, stored, input) };
     },
   });
 }

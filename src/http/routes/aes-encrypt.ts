@@ -1,7 +1,7 @@
 /** POST /v1/aes/encrypt: AES-256-GCM under the key derived from a shared_key. */
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { defineRoute, keyRefs, type RouteContext } from '../route.ts';
-import type { StoredKey } from '../../stores/keys.ts';
+import { encrypt, resolveSharedKey } from '../../operations/aes.ts';
+import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
 import { aesKeyField, aadField, refineAesKey, sharedKeyId, encodingField, messageText, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
@@ -44,29 +44,11 @@ export function aesEncryptRoute(maxMessageBytes: number) {
     batch: true,
     // A stored shared key past MAX_ENCRYPTIONS_PER_KEY.
     extraProblems: ['key-conflict'],
-    keys: keyRefs(z.object({ key_id: sharedKeyId().optional() }), async ({ key_id }, { principal, services }) => {
-      if (key_id === undefined) return undefined;
-      const key = await services.keys.resolve(principal, ['shared'], { id: key_id, field: 'key_id' });
-      return { keyIds: [key.id], found: key };
-    }),
+    keys: keyRefs(z.object({ key_id: sharedKeyId().optional() }), ({ key_id }, ctx) => resolveSharedKey(ctx, key_id)),
     // With a stored shared key it is a use of that key; with a key given here, of none.
     audit: { event: 'aes.encrypt', onlyWhen: (_input, namedKey) => namedKey },
     async handle(input, ctx, stored) {
-      const { services } = ctx;
-      const { aead } = services.crypto;
-      services.metrics.cryptoOp('AES-256-GCM', aead.implementation, 'aes.encrypt');
-      return { ciphertext: encodeBase64(await aead.seal(await aesKeyOf(input.key, stored, ctx, true), input.unencrypted, input.aad)) };
+      return { ciphertext: encodeBase64(await encrypt(ctx, stored, { key: input.key, aad: input.aad, plaintext: input.unencrypted })) };
     },
   });
-}
-
-/** The AES key of a request: derived from the shared key given, or from the stored one (counting an encryption). */
-export async function aesKeyOf(given: Uint8Array | undefined, stored: StoredKey | undefined, { services }: RouteContext, forEncryption: boolean): Promise<Uint8Array> {
-  if (given) return services.crypto.aead.deriveAesKey(given);
-  const shared = await services.keys.sharedKey(stored!, forEncryption);
-  try {
-    return await services.crypto.aead.deriveAesKey(shared);
-  } finally {
-    shared.fill(0);
-  }
 }

@@ -1,5 +1,6 @@
 /** GET /v1/audit: the caller tenant's audit trail, newest first, a page at a time. */
 import { AUDIT_CURSOR, AUDIT_EVENTS, AUDIT_MAX_KEY_IDS, type AuditEntry } from '../../stores/audit.ts';
+import { listAudit } from '../../operations/audit.ts';
 import { defineRoute } from '../route.ts';
 import { pageLimitField } from '../schemas.ts';
 import { z } from '../zod.ts';
@@ -59,10 +60,8 @@ export function auditListRoute() {
     status: 200,
     response,
     responseDescription: 'A page of entries.',
-    async handle(input, { principal, services }) {
-      // A token restricted to some keys reads only about them and its own lineage (stores/audit.ts).
-      const viewer = { tokenId: principal.token?.id ?? null, keyIds: principal.keyIds };
-      const page = await services.audit.list(principal.tenant, { cursor: input.cursor, limit: input.limit ?? AUDIT_PAGE_DEFAULT, viewer });
+    async handle(input, ctx) {
+      const page = await listAudit(ctx, { cursor: input.cursor, limit: input.limit ?? AUDIT_PAGE_DEFAULT });
       return { entries: page.entries.map(toJson), next_cursor: page.nextCursor };
     },
   });

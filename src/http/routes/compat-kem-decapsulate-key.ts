@@ -3,21 +3,21 @@
  *
  * `sk` is the handle `/api/kem/generate_keys` returned (a key_id), never a secret key; `pk` may
  * name the key instead, as the seed vendor's documentation has it. The key is found, checked
- * against the token and used exactly as by /v1/kem/decapsulate, whose lookup and handler this
- * route calls; `shared_key` comes back as 64 lowercase hex characters.
+ * against the token and used exactly as by /v1/kem/decapsulate: the same operations
+ * (operations/kem.ts), mapped to the vendor's names; `shared_key` comes back as 64 lowercase hex
+ * characters.
  * @module
  */
 import { ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
 import { KEM_KEY_ID } from '../../keys/service.ts';
+import { decapsulate, resolveKemKey } from '../../operations/kem.ts';
+import { encodeSecret } from '../answers.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { examples } from '../examples.ts';
+import { examples, hexSharedKeyExample } from '../examples.ts';
 import { base64Bytes } from '../schemas.ts';
 import { z } from '../zod.ts';
-import { hexSharedKey } from './compat-kem-encapsulate-key.ts';
-import { decapsulateWith, kemDecapsulateRoute, resolveKemKey } from './kem-decapsulate.ts';
 
 export function compatKemDecapsulateKeyRoute() {
-  const v1 = kemDecapsulateRoute();
   const ex = examples();
   const body = z
     .strictObject({
@@ -48,13 +48,16 @@ export function compatKemDecapsulateKeyRoute() {
       shared_key: z
         .string()
         .regex(/^[0-9a-f]{64}$/)
-        .openapi({ description: 'The raw 32-byte shared secret as 64 lowercase hex characters. Secret.', example: hexSharedKey(ex.sharedKey) }),
+        .openapi({ description: 'The raw 32-byte shared secret as 64 lowercase hex characters. Secret.', example: hexSharedKeyExample() }),
     })
     .openapi('CompatDecapsulateKeyResponse');
 
   return defineRoute({
-    ...v1,
-    extraProblems: [],
+    method: 'post',
+    scope: 'kem:decapsulate',
+    rateClass: 'crypto',
+    status: 200,
+    responseDescription: 'The shared secret, or the id of the stored shared key.',
     audit: { event: 'kem.decapsulate' },
     path: '/api/kem/decapsulate_key',
     operationId: 'compatKemDecapsulateKey',
@@ -65,11 +68,11 @@ export function compatKemDecapsulateKeyRoute() {
     request: { body },
     input: body,
     // The /v1 lookup, given the handle as the key_id it is: same 404 rules, same token key check.
-    keys: keyRefs(z.object({ sk: body.shape.sk, pk: body.shape.pk }), ({ sk, pk }, ctx) => resolveKemKey({ key_id: sk, pk }, ctx, { id: 'sk', pk: 'pk' })),
+    keys: keyRefs(z.object({ sk: body.shape.sk, pk: body.shape.pk }), ({ sk, pk }, ctx) => resolveKemKey(ctx, { keyId: sk, publicKey: pk }, { id: 'sk', pk: 'pk' })),
     response,
     async handle(input, ctx, key) {
-      const made = await decapsulateWith(key!, { cipher: input.cipher }, ctx);
-      return { shared_key: hexSharedKey(made.shared_key!) };
+      const made = await decapsulate(ctx, key!, { cipher: input.cipher });
+      return { shared_key: encodeSecret(made.sharedKey!, 'hex') };
     },
   });
 }

@@ -1,24 +1,22 @@
 /**
  * POST /api/kem/encapsulate_key: the seed vendor's encapsulation call (docs/compatibility.md).
  *
- * The /v1/kem/encapsulate handler checks the signature over `pk` and encapsulates; this route
- * takes the vendor's field names and answers `shared_key` as 64 lowercase hex characters, because
- * the vendor's clients import that string, hex-decoded, directly as their AES-256-GCM key.
+ * The encapsulation operation of /v1/kem/encapsulate (operations/kem.ts) checks the signature over
+ * `pk` and encapsulates; this route takes the vendor's field names and answers `shared_key` as 64
+ * lowercase hex characters, because the vendor's clients import that string, hex-decoded,
+ * directly as their AES-256-GCM key.
  * @module
  */
-import { decodeBase64, encodeHex } from '../../crypto/encoding.ts';
+import { encodeBase64 } from '../../crypto/encoding.ts';
 import { ML_DSA_ALGORITHMS, DSA_SIZES, ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { encapsulate } from '../../operations/kem.ts';
+import { encodeSecret } from '../answers.ts';
 import { defineRoute } from '../route.ts';
-import { examples } from '../examples.ts';
+import { examples, hexSharedKeyExample } from '../examples.ts';
 import { base64Bytes, dsaPublicKeyField, refineVerificationKey } from '../schemas.ts';
 import { z } from '../zod.ts';
-import { kemEncapsulateRoute } from './kem-encapsulate.ts';
-
-/** A base64 shared_key from a /v1 answer as the hex the seed clients expect. */
-export const hexSharedKey = (base64: string) => encodeHex(decodeBase64(base64)!);
 
 export function compatKemEncapsulateKeyRoute() {
-  const v1 = kemEncapsulateRoute();
   const ex = examples();
   const verificationKey = (description: string) => dsaPublicKeyField(description, ex.attestationPublicKey);
   const body = z
@@ -51,12 +49,16 @@ export function compatKemEncapsulateKeyRoute() {
       shared_key: z
         .string()
         .regex(/^[0-9a-f]{64}$/)
-        .openapi({ description: 'The raw 32-byte shared secret as 64 lowercase hex characters (the seed clients use it directly as an AES-256 key). Secret.', example: hexSharedKey(ex.sharedKey) }),
+        .openapi({ description: 'The raw 32-byte shared secret as 64 lowercase hex characters (the seed clients use it directly as an AES-256 key). Secret.', example: hexSharedKeyExample() }),
     })
     .openapi('CompatEncapsulateKeyResponse');
 
   return defineRoute({
-    ...v1,
+    method: 'post',
+    scope: 'kem:encapsulate',
+    rateClass: 'crypto',
+    status: 200,
+    responseDescription: 'The ciphertext and the shared secret.',
     path: '/api/kem/encapsulate_key',
     operationId: 'compatKemEncapsulateKey',
     tag: 'Compatibility',
@@ -67,13 +69,9 @@ export function compatKemEncapsulateKeyRoute() {
     input: body,
     response,
     // The seed's call: no batch form, no stored shared keys (so nothing to audit or take back).
-    batch: false,
-    audit: undefined,
-    extraProblems: [],
     async handle(input, ctx) {
-      const { pk, signature } = input;
-      const made = await v1.handle({ pk, signature, verification_key: input.verification_key ?? input.verif_key, store: false }, ctx, undefined);
-      return { cipher: made.cipher, shared_key: hexSharedKey(made.shared_key!) };
+      const made = await encapsulate(ctx, { pk: input.pk, signature: input.signature, verificationKey: input.verification_key ?? input.verif_key });
+      return { cipher: encodeBase64(made.cipherText), shared_key: encodeSecret(made.sharedKey!, 'hex') };
     },
   });
 }

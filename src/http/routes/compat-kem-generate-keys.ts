@@ -1,19 +1,20 @@
 /**
  * GET|POST /api/kem/generate_keys: the seed vendor's key-pair call (docs/compatibility.md).
  *
- * The /v1/kem/keypair handler makes the key and its attestation (so both routes sign public keys
- * the same way, whatever key that is); this route only renames the answer: `sk` is the key's
- * key_id, a handle to the stored secret key, which never leaves the service.
+ * The key-pair operation of /v1/kem/keypair (operations/kem.ts) makes the key and its attestation
+ * (so both routes sign public keys the same way, whatever key that is); this route only maps the
+ * answer to the vendor's names: `sk` is the key's key_id, a handle to the stored secret key,
+ * which never leaves the service.
  * @module
  */
+import { encodeBase64 } from '../../crypto/encoding.ts';
 import { DEFAULT_KEM_ALGORITHM, ML_KEM_ALGORITHMS } from '../../crypto/params.ts';
+import { createKemKeyPair } from '../../operations/kem.ts';
 import { defineRoute, type RouteContext } from '../route.ts';
 import { examples } from '../examples.ts';
 import { z } from '../zod.ts';
-import { kemKeypairRoute } from './kem-keypair.ts';
 
 export function compatKemGenerateKeysRoutes() {
-  const v1 = kemKeypairRoute();
   const ex = examples();
   // The vendor's call takes no input; `algorithm` is accepted on POST for callers that want another set.
   const body = z
@@ -38,7 +39,10 @@ export function compatKemGenerateKeysRoutes() {
     .openapi('CompatGenerateKeysResponse');
 
   const common = {
-    ...v1,
+    scope: 'kem:keypair' as const,
+    rateClass: 'crypto' as const,
+    responseDescription: 'The new key pair (public parts only).',
+    extraProblems: ['quota-exceeded' as const],
     path: '/api/kem/generate_keys',
     tag: 'Compatibility',
     summary: 'Seed-client compatibility: generate an ML-KEM key pair',
@@ -53,8 +57,8 @@ export function compatKemGenerateKeysRoutes() {
       undo: (result: { sk: string }, { principal, services }: RouteContext) => services.keys.deleteKey(principal.tenant, result.sk),
     },
     async handle(input: z.output<typeof body>, ctx: RouteContext) {
-      const made = await v1.handle(input, ctx, undefined);
-      return { pk: made.pk, sk: made.key_id, signature: made.signature, verification_key: made.verification_key };
+      const { key, signature, verificationKey } = await createKemKeyPair(ctx, { algorithm: input.algorithm });
+      return { pk: encodeBase64(key.publicKey), sk: key.id, signature: encodeBase64(signature), verification_key: encodeBase64(verificationKey) };
     },
   };
   return [

@@ -1,16 +1,17 @@
 /**
  * POST /api/signature/sign: the seed vendor's signing call (docs/compatibility.md). Signs `data`
- * with the tenant's default ML-DSA-65 key through the /v1/dsa/sign handler; same answer.
+ * with the tenant's default ML-DSA-65 key through the signing operation of /v1/dsa/sign
+ * (operations/dsa.ts); the same answer, without the key's id and version.
  * @module
  */
+import { encodeBase64 } from '../../crypto/encoding.ts';
+import { sign } from '../../operations/dsa.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { encodingField, messageText, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
-import { dsaSignRoute } from './dsa-sign.ts';
 
 export function compatSignatureSignRoute(maxMessageBytes: number) {
-  const v1 = dsaSignRoute(maxMessageBytes);
   const ex = examples();
   const body = z
     .strictObject({
@@ -26,7 +27,11 @@ export function compatSignatureSignRoute(maxMessageBytes: number) {
     .openapi('CompatSignResponse');
 
   return defineRoute({
-    ...v1,
+    method: 'post',
+    scope: 'dsa:sign',
+    rateClass: 'crypto',
+    status: 200,
+    responseDescription: 'The signature and the public key that verifies it.',
     path: '/api/signature/sign',
     operationId: 'compatSignatureSign',
     tag: 'Compatibility',
@@ -36,12 +41,10 @@ export function compatSignatureSignRoute(maxMessageBytes: number) {
     input: withMessage(body, 'data', maxMessageBytes),
     response,
     // The seed's call: the default key only, no batch form.
-    keys: undefined,
-    batch: false,
     audit: { event: 'dsa.sign' },
     async handle(input, ctx) {
-      const made = await v1.handle({ data: input.data, encoding: input.encoding }, ctx, undefined);
-      return { signature: made.signature, pk: made.pk };
+      const { signature, signer } = await sign(ctx, undefined, { data: input.data });
+      return { signature: encodeBase64(signature), pk: encodeBase64(signer.publicKey) };
     },
   });
 }

@@ -1,17 +1,17 @@
 /**
  * POST /api/signature/verify: the seed vendor's verification call (docs/compatibility.md),
- * answered by the /v1/dsa/verify handler. The ML-DSA set comes from the length of `pk`.
+ * answered by the verification operation of /v1/dsa/verify (operations/dsa.ts). The ML-DSA set
+ * comes from the length of `pk`.
  * @module
  */
 import { ML_DSA_ALGORITHMS, DSA_SIZES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
+import { verify } from '../../operations/dsa.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes, dsaPublicKeyField, encodingField, messageText, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
-import { dsaVerifyRoute } from './dsa-verify.ts';
 
 export function compatSignatureVerifyRoute(maxMessageBytes: number) {
-  const v1 = dsaVerifyRoute(maxMessageBytes);
   const ex = examples();
   const body = z
     .strictObject({
@@ -40,7 +40,11 @@ export function compatSignatureVerifyRoute(maxMessageBytes: number) {
     .openapi('CompatVerifyResponse');
 
   return defineRoute({
-    ...v1,
+    method: 'post',
+    scope: 'dsa:verify',
+    rateClass: 'crypto',
+    status: 200,
+    responseDescription: 'Whether the signature verifies.',
     path: '/api/signature/verify',
     operationId: 'compatSignatureVerify',
     tag: 'Compatibility',
@@ -50,12 +54,8 @@ export function compatSignatureVerifyRoute(maxMessageBytes: number) {
     input: withMessage(body, 'data', maxMessageBytes),
     response,
     // The seed's call: a public key given here (so no stored key, nothing to audit), no batch form.
-    keys: undefined,
-    batch: false,
-    audit: undefined,
     async handle(input, ctx) {
-      const { data, pk, signature, encoding } = input;
-      return { verified: (await v1.handle({ data, pk, signature, encoding }, ctx, undefined)).verified };
+      return { verified: await verify(ctx, undefined, { data: input.data, pk: input.pk, signature: input.signature }) };
     },
   });
 }

@@ -1,6 +1,7 @@
 /** POST /v1/dsa/keypair: a new signing key (ML-DSA or SLH-DSA); the secret stays here. */
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { DEFAULT_DSA_ALGORITHM, DSA_ALGORITHMS } from '../../crypto/params.ts';
+import { createSigningKey } from '../../operations/dsa.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { expiresAtField, expiresInField, toExpiresAt } from '../schemas.ts';
@@ -47,9 +48,8 @@ export function dsaKeypairRoute(maxExpiresInSeconds = 10 * 365 * 86_400) {
       subject: (_input, result) => ({ keyId: result?.key_id ?? null }),
       undo: (result, { principal, services }) => services.keys.deleteKey(principal.tenant, result.key_id),
     },
-    async handle(input, { principal, services }) {
-      const key = await services.keys.createDsaKey(principal.tenant, input.algorithm, input.expires_in);
-      services.metrics.cryptoOp(key.algorithm, services.crypto.dsa.implementationFor(key.algorithm), 'dsa.keygen');
+    async handle(input, ctx) {
+      const key = await createSigningKey(ctx, { algorithm: input.algorithm, expiresIn: input.expires_in });
       return { key_id: key.id, algorithm: key.algorithm, pk: encodeBase64(key.publicKey), version: 1, expires_at: toExpiresAt(key.expiresAtMs) };
     },
   });

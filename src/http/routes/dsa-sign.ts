@@ -1,8 +1,7 @@
 /** POST /v1/dsa/sign: a signature by a stored signing key (by default the tenant's ML-DSA-65 key). */
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { DSA_ALGORITHMS, MAX_DSA_CONTEXT_BYTES } from '../../crypto/params.ts';
-import { KeyForbiddenError } from '../../keys/errors.ts';
-import { forbidden } from '../problems.ts';
+import { resolveSigningKey, sign } from '../../operations/dsa.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
 import { dsaKeyId, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
@@ -45,11 +44,8 @@ export function dsaSignRoute(maxMessageBytes: number) {
     scope: 'dsa:sign',
     request: { body },
     input: withMessage(body, 'data', maxMessageBytes),
-    keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), async ({ key_id }, { principal, services }) => {
-      if (key_id === undefined) return undefined; // the default key, found (or made) by the handler
-      const key = await services.keys.resolve(principal, ['dsa'], { id: key_id, field: 'key_id' });
-      return { keyIds: [key.id], found: key };
-    }),
+    // Without key_id: the default key, found (or made) by the operation.
+    keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), ({ key_id }, ctx) => resolveSigningKey(ctx, key_id)),
     status: 200,
     response,
     responseDescription: 'The signature and the public key that verifies it.',
@@ -57,18 +53,8 @@ export function dsaSignRoute(maxMessageBytes: number) {
     batch: true,
     // Signs with a stored key (the default one too): a use of a stored key.
     audit: { event: 'dsa.sign', subject: (_input, result) => (result ? { keyId: result.key_id } : {}) },
-    async handle(input, { principal, services }, named) {
-      // The default key is a stored key too: a token limited to some keys signs with it only when
-      // it is one of them. Such a token never has it made (a refused request writes nothing), and
-      // this is checked here, after the scope, so a token without dsa:sign is refused for that.
-      if (!named && principal.keyIds) {
-        const existing = await services.keys.findDefaultSigningKey(principal.tenant);
-        if (!existing) throw forbidden("This credential may not use the tenant's default signing key: it is not in the token's key_ids.");
-        if (!principal.keyIds.includes(existing.id)) throw new KeyForbiddenError(existing.id, 'the default signing key');
-      }
-      const key = named ?? (await services.keys.defaultSigningKey(principal.tenant));
-      const { signature, key: signer } = await services.keys.sign(key, input.data, input.context);
-      services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementationFor(signer.algorithm), 'dsa.sign');
+    async handle(input, ctx, named) {
+      const { signature, signer } = await sign(ctx, named, input);
       return { signature: encodeBase64(signature), pk: encodeBase64(signer.publicKey), key_id: signer.id, version: signer.version, algorithm: signer.algorithm };
     },
   });

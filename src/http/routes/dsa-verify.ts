@@ -3,8 +3,8 @@
  * signing key (any of its versions, or one)? The algorithm comes from `algorithm`, the stored
  * key, or the lengths where they are unambiguous.
  */
-import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching, type DsaAlgorithm } from '../../crypto/params.ts';
-import { fieldError } from '../problems.ts';
+import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching } from '../../crypto/params.ts';
+import { resolveSigningKey, verify } from '../../operations/dsa.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes, dsaKeyId, dsaPublicKeyField, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
@@ -87,11 +87,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
     scope: 'dsa:verify',
     request: { body },
     input: withMessage(body, 'data', maxMessageBytes),
-    keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), async ({ key_id }, { principal, services }) => {
-      if (key_id === undefined) return undefined;
-      const key = await services.keys.resolve(principal, ['dsa'], { id: key_id, field: 'key_id' });
-      return { keyIds: [key.id], found: key };
-    }),
+    keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), ({ key_id }, ctx) => resolveSigningKey(ctx, key_id)),
     status: 200,
     response,
     responseDescription: 'Whether the signature verifies.',
@@ -99,28 +95,8 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
     batch: true,
     // Verifying under a stored key is a use of it; verifying under a given pk uses none.
     audit: { event: 'dsa.verify', onlyWhen: (_input, namedKey) => namedKey },
-    async handle(input, { services }, key) {
-      const { dsa } = services.crypto;
-      if (key) {
-        if (input.algorithm && input.algorithm !== key.algorithm) throw fieldError('algorithm', `is ${key.algorithm} for ${key.id}, not ${input.algorithm}: leave it out with key_id`);
-        if (input.signature.length !== DSA_SIZES[key.algorithm as DsaAlgorithm].signature) {
-          throw fieldError('signature', `must be ${DSA_SIZES[key.algorithm as DsaAlgorithm].signature} bytes for ${key.algorithm} (the algorithm of key_id), got ${input.signature.length}`);
-        }
-        // With pk too (as /v1/dsa/sign answers both), it must be one of the key's versions: that one verifies.
-        let version = input.version;
-        if (input.pk) {
-          const pk = Buffer.from(input.pk).toString('base64');
-          const match = key.versions.find((v) => v.publicKey === pk && (version === undefined || v.version === version));
-          if (!match) throw fieldError('pk', `is not the public key of ${key.id}${version === undefined ? '' : ` version ${version}`}: give one of them`);
-          version = match.version;
-        }
-        services.metrics.cryptoOp(key.algorithm, dsa.implementationFor(key.algorithm as DsaAlgorithm), 'dsa.verify');
-        return { verified: (await services.keys.verify(key, input.data, input.signature, input.context, version)).verified };
-      }
-      const pk = input.pk!;
-      const algorithm = input.algorithm ?? dsaAlgorithmsMatching({ publicKey: pk.length, signature: input.signature.length })[0]!;
-      services.metrics.cryptoOp(algorithm, dsa.implementationFor(algorithm), 'dsa.verify');
-      return { verified: await dsa.verify(pk, input.data, input.signature, input.context, algorithm) };
+    async handle(input, ctx, key) {
+      return { verified: await verify(ctx, key, input) };
     },
   });
 }

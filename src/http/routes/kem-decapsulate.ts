@@ -1,11 +1,9 @@
 /** POST /v1/kem/decapsulate: the shared secret for a ciphertext, with a key the tenant owns. */
-import { checkKeyConfirmation } from '../../crypto/confirmation.ts';
-import { encodeBase64 } from '../../crypto/encoding.ts';
 import { KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
-import { toKemKey } from '../../keys/service.ts';
-import type { StoredKey } from '../../stores/keys.ts';
-import { fieldError, Problem } from '../problems.ts';
-import { defineRoute, keyRefs, type RouteContext } from '../route.ts';
+import { decapsulate, resolveKemKey } from '../../operations/kem.ts';
+import { sharedKeyFields } from '../answers.ts';
+import { fieldError } from '../problems.ts';
+import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes, confirmationField, kemKeyId, storeField } from '../schemas.ts';
 import { z } from '../zod.ts';
@@ -20,39 +18,6 @@ const publicKeyField = (description: string) =>
 
 /** The fields that name the key, checked on their own first (the rest is validated after the lookup). */
 const refs = z.object({ key_id: kemKeyId().optional(), pk: publicKeyField('').optional() });
-
-/**
- * The key a request names by key_id and/or pk, only among the caller tenant's KEM keys (404),
- * and only if the credential may use it (403). Shared with /api/kem/decapsulate_key.
- */
-export async function resolveKemKey(named: z.output<typeof refs>, { principal, services }: RouteContext, fields = { id: 'key_id', pk: 'pk' }) {
-  if (named.key_id === undefined && named.pk === undefined) return undefined; // validation says what is missing
-  const key = await services.keys.resolve(principal, ['kem'], { id: named.key_id, field: fields.id }, { publicKey: named.pk, field: fields.pk });
-  return { keyIds: [key.id], found: key };
-}
-
-/** Decapsulates with the stored key, checks the confirmation when given, keeps the result when asked. */
-export async function decapsulateWith(
-  key: StoredKey,
-  input: { readonly cipher: Uint8Array; readonly confirmation?: Uint8Array | undefined; readonly store?: boolean },
-  { principal, services }: RouteContext,
-): Promise<{ shared_key?: string; shared_key_id?: string }> {
-  const kem = toKemKey(key)!;
-  if (input.cipher.length !== KEM_SIZES[kem.algorithm].cipherText) {
-    throw fieldError('cipher', `must be ${KEM_SIZES[kem.algorithm].cipherText} bytes for ${kem.algorithm}, got ${input.cipher.length}`);
-  }
-  const shared = await services.keys.decapsulate(key, input.cipher);
-  services.metrics.cryptoOp(kem.algorithm, services.crypto.kem.implementationFor(kem.algorithm), 'kem.decapsulate');
-  try {
-    if (input.confirmation && !checkKeyConfirmation(shared, input.cipher, input.confirmation)) {
-      throw new Problem('key-confirmation-failed', 'The confirmation does not match the shared key this cipher gives: the cipher was modified, or made for another key. Nothing was stored.');
-    }
-    if (input.store) return { shared_key_id: (await services.keys.storeSharedKey(principal.tenant, shared, key.id)).id };
-    return { shared_key: encodeBase64(shared) };
-  } finally {
-    shared.fill(0);
-  }
-}
 
 export function kemDecapsulateRoute() {
   const ex = examples();
@@ -93,7 +58,7 @@ export function kemDecapsulateRoute() {
     scope: 'kem:decapsulate',
     request: { body },
     input: body,
-    keys: keyRefs(refs, (named, ctx) => resolveKemKey(named, ctx)),
+    keys: keyRefs(refs, (named, ctx) => resolveKemKey(ctx, { keyId: named.key_id, publicKey: named.pk })),
     status: 200,
     response,
     responseDescription: 'The shared secret, or the id of the stored shared key.',
@@ -105,7 +70,7 @@ export function kemDecapsulateRoute() {
     },
     async handle(input, ctx, key) {
       if (!key) throw fieldError('key_id', 'give key_id or pk'); // unreachable: validation requires one
-      return decapsulateWith(key, input, ctx);
+      return sharedKeyFields(await decapsulate(ctx, key, input));
     },
   });
 }

@@ -2,10 +2,10 @@
  * POST /v1/kem/encapsulate: a shared secret and its ciphertext for a public key, after checking
  * the key's signature when one is given.
  */
-import { keyConfirmation } from '../../crypto/confirmation.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { ML_DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES, dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey } from '../../crypto/params.ts';
-import { fieldError } from '../problems.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { encapsulate } from '../../operations/kem.ts';
+import { sharedKeyFields } from '../answers.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes, dsaPublicKeyField, refineVerificationKey, storeField } from '../schemas.ts';
@@ -75,28 +75,9 @@ export function kemEncapsulateRoute() {
       undo: (result, { principal, services }) => (result.shared_key_id ? services.keys.deleteKey(principal.tenant, result.shared_key_id) : Promise.resolve()),
     },
     extraProblems: ['quota-exceeded'],
-    async handle(input, { principal, services }) {
-      const { kem, dsa } = services.crypto;
-      const verifKey = input.verif_key ?? input.verification_key;
-      if (input.signature && verifKey) {
-        services.metrics.cryptoOp(dsaAlgorithmForPublicKey(verifKey.length) ?? 'ML-DSA', dsa.implementation, 'dsa.verify');
-        if (!(await dsa.verify(verifKey, input.pk, input.signature))) {
-          throw fieldError('signature', 'does not verify: it is not a signature over pk by verif_key');
-        }
-      }
-      const { cipherText, sharedSecret } = await kem.encapsulate(input.pk);
-      const algorithm = kemAlgorithmForPublicKey(input.pk.length);
-      services.metrics.cryptoOp(algorithm ?? 'ML-KEM', algorithm ? kem.implementationFor(algorithm) : kem.implementation, 'kem.encapsulate');
-      const confirmation = encodeBase64(keyConfirmation(sharedSecret, cipherText));
-      try {
-        if (input.store) {
-          const stored = await services.keys.storeSharedKey(principal.tenant, sharedSecret, null);
-          return { cipher: encodeBase64(cipherText), shared_key_id: stored.id, confirmation };
-        }
-        return { cipher: encodeBase64(cipherText), shared_key: encodeBase64(sharedSecret), confirmation };
-      } finally {
-        sharedSecret.fill(0);
-      }
+    async handle(input, ctx) {
+      const made = await encapsulate(ctx, { pk: input.pk, signature: input.signature, verificationKey: input.verif_key ?? input.verification_key, store: input.store });
+      return { cipher: encodeBase64(made.cipherText), ...sharedKeyFields(made), confirmation: encodeBase64(made.confirmation) };
     },
   });
 }

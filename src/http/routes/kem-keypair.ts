@@ -1,6 +1,7 @@
 /** POST /v1/kem/keypair: a new ML-KEM key pair; the secret stays here, the public key is signed. */
 import { DEFAULT_KEM_ALGORITHM, KEM_ALGORITHMS } from '../../crypto/params.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
+import { createKemKeyPair } from '../../operations/kem.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { expiresAtField, expiresInField, toExpiresAt } from '../schemas.ts';
@@ -49,16 +50,13 @@ export function kemKeypairRoute(maxExpiresInSeconds = 10 * 365 * 86_400) {
       subject: (_input, result) => ({ keyId: result?.key_id ?? null }),
       undo: (result, { principal, services }) => services.keys.deleteKey(principal.tenant, result.key_id),
     },
-    async handle(input, { principal, services }) {
-      const key = await services.keys.createKemKey(principal.tenant, input.algorithm, input.expires_in);
-      services.metrics.cryptoOp(key.algorithm, services.crypto.kem.implementationFor(key.algorithm), 'kem.keygen');
-      const { signature, key: signer } = await services.keys.attest(principal.tenant, key);
-      services.metrics.cryptoOp(signer.algorithm, services.crypto.dsa.implementationFor(signer.algorithm), 'dsa.sign');
+    async handle(input, ctx) {
+      const { key, signature, verificationKey } = await createKemKeyPair(ctx, { algorithm: input.algorithm, expiresIn: input.expires_in });
       return {
         key_id: key.id,
         algorithm: input.algorithm, // the set asked for, which key.algorithm is
         pk: encodeBase64(key.publicKey),
-        verification_key: encodeBase64(signer.publicKey),
+        verification_key: encodeBase64(verificationKey),
         signature: encodeBase64(signature),
         expires_at: toExpiresAt(key.expiresAtMs),
       };

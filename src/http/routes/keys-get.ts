@@ -1,7 +1,9 @@
 /** GET /v1/keys/{key_id}, DELETE /v1/keys/{key_id}, POST /v1/keys/{key_id}/rotate: one stored key. */
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { describeKey, KeyDescriptionSchema } from '../key-view.ts';
-import { defineRoute, keyRefs, type RouteContext } from '../route.ts';
+import type { KeyType } from '../../stores/keys.ts';
+import { deleteKey, resolveKey, rotateKey } from '../../operations/keys.ts';
+import { defineRoute, keyRefs } from '../route.ts';
 import { anyKeyId, dsaKeyId } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -11,11 +13,7 @@ const keyIdParam = (schema = anyKeyId()) =>
   });
 
 /** The key the path names, of the caller's tenant (404) and allowed to the credential (403). */
-const pathKey = (types: Parameters<RouteContext['services']['keys']['resolve']>[1], params = keyIdParam()) =>
-  keyRefs(params, async ({ key_id }, { principal, services }) => {
-    const key = await services.keys.resolve(principal, types, { id: key_id, field: 'key_id' });
-    return { keyIds: [key.id], found: key };
-  });
+const pathKey = (types: readonly KeyType[], params = keyIdParam()) => keyRefs(params, ({ key_id }, ctx) => resolveKey(ctx, types, key_id));
 
 export function keysGetRoute() {
   const params = keyIdParam();
@@ -58,9 +56,8 @@ export function keysDeleteRoute() {
     status: 204,
     responseDescription: 'Deleted.',
     audit: { event: 'keys.delete' },
-    async handle(_input, { principal, services }, key) {
-      // Deleted by someone else in the meantime: the caller's intent holds, nothing to report.
-      await services.keys.deleteKey(principal.tenant, key!.id);
+    async handle(_input, ctx, key) {
+      await deleteKey(ctx, key!);
       return undefined;
     },
   });
@@ -94,9 +91,8 @@ export function keysRotateRoute() {
     audit: { event: 'keys.rotate' },
     // A key at MAX_KEY_VERSIONS.
     extraProblems: ['key-conflict'],
-    async handle(_input, { principal, services }, key) {
-      const rotated = await services.keys.rotate(principal.tenant, key!);
-      services.metrics.cryptoOp(rotated.algorithm, services.crypto.dsa.implementationFor(rotated.algorithm), 'dsa.keygen');
+    async handle(_input, ctx, key) {
+      const rotated = await rotateKey(ctx, key!);
       return { key_id: rotated.id, version: rotated.version, pk: encodeBase64(rotated.publicKey) };
     },
   });

@@ -1,6 +1,7 @@
 /** GET /v1/keys: the caller tenant's stored keys, a page at a time. */
 import { KEY_TYPES } from '../../stores/keys.ts';
 import { describeKey, KeyDescriptionSchema } from '../key-view.ts';
+import { listKeys } from '../../operations/keys.ts';
 import { defineRoute } from '../route.ts';
 import { pageLimitField } from '../schemas.ts';
 import { z } from '../zod.ts';
@@ -54,16 +55,9 @@ export function keysListRoute() {
     status: 200,
     response,
     responseDescription: 'A page of keys.',
-    async handle(input, { principal, services }) {
-      const page = await services.keys.listKeys(principal.tenant, {
-        ...(input.type ? { type: input.type } : {}),
-        ...(input.cursor ? { cursor: input.cursor } : {}),
-        limit: input.limit ?? KEYS_PAGE_DEFAULT,
-      });
-      const allowed = principal.keyIds;
-      // A token restricted to some keys sees only those.
-      const keys = allowed ? page.keys.filter((k) => allowed.includes(k.id)) : page.keys;
-      return { keys: keys.map(describeKey), next_cursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor) };
+    async handle(input, ctx) {
+      const page = await listKeys(ctx, { type: input.type, cursor: input.cursor, limit: input.limit ?? KEYS_PAGE_DEFAULT });
+      return { keys: page.keys.map(describeKey), next_cursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor) };
     },
   });
 }

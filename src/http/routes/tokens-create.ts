@@ -2,10 +2,9 @@
  * POST /v1/tokens: a temporary token that lives `expiry_time` seconds and works for
  * `expire_after_attempts` requests, optionally limited to some scopes and some keys.
  */
-import { SCOPES, type Principal } from '../../auth/scopes.ts';
-import { MAX_TOKEN_DEPTH } from '../../auth/tokens.ts';
-import { forbidden, notFound } from '../problems.ts';
-import { defineRoute, keyRefs, type RouteContext } from '../route.ts';
+import { SCOPES } from '../../auth/scopes.ts';
+import { mint, resolveKeyIds } from '../../operations/tokens.ts';
+import { defineRoute, keyRefs } from '../route.ts';
 import { anyKeyId } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -30,21 +29,6 @@ const list = <T extends z.ZodType<unknown, string>>(item: T, from: 'body' | 'que
     ? z.array(z.string())
     : z.union([z.array(z.string()), z.string()]).transform((v) => (Array.isArray(v) ? v : v.split(',')).flatMap((s) => s.split(',')).filter(Boolean))
   ).pipe(z.array(item).max(MAX_KEY_IDS, `at most ${MAX_KEY_IDS} entries`));
-
-/**
- * The stored keys a token is to be restricted to, each checked to belong to the caller's tenant
- * (404). A list the schema refuses (too long, a malformed id) is left to validation (422) without
- * a single store read, and a repeated id is read once. Whether the caller may hand them on (a
- * token's own key_ids) is decided by the handler (403).
- */
-const keyIdRefs = z.object({ key_ids: z.array(anyKeyId()).max(MAX_KEY_IDS).optional() });
-async function resolveKeyIds({ key_ids = [] }: z.output<typeof keyIdRefs>, { principal, services }: RouteContext) {
-  const ids = [...new Set(key_ids)];
-  for (const id of ids) {
-    if (!(await services.keys.find(principal.tenant, id))) throw notFound(`No key of yours has key_id ${id}.`);
-  }
-  return { keyIds: ids, found: undefined };
-}
 
 export function tokensCreateRoute(limits: TokenLimits) {
   // Examples only in the body: Swagger UI sends the query examples it shows, and a query field
@@ -108,7 +92,10 @@ export function tokensCreateRoute(limits: TokenLimits) {
     scope: 'tokens:create',
     request: { body, query },
     input: body,
-    keys: keyRefs(keyIdRefs, resolveKeyIds),
+    // Each key must be the caller tenant's (404) before anything else; whether the caller may
+    // hand it on is mint's to decide (403). A list the schema refuses is left to validation (422)
+    // without a single store read.
+    keys: keyRefs(z.object({ key_ids: z.array(anyKeyId()).max(MAX_KEY_IDS).optional() }), ({ key_ids }, ctx) => resolveKeyIds(ctx, key_ids)),
     status: 201,
     response,
     responseDescription: 'The new token.',
@@ -120,50 +107,20 @@ export function tokensCreateRoute(limits: TokenLimits) {
       subject: (_input: unknown, result?: { token_id: string }) => ({ targetTokenId: result?.token_id, keyId: null }),
       undo: (result, { principal, services }) => services.tokens.revoke(principal, result.token_id),
     },
-    async handle(input, { principal, services }) {
-      const scopes = input.scopes ?? principal.scopes;
-      const extraScopes = scopes.filter((s) => !principal.scopes.includes(s));
-      if (extraScopes.length > 0) throw forbidden(`A token cannot have scopes its creator lacks: ${extraScopes.join(', ')}.`);
-      const keyIds = narrowKeyIds(principal, input.key_ids);
-      if (principal.token && principal.token.ancestors.length >= MAX_TOKEN_DEPTH) {
-        throw forbidden(`Tokens nest at most ${MAX_TOKEN_DEPTH + 1} deep: this token cannot mint another.`);
-      }
-      const minted = await services.tokens.mint(principal, {
+    async handle(input, ctx) {
+      const minted = await mint(ctx, {
         expirySeconds: input.expiry_time ?? limits.defaultTtlSeconds,
-        attempts: narrowAttempts(principal, input.expire_after_attempts),
-        scopes: [...new Set(scopes)],
-        keyIds,
+        attempts: input.expire_after_attempts,
+        scopes: input.scopes,
+        keyIds: input.key_ids,
       });
       return {
         new_token: minted.token,
-        token_id: minted.info.id,
-        expires_at: new Date(minted.info.expiresAtMs).toISOString(),
-        attempts_left: minted.info.attemptsLeft,
+        token_id: minted.tokenId,
+        expires_at: new Date(minted.expiresAtMs).toISOString(),
+        attempts_left: minted.attemptsLeft,
         scopes: [...minted.scopes],
       };
     },
   });
-}
-
-/**
- * A child's attempts: every request of a child also uses one of its limited parent's attempts
- * (the store enforces that), so a child of a limited parent is shown at most what is left to the
- * parent after this request, and that by default.
- */
-function narrowAttempts(parent: Principal, requested: number | undefined): number | null {
-  const left = parent.token?.attemptsLeft ?? null;
-  if (left === null) return requested ?? null;
-  if (left === 0) throw forbidden('This token has no attempts left to give: this request used its last one.');
-  return Math.min(requested ?? left, left);
-}
-
-/** A child's key list: its parent's when it names none; never a key outside the parent's list. */
-function narrowKeyIds(parent: Principal, requested: readonly string[] | undefined): readonly string[] | null {
-  if (requested === undefined || requested.length === 0) return parent.keyIds;
-  const unique = [...new Set(requested)];
-  if (parent.keyIds) {
-    const extra = unique.filter((id) => !parent.keyIds!.includes(id));
-    if (extra.length > 0) throw forbidden(`A token cannot use keys its creator may not: ${extra.join(', ')}.`);
-  }
-  return unique;
 }

@@ -1,6 +1,6 @@
 /** DELETE /v1/tokens/{token_id}: kills a token (and every token it minted) on every instance. */
 import { isTokenId } from '../../auth/tokens.ts';
-import { notFound } from '../problems.ts';
+import { revoke } from '../../operations/tokens.ts';
 import { defineRoute } from '../route.ts';
 import { z } from '../zod.ts';
 
@@ -27,9 +27,8 @@ export function tokensRevokeRoute() {
     rateClass: 'tokens',
     audit: { event: 'tokens.revoke', subject: (input) => ({ targetTokenId: input?.token_id }), bestEffort: true },
     extraProblems: ['not-found'],
-    async handle(input, { principal, services }) {
-      const revoked = await services.tokens.revoke(principal, input.token_id);
-      if (!revoked) throw notFound('No live token that you may revoke has this token_id.');
+    async handle(input, ctx) {
+      await revoke(ctx, input.token_id);
       return undefined;
     },
   });

@@ -8,9 +8,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { bearerCredential } from '../auth/authenticate.ts';
-import { sendProblem, unauthorized } from '../http/problems.ts';
-import type { Metrics } from './metrics.ts';
-import { routeLabel } from './request-context.ts';
+import { sendProblem, unauthorized } from './problems.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { routeLabel } from '../observability/request-context.ts';
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 

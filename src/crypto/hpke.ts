@@ -1,0 +1,377 @@
+/**
+ * HPKE (RFC 9180), base mode only, with the post-quantum KEMs of draft-ietf-hpke-pq: ML-KEM-768
+ * (0x0041), ML-KEM-1024 (0x0042) and X-Wing, "MLKEM768-X25519" (0x647a); KDF HKDF-SHA256 (0x0001);
+ * AEAD AES-256-GCM (0x0002) or ChaCha20-Poly1305 (0x0003). Suites are named by their parts
+ * (HPKE_SUITE_PARTS); nothing outside that frozen table can be asked for.
+ *
+ * The protocol (key schedule, nonces, sequence numbers, export) is the `hpke` package (panva), the
+ * primitives either its Web Cryptography built-ins (`native`) or `@panva/hpke-noble` (`noble`):
+ * - Node 20 has no ML-KEM, X-Wing or ChaCha20-Poly1305 in Web Cryptography: those are noble;
+ *   AES-256-GCM and HKDF-SHA256 are native everywhere.
+ * - Node >= 24.7 (OpenSSL 3.5) has all of them natively (X-Wing composed by `hpke` from
+ *   ML-KEM-768, X25519 and SHA3-256). Node prints one ExperimentalWarning per Web Cryptography
+ *   algorithm on first use there.
+ * `auto` probes each primitive once (lazily) and takes native where it works. Both give the same
+ * bytes on the working group's vectors (test/crypto/hpke-vectors.test.ts).
+ *
+ * Keys (draft-ietf-hpke-pq section 3: SerializePrivateKey / DeserializePrivateKey) are exactly what
+ * the service stores for a `kem_` key (algorithms.ts `seed`): the 64-byte ML-KEM seed d || z, the
+ * 32-byte X-Wing sk. So a stored seed IS its HPKE private key and `open` takes it as is; public keys
+ * are the standard encapsulation keys.
+ *
+ * Failures, kept apart on purpose:
+ * - `open` / `setupRecipient` / a recipient context's `open` throw one HpkeOpenError for anything
+ *   that does not open (wrong key, modified enc, ciphertext, aad or info, wrong lengths): ML-KEM's
+ *   implicit rejection turns a modified enc into a wrong key, so callers cannot and must not tell
+ *   these apart.
+ * - `seal` to a public key of the wrong length, or one the KEM refuses (FIPS 203 section 7.2
+ *   modulus check; a low-order X25519 part of X-Wing), throws CryptoInputError('pk').
+ * - A stored seed of the wrong length is an internal error (RangeError), never the caller's.
+ *
+ * Off the event loop: native calls are Web Cryptography jobs on the libuv pool. The noble
+ * primitives run on the calling thread (Node 20: ML-KEM and X-Wing, ~1-3 ms per seal or open;
+ * docs/decisions/0003-hpke.md has the figures). Every function is async so a scheduler can run
+ * them as jobs later without a change of signature.
+ * @module
+ */
+import * as HPKE from 'hpke';
+import * as Noble from '@panva/hpke-noble';
+import { ALGORITHMS, type Implementation } from './algorithms.ts';
+import { CryptoInputError } from './errors.ts';
+
+// ---- the suite table ----
+
+export type HpkeKem = 'ML-KEM-768' | 'ML-KEM-1024' | 'X-Wing';
+export type HpkeKdf = 'HKDF-SHA256';
+export type HpkeAead = 'AES-256-GCM' | 'ChaCha20-Poly1305';
+
+export interface HpkeSuite {
+  readonly kem: HpkeKem;
+  readonly kdf: HpkeKdf;
+  readonly aead: HpkeAead;
+}
+
+export interface HpkeKemSpec {
+  readonly name: HpkeKem;
+  /** draft-ietf-hpke-pq section 7 (IANA HPKE KEM identifiers). */
+  readonly id: number;
+  /** Bytes of an encapsulation key, an enc, a private key (= the stored seed) and a shared secret. */
+  readonly Npk: number;
+  readonly Nenc: number;
+  readonly Nsk: number;
+  readonly Nsecret: number;
+}
+export interface HpkeKdfSpec {
+  readonly name: HpkeKdf;
+  readonly id: number;
+  readonly Nh: number;
+}
+export interface HpkeAeadSpec {
+  readonly name: HpkeAead;
+  readonly id: number;
+  readonly Nk: number;
+  readonly Nn: number;
+  readonly Nt: number;
+}
+
+const kemSpec = (name: HpkeKem, id: number): HpkeKemSpec => {
+  const sizes = ALGORITHMS[name].sizes;
+  return Object.freeze({ name, id, Npk: sizes.publicKey, Nenc: sizes.cipherText, Nsk: sizes.seed, Nsecret: sizes.sharedSecret });
+};
+
+/** The parts a suite can be made of (RFC 9180 section 7, draft-ietf-hpke-pq section 7). Frozen. */
+export const HPKE_SUITE_PARTS = Object.freeze({
+  kem: Object.freeze({
+    'ML-KEM-768': kemSpec('ML-KEM-768', 0x0041),
+    'ML-KEM-1024': kemSpec('ML-KEM-1024', 0x0042),
+    'X-Wing': kemSpec('X-Wing', 0x647a),
+  }) satisfies Readonly<Record<HpkeKem, HpkeKemSpec>>,
+  kdf: Object.freeze({
+    'HKDF-SHA256': Object.freeze({ name: 'HKDF-SHA256', id: 0x0001, Nh: 32 }),
+  }) satisfies Readonly<Record<HpkeKdf, HpkeKdfSpec>>,
+  aead: Object.freeze({
+    'AES-256-GCM': Object.freeze({ name: 'AES-256-GCM', id: 0x0002, Nk: 32, Nn: 12, Nt: 16 }),
+    'ChaCha20-Poly1305': Object.freeze({ name: 'ChaCha20-Poly1305', id: 0x0003, Nk: 32, Nn: 12, Nt: 16 }),
+  }) satisfies Readonly<Record<HpkeAead, HpkeAeadSpec>>,
+});
+
+export const HPKE_KEMS: readonly HpkeKem[] = Object.freeze(Object.keys(HPKE_SUITE_PARTS.kem) as HpkeKem[]);
+export const HPKE_KDFS: readonly HpkeKdf[] = Object.freeze(Object.keys(HPKE_SUITE_PARTS.kdf) as HpkeKdf[]);
+export const HPKE_AEADS: readonly HpkeAead[] = Object.freeze(Object.keys(HPKE_SUITE_PARTS.aead) as HpkeAead[]);
+export const DEFAULT_HPKE_KDF: HpkeKdf = 'HKDF-SHA256';
+export const DEFAULT_HPKE_AEAD: HpkeAead = 'AES-256-GCM';
+
+const has = (table: object, name: unknown): boolean => typeof name === 'string' && Object.hasOwn(table, name);
+export const isHpkeKem = (name: unknown): name is HpkeKem => has(HPKE_SUITE_PARTS.kem, name);
+export const isHpkeKdf = (name: unknown): name is HpkeKdf => has(HPKE_SUITE_PARTS.kdf, name);
+export const isHpkeAead = (name: unknown): name is HpkeAead => has(HPKE_SUITE_PARTS.aead, name);
+
+/** A frozen suite: the KEM of the key, and (the brief's default) HKDF-SHA256 with AES-256-GCM unless named. */
+export function hpkeSuite(kem: HpkeKem, parts: { readonly kdf?: HpkeKdf | undefined; readonly aead?: HpkeAead | undefined } = {}): HpkeSuite {
+  const suite = { kem, kdf: parts.kdf ?? DEFAULT_HPKE_KDF, aead: parts.aead ?? DEFAULT_HPKE_AEAD };
+  if (!isHpkeKem(suite.kem) || !isHpkeKdf(suite.kdf) || !isHpkeAead(suite.aead)) throw new RangeError(`not an offered HPKE suite: ${JSON.stringify(suite)}`);
+  return Object.freeze(suite);
+}
+
+/** The suite with these identifiers (as an OHTTP request header names them), or undefined when it is not offered. */
+export function hpkeSuiteFromIds(kemId: number, kdfId: number, aeadId: number): HpkeSuite | undefined {
+  const find = <T extends { readonly id: number; readonly name: string }>(table: Readonly<Record<string, T>>, id: number) => Object.values(table).find((p) => p.id === id)?.name;
+  const kem = find(HPKE_SUITE_PARTS.kem, kemId) as HpkeKem | undefined;
+  const kdf = find(HPKE_SUITE_PARTS.kdf, kdfId) as HpkeKdf | undefined;
+  const aead = find(HPKE_SUITE_PARTS.aead, aeadId) as HpkeAead | undefined;
+  return kem && kdf && aead ? hpkeSuite(kem, { kdf, aead }) : undefined;
+}
+
+/** The three identifiers of a suite. */
+export function hpkeSuiteIds(suite: HpkeSuite): { readonly kem: number; readonly kdf: number; readonly aead: number } {
+  return Object.freeze({ kem: HPKE_SUITE_PARTS.kem[suite.kem].id, kdf: HPKE_SUITE_PARTS.kdf[suite.kdf].id, aead: HPKE_SUITE_PARTS.aead[suite.aead].id });
+}
+
+// ---- failures ----
+
+/** Anything that does not open: one failure, whatever the cause, so none can be told apart. */
+export class HpkeOpenError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('HPKE: the message does not open (wrong key, or a modified enc, ciphertext, aad or info)', options);
+    this.name = 'HpkeOpenError';
+  }
+}
+
+/** The runtime lacks a primitive that was asked for as `native`. */
+export class HpkeUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HpkeUnavailableError';
+  }
+}
+
+const Q = 3329;
+const ML_KEM_768_PUBLIC_KEY_BYTES = ALGORITHMS['ML-KEM-768'].sizes.publicKey;
+
+/**
+ * FIPS 203 section 7.2 (and draft-connolly-cfrg-xwing-kem section 4 for X-Wing's ML-KEM-768 part):
+ * every 12-bit coefficient of t-hat is below q. Made here because @panva/hpke-noble's ML-KEM
+ * (noble 0.5) encapsulates to such a key without complaint (hpke.test.ts shows it). The same check
+ * as kem.ts checkEncapsulationKey, repeated rather than imported while kem.ts and params.ts are
+ * being restructured; fold it into that one when they settle.
+ */
+function checkModulus(ek: Uint8Array, kem: HpkeKem): void {
+  const encoded = ek.length - 32; // 384k bytes of t-hat, then the 32-byte seed rho
+  for (let i = 0; i < encoded; i += 3) {
+    const b0 = ek[i]!;
+    const b1 = ek[i + 1]!;
+    const b2 = ek[i + 2]!;
+    if ((b0 | ((b1 & 0x0f) << 8)) >= Q || ((b1 >> 4) | (b2 << 4)) >= Q) {
+      throw new CryptoInputError('pk', `${kem} public key fails the FIPS 203 modulus check (a coefficient is not below q)`);
+    }
+  }
+}
+
+/** The library's own "this input does not work" failures; anything else is internal and passes through. */
+const isInputFailure = (e: unknown): boolean =>
+  e instanceof HPKE.OpenError || e instanceof HPKE.DecapError || e instanceof HPKE.DeserializeError || e instanceof HPKE.EncapError || e instanceof HPKE.ValidationError;
+
+// ---- the service ----
+
+export type HpkeImplementationChoice = 'auto' | Implementation;
+
+export interface HpkeOptions {
+  /** RFC 9180 `info`, bound into the key schedule. Default: empty. */
+  readonly info?: Uint8Array | undefined;
+  /** Associated data of the (single) AEAD call. Default: empty. */
+  readonly aad?: Uint8Array | undefined;
+}
+
+export interface HpkeSealed {
+  /** The KEM ciphertext (Nenc bytes). */
+  readonly enc: Uint8Array;
+  /** The AEAD ciphertext, plaintext length + 16. */
+  readonly ciphertext: Uint8Array;
+}
+
+/** A sender context (RFC 9180 section 5.2): seals messages in order; exports secrets (section 5.3). */
+export interface HpkeSenderContext {
+  readonly enc: Uint8Array;
+  seal(plaintext: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
+  export(exporterContext: Uint8Array, length: number): Promise<Uint8Array>;
+}
+
+/** A recipient context: opens messages in order (HpkeOpenError otherwise); exports secrets. */
+export interface HpkeRecipientContext {
+  open(ciphertext: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
+  export(exporterContext: Uint8Array, length: number): Promise<Uint8Array>;
+}
+
+export interface HpkeKeyPair {
+  /** The private key as draft-ietf-hpke-pq serializes it: the seed the service stores. Secret. */
+  readonly seed: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+export interface Hpke {
+  /** Single-shot seal (RFC 9180 section 6.1, base mode). @throws CryptoInputError('pk') */
+  seal(suite: HpkeSuite, recipientPublicKey: Uint8Array, plaintext: Uint8Array, options?: HpkeOptions): Promise<HpkeSealed>;
+  /** Single-shot open with the stored seed as private key. @throws HpkeOpenError */
+  open(suite: HpkeSuite, recipientSeed: Uint8Array, enc: Uint8Array, ciphertext: Uint8Array, options?: HpkeOptions): Promise<Uint8Array>;
+  /** SetupBaseS: for several messages, or to export a secret (OHTTP responses). @throws CryptoInputError('pk') */
+  setupSender(suite: HpkeSuite, recipientPublicKey: Uint8Array, options?: { readonly info?: Uint8Array | undefined }): Promise<HpkeSenderContext>;
+  /** SetupBaseR. @throws HpkeOpenError when enc does not decapsulate (wrong length, or refused by the KEM) */
+  setupRecipient(suite: HpkeSuite, recipientSeed: Uint8Array, enc: Uint8Array, options?: { readonly info?: Uint8Array | undefined }): Promise<HpkeRecipientContext>;
+  /** DeriveKeyPair (draft-ietf-hpke-pq section 3): a key pair from input keying material of at least Nsk bytes. */
+  deriveKeyPair(kem: HpkeKem, ikm: Uint8Array): Promise<HpkeKeyPair>;
+  /** Which implementation serves each part of a suite on this runtime (probes on first call). */
+  implementationsFor(suite: HpkeSuite): Promise<{ readonly kem: Implementation; readonly kdf: Implementation; readonly aead: Implementation }>;
+}
+
+type Factories<F> = Readonly<Record<Implementation, F>>;
+const KEM_FACTORIES: Readonly<Record<HpkeKem, Factories<HPKE.KEMFactory>>> = Object.freeze({
+  'ML-KEM-768': { native: HPKE.KEM_ML_KEM_768, noble: Noble.KEM_ML_KEM_768 },
+  'ML-KEM-1024': { native: HPKE.KEM_ML_KEM_1024, noble: Noble.KEM_ML_KEM_1024 },
+  'X-Wing': { native: HPKE.KEM_MLKEM768_X25519, noble: Noble.KEM_MLKEM768_X25519 },
+});
+const KDF_FACTORIES: Readonly<Record<HpkeKdf, Factories<HPKE.KDFFactory>>> = Object.freeze({
+  'HKDF-SHA256': { native: HPKE.KDF_HKDF_SHA256, noble: Noble.KDF_HKDF_SHA256 },
+});
+const AEAD_FACTORIES: Readonly<Record<HpkeAead, Factories<HPKE.AEADFactory>>> = Object.freeze({
+  'AES-256-GCM': { native: HPKE.AEAD_AES_256_GCM, noble: Noble.AEAD_AES_256_GCM },
+  'ChaCha20-Poly1305': { native: HPKE.AEAD_ChaCha20Poly1305, noble: Noble.AEAD_ChaCha20Poly1305 },
+});
+
+/** Small real operations that fail with NotSupportedError where the runtime lacks the primitive. */
+const probes = {
+  kem: async (f: HPKE.KEMFactory) => void (await f().DeriveKeyPair(new Uint8Array(64), false)),
+  kdf: async (f: HPKE.KDFFactory) => void (await f().Extract(new Uint8Array(0), new Uint8Array(32))),
+  aead: async (f: HPKE.AEADFactory) => {
+    const a = f();
+    await a.Seal(new Uint8Array(a.Nk), new Uint8Array(a.Nn), new Uint8Array(0), new Uint8Array(0));
+  },
+};
+
+/**
+ * The HPKE operations, with primitives chosen by `choice`: `noble` everywhere, `native` (fails with
+ * HpkeUnavailableError on a runtime without one of the suite's primitives), or `auto` (native where
+ * the runtime has it, probed once per primitive).
+ */
+export function createHpke(choice: HpkeImplementationChoice = 'auto'): Hpke {
+  const chosen = new Map<string, Promise<Implementation>>();
+
+  function pick<F>(part: keyof typeof probes, name: string, factories: Factories<F>): Promise<Implementation> {
+    const key = `${part}:${name}`;
+    let found = chosen.get(key);
+    if (!found) {
+      found = (async (): Promise<Implementation> => {
+        if (choice === 'noble') return 'noble';
+        try {
+          await (probes[part] as (f: F) => Promise<void>)(factories.native);
+          return 'native';
+        } catch (e) {
+          if (!(e instanceof HPKE.NotSupportedError)) throw e;
+          if (choice === 'native') throw new HpkeUnavailableError(`HPKE: ${name} is not in this runtime's Web Cryptography (Node ${process.version})`);
+          return 'noble';
+        }
+      })();
+      // A failed probe is not cached: the next call tries again (and fails the same way).
+      found.catch(() => chosen.delete(key));
+      chosen.set(key, found);
+    }
+    return found;
+  }
+
+  async function implementationsFor(suite: HpkeSuite) {
+    const [kem, kdf, aead] = await Promise.all([
+      pick('kem', suite.kem, KEM_FACTORIES[suite.kem]),
+      pick('kdf', suite.kdf, KDF_FACTORIES[suite.kdf]),
+      pick('aead', suite.aead, AEAD_FACTORIES[suite.aead]),
+    ]);
+    return Object.freeze({ kem, kdf, aead });
+  }
+
+  async function cipherSuite(suite: HpkeSuite): Promise<HPKE.CipherSuite> {
+    const valid = hpkeSuite(suite.kem, suite); // refuses anything outside the table, whatever its type said
+    const impl = await implementationsFor(valid);
+    return new HPKE.CipherSuite(KEM_FACTORIES[valid.kem][impl.kem], KDF_FACTORIES[valid.kdf][impl.kdf], AEAD_FACTORIES[valid.aead][impl.aead]);
+  }
+
+  async function publicKeyOf(cs: HPKE.CipherSuite, suite: HpkeSuite, bytes: Uint8Array): Promise<HPKE.Key> {
+    const Npk = HPKE_SUITE_PARTS.kem[suite.kem].Npk;
+    if (!(bytes instanceof Uint8Array) || bytes.length !== Npk) throw new CryptoInputError('pk', `an ${suite.kem} public key is ${Npk} bytes`);
+    checkModulus(suite.kem === 'X-Wing' ? bytes.subarray(0, ML_KEM_768_PUBLIC_KEY_BYTES) : bytes, suite.kem);
+    try {
+      return await cs.DeserializePublicKey(bytes);
+    } catch (e) {
+      if (isInputFailure(e)) throw new CryptoInputError('pk', `not a valid ${suite.kem} public key`);
+      throw e;
+    }
+  }
+
+  async function privateKeyOf(cs: HPKE.CipherSuite, suite: HpkeSuite, seed: Uint8Array): Promise<HPKE.Key> {
+    const Nsk = HPKE_SUITE_PARTS.kem[suite.kem].Nsk;
+    if (!(seed instanceof Uint8Array) || seed.length !== Nsk) throw new RangeError(`an ${suite.kem} seed is ${Nsk} bytes, got ${seed?.length}`);
+    return cs.DeserializePrivateKey(seed, false);
+  }
+
+  async function setupSender(suite: HpkeSuite, recipientPublicKey: Uint8Array, options: { readonly info?: Uint8Array | undefined } = {}): Promise<HpkeSenderContext> {
+    const cs = await cipherSuite(suite);
+    const pk = await publicKeyOf(cs, suite, recipientPublicKey);
+    let setup: Awaited<ReturnType<HPKE.CipherSuite['SetupSender']>>;
+    try {
+      setup = await cs.SetupSender(pk, { info: options.info ?? new Uint8Array(0) });
+    } catch (e) {
+      // noble refuses a pk that fails FIPS 203 section 7.2 or has a low-order X25519 part at Encap.
+      if (isInputFailure(e)) throw new CryptoInputError('pk', `not a valid ${suite.kem} public key`);
+      throw e;
+    }
+    const { ctx } = setup;
+    return Object.freeze({
+      enc: setup.encapsulatedSecret,
+      seal: (plaintext: Uint8Array, aad?: Uint8Array) => ctx.Seal(plaintext, aad ?? new Uint8Array(0)),
+      export: (exporterContext: Uint8Array, length: number) => ctx.Export(exporterContext, length),
+    });
+  }
+
+  async function setupRecipient(suite: HpkeSuite, recipientSeed: Uint8Array, enc: Uint8Array, options: { readonly info?: Uint8Array | undefined } = {}): Promise<HpkeRecipientContext> {
+    const cs = await cipherSuite(suite);
+    const sk = await privateKeyOf(cs, suite, recipientSeed);
+    let ctx: HPKE.RecipientContext;
+    try {
+      if (!(enc instanceof Uint8Array) || enc.length !== HPKE_SUITE_PARTS.kem[suite.kem].Nenc) throw new HPKE.DecapError('wrong enc length');
+      ctx = await cs.SetupRecipient(sk, enc, { info: options.info ?? new Uint8Array(0) });
+    } catch (e) {
+      if (isInputFailure(e)) throw new HpkeOpenError({ cause: e });
+      throw e;
+    }
+    return Object.freeze({
+      open: async (ciphertext: Uint8Array, aad?: Uint8Array) => {
+        try {
+          return await ctx.Open(ciphertext, aad ?? new Uint8Array(0));
+        } catch (e) {
+          if (isInputFailure(e)) throw new HpkeOpenError({ cause: e });
+          throw e;
+        }
+      },
+      export: (exporterContext: Uint8Array, length: number) => ctx.Export(exporterContext, length),
+    });
+  }
+
+  return Object.freeze({
+    async seal(suite: HpkeSuite, recipientPublicKey: Uint8Array, plaintext: Uint8Array, options: HpkeOptions = {}): Promise<HpkeSealed> {
+      const sender = await setupSender(suite, recipientPublicKey, options);
+      return Object.freeze({ enc: sender.enc, ciphertext: await sender.seal(plaintext, options.aad) });
+    },
+    async open(suite: HpkeSuite, recipientSeed: Uint8Array, enc: Uint8Array, ciphertext: Uint8Array, options: HpkeOptions = {}): Promise<Uint8Array> {
+      const recipient = await setupRecipient(suite, recipientSeed, enc, options);
+      return recipient.open(ciphertext, options.aad);
+    },
+    setupSender,
+    setupRecipient,
+    async deriveKeyPair(kem: HpkeKem, ikm: Uint8Array): Promise<HpkeKeyPair> {
+      const spec = HPKE_SUITE_PARTS.kem[kem];
+      if (!spec) throw new RangeError(`not an HPKE KEM here: ${String(kem)}`);
+      if (ikm.length < spec.Nsk) throw new RangeError(`DeriveKeyPair needs at least ${spec.Nsk} bytes of ikm for ${kem}`);
+      const cs = await cipherSuite(hpkeSuite(kem));
+      const pair = await cs.DeriveKeyPair(ikm, true);
+      return Object.freeze({ seed: await cs.SerializePrivateKey(pair.privateKey), publicKey: await cs.SerializePublicKey(pair.publicKey) });
+    },
+    implementationsFor: (suite: HpkeSuite) => implementationsFor(hpkeSuite(suite.kem, suite)),
+  });
+}

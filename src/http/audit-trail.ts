@@ -1,0 +1,90 @@
+/**
+ * The audit entry of a request (stores/audit.ts), as a route declares it (`audit`): what it
+ * names (the keys the request named or made, the token minted or revoked) is gathered as the
+ * request goes, and the entry is written whatever the outcome, with the problem type of a failed
+ * request. An entry that cannot be written fails the request closed (see pipeline.ts), except for
+ * `bestEffort` routes, which only take something away.
+ * @module
+ */
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import type { Services } from '../services.ts';
+import { toProblem } from './problems.ts';
+import type { AnyRoute } from './route.ts';
+
+/** What the audit entry of one request (or one batch item) names, gathered as it goes. */
+export interface Trail<I = unknown, R = unknown> {
+  keyIds: readonly string[];
+  /** Whether the request named a stored key (well-formed), found or not. */
+  namedKey: boolean;
+  input?: I;
+  result?: R;
+  written: boolean;
+}
+
+export const newTrail = <I, R>(): Trail<I, R> => ({ keyIds: [], written: false, namedKey: false });
+
+/** The trail of the request a response answers. */
+export const trailOf = <I, R>(res: Response): Trail<I, R> => (res.locals.auditTrail ??= newTrail()) as Trail<I, R>;
+
+export class AuditTrail {
+  constructor(
+    private readonly route: AnyRoute,
+    private readonly services: Services,
+  ) {}
+
+  /** Whether the route records this request at all (some record only uses of a stored key). */
+  shouldRecord(trail: Trail): boolean {
+    const onlyWhen = this.route.audit?.onlyWhen;
+    return !onlyWhen || onlyWhen(trail.input, trail.namedKey);
+  }
+
+  /** Writes the entry of a request (or batch item). @throws when the store refuses it (logged and counted). */
+  async write(req: Request, trail: Trail, outcome: string): Promise<void> {
+    const audit = this.route.audit!;
+    const { services } = this;
+    trail.written = true;
+    const principal = req.principal!;
+    const subject = audit.subject?.(trail.input, trail.result) ?? {};
+    const entry = {
+      timeMs: services.clock(),
+      tenant: principal.tenant,
+      operation: audit.event,
+      outcome,
+      // The server's own id, never the client's (kept beside it): see request-context.ts.
+      requestId: req.serverRequestId,
+      clientRequestId: req.clientRequestId,
+      tokenId: principal.token?.id ?? null,
+      tokenAncestors: principal.token?.ancestors ?? [],
+      keyId: subject.keyId !== undefined ? subject.keyId : (trail.keyIds[0] ?? null),
+      keyIds: subject.keyId !== undefined ? (subject.keyId === null ? [] : [subject.keyId]) : trail.keyIds,
+      itemCount: 1,
+      targetTokenId: subject.targetTokenId ?? null,
+    };
+    try {
+      await services.audit.append(entry);
+      services.metrics.auditWrite(true);
+    } catch (error) {
+      services.metrics.auditWrite(false);
+      // The entry itself holds no secret: logging it keeps the trail in the logs at least.
+      req.log.error({ audit: entry, cause: error instanceof Error ? error.message : String(error) }, 'audit entry not written');
+      throw error;
+    }
+  }
+
+  /**
+   * A request that failed after authentication is recorded with its problem type. If that entry
+   * cannot be written either, the failure is logged and counted, and the client still gets the
+   * original problem: nothing was given out.
+   */
+  readonly recordFailure: ErrorRequestHandler = async (err, req, res, next) => {
+    const trail = trailOf(res);
+    if (req.principal && !trail.written && this.shouldRecord(trail)) {
+      try {
+        await this.write(req, trail, toProblem(err).type);
+      } catch {
+        // logged and counted by write()
+      }
+    }
+    next(err);
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Every route the service answers, in the order the OpenAPI document lists them: the /v1 API,
+ * then the seed vendor's paths (docs/compatibility.md), each a mapping onto the same operations.
+ * @module
+ */
+import type { Config } from '../config.ts';
+import type { AnyRoute } from './route.ts';
+import { auditListRoute } from './routes/audit-list.ts';
+import { aesDecryptRoute } from './routes/aes-decrypt.ts';
+import { aesEncryptRoute } from './routes/aes-encrypt.ts';
+import { compatKemDecapsulateKeyRoute } from './routes/compat-kem-decapsulate-key.ts';
+import { compatKemEncapsulateKeyRoute } from './routes/compat-kem-encapsulate-key.ts';
+import { compatKemGenerateKeysRoutes } from './routes/compat-kem-generate-keys.ts';
+import { compatSignatureSignRoute } from './routes/compat-signature-sign.ts';
+import { compatSignatureVerifyRoute } from './routes/compat-signature-verify.ts';
+import { dsaSignRoute } from './routes/dsa-sign.ts';
+import { dsaVerifyRoute } from './routes/dsa-verify.ts';
+import { kemDecapsulateRoute } from './routes/kem-decapsulate.ts';
+import { kemEncapsulateRoute } from './routes/kem-encapsulate.ts';
+import { kemKeypairRoute } from './routes/kem-keypair.ts';
+import { dsaKeypairRoute } from './routes/dsa-keypair.ts';
+import { keysDeleteRoute, keysGetRoute, keysRotateRoute } from './routes/keys-get.ts';
+import { keysListRoute } from './routes/keys-list.ts';
+import { tokensCreateRoute } from './routes/tokens-create.ts';
+import { tokensCurrentRoute } from './routes/tokens-current.ts';
+import { tokensRevokeRoute } from './routes/tokens-revoke.ts';
+
+export function buildRoutes(config: Config): AnyRoute[] {
+  return [
+    tokensCreateRoute({
+      defaultTtlSeconds: config.tokenDefaultTtlSeconds,
+      maxTtlSeconds: config.tokenMaxTtlSeconds,
+      maxAttempts: config.tokenMaxAttempts,
+    }),
+    tokensCurrentRoute(),
+    tokensRevokeRoute(),
+    kemKeypairRoute(config.keyMaxExpiresInSeconds),
+    kemEncapsulateRoute(),
+    kemDecapsulateRoute(),
+    dsaKeypairRoute(config.keyMaxExpiresInSeconds),
+    dsaSignRoute(config.maxMessageBytes),
+    dsaVerifyRoute(config.maxMessageBytes),
+    aesEncryptRoute(config.maxMessageBytes),
+    aesDecryptRoute(config.maxMessageBytes),
+    keysListRoute(),
+    keysGetRoute(),
+    keysRotateRoute(),
+    keysDeleteRoute(),
+    auditListRoute(),
+    // The seed vendor's paths, over the same handlers (docs/compatibility.md).
+    ...compatKemGenerateKeysRoutes(),
+    compatKemEncapsulateKeyRoute(),
+    compatKemDecapsulateKeyRoute(),
+    compatSignatureSignRoute(config.maxMessageBytes),
+    compatSignatureVerifyRoute(config.maxMessageBytes),
+  ];
+}

@@ -1,4 +1,0 @@
-import { MemoryStore } from '../../src/stores/memory.ts';
-import { runAttackReplay } from './replay.ts';
-
-runAttackReplay('memory', { make: async () => new MemoryStore() });
