@@ -165,6 +165,16 @@ export function laneOf(record: Pick<AuditRecord, 'operation' | 'outcome'>): Audi
   return SECURITY_EVENTS.has(record.operation) && (record.outcome === 'ok' || record.outcome === 'partial') ? 'security' : 'use';
 }
 
+/**
+ * The outcome of a batch's one entry from its items' outcomes ('ok' or a problem type each):
+ * 'ok' when every item succeeded, 'partial' when some did, else the first item's problem type.
+ */
+export function batchOutcome(items: readonly string[]): string {
+  const ok = items.filter((o) => o === 'ok').length;
+  if (ok === items.length) return 'ok';
+  return ok > 0 ? 'partial' : items[0]!;
+}
+
 /** keyId first, then keyIds, each once, at most AUDIT_MAX_KEY_IDS. */
 export function boundedKeyIds(keyId: string | null, keyIds: readonly string[]): string[] {
   const out = new Set<string>();

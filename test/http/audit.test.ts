@@ -90,6 +90,10 @@ type Entry = any;
 
 test('AUDIT_MAX_ENTRIES caps what a tenant keeps (the embedded ring buffer: exactly); 0 is a configuration error', async () => {
   assert.throws(() => loadConfig({ ...SHARED_ENV, AUDIT_MAX_ENTRIES: '0' }), /AUDIT_MAX_ENTRIES/);
+  assert.throws(() => loadConfig({ ...SHARED_ENV, AUDIT_MAX_SECURITY_ENTRIES: '0' }), /AUDIT_MAX_SECURITY_ENTRIES/);
+  assert.throws(() => loadConfig({ ...SHARED_ENV, AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE: '-1' }), /AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE/);
+  const defaults = loadConfig({ ...SHARED_ENV });
+  assert.deepEqual([defaults.auditMaxEntries, defaults.auditMaxSecurityEntries, defaults.auditEntriesPerTokenPerMinute], [10_000, 10_000, 600]);
   const api = await startServer({ env: { AUDIT_MAX_ENTRIES: '3' } });
   try {
     for (let i = 0; i < 5; i++) await api.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { data: 'x' }, headers: { 'x-request-id': `cap-${i}` } });
