@@ -65,12 +65,29 @@ export function runPrimary({ config, logger, count, onListening }: PrimaryOption
   let announced = false;
   let stopping = false;
   let exitCode: number = EXIT.ok;
+  /**
+   * Workers not yet gone. A worker is gone when its process has exited AND its IPC channel has
+   * closed: the two arrive in either order, and a busy machine can deliver the exit first, with
+   * the worker's start-up-failure message still unread in the channel. Counting cluster.workers
+   * instead let the primary wait on workers node had not removed yet, then end by itself with
+   * nothing left to do: exit code 0 after a failed start.
+   */
+  const live = new Set<Worker>();
+  const gone = new Set<number>();
 
-  const fork = () => cluster.fork(env);
-  const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  const fork = () => live.add(cluster.fork(env));
+  const alive = () => [...live].filter((w) => !w.isDead());
+  const exit = () => process.exit(exitCode);
+  const fail = (code: number) => {
+    if (exitCode !== EXIT.ok) return;
+    exitCode = code;
+    // Should the primary end without calling exit (nothing left on its event loop), it still
+    // reports the failure.
+    process.exitCode = code;
+  };
 
   const stopAll = (reason: string, code?: number) => {
-    if (code !== undefined && exitCode === EXIT.ok) exitCode = code;
+    if (code !== undefined) fail(code);
     if (stopping) return;
     stopping = true;
     logger.info({ reason, workers: alive().length }, 'stopping the workers');
@@ -80,7 +97,7 @@ export function runPrimary({ config, logger, count, onListening }: PrimaryOption
       for (const worker of alive()) worker.process.kill('SIGKILL');
       process.exit(EXIT.failure);
     }, config.shutdownDrainMs + config.shutdownTimeoutMs + 5_000).unref();
-    if (alive().length === 0) process.exit(exitCode);
+    if (live.size === 0) exit();
   };
 
   let reported = false;
@@ -99,14 +116,28 @@ export function runPrimary({ config, logger, count, onListening }: PrimaryOption
       onListening(address.port);
     }
   });
-  cluster.on('exit', (worker, code, signal) => {
+  // Whichever of the two comes last decides that the worker is gone.
+  cluster.on('exit', (worker) => {
+    if (!worker.isConnected()) workerGone(worker);
+  });
+  cluster.on('disconnect', (worker) => {
+    if (worker.isDead()) workerGone(worker);
+  });
+
+  function workerGone(worker: Worker): void {
+    if (gone.has(worker.id)) return;
+    gone.add(worker.id);
+    live.delete(worker);
+    const code = worker.process.exitCode;
+    const signal = worker.process.signalCode;
     if (stopping) {
-      if (code !== 0 && exitCode === EXIT.ok) exitCode = EXIT.failure;
-      if (alive().length === 0) process.exit(exitCode);
+      if (code !== 0) fail(EXIT.failure);
+      if (live.size === 0) exit();
       return;
     }
     if (!listened.has(worker.id)) {
-      // Died before serving: a start-up failure, already reported by the worker when it could.
+      // Died before serving: a start-up failure, already reported by the worker when it could
+      // (its message, if any, has been read: the channel is closed).
       stopAll('a worker exited before it listened', code || EXIT.failure);
       return;
     }
@@ -120,7 +151,7 @@ export function runPrimary({ config, logger, count, onListening }: PrimaryOption
     }
     logger.warn({ worker_pid: worker.process.pid, code, signal }, 'worker exited unexpectedly: starting another');
     fork();
-  });
+  }
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stopAll(signal));
   for (let i = 0; i < count; i++) fork();

@@ -1,12 +1,15 @@
 /**
  * Configuration: the environment, parsed once at start with one schema, then frozen.
  *
- * In production (NODE_ENV=production) every secret must be given and strong, and a missing or weak
- * one stops the start with a message naming the variable. Elsewhere the server makes ephemeral
- * secrets (and one development API key) and says so: nothing it made survives a restart.
+ * In production (NODE_ENV=production) every secret must be given and strong; the start stops with
+ * one message naming every missing or weak one at once (not one per restart). Elsewhere the server
+ * makes ephemeral secrets (and one development API key) and says so: nothing it made survives a
+ * restart. Each secret can also come from a file, X_FILE (Docker and Compose secrets, Kubernetes
+ * secret volumes), so that it need not sit in the environment.
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CRYPTO_BACKENDS, nativeUnavailableReason, type CryptoBackendChoice } from './crypto/backend.ts';
 import { decodeBase64 } from './crypto/encoding.ts';
@@ -174,7 +177,31 @@ function parseTokenSecret(text: string): Uint8Array {
   return bytes;
 }
 
+/** The secrets that may come from a file: X_FILE names a file holding X. */
+export const SECRET_VARIABLES = Object.freeze(['API_KEYS', 'TOKEN_SECRET', 'MASTER_KEY', 'METRICS_TOKEN'] as const);
+
+/**
+ * The environment with each X_FILE read into X: the file's content, less one trailing newline (what
+ * `echo` and most editors add; a secret never ends with one). Setting both X and X_FILE is an
+ * error: which one wins would be a guess. The file's content is never put in a message.
+ */
+export function readSecretFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined || file === '') continue;
+    if (env[name] !== undefined && env[name] !== '') throw new ConfigError(`set ${name} or ${name}_FILE, not both`);
+    try {
+      out[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new ConfigError(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+  }
+  return out;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  env = readSecretFiles(env);
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -183,18 +210,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   const generated: Config['generated'][number][] = [];
+  // Every secret is looked at before any complaint: an operator fixes them all in one go.
+  const secretProblems: string[] = [];
   const need = (name: 'API_KEYS' | 'TOKEN_SECRET' | 'MASTER_KEY', value: string | undefined) => {
     if (value !== undefined && value.trim() !== '') return value;
-    if (production) throw new ConfigError(`${name} is required when NODE_ENV=production (see .env.example)`);
-    generated.push(name);
+    if (production) secretProblems.push(`${name} is required when NODE_ENV=production (or ${name}_FILE; see .env.example)`);
+    else generated.push(name);
     return undefined;
+  };
+  const parseOr = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      secretProblems.push(error.message);
+      return undefined;
+    }
   };
 
   const apiKeysText = need('API_KEYS', e.API_KEYS);
-  const apiKeys = apiKeysText !== undefined ? parseApiKeys(apiKeysText) : [{ tenant: 'dev', key: `dev_${randomBytes(32).toString('base64url')}` }];
-  if (apiKeys.length === 0) throw new ConfigError('API_KEYS holds no name:key pair');
+  const apiKeys = apiKeysText !== undefined ? parseOr(() => parseApiKeys(apiKeysText)) : [{ tenant: 'dev', key: `dev_${randomBytes(32).toString('base64url')}` }];
+  if (apiKeys?.length === 0) secretProblems.push('API_KEYS holds no name:key pair');
   const tokenSecretText = need('TOKEN_SECRET', e.TOKEN_SECRET);
+  const tokenSecret = tokenSecretText !== undefined ? parseOr(() => parseTokenSecret(tokenSecretText)) : new Uint8Array(randomBytes(48));
   const masterKeyText = need('MASTER_KEY', e.MASTER_KEY);
+  const masterKey = masterKeyText !== undefined ? parseOr(() => parseMasterKey(masterKeyText)) : new Uint8Array(randomBytes(32));
+  const metricsToken = e.METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(metricsToken)) {
+    secretProblems.push('METRICS_TOKEN must be 16 to 512 printable characters without spaces (try: openssl rand -base64 24)');
+  }
+  // /metrics tells traffic per route and algorithm and the runtime's version: in production it
+  // is guarded by a token or served only on loopback (METRICS_PORT), never open on the API port.
+  if (production && metricsToken === undefined && e.METRICS_PORT === undefined) {
+    secretProblems.push('METRICS_TOKEN or METRICS_PORT is required when NODE_ENV=production (/metrics must not be open to the network; see .env.example)');
+  }
+  if (secretProblems.length === 1) throw new ConfigError(secretProblems[0]!);
+  if (secretProblems.length > 1 || !apiKeys || !tokenSecret || !masterKey) {
+    throw new ConfigError(`${secretProblems.length} secrets to fix: ${secretProblems.join('; ')}`);
+  }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) throw new ConfigError(`METRICS_PORT must differ from PORT (both ${e.PORT})`);
   if (e.TOKEN_DEFAULT_TTL_SECONDS > e.TOKEN_MAX_TTL_SECONDS) {
     throw new ConfigError('TOKEN_DEFAULT_TTL_SECONDS must not exceed TOKEN_MAX_TTL_SECONDS');
   }
@@ -218,20 +272,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const reason = nativeUnavailableReason();
     if (reason) throw new ConfigError(`CRYPTO_BACKEND=native: ${reason} (use auto or noble)`);
   }
-  const metricsToken = e.METRICS_TOKEN?.trim() || undefined;
-  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(metricsToken)) {
-    throw new ConfigError('METRICS_TOKEN must be 16 to 512 printable characters without spaces (try: openssl rand -base64 24)');
-  }
-
-  const tokenSecret = tokenSecretText !== undefined ? parseTokenSecret(tokenSecretText) : new Uint8Array(randomBytes(48));
-  const masterKey = masterKeyText !== undefined ? parseMasterKey(masterKeyText) : new Uint8Array(randomBytes(32));
-  // /metrics tells traffic per route and algorithm and the runtime's version: in production it
-  // is guarded by a token or served only on loopback, never open on the API port.
-  if (production && metricsToken === undefined && e.METRICS_PORT === undefined) {
-    throw new ConfigError('METRICS_TOKEN or METRICS_PORT is required when NODE_ENV=production (/metrics must not be open to the network; see .env.example)');
-  }
-  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) throw new ConfigError(`METRICS_PORT must differ from PORT (both ${e.PORT})`);
-
   const trust = e.TRUST_PROXY?.trim();
   return Object.freeze({
     env: e.NODE_ENV,

@@ -13,7 +13,7 @@ import { planWorkers, runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './logger.ts';
 import { serve, type Serving } from './server.ts';
-import { checkPersistence, checkStoreAnswers, EXIT, exitWithStartupFailure, StartupError } from './startup.ts';
+import { checkPersistence, checkStoreAnswers, describeStore, EXIT, exitWithStartupFailure, redisErrorReporter, StartupError, type StoreCheck } from './startup.ts';
 import { createStore } from './stores/index.ts';
 import type { Store } from './stores/store.ts';
 
@@ -40,14 +40,12 @@ async function run(config: Config): Promise<void> {
   const base = createLogger(config.logLevel).child({ pid: process.pid });
   if (cluster.isWorker) return runServer(config, base, { banner: false });
 
-  const storeLogger = (logger: Logger) => (error: Error) => logger.warn({ error: error.message }, 'redis connection error');
-  // ioredis messages name the host and port, never the password.
-  const store = createStore(config, storeLogger(base));
+  const store = openStore(config, base);
   const plan = planWorkers(config, store.kind);
   if (plan.note) base.warn(plan.note);
-  await checkStoreAnswers(store, config, base);
+  const check = await checkStoreAnswers(store, config, base);
   await checkPersistence(store, config, base);
-  if (plan.count === 1) return runServer(config, base, { banner: true, note: plan.note, store });
+  if (plan.count === 1) return runServer(config, base, { banner: true, note: plan.note, store, check });
 
   // The primary only checked the store; each worker opens its own connection.
   await store.close();
@@ -57,13 +55,26 @@ async function run(config: Config): Promise<void> {
     logger,
     count: plan.count,
     onListening: (port) => {
-      printBanner(config, port, store.kind, [`  Workers: ${plan.count} processes (node:cluster, WORKERS), one ${store.kind} store shared by all.`]);
+      printBanner(config, port, store.kind, [...storeLines(config, check), `  Workers: ${plan.count} processes (node:cluster, WORKERS), sharing that store.`]);
       logger.info({ port, host: config.host, store: store.kind, env: config.env, workers: plan.count }, 'listening');
     },
   });
 }
 
-async function runServer(config: Config, logger: Logger, opts: { banner: boolean; note?: string | undefined; store?: Store }): Promise<void> {
+/** The store, with Redis connection errors logged with backoff (redisErrorReporter) rather than at every retry. */
+function openStore(config: Config, logger: Logger): Store {
+  const reporter = redisErrorReporter(logger);
+  return createStore(config, { onError: (error) => reporter.error(error), onReady: () => reporter.ready() });
+}
+
+/** Where the shared store is, and, loudly, when it did not answer at start. */
+function storeLines(config: Config, check: StoreCheck): string[] {
+  if (!check.answers) return [`  ${check.line}`];
+  const { variable, where } = describeStore(config);
+  return variable === '' ? [] : [`  Store: Redis at ${where} (${variable}), shared by every instance that uses it.`];
+}
+
+async function runServer(config: Config, logger: Logger, opts: { banner: boolean; note?: string | undefined; store?: Store; check?: StoreCheck }): Promise<void> {
   // Signals are handled from the start: one that arrives while starting stops the server as soon
   // as it listens (and drains as usual).
   let serving: Serving | undefined;
@@ -83,9 +94,12 @@ async function runServer(config: Config, logger: Logger, opts: { banner: boolean
   // A worker whose primary is gone would serve on unsupervised: stop it the same way.
   if (cluster.isWorker) process.on('disconnect', () => stop('the cluster primary went away'));
 
-  const store = opts.store ?? createStore(config, (error) => logger.warn({ error: error.message }, 'redis connection error'));
+  const store = opts.store ?? openStore(config, logger);
   serving = await serve({ config, store, logger });
-  if (opts.banner) printBanner(config, serving.port, store.kind, [`  ${describeCryptoBackend(serving.crypto)}`, ...(opts.note ? [`  ${opts.note}`] : [])]);
+  if (opts.banner) {
+    const lines = [...storeLines(config, opts.check ?? { answers: true }), `  ${describeCryptoBackend(serving.crypto)}`, ...(opts.note ? [`  ${opts.note}`] : [])];
+    printBanner(config, serving.port, store.kind, lines);
+  }
   if (cluster.isWorker) logger.info({ port: serving.port }, 'worker listening');
   else logger.info({ port: serving.port, host: config.host, store: store.kind, env: config.env, ...(serving.metricsPort !== undefined ? { metrics_port: serving.metricsPort } : {}) }, 'listening');
   if (stopReason !== undefined) stop(stopReason);

@@ -106,13 +106,17 @@ function causeOf(error: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
+/** What the start-up check found: the banner says it, so a wrong REDIS_URL does not look like a healthy start. */
+export type StoreCheck = { readonly answers: true } | { readonly answers: false; readonly line: string };
+
 /**
  * The store must answer before a production instance serves: otherwise every request would be a
  * 503 while the orchestrator believes the instance started. Elsewhere a silent store is only a
- * warning (requests needing it get 503 until it answers; /readyz says so).
+ * warning (requests needing it get 503 until it answers; /readyz says so), and the banner line
+ * returned here.
  */
-export async function checkStoreAnswers(store: Store, config: Config, logger: Logger, waitMs = STARTUP_STORE_WAIT_MS): Promise<void> {
-  if (store.kind === 'memory') return;
+export async function checkStoreAnswers(store: Store, config: Config, logger: Logger, waitMs = STARTUP_STORE_WAIT_MS): Promise<StoreCheck> {
+  if (store.kind === 'memory') return { answers: true };
   const { variable, where } = describeStore(config);
   const production = config.env === 'production';
   const deadline = Date.now() + (production ? waitMs : 0);
@@ -120,7 +124,7 @@ export async function checkStoreAnswers(store: Store, config: Config, logger: Lo
   for (;;) {
     try {
       await store.ping();
-      return;
+      return { answers: true };
     } catch (error) {
       lastError = error;
     }
@@ -134,6 +138,42 @@ export async function checkStoreAnswers(store: Store, config: Config, logger: Lo
     );
   }
   logger.warn({ store: where, variable, error: causeOf(lastError) }, 'redis does not answer yet: requests that need the store get 503 until it does');
+  return {
+    answers: false,
+    line: `Store: Redis at ${where} (${variable}) DOES NOT ANSWER (${causeOf(lastError)}). Requests that need it get 503 until it does (/readyz says so); check ${variable} and that Redis runs.`,
+  };
+}
+
+/** The first interval between two reports of a Redis that keeps failing, and the longest. */
+export const REDIS_ERROR_REPORT_MS = Object.freeze({ first: 1_000, max: 60_000 });
+
+/**
+ * Connection errors of a Redis that is down, reported with backoff: ioredis retries about once a
+ * second (twice or more with several hosts), and a line per retry buries everything else. The
+ * first error is logged at once; later ones at 1, 2, 4 ... up to 60 s apart, each line with the
+ * count of failed attempts so far; when the connection is back, one line says so and the next
+ * failure starts again from the first.
+ */
+export function redisErrorReporter(logger: Logger, now: () => number = Date.now): { error(error: Error): void; ready(): void } {
+  let failures = 0;
+  let lastReportAt = 0;
+  let intervalMs: number = REDIS_ERROR_REPORT_MS.first;
+  return {
+    error(error: Error) {
+      failures++;
+      const t = now();
+      if (failures > 1 && t - lastReportAt < intervalMs) return;
+      if (failures > 1) intervalMs = Math.min(intervalMs * 2, REDIS_ERROR_REPORT_MS.max);
+      lastReportAt = t;
+      // ioredis messages name the host and port, never the password.
+      logger.warn({ error: error.message, failures, next_report_in_s: intervalMs / 1000 }, 'redis connection error');
+    },
+    ready() {
+      if (failures > 0) logger.info({ failures }, 'redis connection is back');
+      failures = 0;
+      intervalMs = REDIS_ERROR_REPORT_MS.first;
+    },
+  };
 }
 
 /**

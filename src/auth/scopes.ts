@@ -43,4 +43,13 @@ export interface Principal {
   readonly apiKeyId: string;
   /** Present when the credential is a temporary token; absent for an API key. */
   readonly token?: TokenInfo;
+  /** Present when the request was signed by a registered client (RFC 9421; clients/service.ts). */
+  readonly client?: ClientInfo;
+}
+
+/** The registered client a signed request came from. */
+export interface ClientInfo {
+  readonly id: string;
+  /** When the client's registration ends (ms since the epoch), or null for never. */
+  readonly expiresAtMs: number | null;
 }

@@ -54,7 +54,20 @@ export function createClusterClient(nodes: readonly { host: string; port: number
   });
 }
 
-export function createStore(config: StoreConfig, onError?: (error: Error) => void): Store {
+/** Told about the shared store's connection: each failed attempt, and each time it is ready again. */
+export interface StoreEvents {
+  readonly onError?: (error: Error) => void;
+  readonly onReady?: () => void;
+}
+
+export function createStore(config: StoreConfig, events: StoreEvents | ((error: Error) => void) = {}): Store {
+  const { onError, onReady } = typeof events === 'function' ? { onError: events, onReady: undefined } : events;
+  const store = createStoreOf(config, onError);
+  if (onReady && store instanceof RedisStore) store.client.on('ready', onReady);
+  return store;
+}
+
+function createStoreOf(config: StoreConfig, onError?: (error: Error) => void): Store {
   const errors = { audit: auditOptions(config), ...(onError ? { onError } : {}) };
   if (config.redisClusterNodes.length > 0) {
     const nodes = config.redisClusterNodes.map((node) => {

@@ -10,6 +10,8 @@ import type { AuditLogOptions } from './audit.ts';
 import { MemoryAuditLog } from './audit-memory.ts';
 import { MemoryKeyStore } from './memory-keys.ts';
 import { MemoryTokenStore } from './memory-tokens.ts';
+import { MemoryReplayStore } from './memory-replay.ts';
+import { MemoryClientStore } from './memory-clients.ts';
 import { systemClock, type Clock, type Store } from './store.ts';
 
 export interface MemoryStoreOptions {
@@ -28,15 +30,21 @@ export class MemoryStore implements Store {
   readonly keys: MemoryKeyStore;
   readonly tokens: MemoryTokenStore;
   readonly audit: MemoryAuditLog;
+  readonly replay: MemoryReplayStore;
+  readonly clients: MemoryClientStore;
   readonly #sweeper: NodeJS.Timeout;
 
   constructor({ clock = systemClock, sweepIntervalMs = 60_000, audit = DEFAULT_AUDIT }: MemoryStoreOptions = {}) {
     this.keys = new MemoryKeyStore(clock);
     this.tokens = new MemoryTokenStore(clock);
     this.audit = new MemoryAuditLog({ ...audit, clock });
+    this.replay = new MemoryReplayStore(clock);
+    this.clients = new MemoryClientStore(clock);
     this.#sweeper = setInterval(() => {
       this.tokens.sweep();
       this.keys.sweep();
+      this.replay.sweep();
+      this.clients.sweep();
     }, sweepIntervalMs);
     this.#sweeper.unref();
   }

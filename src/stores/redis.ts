@@ -28,6 +28,8 @@ import type { AuditLogOptions } from './audit.ts';
 import { RedisAuditLog } from './audit-redis.ts';
 import { RedisKeyStore } from './redis-keys.ts';
 import { RedisTokenStore } from './redis-tokens.ts';
+import { RedisReplayStore } from './redis-replay.ts';
+import { RedisClientStore } from './redis-clients.ts';
 import { StoreFullError, StoreUnavailableError, type Store } from './store.ts';
 
 /**
@@ -101,6 +103,8 @@ export class RedisStore implements Store {
   readonly keys: RedisKeyStore;
   readonly tokens: RedisTokenStore;
   readonly audit: RedisAuditLog;
+  readonly replay: RedisReplayStore;
+  readonly clients: RedisClientStore;
   readonly #client: Client;
   readonly #ownsClient: boolean;
   readonly #prefix: string;
@@ -153,10 +157,13 @@ export class RedisStore implements Store {
       run: (operation) => this.#run(operation),
       tenantKey: (tenant, name) => this.tenantKey(tenant, name),
       familyKey: (family, name) => `${this.#prefix}{f:${encode(family)}}:${name}`,
+      scopedKey: (kind, scope, name) => `${this.#prefix}{${kind}:${encode(scope)}}:${name}`,
     };
     this.keys = new RedisKeyStore(connection);
     this.tokens = new RedisTokenStore(connection);
     this.audit = new RedisAuditLog(connection, audit);
+    this.replay = new RedisReplayStore(connection);
+    this.clients = new RedisClientStore(connection);
   }
 
   // --- lifecycle ---------------------------------------------------------------------------

@@ -15,8 +15,12 @@ export type { KeyStore, KeyType, StoredKey, KeyVersionRecord, TenantKeyRole } fr
 export type { TokenStore, TokenRecord, ConsumeResult } from './tokens.ts';
 export type { AuditLog, AuditLogOptions, AuditRecord, AuditEntry } from './audit.ts';
 import type { AuditLog } from './audit.ts';
+export type { ReplayStore, ClaimResult } from './replay.ts';
+export type { ClientStore, ClientRecord } from './clients.ts';
 import type { KeyStore } from './keys.ts';
 import type { TokenStore } from './tokens.ts';
+import type { ReplayStore } from './replay.ts';
+import type { ClientStore } from './clients.ts';
 
 /** The store: one port per concern, sharing one backend (and its connection) and one lifecycle. */
 export interface Store {
@@ -26,6 +30,10 @@ export interface Store {
   readonly tokens: TokenStore;
   /** The audit trail, kept with the rest (a ring buffer per tenant in memory, streams on Redis). */
   readonly audit: AuditLog;
+  /** Single-use values (signature nonces, HPKE encs) within a window, across instances. */
+  readonly replay: ReplayStore;
+  /** Registered clients (their own ML-DSA keys) of each tenant. */
+  readonly clients: ClientStore;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

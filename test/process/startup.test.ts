@@ -6,11 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
-import { eventually, startChild, type Child } from './child.ts';
+import { eventually, signRequest, startChild, type Child } from './child.ts';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -112,14 +115,70 @@ describe('start-up failures (real process)', () => {
     assert.ok(Date.now() - started >= 4_500, 'it waited for Redis a few seconds first');
   });
 
-  it('development with an unreachable Redis: starts, warns, and /readyz is 503', async () => {
+  it('development with an unreachable Redis: starts, says so in the banner, warns, and /readyz is 503', async () => {
     const port = await freePort();
     const child = startChild({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
     const { url } = await child.listening();
     assert.ok(child.logs().some((l) => l.level === 40 && /redis does not answer yet/.test(l.msg)));
+    assert.match(child.stdout(), new RegExp(`Store: Redis at 127\\.0\\.0\\.1:${port} \\(REDIS_URL\\) DOES NOT ANSWER \\(.*ECONNREFUSED.*\\)\\. Requests that need it get 503`));
+    assert.doesNotMatch(child.stdout(), /shared by every instance/);
     assert.equal((await fetch(`${url}/readyz`)).status, 503);
     child.kill('SIGTERM');
     assert.equal((await child.exited).code, 0);
+  });
+
+  it('development with an unreachable Redis: reconnect errors are logged with backoff, not at every attempt', async () => {
+    const port = await freePort();
+    // One process: with workers, each process has its own connection and reports its own errors.
+    const child = startChild({ env: { REDIS_URL: `redis://127.0.0.1:${port}`, WORKERS: '1' } });
+    const isError = (l: { msg?: unknown }) => l.msg === 'redis connection error';
+    // ioredis retries every 0.1, 0.2 ... 1 s: five failed attempts come within a few seconds, and
+    // at most three lines can report them (at once, after 1 s, after 2 s more).
+    const line = await child.waitForLog((l) => isError(l) && (l.failures as number) >= 5, 60_000);
+    const lines = child.logs().filter(isError);
+    assert.ok(lines.length <= 3, `${lines.length} lines for ${line.failures as number} failed attempts`);
+    assert.deepEqual(lines.map((l) => l.next_report_in_s), [1, 2, 4].slice(0, lines.length));
+    assert.match(line.error as string, /ECONNREFUSED/);
+    child.kill('SIGTERM');
+    assert.equal((await child.exited).code, 0);
+  });
+
+  it('production with no secrets: one line naming all three, and METRICS_TOKEN or METRICS_PORT, exit 78', async () => {
+    const child = startChild({ env: { NODE_ENV: 'production', API_KEYS: '', TOKEN_SECRET: '', MASTER_KEY: '' } });
+    const { code } = await child.exited;
+    assert.equal(code, 78);
+    assert.match(oneLine(child), /^Configuration error: 4 secrets to fix: API_KEYS is required .*; TOKEN_SECRET is required .*; MASTER_KEY is required .*; METRICS_TOKEN or METRICS_PORT is required /);
+  });
+
+  it('production with every secret from a file (X_FILE, as Compose secrets): starts, and the key from the file works', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pq-secrets-'));
+    try {
+      const key = randomBytes(32).toString('base64url');
+      const write = (name: string, content: string) => {
+        writeFileSync(join(dir, name), `${content}\n`);
+        return join(dir, name);
+      };
+      const child = startChild({
+        env: {
+          ...PRODUCTION,
+          API_KEYS: '',
+          TOKEN_SECRET: '',
+          MASTER_KEY: '',
+          API_KEYS_FILE: write('api_keys', `acme:${key}`),
+          TOKEN_SECRET_FILE: write('token_secret', randomBytes(48).toString('base64')),
+          MASTER_KEY_FILE: write('master_key', randomBytes(32).toString('base64')),
+        },
+      });
+      const { url } = await child.listening();
+      const res = await fetch(...signRequest(url, key, 1));
+      assert.equal(res.status, 200, await res.text());
+      assert.equal((await fetch(...signRequest(url, `${key}x`, 2))).status, 401);
+      assert.doesNotMatch(child.stdout() + child.stderr(), new RegExp(key));
+      child.kill('SIGTERM');
+      assert.equal((await child.exited).code, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

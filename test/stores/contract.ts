@@ -1,15 +1,18 @@
 /**
  * The store contract: every Store implementation passes each port's contract suite
- * (key-contract.ts, token-contract.ts; the audit port has its own runners) on a fresh store per
+ * (key-contract.ts, token-contract.ts, replay-contract.ts, client-contract.ts; the audit port has its own runners) on a fresh store per
  * test. memory.test.ts, redis.test.ts, redis-cluster.test.ts and redis-sentinel.test.ts run it.
  */
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Store } from '../../src/stores/store.ts';
 import { runKeyStoreContract } from './key-contract.ts';
 import { runTokenStoreContract } from './token-contract.ts';
+import { runReplayStoreContract } from './replay-contract.ts';
+import { runClientStoreContract } from './client-contract.ts';
 
 export { keyId, storedKey } from './key-contract.ts';
 export { tokenRecord } from './token-contract.ts';
+export { clientId, clientRecord } from './client-contract.ts';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -30,6 +33,8 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
 
     runKeyStoreContract(() => underTest.store.keys);
     runTokenStoreContract(() => underTest.store.tokens);
+    runReplayStoreContract(() => underTest.store.replay);
+    runClientStoreContract(() => underTest.store.clients);
 
     test('ping resolves', async () => {
       await underTest.store.ping();

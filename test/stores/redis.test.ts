@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/stores/redis.ts';
 import { StoreUnavailableError, type ConsumeResult, type Store } from '../../src/stores/store.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
-import { keyId, runStoreContract, storedKey, tokenRecord } from './contract.ts';
+import { clientId, clientRecord, keyId, runStoreContract, storedKey, tokenRecord } from './contract.ts';
 
 let redis: TestRedis;
 /** Whether a test stopped the server (so that a failed test cannot leave it down for the next). */
@@ -72,6 +72,13 @@ function everyMethod(store: Store): Record<string, () => Promise<unknown>> {
     'tokens.revokeToken': () => store.tokens.revokeToken('fam', 't1', 'acme'),
     'tokens.reserveToken': () => store.tokens.reserveToken('acme', 't1', Date.now() + 1000, 5, Date.now()),
     'tokens.releaseToken': () => store.tokens.releaseToken('acme', 't1'),
+    'replay.claim': () => store.replay.claim('httpsig:cl_x', 'nonce', 60_000),
+    'clients.put': () => store.clients.put(clientRecord('acme', clientId()), 0),
+    'clients.get': () => store.clients.get('acme', clientId('c1')),
+    'clients.find': () => store.clients.find(clientId('c1')),
+    'clients.delete': () => store.clients.delete('acme', clientId('c1')),
+    'clients.list': () => store.clients.list('acme', { limit: 5 }),
+    'clients.count': () => store.clients.count('acme'),
     ping: () => store.ping(),
   };
 }
