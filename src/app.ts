@@ -88,12 +88,13 @@ export function buildApp(deps: AppDeps): App {
   // /v1, and /api for the seed vendor's clients (docs/compatibility.md): the same chain.
   const plumbing = {
     services,
-    authenticate: (usesAttempt: boolean) =>
+    authenticate: (usesAttempt: boolean, failOpenWhenFull = false) =>
       authenticate({
         apiKeys: services.apiKeys,
         tokens: services.tokens,
         limits: services.limits,
         usesAttempt,
+        failOpenWhenFull,
         onAttempt: (outcome) => metrics.attempt(outcome),
         onRateLimited: (policy) => metrics.rateLimited(policy),
       }),

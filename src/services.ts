@@ -49,7 +49,7 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
     }),
     tokens: new TokenService(store.tokens, config.tokenSecret, clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
     apiKeys,
-    limits: new RateLimits(store, {
+    limits: new RateLimits(store.counters, {
       perTenant: config.rateLimitPerTenant,
       perToken: config.rateLimitPerToken,
       authFailuresPerMinute: config.authFailuresPerMinute,

@@ -7,7 +7,6 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { RedisStore } from './stores/redis.ts';
 import type { Store } from './stores/store.ts';
 
 /** Exit codes (the 6x/7x ones from sysexits.h), listed in docs/operations.md. */
@@ -181,7 +180,7 @@ export function redisErrorReporter(logger: Logger, now: () => number = Date.now)
  * restart (no append-only file), or could evict keys and tokens under memory pressure.
  */
 export async function checkPersistence(store: Store, config: Config, logger: Logger): Promise<void> {
-  if (config.env !== 'production' || !(store instanceof RedisStore)) return;
+  if (config.env !== 'production') return;
   let report;
   try {
     report = await store.persistence();
@@ -189,6 +188,7 @@ export async function checkPersistence(store: Store, config: Config, logger: Log
     logger.warn({ error: causeOf(error) }, 'cannot read the Redis persistence settings (INFO refused?): make sure the append-only file is on (see docs/operations.md)');
     return;
   }
+  if (report === null) return; // a store that keeps nothing across a restart anyway
   if (!report.appendonly) {
     logger.warn(
       { appendonly: 'no' },

@@ -70,12 +70,21 @@ export const familyOf = (tokenId: string) => tokenId.split('.')[0]!;
 /** Looks like a JWT (three base64url parts), as opposed to an API key. */
 export const looksLikeJwt = (credential: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(credential);
 
+/**
+ * How long, and for how many tokens, an instance remembers that the store said a token lives (see
+ * recentlyAlive): one rate-limit window, and a bound on the memory it takes (~1 MB).
+ */
+const RECENTLY_ALIVE_MS = 1_000;
+const RECENTLY_ALIVE_MAX = 10_000;
+
 export class TokenService {
   /**
    * The secret as a KeyObject, made once: given raw bytes, jsonwebtoken builds a key on every
    * call, which measured ~500 us per verification against ~12 us with a KeyObject.
    */
   readonly #key: KeyObject;
+  /** Token id -> when the store last said it lives (insertion order: oldest first). */
+  readonly #recentlyAlive = new Map<string, number>();
 
   constructor(
     private readonly store: TokenStore,
@@ -162,18 +171,29 @@ export class TokenService {
     return { tenant: claims.sub, token: { id: claims.jti, family }, claims };
   }
 
+  /**
+   * Whether the store said, within the last second and to this instance, that the token lives.
+   * A hint for ordering the rate limits (auth/admission.ts), never a credential: only activate
+   * lets a request through. Forgotten as soon as the store says the token is dead.
+   */
+  recentlyAlive(verified: VerifiedToken): boolean {
+    const at = this.#recentlyAlive.get(verified.token.id);
+    return at !== undefined && this.now() - at < RECENTLY_ALIVE_MS;
+  }
+
   /** The second half: uses an attempt (with `consume`) or reads the token, in the store. */
   async activate({ claims, token: { family } }: VerifiedToken, consume: boolean): Promise<Principal | undefined> {
     let attemptsLeft: number | null;
     if (consume) {
       const result = await this.store.consumeAttempt(family, claims.jti, claims.anc);
-      if (!result.ok) return undefined;
+      if (!result.ok) return this.#dead(claims.jti);
       attemptsLeft = result.attemptsLeft;
     } else {
       const record = await this.store.peekToken(family, claims.jti, claims.anc);
-      if (!record) return undefined;
+      if (!record) return this.#dead(claims.jti);
       attemptsLeft = record.attemptsLeft;
     }
+    this.#alive(claims.jti);
     return {
       tenant: claims.sub,
       scopes: claims.scp,
@@ -193,6 +213,17 @@ export class TokenService {
     // Its children stay counted until they expire: their records are dead, their count is conservative.
     if (revoked) await this.store.releaseToken(by.tenant, tokenId);
     return revoked;
+  }
+
+  #alive(tokenId: string): void {
+    this.#recentlyAlive.delete(tokenId); // re-inserted last: the oldest stay first
+    this.#recentlyAlive.set(tokenId, this.now());
+    if (this.#recentlyAlive.size > RECENTLY_ALIVE_MAX) this.#recentlyAlive.delete(this.#recentlyAlive.keys().next().value!);
+  }
+
+  #dead(tokenId: string): undefined {
+    this.#recentlyAlive.delete(tokenId);
+    return undefined;
   }
 
   #verify(credential: string): Claims | undefined {

@@ -8,6 +8,7 @@
  * @module
  */
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { failsOpenWhenFull } from '../auth/admission.ts';
 import { routeLabel } from '../observability/request-context.ts';
 import { Lifecycle } from '../operations/lifecycle.ts';
 import type { Services } from '../services.ts';
@@ -59,8 +60,12 @@ function hasBody(req: Request): boolean {
 /** What the plumbing needs besides the declarations. */
 export interface Plumbing {
   readonly services: Services;
-  /** The authentication step (http/authenticate.ts), using a token's attempt or not. */
-  readonly authenticate: (usesAttempt: boolean) => RequestHandler;
+  /**
+   * The authentication step (http/authenticate.ts), using a token's attempt or not, and skipping
+   * the rate-limit counters a full store cannot write when the route only takes something away
+   * (failsOpenWhenFull: revocation and deletion work on a full store).
+   */
+  readonly authenticate: (usesAttempt: boolean, failOpenWhenFull?: boolean) => RequestHandler;
   /** The JSON body parser, run only for routes that declare a body. */
   readonly jsonBody: RequestHandler;
 }
@@ -134,7 +139,7 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
     res.json(route.response.parse(result));
   };
 
-  const chain: (RequestHandler | ErrorRequestHandler)[] = [label, plumbing.authenticate(route.usesAttempt ?? true)];
+  const chain: (RequestHandler | ErrorRequestHandler)[] = [label, plumbing.authenticate(route.usesAttempt ?? true, failsOpenWhenFull(route))];
   if (route.request.body) chain.push(plumbing.jsonBody);
   chain.push(handler);
   if (audit) chain.push(trails.recordFailure);

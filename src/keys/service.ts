@@ -36,7 +36,11 @@ import { KeyForbiddenError, KeyNotFoundError, KeyUnusableError } from './errors.
 import type { SealPurpose, Sealer } from './sealing.ts';
 
 /** The form of the ids newKeyId makes, for keys of `types`: a type prefix (KEY_ID_PREFIX) and 22 base64url characters (128 random bits). */
-export const keyIdPattern = (types: readonly KeyType[] = KEY_TYPES): RegExp => new RegExp(`^(${types.map((t) => KEY_ID_PREFIX[t]).join('|')})[A-Za-z0-9_-]{22}$`);
+export function keyIdPattern(types: readonly KeyType[] = KEY_TYPES): RegExp {
+  // Every prefix is a name and an underscore: one type reads `^kem_...`, several `^(kem|dsa|sk)_...`.
+  const names = types.map((t) => KEY_ID_PREFIX[t].slice(0, -1));
+  return new RegExp(`^${names.length === 1 ? names[0] : `(${names.join('|')})`}_[A-Za-z0-9_-]{22}$`);
+}
 export const KEY_ID = keyIdPattern();
 export const KEM_KEY_ID = keyIdPattern(['kem']);
 export const DSA_KEY_ID = keyIdPattern(['dsa']);

@@ -1,22 +1,22 @@
 /**
- * Rate limits on the shared store, so every instance counts together (rate-limiter-flexible:
- * fixed windows, one atomic Lua script per hit on Redis; the same counters in memory for the
- * embedded store). Three limits, each 0 to turn it off:
+ * Rate limits on the store's counters (stores/counters.ts), so every instance counts together:
+ * fixed windows, one atomic step per hit. Three limits, each 0 to turn it off:
  *
- * - per tenant: RATE_LIMIT_PER_TENANT requests a second, every request with a valid credential;
- * - per token: RATE_LIMIT_PER_TOKEN requests a second per temporary token;
+ * - per tenant: RATE_LIMIT_PER_TENANT requests a second, every request of a live credential;
+ * - per token: RATE_LIMIT_PER_TOKEN requests a second per temporary token, live or dead (a dead
+ *   token's requests are failures, and failures count against the token itself);
  * - per client address: AUTH_FAILURES_PER_MINUTE failed authentications a minute. Only failures
  *   are counted, so a valid credential costs no extra round trip; past the limit, the address's
  *   failing requests are answered 429 instead of 401 (valid credentials still pass: guessing one
  *   is what the limit slows, and a guess that is refused is a failure).
  *
- * Tenant and token limits are checked before a token's attempt is used, so a 429 uses no attempt.
- * Failing closed: when the store cannot count, the request is refused (503), never let through.
+ * In what order they are counted against a request, so that a dead credential spends nothing of
+ * its tenant's and a 429 uses no attempt, is auth/admission.ts's business.
+ * Failing closed: when the store cannot count, the request is refused (503, or 507 when it is
+ * full), never let through.
  * @module
  */
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { RedisStore, storeError } from '../stores/redis.ts';
-import type { Store } from '../stores/store.ts';
+import type { Counters } from '../stores/counters.ts';
 import { RateLimitedError, type RateLimitName } from './errors.ts';
 
 export interface RateLimitSettings {
@@ -34,102 +34,106 @@ export interface LimitState {
   readonly resetMs: number;
 }
 
-/**
- * The counter script of rate-limiter-flexible, with a shebang so Redis judges it before it runs:
- * on a Redis past maxmemory it is refused whole, like every write that may grow the store (a
- * window's first hit creates a key). So a full Redis refuses rate-limited requests with 507
- * rather than growing past its limit. One script for every counter: rate-limiter-flexible
- * defines it on the client under one command name, so a second definition would replace the first.
- */
-const COUNTER_SCRIPT = `#!lua
-redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
-local consumed = redis.call('incrby', KEYS[1], ARGV[1])
-local ttl = redis.call('pttl', KEYS[1])
-if ttl == -1 then
-  redis.call('expire', KEYS[1], ARGV[2])
-  ttl = 1000 * ARGV[2]
-end
-return {consumed, ttl}
-`;
-
-/**
- * The embedded store's counters live as long as the store and are shared by everything built on
- * it (as Redis's are by every instance), not one set per RateLimits.
- */
-const memoryLimiters = new WeakMap<Store, Map<string, RateLimiterMemory>>();
-function memoryLimiter(store: Store, opts: { points: number; duration: number; keyPrefix: string }): RateLimiterMemory {
-  const limiters = memoryLimiters.get(store) ?? new Map<string, RateLimiterMemory>();
-  memoryLimiters.set(store, limiters);
-  const name = `${opts.keyPrefix}:${opts.points}/${opts.duration}`;
-  let limiter = limiters.get(name);
-  if (!limiter) limiters.set(name, (limiter = new RateLimiterMemory(opts)));
-  return limiter;
-}
-
-/** N hits per window per key, on the store's backend. */
-class Counter {
-  readonly #limiter: RateLimiterAbstract;
-
+/** N hits per window per key, on the store's counters. */
+class Limit {
   constructor(
-    store: Store,
+    private readonly counters: Counters,
     readonly policy: RateLimitName,
     readonly limit: number,
     readonly windowSeconds: number,
-  ) {
-    const common = { points: limit, duration: windowSeconds, keyPrefix: `rl:${policy}` };
-    this.#limiter =
-      store instanceof RedisStore
-        ? new RateLimiterRedis({
-            ...common,
-            keyPrefix: `${store.keyPrefix}rl:${policy}`,
-            storeClient: store.client,
-            rejectIfRedisNotReady: true,
-            customIncrTtlLuaScript: COUNTER_SCRIPT,
-          })
-        : memoryLimiter(store, common);
-  }
+  ) {}
 
   /** Counts a hit. @throws RateLimitedError past the limit; StoreUnavailableError when the store cannot count. */
-  async hit(key: string): Promise<LimitState> {
-    try {
-      return this.#state(await this.#limiter.consume(key));
-    } catch (outcome) {
-      if (outcome instanceof RateLimiterRes) throw new RateLimitedError(this.policy, this.limit, this.windowSeconds, outcome.msBeforeNext);
-      throw storeError(outcome);
-    }
+  async hit(id: string, points = 1): Promise<LimitState> {
+    const { policy, limit, windowSeconds } = this;
+    const { allowed, remaining, resetMs } = await this.counters.hit(this.#key(id), points, limit, windowSeconds);
+    if (!allowed) throw new RateLimitedError(policy, limit, windowSeconds, resetMs);
+    return { policy, limit, windowSeconds, remaining, resetMs };
   }
 
-  #state(res: RateLimiterRes): LimitState {
-    const { policy, limit, windowSeconds } = this;
-    return { policy, limit, windowSeconds, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+  /** Counts points that were spent already, whatever the count (never refuses). */
+  async charge(id: string, points: number): Promise<void> {
+    await this.counters.charge(this.#key(id), points, this.windowSeconds);
+  }
+
+  /** Takes a hit back (in the current window; never below zero). */
+  async refund(id: string, points = 1): Promise<void> {
+    await this.counters.refund(this.#key(id), points);
+  }
+
+  /** `<policy>:<id>`, the id URI-encoded so that no id can pose as another policy's. */
+  #key(id: string): string {
+    return `${this.policy}:${encodeURIComponent(id)}`;
   }
 }
 
-export class RateLimits {
-  readonly #tenant: Counter | undefined;
-  readonly #token: Counter | undefined;
-  readonly #authFailures: Counter | undefined;
+/** The most constrained first: the one the RateLimit headers show. */
+const tightestFirst = (states: LimitState[]) => states.sort((a, b) => a.remaining / a.limit - b.remaining / b.limit);
 
-  constructor(store: Store, settings: RateLimitSettings) {
-    this.#tenant = settings.perTenant > 0 ? new Counter(store, 'tenant', settings.perTenant, 1) : undefined;
-    this.#token = settings.perToken > 0 ? new Counter(store, 'token', settings.perToken, 1) : undefined;
-    this.#authFailures =
-      settings.authFailuresPerMinute > 0 ? new Counter(store, 'auth-failures', settings.authFailuresPerMinute, 60) : undefined;
+export class RateLimits {
+  readonly #tenant: Limit | undefined;
+  readonly #token: Limit | undefined;
+  readonly #authFailures: Limit | undefined;
+
+  constructor(counters: Counters, settings: RateLimitSettings) {
+    this.#tenant = settings.perTenant > 0 ? new Limit(counters, 'tenant', settings.perTenant, 1) : undefined;
+    this.#token = settings.perToken > 0 ? new Limit(counters, 'token', settings.perToken, 1) : undefined;
+    this.#authFailures = settings.authFailuresPerMinute > 0 ? new Limit(counters, 'auth-failures', settings.authFailuresPerMinute, 60) : undefined;
+  }
+
+  /** Whether the per-tenant limit is on (RATE_LIMIT_PER_TENANT > 0). */
+  get countsTenants(): boolean {
+    return this.#tenant !== undefined;
   }
 
   /**
-   * Counts a request of an authenticated principal against its token's limit, then its tenant's.
-   * In that order: a token past its own limit (a stranger hammering with it, or with a token that
-   * is revoked or used up) is refused before it costs its tenant anything, so one token can take
-   * at most RATE_LIMIT_PER_TOKEN of the tenant's budget. Returns the states for the RateLimit
-   * headers, the most constrained first.
+   * Counts a request of a principal known to be live against its token's limit, then its
+   * tenant's (see countToken and countTenant). Returns the states for the RateLimit headers, the
+   * most constrained first.
    * @throws RateLimitedError when either limit is reached.
    */
   async admit(principal: { readonly tenant: string; readonly token?: { readonly id: string } | undefined }): Promise<LimitState[]> {
     const states: LimitState[] = [];
-    if (this.#token && principal.token) states.push(await this.#token.hit(principal.token.id));
-    if (this.#tenant) states.push(await this.#tenant.hit(principal.tenant));
-    return states.sort((a, b) => a.remaining / a.limit - b.remaining / b.limit);
+    const token = principal.token && (await this.countToken(principal.token.id));
+    if (token) states.push(token);
+    const tenant = await this.countTenant(principal.tenant);
+    if (tenant) states.push(tenant);
+    return tightestFirst(states);
+  }
+
+  /**
+   * Counts a request presenting token `tokenId`, whether the token lives or not: a token past
+   * its own limit (a stranger hammering with it, or with a token that is revoked or used up) is
+   * refused before it costs its tenant anything. Undefined when the limit is off.
+   * @throws RateLimitedError past the limit.
+   */
+  async countToken(tokenId: string): Promise<LimitState | undefined> {
+    return this.#token?.hit(tokenId);
+  }
+
+  /**
+   * Counts a request of a live credential of `tenant` (an API key, or a token the store just
+   * said lives). Undefined when the limit is off.
+   * @throws RateLimitedError past the limit.
+   */
+  async countTenant(tenant: string): Promise<LimitState | undefined> {
+    return this.#tenant?.hit(tenant);
+  }
+
+  /** Takes back a countTenant for a token found dead after it was counted (it lost a race with its revocation or last attempt). */
+  async refundTenant(tenant: string): Promise<void> {
+    await this.#tenant?.refund(tenant);
+  }
+
+  /**
+   * Charges an admitted request's further cost (`points` beyond the one admit counted, e.g. a
+   * batch's items once its body is parsed) to its token and its tenant, without refusing it: the
+   * next requests find the windows fuller.
+   */
+  async charge(principal: { readonly tenant: string; readonly token?: { readonly id: string } | undefined }, points: number): Promise<void> {
+    if (points <= 0) return;
+    if (principal.token) await this.#token?.charge(principal.token.id, points);
+    await this.#tenant?.charge(principal.tenant, points);
   }
 
   /**

@@ -173,15 +173,20 @@ export function instrumented<T extends object>(target: T, metrics: Metrics, pref
 
 /**
  * The store with each port instrumented under its own name (`keys.put`, `tokens.consumeAttempt`,
- * ...) and its own methods (`ping`) too. A Proxy, so the store keeps its class (the rate limiter
- * recognises a RedisStore) and a port added later is measured once it is listed here.
+ * `counters.hit`, ...) and its own methods (`ping`) too. A Proxy, so the store keeps its class,
+ * and a port added later is measured once it is listed here.
  */
-export function instrumentedStore<T extends { readonly keys: object; readonly tokens: object; readonly audit: object }>(store: T, metrics: Metrics): T {
-  const ports = { keys: instrumented(store.keys, metrics, 'keys.'), tokens: instrumented(store.tokens, metrics, 'tokens.'), audit: instrumented(store.audit, metrics, 'audit.') };
+export function instrumentedStore<T extends { readonly keys: object; readonly tokens: object; readonly counters: object; readonly audit: object }>(store: T, metrics: Metrics): T {
+  const ports = {
+    keys: instrumented(store.keys, metrics, 'keys.'),
+    tokens: instrumented(store.tokens, metrics, 'tokens.'),
+    counters: instrumented(store.counters, metrics, 'counters.'),
+    audit: instrumented(store.audit, metrics, 'audit.'),
+  };
   const rest = instrumented(store, metrics);
   return new Proxy(store, {
     get(object, property) {
-      if (property === 'keys' || property === 'tokens' || property === 'audit') return ports[property];
+      if (property === 'keys' || property === 'tokens' || property === 'counters' || property === 'audit') return ports[property];
       return Reflect.get(rest, property);
     },
   });

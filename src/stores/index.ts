@@ -62,13 +62,7 @@ export interface StoreEvents {
 
 export function createStore(config: StoreConfig, events: StoreEvents | ((error: Error) => void) = {}): Store {
   const { onError, onReady } = typeof events === 'function' ? { onError: events, onReady: undefined } : events;
-  const store = createStoreOf(config, onError);
-  if (onReady && store instanceof RedisStore) store.client.on('ready', onReady);
-  return store;
-}
-
-function createStoreOf(config: StoreConfig, onError?: (error: Error) => void): Store {
-  const errors = { audit: auditOptions(config), ...(onError ? { onError } : {}) };
+  const errors = { audit: auditOptions(config), ...(onError ? { onError } : {}), ...(onReady ? { onReady } : {}) };
   if (config.redisClusterNodes.length > 0) {
     const nodes = config.redisClusterNodes.map((node) => {
       const u = new URL(node);

@@ -8,11 +8,12 @@
  */
 import type { AuditLogOptions } from './audit.ts';
 import { MemoryAuditLog } from './audit-memory.ts';
+import { MemoryCounters } from './counters-memory.ts';
 import { MemoryKeyStore } from './memory-keys.ts';
 import { MemoryTokenStore } from './memory-tokens.ts';
 import { MemoryReplayStore } from './memory-replay.ts';
 import { MemoryClientStore } from './memory-clients.ts';
-import { systemClock, type Clock, type Store } from './store.ts';
+import { systemClock, type Clock, type Store, type StorePersistence } from './store.ts';
 
 export interface MemoryStoreOptions {
   readonly clock?: Clock;
@@ -32,6 +33,7 @@ export class MemoryStore implements Store {
   readonly audit: MemoryAuditLog;
   readonly replay: MemoryReplayStore;
   readonly clients: MemoryClientStore;
+  readonly counters: MemoryCounters;
   readonly #sweeper: NodeJS.Timeout;
 
   constructor({ clock = systemClock, sweepIntervalMs = 60_000, audit = DEFAULT_AUDIT }: MemoryStoreOptions = {}) {
@@ -40,16 +42,23 @@ export class MemoryStore implements Store {
     this.audit = new MemoryAuditLog({ ...audit, clock });
     this.replay = new MemoryReplayStore(clock);
     this.clients = new MemoryClientStore(clock);
+    this.counters = new MemoryCounters(clock);
     this.#sweeper = setInterval(() => {
       this.tokens.sweep();
       this.keys.sweep();
       this.replay.sweep();
       this.clients.sweep();
+      this.counters.sweep();
     }, sweepIntervalMs);
     this.#sweeper.unref();
   }
 
   async ping(): Promise<void> {}
+
+  /** Nothing here survives a restart, whatever the settings: nothing to warn about. */
+  async persistence(): Promise<StorePersistence | null> {
+    return null;
+  }
 
   async close(): Promise<void> {
     clearInterval(this.#sweeper);

@@ -1,5 +1,5 @@
 /**
- * What the Redis ports (redis-keys.ts, redis-tokens.ts, audit-redis.ts) share: one connection of
+ * What the Redis ports (redis-keys.ts, redis-tokens.ts, counters-redis.ts, audit-redis.ts) share: one connection of
  * the RedisStore (redis.ts), with its deadline and fail-closed errors, its key naming, and Lua
  * scripts sent by SHA1.
  *
@@ -40,6 +40,8 @@ export interface RedisConnection {
   eval(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
   /** Runs plain commands, with the same deadline and errors. */
   run<T>(operation: (client: RedisCommands) => Promise<T>): Promise<T>;
+  /** The Redis key `name` under the store's prefix, outside any hash tag (a key no script shares). */
+  key(name: string): string;
   /** The Redis key `name` of a tenant, under the tenant's hash tag `{t:<tenant>}`. */
   tenantKey(tenant: string, name: string): string;
   /** The Redis key `name` of a token family, under the family's hash tag `{f:<family>}`. */

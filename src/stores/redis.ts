@@ -5,7 +5,7 @@
  *
  * Key layout (`pqapi:` is the default prefix; every variable part is URI-encoded, so a `{` or `}`
  * in a tenant name or id cannot end the hash tag early): each port documents its own keys
- * (redis-keys.ts, redis-tokens.ts, audit-redis.ts); all of a tenant's keys live under
+ * (redis-keys.ts, redis-tokens.ts, counters-redis.ts, audit-redis.ts); all of a tenant's keys live under
  * `{t:<tenant>}`, all of a token family's under `{f:<family>}`.
  *
  * Redis Cluster: a cluster shards by the slot of each key, and a script or MULTI may only touch
@@ -26,11 +26,12 @@ import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { LuaScript, RedisCommands, RedisConnection } from './redis-connection.ts';
 import type { AuditLogOptions } from './audit.ts';
 import { RedisAuditLog } from './audit-redis.ts';
+import { RedisCounters } from './counters-redis.ts';
 import { RedisKeyStore } from './redis-keys.ts';
 import { RedisTokenStore } from './redis-tokens.ts';
 import { RedisReplayStore } from './redis-replay.ts';
 import { RedisClientStore } from './redis-clients.ts';
-import { StoreFullError, StoreUnavailableError, type Store } from './store.ts';
+import { StoreFullError, StoreUnavailableError, type Store, type StorePersistence } from './store.ts';
 
 /**
  * Client options that make ioredis fail fast instead of queueing commands while disconnected.
@@ -68,6 +69,8 @@ interface CommonOptions {
   readonly onError?: (error: Error) => void;
   /** The audit trail's caps, budget and clock (AUDIT_MAX_ENTRIES, ...); by default 10000 entries per lane, no budget. */
   readonly audit?: AuditLogOptions;
+  /** Told each time the connection is ready (again): a reporter of connection errors can say Redis is back. */
+  readonly onReady?: () => void;
 }
 
 export type RedisStoreOptions =
@@ -105,6 +108,7 @@ export class RedisStore implements Store {
   readonly audit: RedisAuditLog;
   readonly replay: RedisReplayStore;
   readonly clients: RedisClientStore;
+  readonly counters: RedisCounters;
   readonly #client: Client;
   readonly #ownsClient: boolean;
   readonly #prefix: string;
@@ -149,12 +153,14 @@ export class RedisStore implements Store {
     });
     this.#client.on('error', this.#onError);
     this.#client.on('ready', this.#onReady);
+    if (options.onReady) this.#client.on('ready', options.onReady);
     this.#client.on('end', this.#onEnd);
     this.#client.on('close', this.#onClose);
     if (this.#client.status === 'wait') this.#client.connect().catch(ignore);
     const connection: RedisConnection = {
       eval: (script, keys, args) => this.#eval(script, keys, args),
       run: (operation) => this.#run(operation),
+      key: (name) => `${this.#prefix}${name}`,
       tenantKey: (tenant, name) => this.tenantKey(tenant, name),
       familyKey: (family, name) => `${this.#prefix}{f:${encode(family)}}:${name}`,
       scopedKey: (kind, scope, name) => `${this.#prefix}{${kind}:${encode(scope)}}:${name}`,
@@ -164,6 +170,7 @@ export class RedisStore implements Store {
     this.audit = new RedisAuditLog(connection, audit);
     this.replay = new RedisReplayStore(connection);
     this.clients = new RedisClientStore(connection);
+    this.counters = new RedisCounters(connection);
   }
 
   // --- lifecycle ---------------------------------------------------------------------------
@@ -252,18 +259,6 @@ export class RedisStore implements Store {
     });
   }
 
-  // --- for components that keep their own keys beside the store's ---------------------------
-
-  /** The ioredis client (rate limits keep their counters in the same Redis). */
-  get client(): Redis | Cluster {
-    return this.#client as unknown as Redis | Cluster;
-  }
-
-  /** The prefix of every key, for such components' keys. */
-  get keyPrefix(): string {
-    return this.#prefix;
-  }
-
   // --- key naming, shared with the ports (redis-connection.ts) ------------------------------
 
   /** The Redis key `name` of a tenant, under the tenant's hash tag (so Cluster keeps it with the tenant's keys). */
@@ -274,12 +269,12 @@ export class RedisStore implements Store {
   // --- operations --------------------------------------------------------------------------
 
   /**
-   * How this Redis keeps data across its own restarts, for the start-up warning (main.ts): whether
+   * How this Redis keeps data across its own restarts, for the start-up warning (startup.ts): whether
    * the append-only file is on, its fsync policy, and the eviction policy. Read with INFO (allowed
    * on managed Redis services that disable CONFIG); `appendfsync` needs CONFIG GET and is
    * undefined when that is refused. On a Redis Cluster this describes the node that answered.
    */
-  async persistence(): Promise<RedisPersistence> {
+  async persistence(): Promise<StorePersistence> {
     type Admin = { info(section: string): Promise<string>; config(op: 'GET', name: string): Promise<unknown> };
     const admin = (client: Client) => client as unknown as Admin;
     /** INFO's `name:value` lines. */
@@ -309,17 +304,8 @@ export class RedisStore implements Store {
   }
 }
 
-/** What RedisStore.persistence() reports. */
-export interface RedisPersistence {
-  /** The append-only file is on: writes since the last snapshot survive a Redis restart. */
-  readonly appendonly: boolean;
-  /** `always`, `everysec` or `no`; undefined when CONFIG GET is refused. */
-  readonly appendfsync: string | undefined;
-  /** e.g. `noeviction`, `allkeys-lru`; undefined when INFO does not say. */
-  readonly maxmemoryPolicy: string | undefined;
-  /** 0 = no limit. */
-  readonly maxmemoryBytes: number | undefined;
-}
+/** What RedisStore.persistence() reports (the Store port's type, in Redis's own terms). */
+export type RedisPersistence = StorePersistence;
 
 /**
  * The error a failed operation rejects with. Its cause keeps only the name and message of what

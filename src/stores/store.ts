@@ -1,6 +1,7 @@
 /**
- * The store: everything the service keeps, behind ports (keys.ts, tokens.ts, audit.ts) whose
- * operations are each atomic.
+ * The store: everything the service keeps, behind ports (keys.ts, tokens.ts, counters.ts,
+ * audit.ts) whose operations are each atomic. Code outside stores/ knows these ports only, never
+ * which backend answers them.
  *
  * Two implementations pass each port's contract suite (test/stores/*-contract.ts): `MemoryStore`,
  * the zero-setup default for one process, and `RedisStore`, shared by any number of instances.
@@ -17,6 +18,8 @@ export type { AuditLog, AuditLogOptions, AuditRecord, AuditEntry } from './audit
 import type { AuditLog } from './audit.ts';
 export type { ReplayStore, ClaimResult } from './replay.ts';
 export type { ClientStore, ClientRecord } from './clients.ts';
+export type { Counters, CounterHit, CounterCharge } from './counters.ts';
+import type { Counters } from './counters.ts';
 import type { KeyStore } from './keys.ts';
 import type { TokenStore } from './tokens.ts';
 import type { ReplayStore } from './replay.ts';
@@ -34,9 +37,29 @@ export interface Store {
   readonly replay: ReplayStore;
   /** Registered clients (their own ML-DSA keys) of each tenant. */
   readonly clients: ClientStore;
+  /** Fixed-window counters (the rate limits), shared by every instance on the store. */
+  readonly counters: Counters;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * How the backend keeps data across its own restarts and under memory pressure, for the
+   * production start-up warnings (startup.ts); null for a store that keeps nothing across a
+   * restart anyway (the embedded one). Rejects when the backend will not say.
+   */
+  persistence(): Promise<StorePersistence | null>;
   close(): Promise<void>;
+}
+
+/** What a persistent store says of its durability (in Redis's terms, the one such backend today). */
+export interface StorePersistence {
+  /** Writes since the last snapshot survive a restart (Redis: the append-only file is on). */
+  readonly appendonly: boolean;
+  /** `always`, `everysec` or `no`; undefined when the backend will not say (CONFIG GET refused). */
+  readonly appendfsync: string | undefined;
+  /** What the backend drops when full, e.g. `noeviction`, `allkeys-lru`; undefined when unknown. */
+  readonly maxmemoryPolicy: string | undefined;
+  /** The memory limit in bytes; 0 = no limit. */
+  readonly maxmemoryBytes: number | undefined;
 }
 
 /** Thrown by a store that cannot reach its backend: the HTTP layer answers 503 (fail closed). */

@@ -26,7 +26,7 @@ const settle = async <T>(work: Promise<T>[]) => {
 export function runRateLimitContract(name: string, backend: LimitsUnderTest): void {
   describe(`rate limits on the ${name} store`, () => {
     const limits = async (settings: Partial<RateLimitSettings>) =>
-      new RateLimits(await backend.makeStore(), { perTenant: 0, perToken: 0, authFailuresPerMinute: 0, ...settings });
+      new RateLimits((await backend.makeStore()).counters, { perTenant: 0, perToken: 0, authFailuresPerMinute: 0, ...settings });
     const tenant = () => `t-${randomUUID()}`;
 
     test('of concurrent requests of one tenant, exactly the limit passes; the rest are refused with a wait', async () => {

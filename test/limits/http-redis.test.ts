@@ -2,13 +2,14 @@ import { RedisStore } from '../../src/stores/redis.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { runLimitScenarios } from './http.ts';
 
-let redis: TestRedis | undefined;
+const servers: TestRedis[] = [];
 runLimitScenarios('redis', {
   make: async () => {
-    redis = await startRedis();
+    const redis = await startRedis();
+    servers.push(redis);
     return new RedisStore({ url: redis.url });
   },
   dispose: async () => {
-    await redis?.dispose();
+    for (const redis of servers) await redis.dispose();
   },
 });

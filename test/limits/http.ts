@@ -32,8 +32,10 @@ export function runLimitScenarios(name: string, factory: StoreFactory): void {
   describe(`rate limits and quotas over HTTP (${name} store)`, () => {
     let store: Store;
     const servers: TestServer[] = [];
-    const start = async (env: Record<string, string>) => {
-      const server = await startServer({ store, env });
+    const stores: Store[] = [];
+    /** A server on the suite's store, or on `on` (a test's own, when it leaves counts behind). */
+    const start = async (env: Record<string, string>, on: Store = store) => {
+      const server = await startServer({ store: on, env });
       servers.push(server);
       return server;
     };
@@ -43,6 +45,7 @@ export function runLimitScenarios(name: string, factory: StoreFactory): void {
     after(async () => {
       for (const s of servers) await s.close();
       await store.close();
+      for (const s of stores) await s.close();
       await factory.dispose?.();
     });
 
@@ -70,6 +73,65 @@ export function runLimitScenarios(name: string, factory: StoreFactory): void {
       assert.equal(by[200], 5, JSON.stringify(by));
       assertRateLimited(burst.find((r) => r.status === 429)!, 'tenant', 5, 1);
       assert.equal((await server.call('GET', '/v1/tokens/current', { auth: 'alice' })).status, 200);
+    });
+
+    test("45 revoked and 10 used-up child tokens hammering at full rate cost the tenant's API key no 429; their failures count against the address and each token", async () => {
+      // Minted where no limit counts, then used where they all do, on a store of this test's own
+      // (the address's failures it leaves counted would refuse the next tests' failures).
+      const own = await factory.make();
+      stores.push(own);
+      const minting = await start({}, own);
+      const parent = (await minting.call('POST', '/v1/tokens', { auth: 'alice', body: {} })).body.new_token as string;
+      const revoked: string[] = [];
+      for (let i = 0; i < 45; i++) {
+        const child = await minting.call('POST', '/v1/tokens', { auth: parent, body: {} });
+        assert.equal(child.status, 201);
+        assert.equal((await minting.call('DELETE', `/v1/tokens/${child.body.token_id}`, { auth: 'alice' })).status, 204);
+        revoked.push(child.body.new_token);
+      }
+      const usedUp: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const child = await minting.call('POST', '/v1/tokens', { auth: parent, body: { expire_after_attempts: 1 } });
+        assert.equal((await minting.call('POST', '/v1/dsa/verify', { auth: child.body.new_token, body: {} })).status, 422);
+        usedUp.push(child.body.new_token);
+      }
+      const server = await start({ RATE_LIMIT_PER_TENANT: '10', RATE_LIMIT_PER_TOKEN: '5', AUTH_FAILURES_PER_MINUTE: '60' }, own);
+      const dead: Record<string, number> = {};
+      const tally = (res: CallResult) => {
+        const key = res.status === 429 ? `429 ${res.headers.get('ratelimit-policy')?.split(';')[0]}` : String(res.status);
+        dead[key] = (dead[key] ?? 0) + 1;
+      };
+      let hammering = true;
+      const hammers = [...revoked, ...usedUp].map(async (token) => {
+        while (hammering) tally(await server.call('POST', '/v1/kem/keypair', { auth: token, body: {} }));
+      });
+      // The tenant's own requests, well under its 10 a second, while the dead tokens hammer.
+      const apiKey: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        await new Promise((r) => setTimeout(r, 150));
+        apiKey.push((await server.call('GET', '/v1/tokens/current', { auth: 'alice' })).status);
+      }
+      hammering = false;
+      await Promise.all(hammers);
+      // Failures count against each token itself: one dead token's burst meets its own limit.
+      await Promise.all(Array.from({ length: 12 }, () => server.call('GET', '/v1/tokens/current', { auth: revoked[0] }).then(tally)));
+      assert.deepEqual(apiKey, Array(8).fill(200), `the API key was refused while dead tokens hammered: ${JSON.stringify(dead)}`);
+      assert.deepEqual(Object.keys(dead).sort(), ['401', '429 "auth-failures"', '429 "token"'], JSON.stringify(dead));
+    });
+
+    test('a token revoked right after use on the same instance: its requests racing the revocation give their tenant places back', async () => {
+      const own = await factory.make();
+      stores.push(own);
+      // No token limit: every request of the dead token reaches the tenant's.
+      const server = await start({ RATE_LIMIT_PER_TENANT: '10', RATE_LIMIT_PER_TOKEN: '0', AUTH_FAILURES_PER_MINUTE: '0' }, own);
+      const minted = (await start({}, own).then((m) => m.call('POST', '/v1/tokens', { auth: 'alice', body: {} }))).body;
+      assert.equal((await server.call('POST', '/v1/dsa/verify', { auth: minted.new_token, body: {} })).status, 422, 'used: seen live here');
+      assert.equal((await server.call('DELETE', `/v1/tokens/${minted.token_id}`, { auth: 'alice' })).status, 204);
+      const dead = await Promise.all(Array.from({ length: 30 }, () => server.call('POST', '/v1/dsa/verify', { auth: minted.new_token, body: {} })));
+      assert.ok(dead.every((r) => r.status === 401 || r.status === 429), JSON.stringify(dead.map((r) => r.status)));
+      // 2 of the window's 10 places are used (the use, the revocation); the dead requests gave theirs back.
+      const own8 = await Promise.all(Array.from({ length: 8 }, () => server.call('GET', '/v1/tokens/current', { auth: 'alice' })));
+      assert.deepEqual(own8.map((r) => r.status), Array(8).fill(200));
     });
 
     test('an address past AUTH_FAILURES_PER_MINUTE gets 429 for its failures; a valid credential still passes', async () => {

@@ -32,7 +32,7 @@ describe('rate limits on redis fail closed', () => {
     stores.push(store);
     await store.ping();
     const admin = new Redis(redis.url);
-    const limits = new RateLimits(store, { perTenant: 1000, perToken: 50, authFailuresPerMinute: 60 });
+    const limits = new RateLimits(store.counters, { perTenant: 1000, perToken: 50, authFailuresPerMinute: 60 });
     try {
       await limits.admit({ tenant: 'warm', token: { id: 'warm' } }); // the script is loaded
       await admin.config('SET', 'maxmemory-policy', 'noeviction');
@@ -52,7 +52,7 @@ describe('rate limits on redis fail closed', () => {
     const store = new RedisStore({ url: redis.url, operationTimeoutMs: 500 });
     stores.push(store);
     await store.ping();
-    const limits = new RateLimits(store, { perTenant: 1000, perToken: 50, authFailuresPerMinute: 60 });
+    const limits = new RateLimits(store.counters, { perTenant: 1000, perToken: 50, authFailuresPerMinute: 60 });
     await limits.admit({ tenant: 'acme' });
     await redis.stop();
     try {

@@ -1,10 +1,11 @@
 /**
  * The store contract: every Store implementation passes each port's contract suite
- * (key-contract.ts, token-contract.ts, replay-contract.ts, client-contract.ts; the audit port has its own runners) on a fresh store per
+ * (key-contract.ts, token-contract.ts, counters-contract.ts, replay-contract.ts, client-contract.ts; the audit port has its own runners) on a fresh store per
  * test. memory.test.ts, redis.test.ts, redis-cluster.test.ts and redis-sentinel.test.ts run it.
  */
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Store } from '../../src/stores/store.ts';
+import { runCountersContract } from './counters-contract.ts';
 import { runKeyStoreContract } from './key-contract.ts';
 import { runTokenStoreContract } from './token-contract.ts';
 import { runReplayStoreContract } from './replay-contract.ts';
@@ -35,6 +36,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
     runTokenStoreContract(() => underTest.store.tokens);
     runReplayStoreContract(() => underTest.store.replay);
     runClientStoreContract(() => underTest.store.clients);
+    runCountersContract(() => underTest.store.counters);
 
     test('ping resolves', async () => {
       await underTest.store.ping();

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/stores/redis.ts';
-import { StoreUnavailableError, type ConsumeResult, type Store } from '../../src/stores/store.ts';
+import { StoreFullError, StoreUnavailableError, type ConsumeResult, type Store } from '../../src/stores/store.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
 import { clientId, clientRecord, keyId, runStoreContract, storedKey, tokenRecord } from './contract.ts';
 
@@ -79,6 +79,9 @@ function everyMethod(store: Store): Record<string, () => Promise<unknown>> {
     'clients.delete': () => store.clients.delete('acme', clientId('c1')),
     'clients.list': () => store.clients.list('acme', { limit: 5 }),
     'clients.count': () => store.clients.count('acme'),
+    'counters.hit': () => store.counters.hit('tenant:acme', 1, 10, 1),
+    'counters.charge': () => store.counters.charge('tenant:acme', 3, 1),
+    'counters.refund': () => store.counters.refund('tenant:acme', 1),
     ping: () => store.ping(),
   };
 }
@@ -195,6 +198,37 @@ describe('redis store: scripts and concurrency', () => {
       assert.deepEqual(counts, [0, 1, 2, 3, 4]);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('redis store: counters on a full redis', () => {
+  test('hit and charge are refused whole (StoreFullError) and create nothing; refund still works', async () => {
+    const keyPrefix = freshPrefix();
+    const store = new RedisStore({ url: redis.url, keyPrefix });
+    try {
+      // Every script loaded once (Redis counts its script cache in used_memory), before the limit.
+      await store.counters.hit('tenant:warm', 1, 10, 60);
+      await store.counters.charge('tenant:warm', 1, 60);
+      await store.counters.refund('tenant:warm', 1);
+      await store.counters.hit('tenant:live', 1, 10, 60);
+      await withAdmin(async (admin) => {
+        await admin.config('SET', 'maxmemory-policy', 'noeviction');
+        await admin.config('SET', 'maxmemory', '1');
+      });
+      try {
+        await assert.rejects(store.counters.hit('tenant:new', 1, 10, 60), StoreFullError);
+        await assert.rejects(store.counters.hit('tenant:live', 1, 10, 60), StoreFullError, 'refused before it runs, existing key or not');
+        await assert.rejects(store.counters.charge('tenant:new', 1, 60), StoreFullError);
+        await store.counters.refund('tenant:live', 1);
+        await store.counters.refund('tenant:new', 1);
+        assert.deepEqual(await withAdmin((admin) => admin.keys(`${keyPrefix}rl:tenant:new`)), [], 'nothing written');
+      } finally {
+        await withAdmin((admin) => admin.config('SET', 'maxmemory', '0'));
+      }
+      assert.equal((await store.counters.charge('tenant:live', 1, 60)).count, 1, 'the refund on the full store took its hit back');
+    } finally {
+      await store.close();
     }
   });
 });

@@ -55,7 +55,8 @@ export function keysDeleteRoute() {
     keys: pathKey(['kem', 'dsa', 'shared']),
     status: 204,
     responseDescription: 'Deleted.',
-    audit: { event: 'keys.delete' },
+    // Like revocation, deletion only takes away: a 507 after the key is gone would say it lives.
+    audit: { event: 'keys.delete', bestEffort: true },
     async handle(_input, ctx, key) {
       await deleteKey(ctx, key!);
       return undefined;
