@@ -73,9 +73,11 @@ for (const [name, group, concurrency] of [
 }
 rmSync(countsDir, { recursive: true, force: true });
 
-// A short label per skip reason: the text before its first colon ("native backend not available
-// here: node:crypto has no ML-KEM" -> "native backend not available here").
-const label = (reason) => reason.split(':')[0].trim();
+// A short label per skip reason: the text before its first colon, semicolon or parenthesis
+// ("native backend not available here: node:crypto has no ML-KEM" -> "native backend not
+// available here"; "test vectors not found at ../shared/vectors (set VECTORS_DIR); ..." -> "test
+// vectors not found at ../shared/vectors").
+const label = (reason) => reason.split(/[:;(]/)[0].trim() || reason;
 let passed = 0;
 let failed = 0;
 const skips = new Map();

@@ -62,6 +62,13 @@ export function buildApp(deps: AppDeps): App {
     routeLabel(res, '/healthz');
     res.json({ status: 'ok' });
   });
+  // RFC 7517 section 5: the keys that verify tokens (empty with TOKEN_SIGNING=HS256), for
+  // gateways and third parties; public, no credential (docs/tokens.md "verify a token offline").
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    routeLabel(res, '/.well-known/jwks.json');
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(services.tokens.jwks());
+  });
   // /metrics on the API port, or (METRICS_PORT) only on its own loopback listener.
   const metricsApp = config.metricsPort === undefined ? undefined : buildMetricsApp(config, logger, metrics);
   if (!metricsApp) app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CRYPTO_BACKENDS, nativeUnavailableReason, type CryptoBackendChoice } from './crypto/backend.ts';
 import { decodeBase64 } from './crypto/encoding.ts';
+import { TOKEN_SIGNING_ALGORITHMS, type TokenSigningAlgorithm } from './auth/token-keys.ts';
 
 export const MIN_API_KEY_LENGTH = 32;
 export const MIN_TOKEN_SECRET_BYTES = 32;
@@ -86,6 +87,12 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** WORKERS: processes to run with node:cluster; undefined = the default (cores with Redis, else 1). */
   readonly workers: number | undefined;
+  /** TOKEN_SIGNING: the JWS alg of temporary tokens, HS256 (TOKEN_SECRET) or an ML-DSA set (a key derived from MASTER_KEY). */
+  readonly tokenSigning: TokenSigningAlgorithm;
+  /** TOKEN_KEY_VERSION: which derived ML-DSA key signs tokens (a new version is a rotation). */
+  readonly tokenKeyVersion: number;
+  /** TOKEN_PREVIOUS_KEY_VERSION and TOKEN_KEY_ROTATED_AT: the version that signed before, and when the current one took over. */
+  readonly tokenPreviousKey: { readonly version: number; readonly rotatedAtMs: number } | undefined;
   /** Secrets and keys the server made because none were configured: main.ts prints these facts. */
   readonly generated: readonly ('API_KEYS' | 'TOKEN_SECRET' | 'MASTER_KEY')[];
 }
@@ -131,6 +138,10 @@ const EnvSchema = z.object({
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(5_000, 0, 600_000),
   WORKERS: z.coerce.number().int().min(1).max(1024).optional(),
+  TOKEN_SIGNING: z.enum(TOKEN_SIGNING_ALGORITHMS).default('HS256'),
+  TOKEN_KEY_VERSION: intFromEnv(1, 1, 2 ** 31 - 1),
+  TOKEN_PREVIOUS_KEY_VERSION: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
+  TOKEN_KEY_ROTATED_AT: z.string().optional(),
 });
 
 export class ConfigError extends Error {
@@ -175,6 +186,24 @@ function parseTokenSecret(text: string): Uint8Array {
   if (bytes.length < MIN_TOKEN_SECRET_BYTES) throw new ConfigError(`TOKEN_SECRET must be at least ${MIN_TOKEN_SECRET_BYTES} bytes (try: openssl rand -base64 48)`);
   if (new Set(bytes).size < 8) throw new ConfigError('TOKEN_SECRET looks weak (too few distinct characters): use random bytes');
   return bytes;
+}
+
+/**
+ * TOKEN_PREVIOUS_KEY_VERSION with TOKEN_KEY_ROTATED_AT (an ISO 8601 instant): both or neither.
+ * The previous version verifies tokens issued up to that instant, for TOKEN_MAX_TTL_SECONDS
+ * after it (auth/token-keys.ts).
+ */
+function parseTokenRotation(current: number, previous: number | undefined, rotatedAt: string | undefined): Config['tokenPreviousKey'] {
+  const at = rotatedAt?.trim() || undefined;
+  if (previous === undefined && at === undefined) return undefined;
+  if (previous === undefined) throw new ConfigError('TOKEN_KEY_ROTATED_AT is set without TOKEN_PREVIOUS_KEY_VERSION');
+  if (previous === current) throw new ConfigError('TOKEN_PREVIOUS_KEY_VERSION must differ from TOKEN_KEY_VERSION');
+  // An offset is required so that no instance reads the instant in its own time zone.
+  const ms = at !== undefined && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(at) ? Date.parse(at) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new ConfigError('TOKEN_KEY_ROTATED_AT must be given with TOKEN_PREVIOUS_KEY_VERSION, as an ISO 8601 instant with an offset (e.g. 2026-12-06T08:00:00Z): when the last instance will have switched to TOKEN_KEY_VERSION');
+  }
+  return Object.freeze({ version: previous, rotatedAtMs: ms });
 }
 
 /** The secrets that may come from a file: X_FILE names a file holding X. */
@@ -272,6 +301,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const reason = nativeUnavailableReason();
     if (reason) throw new ConfigError(`CRYPTO_BACKEND=native: ${reason} (use auto or noble)`);
   }
+  const tokenPreviousKey = parseTokenRotation(e.TOKEN_KEY_VERSION, e.TOKEN_PREVIOUS_KEY_VERSION, e.TOKEN_KEY_ROTATED_AT);
+
   const trust = e.TRUST_PROXY?.trim();
   return Object.freeze({
     env: e.NODE_ENV,
@@ -313,6 +344,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS ?? (production ? 3_000 : 0),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workers: e.WORKERS,
+    tokenSigning: e.TOKEN_SIGNING,
+    tokenKeyVersion: e.TOKEN_KEY_VERSION,
+    tokenPreviousKey,
     generated: Object.freeze(generated),
   });
 }

@@ -6,7 +6,9 @@
  */
 import type { Logger } from 'pino';
 import { ApiKeys } from './auth/api-keys.ts';
-import { TokenService } from './auth/tokens.ts';
+import { backendEngine, joseEngine, webCryptoHasMlDsa } from './auth/jws.ts';
+import { TokenKeyRing } from './auth/token-keys.ts';
+import { TokenService, type TokenSigning } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { createCryptoBackend, type CryptoBackend } from './crypto/backend.ts';
 import { Sealer } from './keys/sealing.ts';
@@ -47,7 +49,7 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
       keyQuota: config.quotaKeys,
       maxEncryptionsPerKey: config.maxEncryptionsPerKey,
     }),
-    tokens: new TokenService(store.tokens, config.tokenSecret, clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
+    tokens: new TokenService(store.tokens, tokenSigning(config, crypto), clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
     apiKeys,
     limits: new RateLimits(store.counters, {
       perTenant: config.rateLimitPerTenant,
@@ -55,4 +57,22 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
       authFailuresPerMinute: config.authFailuresPerMinute,
     }),
   };
+}
+
+/**
+ * TOKEN_SIGNING: HS256 under TOKEN_SECRET, or an ML-DSA key ring derived from MASTER_KEY, signed
+ * and checked by jose where WebCrypto has the set (Node >= 24.7), else by the crypto backend
+ * (noble, on its worker pool).
+ */
+function tokenSigning(config: Config, crypto: CryptoBackend): TokenSigning {
+  const alg = config.tokenSigning;
+  if (alg === 'HS256') return { alg, secret: config.tokenSecret };
+  const keys = new TokenKeyRing({
+    alg,
+    masterKey: config.masterKey,
+    version: config.tokenKeyVersion,
+    previous: config.tokenPreviousKey,
+    windowMs: config.tokenMaxTtlSeconds * 1000,
+  });
+  return { alg, keys, engine: webCryptoHasMlDsa(alg) ? joseEngine() : backendEngine(crypto.dsa) };
 }

@@ -77,7 +77,7 @@ export async function resolvePrincipal(
     return principal;
   }
   if (!looksLikeJwt(credential)) return undefined;
-  const verified = tokens.verify(credential);
+  const verified = await tokens.verify(credential);
   if (!verified) return undefined;
   if (!limits?.countsTenants) {
     // No tenant to protect: its own limit, then the store as usual (no extra read).

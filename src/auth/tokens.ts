@@ -1,6 +1,14 @@
 /**
- * Temporary tokens: JWTs (HS256 under TOKEN_SECRET, algorithm pinned on verification, so `none`
- * and every other algorithm are refused) whose life is held in the store.
+ * Temporary tokens: JWTs whose life is held in the store, signed as TOKEN_SIGNING says:
+ * - `HS256` (the default): HMAC under TOKEN_SECRET (jsonwebtoken); only the service can check them.
+ * - `ML-DSA-44/65/87`: compact JWS per RFC 9964 (header `alg`, `kid` = the RFC 7638 thumbprint of
+ *   the signing key's AKP JWK, `typ` JWT), under a key derived from MASTER_KEY (token-keys.ts),
+ *   by jose or the crypto backend (jws.ts); anyone holding GET /.well-known/jwks.json can check
+ *   that a token is genuine and unexpired, never whether it has attempts left or was revoked.
+ *   A verified signature is remembered (a bounded cache keyed by the token's SHA-256, entries
+ *   expiring with the token), so each token's signature is checked once per instance.
+ * The algorithm is pinned on verification: `none` and every algorithm but the configured one are
+ * refused, whatever the header says.
  *
  * - The JWT carries tenant (`sub`), id (`jti`), scopes, key restriction, lineage and `exp`.
  * - The store holds the token's record under its id until the exact expiry: remaining attempts
@@ -10,11 +18,16 @@
  * - Each use takes one attempt atomically, before the handler runs, whatever the outcome.
  * @module
  */
-import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import type { MlDsaAlgorithm } from '../crypto/algorithms.ts';
+import type { AkpPublicJwk } from '../crypto/jwk.ts';
+import { LruCache } from '../crypto/lru.ts';
 import { QuotaExceededError } from '../limits/errors.ts';
 import type { TokenStore } from '../stores/tokens.ts';
+import type { JwsEngine, TokenJwsHeader } from './jws.ts';
 import { SCOPES, type Principal, type Scope, type TokenInfo } from './scopes.ts';
+import type { TokenKeyRing } from './token-keys.ts';
 
 const ISSUER = 'pq-crypto-api';
 const AUDIENCE = 'pq-crypto-api/v1';
@@ -70,6 +83,20 @@ export const familyOf = (tokenId: string) => tokenId.split('.')[0]!;
 /** Looks like a JWT (three base64url parts), as opposed to an API key. */
 export const looksLikeJwt = (credential: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(credential);
 
+/** How tokens are signed (TOKEN_SIGNING): HMAC under a secret, or ML-DSA under a derived key ring. */
+export type TokenSigning =
+  | { readonly alg: 'HS256'; readonly secret: Uint8Array }
+  | {
+      readonly alg: MlDsaAlgorithm;
+      readonly keys: TokenKeyRing;
+      readonly engine: JwsEngine;
+      /** Verified signatures remembered at most (least recently used go first); default 10 000. */
+      readonly cacheMaxEntries?: number;
+    };
+
+/** The members an ML-DSA token's header has, no more (a `crit` or anything unknown is refused). */
+const MLDSA_HEADER_MEMBERS = Object.freeze(['alg', 'kid', 'typ']);
+
 /**
  * How long, and for how many tokens, an instance remembers that the store said a token lives (see
  * recentlyAlive): one rate-limit window, and a bound on the memory it takes (~1 MB).
@@ -79,23 +106,40 @@ const RECENTLY_ALIVE_MAX = 10_000;
 
 export class TokenService {
   /**
-   * The secret as a KeyObject, made once: given raw bytes, jsonwebtoken builds a key on every
-   * call, which measured ~500 us per verification against ~12 us with a KeyObject.
+   * HS256: the secret as a KeyObject, made once: given raw bytes, jsonwebtoken builds a key on
+   * every call, which measured ~500 us per verification against ~12 us with a KeyObject.
    */
-  readonly #key: KeyObject;
+  readonly #key: KeyObject | undefined;
+  readonly #signing: TokenSigning;
+  /** ML-DSA: SHA-256 of a token whose signature verified -> its payload (claims checked on every use). */
+  readonly #verified: LruCache<Record<string, unknown>>;
   /** Token id -> when the store last said it lives (insertion order: oldest first). */
   readonly #recentlyAlive = new Map<string, number>();
 
   constructor(
     private readonly store: TokenStore,
-    secret: Uint8Array,
+    signing: TokenSigning,
     private readonly now: () => number,
     /** Whether the tenant still has the API key with this id: checked on every use, in memory. */
     private readonly isKeyLive: (tenant: string, apiKeyId: string) => boolean,
     /** Live tokens a tenant may have at once (QUOTA_LIVE_TOKENS); 0: no quota. */
     private readonly liveTokenQuota = 0,
   ) {
-    this.#key = createSecretKey(secret);
+    this.#signing = signing;
+    this.#key = signing.alg === 'HS256' ? createSecretKey(signing.secret) : undefined;
+    // An entry outlives no token: its own `exp` is checked on every hit, and no token lives longer
+    // than 30 days (TOKEN_MAX_TTL_SECONDS' bound), which is the entries' fixed lifetime.
+    this.#verified = new LruCache({ maxEntries: signing.alg === 'HS256' ? 0 : (signing.cacheMaxEntries ?? 10_000), ttlMs: 30 * 86_400_000, now });
+  }
+
+  /** The JWS `alg` every token has (TOKEN_SIGNING). */
+  get algorithm(): TokenSigning['alg'] {
+    return this.#signing.alg;
+  }
+
+  /** RFC 7517 section 5: the public keys that verify tokens now (none with HS256). */
+  jwks(): { keys: AkpPublicJwk[] } {
+    return this.#signing.alg === 'HS256' ? { keys: [] } : this.#signing.keys.jwks(this.now());
   }
 
   /**
@@ -134,12 +178,14 @@ export class TokenService {
       // JWT exp has whole seconds: round up, the store's record governs the exact instant.
       exp: Math.ceil(expiresAtMs / 1000),
     };
-    const token = jwt.sign(claims, this.#key, {
-      algorithm: 'HS256',
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      header: { alg: 'HS256', typ: 'JWT' },
-    });
+    let token: string;
+    try {
+      token = await this.#sign(claims, now);
+    } catch (error) {
+      // Signing failed (a crypto worker died): nobody holds the token; its record expires unused.
+      await this.store.releaseToken(parent.tenant, id).catch(() => {});
+      throw error;
+    }
     return {
       token,
       info: { id, family, ancestors, expiresAtMs, attemptsLeft: req.attempts },
@@ -154,7 +200,7 @@ export class TokenService {
    * exhausted or revoked. Throws StoreUnavailableError when the store cannot answer.
    */
   async authenticate(credential: string, consume: boolean): Promise<Principal | undefined> {
-    const verified = this.verify(credential);
+    const verified = await this.verify(credential);
     return verified && this.activate(verified, consume);
   }
 
@@ -163,8 +209,8 @@ export class TokenService {
    * and whether the API key of its lineage is still configured. What it returns is not yet a
    * credential (the token may be revoked or exhausted): pass it to activate.
    */
-  verify(credential: string): VerifiedToken | undefined {
-    const claims = this.#verify(credential);
+  async verify(credential: string): Promise<VerifiedToken | undefined> {
+    const claims = this.#signing.alg === 'HS256' ? this.#verifyHs256(credential) : await this.#verifyMlDsa(credential, this.#signing);
     // A token dies with the API key of its lineage (rotated out after a leak) and with its tenant.
     if (!claims || !this.isKeyLive(claims.sub, claims.akf)) return undefined;
     const family = familyOf(claims.jti);
@@ -215,6 +261,53 @@ export class TokenService {
     return revoked;
   }
 
+  /** The token for these claims, with `iss`, `aud` and `iat` (whole seconds) added (jsonwebtoken adds them for HS256). */
+  async #sign(claims: Claims, now: number): Promise<string> {
+    const signing = this.#signing;
+    if (signing.alg === 'HS256') {
+      return jwt.sign(claims, this.#key!, {
+        algorithm: 'HS256',
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        header: { alg: 'HS256', typ: 'JWT' },
+      });
+    }
+    const key = signing.keys.current;
+    const header: TokenJwsHeader = { alg: signing.alg, kid: key.kid, typ: 'JWT' };
+    const payload = { ...claims, iat: Math.floor(now / 1000), iss: ISSUER, aud: AUDIENCE };
+    return signing.engine.sign(header, new TextEncoder().encode(JSON.stringify(payload)), key);
+  }
+
+  /**
+   * An ML-DSA token's claims, or undefined. The header is read first and must be exactly
+   * {alg: the configured set, kid: a key that verifies now, typ: JWT}; the signature is checked
+   * (or found in the cache of verified tokens), then iss, aud, exp against the service's clock,
+   * and, for the previous key, that the token was issued before the switch.
+   */
+  async #verifyMlDsa(credential: string, signing: Extract<TokenSigning, { keys: TokenKeyRing }>): Promise<Claims | undefined> {
+    const now = this.now();
+    const header = decodeJsonPart(credential.slice(0, credential.indexOf('.')));
+    if (!header || header.alg !== signing.alg || header.typ !== 'JWT' || !Object.keys(header).every((m) => MLDSA_HEADER_MEMBERS.includes(m))) return undefined;
+    const key = signing.keys.keyFor(header.kid, now);
+    if (!key) return undefined;
+    const digest = createHash('sha256').update(credential).digest('base64url');
+    let payload = this.#verified.get(digest);
+    if (payload && !(typeof payload.exp === 'number' && Math.floor(now / 1000) < payload.exp)) {
+      this.#verified.delete(digest); // expired: the entry goes with the token
+      return undefined;
+    }
+    if (!payload) {
+      if (!(await signing.engine.verify(credential, key))) return undefined;
+      payload = decodeJsonPart(credential.split('.')[1]!);
+      if (!payload) return undefined;
+      this.#verified.set(digest, payload);
+    }
+    // RFC 7519 section 4.1.4: expired at or after exp (as jsonwebtoken has it).
+    if (payload.iss !== ISSUER || payload.aud !== AUDIENCE || typeof payload.exp !== 'number' || Math.floor(now / 1000) >= payload.exp) return undefined;
+    if (typeof payload.iat !== 'number' || !signing.keys.issuedInTime(key, payload.iat)) return undefined;
+    return parseClaims(payload);
+  }
+
   #alive(tokenId: string): void {
     this.#recentlyAlive.delete(tokenId); // re-inserted last: the oldest stay first
     this.#recentlyAlive.set(tokenId, this.now());
@@ -226,10 +319,10 @@ export class TokenService {
     return undefined;
   }
 
-  #verify(credential: string): Claims | undefined {
+  #verifyHs256(credential: string): Claims | undefined {
     let payload: unknown;
     try {
-      payload = jwt.verify(credential, this.#key, {
+      payload = jwt.verify(credential, this.#key!, {
         algorithms: ['HS256'],
         issuer: ISSUER,
         audience: AUDIENCE,
@@ -239,6 +332,16 @@ export class TokenService {
       return undefined;
     }
     return parseClaims(payload);
+  }
+}
+
+/** A base64url JSON object (a JWS header or payload), or undefined. */
+function decodeJsonPart(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -5,6 +5,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { RequestHandler, Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
+import { ML_DSA_ALGORITHMS } from '../crypto/algorithms.ts';
 import { routeLabel } from '../observability/request-context.ts';
 import { PROBLEMS, problemExample, type ProblemType } from './problems.ts';
 import { problemsOf, type AnyRoute, type Route } from './route.ts';
@@ -81,6 +82,37 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
       401: {
         description: 'METRICS_TOKEN is set and was not given.',
         content: { 'application/problem+json': { schema: z.object({}).passthrough(), examples: { unauthorized: { $ref: '#/components/examples/unauthorized' } } } },
+      },
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    operationId: 'jwks',
+    tags: ['Tokens'],
+    summary: 'The public keys that verify temporary tokens (JWKS)',
+    description:
+      'RFC 7517 JWK Set of the keys that sign temporary tokens when TOKEN_SIGNING is an ML-DSA set: RFC 9964 `AKP` keys (`alg`, `pub`, `use: "sig"`, `kid` the RFC 7638 thumbprint a token header names), the current one and, for one TOKEN_MAX_TTL_SECONDS after a rotation, the previous one. Empty with HS256 (the default). No credential; cacheable. A verifier learns that a token is genuine and unexpired, not that it has attempts left or was not revoked (docs/tokens.md).',
+    security: [],
+    responses: {
+      200: {
+        description: 'The key set.',
+        content: {
+          'application/json': {
+            schema: z.object({
+              keys: z.array(
+                z.object({
+                  kty: z.literal('AKP'),
+                  alg: z.enum(ML_DSA_ALGORITHMS),
+                  pub: z.string().openapi({ description: 'The FIPS 204 public key, base64url.' }),
+                  use: z.literal('sig'),
+                  kid: z.string().openapi({ description: 'RFC 7638 thumbprint (SHA-256).' }),
+                }),
+              ),
+            }),
+          },
+        },
       },
     },
   });

@@ -19,6 +19,7 @@ import { kemDecapsulateRoute } from './routes/kem-decapsulate.ts';
 import { kemEncapsulateRoute } from './routes/kem-encapsulate.ts';
 import { kemKeypairRoute } from './routes/kem-keypair.ts';
 import { dsaKeypairRoute } from './routes/dsa-keypair.ts';
+import { keysAttestationRoute } from './routes/keys-attestation.ts';
 import { keysDeleteRoute, keysGetRoute, keysRotateRoute } from './routes/keys-get.ts';
 import { keysListRoute } from './routes/keys-list.ts';
 import { tokensCreateRoute } from './routes/tokens-create.ts';
@@ -43,6 +44,8 @@ export function buildRoutes(config: Config): AnyRoute[] {
     aesEncryptRoute(config.maxMessageBytes),
     aesDecryptRoute(config.maxMessageBytes),
     keysListRoute(),
+    // Before keysGetRoute: /v1/keys/attestation is not a key id (no id pattern accepts it either).
+    keysAttestationRoute(),
     keysGetRoute(),
     keysRotateRoute(),
     keysDeleteRoute(),

@@ -336,6 +336,14 @@ export class KeyService {
   }
 
   /**
+   * The tenant's attestation key (public half), made on first use as attest() makes it: the key
+   * clients pin to check attestations. Signs nothing.
+   */
+  async attestationKey(tenant: string): Promise<SigningKey> {
+    return signingKeyOf(await this.#roleKey(tenant, 'attestation'), 1);
+  }
+
+  /**
    * The attestation of a KEM public key this service made: pure ML-DSA-65 (FIPS 204, empty
    * context) over its raw bytes, by the tenant's attestation key. Only for keys from createKemKey.
    */

@@ -3,6 +3,8 @@
  * keys), rotating and deleting.
  * @module
  */
+import { isMlDsaAlgorithm } from '../crypto/algorithms.ts';
+import { akpPublicJwk, type AkpPublicJwk } from '../crypto/jwk.ts';
 import type { KeyPage, KeyType, StoredKey } from '../stores/keys.ts';
 import type { OperationContext, Resolved } from './context.ts';
 
@@ -33,4 +35,15 @@ export async function rotateKey({ principal, services }: OperationContext, key: 
 /** Deletes the key everywhere. Deleted by someone else meanwhile: the caller's intent holds, nothing to report. */
 export async function deleteKey({ principal, services }: OperationContext, key: StoredKey): Promise<void> {
   await services.keys.deleteKey(principal.tenant, key.id);
+}
+
+/**
+ * The caller tenant's attestation key as an RFC 9964 AKP JWK (`kid` its RFC 7638 thumbprint), made
+ * on first use: the key clients pin to check KEM key attestations with standard JOSE tooling.
+ */
+export async function attestationKeyJwk({ principal, services }: OperationContext): Promise<AkpPublicJwk> {
+  const key = await services.keys.attestationKey(principal.tenant);
+  // The attestation key is ML-DSA-65 (keys/service.ts); an SLH-DSA key would have no AKP form here.
+  if (!isMlDsaAlgorithm(key.algorithm)) throw new Error(`attestation key ${key.id} is ${key.algorithm}, not ML-DSA`);
+  return akpPublicJwk(key.algorithm, key.publicKey, 'sig');
 }

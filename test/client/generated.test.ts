@@ -35,6 +35,8 @@ test('every operation of the document has a client method that calls it', async 
     dsaSign: client.dsa.sign,
     keysList: client.keys.list,
     keysGet: client.keys.get,
+    keysAttestation: client.keys.attestation,
+    jwks: client.tokens.jwks,
     keysRotate: client.keys.rotate,
     keysDelete: client.keys.delete,
     dsaVerify: client.dsa.verify,

@@ -29,6 +29,9 @@ export const SHARED_ENV = Object.freeze({
   RATE_LIMIT_PER_TENANT: '0',
   RATE_LIMIT_PER_TOKEN: '0',
   AUTH_FAILURES_PER_MINUTE: '0',
+  // TEST_TOKEN_SIGNING=ML-DSA-65 (or -44, -87) runs every suite that starts a server with
+  // ML-DSA-signed tokens (docs/testing.md); unset, tokens are HS256 as by default.
+  ...(process.env.TEST_TOKEN_SIGNING ? { TOKEN_SIGNING: process.env.TEST_TOKEN_SIGNING } : {}),
 });
 
 export interface TestServer {

@@ -108,6 +108,7 @@ const TABLE: readonly Row[] = [
   { method: 'get', path: '/v1/tokens/current', request: null, status: '200', response: ['token_id', 'expires_at', 'attempts_left', 'scopes'] },
   { method: 'delete', path: '/v1/tokens/{token_id}', request: null, status: '204', response: null },
   { method: 'get', path: '/v1/keys', request: null, status: '200', response: ['keys', 'next_cursor'] },
+  { method: 'get', path: '/v1/keys/attestation', request: null, status: '200', response: ['kty', 'alg', 'pub', 'kid', 'use'] },
   {
     method: 'get',
     path: '/v1/keys/{key_id}',

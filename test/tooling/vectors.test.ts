@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, normalize, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { VECTORS_DIR, VECTORS_SKIP } from '../helpers/vectors.ts';
 
@@ -41,7 +41,10 @@ function listFiles(dir: string, prefix = ''): string[] {
   );
 }
 
-describe('npm run vectors, from a mirror on 127.0.0.1', { skip: VECTORS_SKIP }, () => {
+// Without the folder there is nothing to serve: one skipped test, so the runner's count shows it
+// (a skipped suite would not).
+if (VECTORS_SKIP) test('npm run vectors, from a mirror on 127.0.0.1', { skip: VECTORS_SKIP }, () => {});
+else describe('npm run vectors, from a mirror on 127.0.0.1', () => {
   let server: Server;
   let base: string;
   let requests = 0;

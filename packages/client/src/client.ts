@@ -142,6 +142,8 @@ export class PqcClient {
     current: (options?: CallOptions) => this.call('tokensCurrent', {}, options),
     /** DELETE /v1/tokens/{token_id}: kills a token everywhere. */
     revoke: (tokenId: string, options?: CallOptions) => this.call('tokensRevoke', { params: { token_id: tokenId } }, options),
+    /** GET /.well-known/jwks.json: the keys that verify ML-DSA tokens offline (empty with HS256); no credential needed. */
+    jwks: (options?: CallOptions) => this.call('jwks', {}, options),
   };
 
   /** ML-KEM (FIPS 203) and X-Wing, with keys held by the service. */
@@ -203,6 +205,8 @@ export class PqcClient {
       } while (cursor);
       return keys;
     },
+    /** GET /v1/keys/attestation: the tenant's attestation key as an RFC 9964 JWK, the key to pin. */
+    attestation: (options?: CallOptions) => this.call('keysAttestation', {}, options),
     /** GET /v1/keys/{key_id}: the key's public description. */
     get: (keyId: string, options?: CallOptions) => this.call('keysGet', { params: { key_id: keyId } }, options),
     /** POST /v1/keys/{key_id}/rotate: a new version of a signing key; older versions still verify. */
