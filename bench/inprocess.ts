@@ -76,14 +76,14 @@ async function measure(name: string, fn: () => unknown): Promise<void> {
  * service keeps them (decapsulate and sign reuse a cached prepared key, as the service does).
  */
 async function ours(): Promise<void> {
-  const { createCryptoBackend } = await import('../src/crypto/backend.ts');
+  const { createCryptoBackend } = await import('../src/crypto/select.ts');
   const choice = (process.env.CRYPTO_BACKEND ?? 'auto') as 'auto' | 'native' | 'noble';
   const crypto = createCryptoBackend(choice);
   notes.push(`our backend: ${JSON.stringify(crypto.info)}`);
   const message = new TextEncoder().encode('x'.repeat(1024));
   try {
     const kemPair = await crypto.kem.keygen('ML-KEM-768');
-    const enc = await crypto.kem.encapsulate(kemPair.publicKey);
+    const enc = await crypto.kem.encapsulate('ML-KEM-768', kemPair.publicKey);
     const kemKey = await crypto.kem.prepareSecretKey('ML-KEM-768', kemPair.seed);
     const dsaPair = await crypto.dsa.keygen('ML-DSA-65');
     const dsaKey = await crypto.dsa.prepareSecretKey('ML-DSA-65', dsaPair.seed);
@@ -96,10 +96,10 @@ async function ours(): Promise<void> {
       const pair = await crypto.kem.keygen('ML-KEM-768');
       return crypto.dsa.sign(dsaKey, pair.publicKey);
     });
-    await measure('kem.encapsulate', () => crypto.kem.encapsulate(kemPair.publicKey));
+    await measure('kem.encapsulate', () => crypto.kem.encapsulate('ML-KEM-768', kemPair.publicKey));
     await measure('kem.decapsulate', () => crypto.kem.decapsulate(kemKey, enc.cipherText));
     await measure('dsa.sign', () => crypto.dsa.sign(dsaKey, message));
-    await measure('dsa.verify', () => crypto.dsa.verify(dsaPair.publicKey, message, signature));
+    await measure('dsa.verify', () => crypto.dsa.verify('ML-DSA-65', dsaPair.publicKey, message, signature));
     await measure('aes.encrypt', async () => crypto.aead.seal(await crypto.aead.deriveAesKey(enc.sharedSecret), message));
     await measure('aes.decrypt', async () => crypto.aead.open(await crypto.aead.deriveAesKey(enc.sharedSecret), blob));
   } catch (err) {

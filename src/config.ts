@@ -11,7 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CRYPTO_BACKENDS, nativeUnavailableReason, type CryptoBackendChoice } from './crypto/backend.ts';
+import { CRYPTO_BACKENDS, nativeUnavailableReason } from './crypto/select.ts';
+import type { CryptoBackendChoice } from './crypto/backend.ts';
+import { DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_TENANT_QUEUE_COST } from './crypto/scheduler.ts';
 import { decodeBase64 } from './crypto/encoding.ts';
 import { TOKEN_SIGNING_ALGORITHMS, type TokenSigningAlgorithm } from './auth/token-keys.ts';
 
@@ -63,10 +65,18 @@ export interface Config {
   readonly keyMaxExpiresInSeconds: number;
   /** Express "trust proxy" setting, for correct client addresses behind a load balancer. */
   readonly trustProxy: string | number | boolean;
-  /** CRYPTO_BACKEND: node:crypto, noble, or native where the runtime has it (crypto/backend.ts). */
+  /** CRYPTO_BACKEND: node:crypto, noble, or native where the runtime has it (crypto/select.ts). */
   readonly cryptoBackend: CryptoBackendChoice;
-  /** CRYPTO_THREADS: threads for post-quantum work (noble worker pool; native jobs on the libuv pool at once); undefined = cores - 1. */
+  /** CRYPTO_THREADS: the fast crypto lane's threads (noble workers; native jobs on the libuv pool at once); undefined = cores - 1. */
   readonly cryptoThreads: number | undefined;
+  /** CRYPTO_SLOW_THREADS: the slow lane's (SLH-DSA) threads, apart from the fast lane's; undefined = half of CRYPTO_THREADS, at least 1. */
+  readonly cryptoSlowThreads: number | undefined;
+  /** UV_THREADPOOL_SIZE as Node reads it (default 4): native slow work keeps one libuv thread free. */
+  readonly libuvThreads: number | undefined;
+  /** A tenant's queued crypto cost per lane (crypto/costs.ts units) past which its work is refused with 503 crypto-busy. */
+  readonly cryptoTenantQueueCost: number;
+  /** Crypto work that cannot start within this many ms is refused with 503 crypto-busy. */
+  readonly cryptoQueueTimeoutMs: number;
   /** How long an unsealed, prepared secret key stays in memory for reuse (0 = never kept). */
   readonly keyCacheTtlSeconds: number;
   /** At most this many prepared secret keys are kept (least recently used go first). */
@@ -128,6 +138,10 @@ const EnvSchema = z.object({
   KEY_MAX_EXPIRES_IN_SECONDS: intFromEnv(10 * 365 * 86_400, 1, 100 * 365 * 86_400),
   CRYPTO_BACKEND: z.enum(CRYPTO_BACKENDS).default('auto'),
   CRYPTO_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  CRYPTO_SLOW_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  UV_THREADPOOL_SIZE: z.coerce.number().int().min(1).max(1024).optional(),
+  CRYPTO_TENANT_QUEUE_COST: intFromEnv(DEFAULT_TENANT_QUEUE_COST, 1, 1_000_000_000),
+  CRYPTO_QUEUE_TIMEOUT_MS: intFromEnv(DEFAULT_QUEUE_TIMEOUT_MS, 1, 600_000),
   KEY_CACHE_TTL_SECONDS: intFromEnv(60, 0, 3600),
   KEY_CACHE_MAX_ENTRIES: intFromEnv(1000, 0, 1_000_000),
   METRICS_TOKEN: z.string().optional(),
@@ -333,6 +347,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : /^\d+$/.test(trust) ? Number(trust) : trust,
     cryptoBackend: e.CRYPTO_BACKEND,
     cryptoThreads: e.CRYPTO_THREADS,
+    cryptoSlowThreads: e.CRYPTO_SLOW_THREADS,
+    libuvThreads: e.UV_THREADPOOL_SIZE,
+    cryptoTenantQueueCost: e.CRYPTO_TENANT_QUEUE_COST,
+    cryptoQueueTimeoutMs: e.CRYPTO_QUEUE_TIMEOUT_MS,
     keyCacheTtlSeconds: e.KEY_CACHE_TTL_SECONDS,
     keyCacheMaxEntries: e.KEY_CACHE_MAX_ENTRIES,
     metricsToken,

@@ -8,7 +8,7 @@
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { describeCryptoBackend } from './crypto/backend.ts';
+import { describeCryptoBackend } from './crypto/select.ts';
 import { planWorkers, runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './logger.ts';

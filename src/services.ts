@@ -10,7 +10,8 @@ import { backendEngine, joseEngine, webCryptoHasMlDsa } from './auth/jws.ts';
 import { TokenKeyRing } from './auth/token-keys.ts';
 import { TokenService, type TokenSigning } from './auth/tokens.ts';
 import type { Config } from './config.ts';
-import { createCryptoBackend, type CryptoBackend } from './crypto/backend.ts';
+import { createCryptoBackend } from './crypto/select.ts';
+import type { CryptoBackend } from './crypto/backend.ts';
 import { Sealer } from './keys/sealing.ts';
 import { KeyService } from './keys/service.ts';
 import { RateLimits } from './limits/rate-limits.ts';
@@ -27,7 +28,7 @@ export interface Services {
   readonly tokens: TokenService;
   readonly apiKeys: ApiKeys;
   readonly limits: RateLimits;
-  /** The CRYPTO_BACKEND in use (crypto/backend.ts); `crypto.info` names it, `crypto.close()` stops its workers. */
+  /** The CRYPTO_BACKEND in use (crypto/select.ts); `crypto.info` names it, `crypto.close()` stops its workers. */
   readonly crypto: CryptoBackend;
   /** The audit trail (stores/audit.ts) and this app's metrics (observability/metrics.ts). */
   readonly audit: AuditLog;
@@ -36,7 +37,13 @@ export interface Services {
 
 export function createServices(config: Config, store: Store, logger: Logger, clock: Clock, ops: { audit: AuditLog; metrics: Metrics }): Services {
   const apiKeys = new ApiKeys(config.apiKeys);
-  const crypto = createCryptoBackend(config.cryptoBackend, config.cryptoThreads === undefined ? {} : { threads: config.cryptoThreads });
+  const crypto = createCryptoBackend(config.cryptoBackend, {
+    ...(config.cryptoThreads === undefined ? {} : { threads: config.cryptoThreads }),
+    ...(config.cryptoSlowThreads === undefined ? {} : { slowThreads: config.cryptoSlowThreads }),
+    ...(config.libuvThreads === undefined ? {} : { libuvThreads: config.libuvThreads }),
+    tenantQueueCost: config.cryptoTenantQueueCost,
+    queueTimeoutMs: config.cryptoQueueTimeoutMs,
+  });
   return {
     ...ops,
     config,

@@ -102,7 +102,7 @@ export function backendEngine(dsa: DsaBackend, opts: { readonly deterministic?: 
       const dot = jws.lastIndexOf('.');
       const signature = jws.slice(dot + 1);
       if (dot < 0 || !/^[A-Za-z0-9_-]+$/.test(signature)) return false;
-      return dsa.verify(key.publicKey, new TextEncoder().encode(jws.slice(0, dot)), new Uint8Array(Buffer.from(signature, 'base64url')), undefined, key.alg);
+      return dsa.verify(key.alg, key.publicKey, new TextEncoder().encode(jws.slice(0, dot)), new Uint8Array(Buffer.from(signature, 'base64url')));
     },
   });
 }

@@ -22,7 +22,7 @@ import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:c
 import jwt from 'jsonwebtoken';
 import type { MlDsaAlgorithm } from '../crypto/algorithms.ts';
 import type { AkpPublicJwk } from '../crypto/jwk.ts';
-import { LruCache } from '../crypto/lru.ts';
+import { LruCache } from '../lib/lru.ts';
 import { QuotaExceededError } from '../limits/errors.ts';
 import type { TokenStore } from '../stores/tokens.ts';
 import type { JwsEngine, TokenJwsHeader } from './jws.ts';

@@ -150,14 +150,13 @@ export class ClientService {
 
 /** @throws InvalidInputError('/kem_key/pk') when the key is not a valid key of the named algorithm (FIPS 203 section 7.2; X-Wing). */
 function checkKemKey(algorithm: ClientKemAlgorithm, pk: Uint8Array): void {
-  let found: KemAlgorithm;
+  if (pk.length !== ALGORITHMS[algorithm].sizes.publicKey) throw new InvalidInputError('/kem_key/pk', `an ${algorithm} public key is ${ALGORITHMS[algorithm].sizes.publicKey} bytes, got ${pk.length}`);
   try {
-    found = checkEncapsulationKey(pk);
+    checkEncapsulationKey(algorithm, pk);
   } catch (error) {
     if (error instanceof CryptoInputError) throw new InvalidInputError('/kem_key/pk', error.message);
     throw error;
   }
-  if (found !== algorithm) throw new InvalidInputError('/kem_key/pk', `an ${algorithm} public key is ${ALGORITHMS[algorithm].sizes.publicKey} bytes, got ${pk.length}`);
 }
 
 /**
@@ -168,7 +167,7 @@ function checkKemKey(algorithm: ClientKemAlgorithm, pk: Uint8Array): void {
 export function backendVerifier(dsa: Pick<DsaBackend, 'verify'>): MlDsaVerifier {
   return async (algorithm, publicKey, message, signature) => {
     try {
-      return await dsa.verify(publicKey, message, signature, undefined, algorithm);
+      return await dsa.verify(algorithm, publicKey, message, signature);
     } catch (error) {
       if (error instanceof CryptoInputError) return false;
       throw error;

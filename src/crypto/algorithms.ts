@@ -1,7 +1,7 @@
 /**
  * The one registry of the algorithms the service offers: name -> family, scheme, standard, byte
- * sizes, and which implementations can serve it. Everything else (params.ts, the backends, the
- * HTTP schemas) derives from this table; a name not in it does not exist.
+ * sizes, and which implementations can serve it. Everything else (the backends, the HTTP schemas, the
+ * costs in costs.ts) derives from this table (KEM_SIZES and DSA_SIZES are its sizes by name); a name not in it does not exist.
  *
  * Sizes are the byte lengths of the standard encodings:
  * - ML-KEM: FIPS 203 section 8, table 3 (encapsulation key, ciphertext, expanded decapsulation key).
@@ -139,6 +139,11 @@ export const ALGORITHM_NAMES: readonly AlgorithmName[] = Object.freeze([...KEM_A
 export const ML_KEM_ALGORITHMS = names(KEMS, (a) => KEMS[a].scheme === 'ML-KEM') as readonly MlKemAlgorithm[];
 export const ML_DSA_ALGORITHMS = names(DSAS, (a) => DSAS[a].scheme === 'ML-DSA') as readonly MlDsaAlgorithm[];
 export const SLH_DSA_ALGORITHMS = names(DSAS, (a) => DSAS[a].scheme === 'SLH-DSA') as readonly SlhDsaAlgorithm[];
+
+/** The sizes of each KEM by name (the registry's `sizes`), frozen. */
+export const KEM_SIZES: Readonly<Record<KemAlgorithm, KemSizes>> = Object.freeze(Object.fromEntries(KEM_ALGORITHMS.map((a) => [a, KEMS[a].sizes])) as Record<KemAlgorithm, KemSizes>);
+/** The sizes of each signature algorithm by name (the registry's `sizes`), frozen. */
+export const DSA_SIZES: Readonly<Record<DsaAlgorithm, DsaSizes>> = Object.freeze(Object.fromEntries(DSA_ALGORITHMS.map((a) => [a, DSAS[a].sizes])) as Record<DsaAlgorithm, DsaSizes>);
 
 export const DEFAULT_KEM_ALGORITHM: MlKemAlgorithm = 'ML-KEM-768';
 /** The algorithm of each tenant's default signing key (NIST security category 3, like ML-KEM-768). */

@@ -12,7 +12,8 @@
  *   deterministic output is asked for, as the test vectors do (ML-DSA rnd = 0^32; SLH-DSA
  *   opt_rand = PK.seed, FIPS 205 section 10.2.1).
  * - Verification returns false for any signature that does not verify, including one of the wrong
- *   length; it never throws for a bad signature. The algorithm comes from the public key's length
+ *   length; it never throws for a bad signature. Here (the synchronous reference) the algorithm comes
+ *   from the public key's length
  *   where that is unambiguous (ML-DSA), else it must be named (SLH-DSA: four sets share 32 bytes).
  * @module
  */
@@ -21,7 +22,7 @@ import { slh_dsa_sha2_128f, slh_dsa_sha2_128s, slh_dsa_shake_128f, slh_dsa_shake
 import { randomBytes } from '@noble/hashes/utils.js';
 import { ALGORITHMS, isSlhDsaAlgorithm, type SlhDsaAlgorithm } from './algorithms.ts';
 import { CryptoInputError } from './errors.ts';
-import { DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching, type DsaAlgorithm } from './params.ts';
+import { DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching, type DsaAlgorithm } from './algorithms.ts';
 
 const IMPL = Object.freeze({
   'ML-DSA-44': ml_dsa44,
@@ -47,6 +48,12 @@ export function checkDsaContext(context: Uint8Array): void {
   if (context.length > MAX_DSA_CONTEXT_BYTES) {
     throw new CryptoInputError('context', `context must be at most ${MAX_DSA_CONTEXT_BYTES} bytes, got ${context.length}`);
   }
+}
+
+/** @throws CryptoInputError('pk') when the public key does not have the named set's length (what the backends' verify checks). */
+export function checkDsaPublicKey(algorithm: DsaAlgorithm, publicKey: Uint8Array): void {
+  const expected = DSA_SIZES[algorithm].publicKey;
+  if (publicKey.length !== expected) throw new CryptoInputError('pk', `${algorithm} public key must be ${expected} bytes, got ${publicKey.length}`);
 }
 
 /** @throws CryptoInputError('seed') when the stored secret has the wrong length for the algorithm. */
@@ -80,8 +87,7 @@ export function checkDsaRandomness(algorithm: DsaAlgorithm, randomness: Uint8Arr
  */
 export function dsaAlgorithmOf(publicKey: Uint8Array, algorithm?: DsaAlgorithm): DsaAlgorithm {
   if (algorithm !== undefined) {
-    const expected = DSA_SIZES[algorithm].publicKey;
-    if (publicKey.length !== expected) throw new CryptoInputError('pk', `${algorithm} public key must be ${expected} bytes, got ${publicKey.length}`);
+    checkDsaPublicKey(algorithm, publicKey);
     return algorithm;
   }
   const candidates = dsaAlgorithmsMatching({ publicKey: publicKey.length });

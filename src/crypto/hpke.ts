@@ -38,6 +38,7 @@ import * as HPKE from 'hpke';
 import * as Noble from '@panva/hpke-noble';
 import { ALGORITHMS, type Implementation } from './algorithms.ts';
 import { CryptoInputError } from './errors.ts';
+import { checkEncapsulationKey } from './kem.ts';
 
 // ---- the suite table ----
 
@@ -142,28 +143,6 @@ export class HpkeUnavailableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'HpkeUnavailableError';
-  }
-}
-
-const Q = 3329;
-const ML_KEM_768_PUBLIC_KEY_BYTES = ALGORITHMS['ML-KEM-768'].sizes.publicKey;
-
-/**
- * FIPS 203 section 7.2 (and draft-connolly-cfrg-xwing-kem section 4 for X-Wing's ML-KEM-768 part):
- * every 12-bit coefficient of t-hat is below q. Made here because @panva/hpke-noble's ML-KEM
- * (noble 0.5) encapsulates to such a key without complaint (hpke.test.ts shows it). The same check
- * as kem.ts checkEncapsulationKey, repeated rather than imported while kem.ts and params.ts are
- * being restructured; fold it into that one when they settle.
- */
-function checkModulus(ek: Uint8Array, kem: HpkeKem): void {
-  const encoded = ek.length - 32; // 384k bytes of t-hat, then the 32-byte seed rho
-  for (let i = 0; i < encoded; i += 3) {
-    const b0 = ek[i]!;
-    const b1 = ek[i + 1]!;
-    const b2 = ek[i + 2]!;
-    if ((b0 | ((b1 & 0x0f) << 8)) >= Q || ((b1 >> 4) | (b2 << 4)) >= Q) {
-      throw new CryptoInputError('pk', `${kem} public key fails the FIPS 203 modulus check (a coefficient is not below q)`);
-    }
   }
 }
 
@@ -295,7 +274,10 @@ export function createHpke(choice: HpkeImplementationChoice = 'auto'): Hpke {
   async function publicKeyOf(cs: HPKE.CipherSuite, suite: HpkeSuite, bytes: Uint8Array): Promise<HPKE.Key> {
     const Npk = HPKE_SUITE_PARTS.kem[suite.kem].Npk;
     if (!(bytes instanceof Uint8Array) || bytes.length !== Npk) throw new CryptoInputError('pk', `an ${suite.kem} public key is ${Npk} bytes`);
-    checkModulus(suite.kem === 'X-Wing' ? bytes.subarray(0, ML_KEM_768_PUBLIC_KEY_BYTES) : bytes, suite.kem);
+    // FIPS 203 section 7.2 (for X-Wing: of its ML-KEM-768 part, and its X25519 part not low-order),
+    // made here because @panva/hpke-noble's ML-KEM (noble 0.5) encapsulates to such a key without
+    // complaint (hpke.test.ts shows it): the one check of kem.ts.
+    checkEncapsulationKey(suite.kem, bytes);
     try {
       return await cs.DeserializePublicKey(bytes);
     } catch (e) {

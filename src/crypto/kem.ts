@@ -21,38 +21,38 @@ import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js'
 import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
 import { sha3_256 } from '@noble/hashes/sha3.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { ALGORITHMS } from './algorithms.ts';
 import { CryptoInputError } from './errors.ts';
-import { KEM_SIZES, kemAlgorithmForPublicKey, type KemAlgorithm, type MlKemAlgorithm } from './params.ts';
+import { ALGORITHMS, KEM_SIZES, type KemAlgorithm, type MlKemAlgorithm } from './algorithms.ts';
 import { isLowOrderX25519, XWING_ML_KEM_CIPHERTEXT_BYTES, XWING_ML_KEM_PUBLIC_KEY_BYTES } from './xwing.ts';
 
 /** FIPS 203 section 2.4: the ML-KEM modulus. */
 const Q = 3329;
 
 /**
- * The encapsulation-key checks of FIPS 203 section 7.2, done here (not inferred from a library
- * error) so that every backend refuses the same keys for the same reason:
- * 1. type check: the length must be 384k + 32 bytes for one of the sets (800, 1184, 1568), or
- *    1216 for X-Wing;
+ * The encapsulation-key checks of FIPS 203 section 7.2 for a key of the named algorithm, done here
+ * (not inferred from a library error) so that every backend refuses the same keys for the same
+ * reason:
+ * 1. type check: the length must be the set's, 384k + 32 bytes (800, 1184, 1568), or 1216 for
+ *    X-Wing;
  * 2. modulus check: ByteEncode12(ByteDecode12(ek[0:384k])) = ek[0:384k], which holds exactly when
  *    every 12-bit coefficient decoded from the key is below q = 3329 (for X-Wing: of pk_M, the
  *    draft's section 4 requires it);
  * 3. X-Wing only: pk_X is not a low-order X25519 point (xwing.ts).
- * @returns the algorithm the key's length selects.
+ * The algorithm is the caller's: it is never guessed from the length here (a caller with only a
+ * key finds it once with algorithms.ts kemAlgorithmForPublicKey).
  * @throws CryptoInputError('pk') when a check fails.
  */
-export function checkEncapsulationKey(publicKey: Uint8Array): KemAlgorithm {
-  const algorithm = kemAlgorithmForPublicKey(publicKey.length);
-  if (!algorithm) throw new CryptoInputError('pk', `ML-KEM public key must be 800, 1184 or 1568 bytes, got ${publicKey.length} (an X-Wing key is 1216)`);
+export function checkEncapsulationKey(algorithm: KemAlgorithm, publicKey: Uint8Array): void {
+  const expected = KEM_SIZES[algorithm].publicKey;
+  if (publicKey.length !== expected) throw new CryptoInputError('pk', `${algorithm} public key must be ${expected} bytes, got ${publicKey.length}`);
   if (algorithm !== 'X-Wing') {
     checkModulus(publicKey, algorithm, `${algorithm} public key fails the FIPS 203 modulus check (a coefficient is not below q)`);
-    return algorithm;
+    return;
   }
   checkModulus(publicKey.subarray(0, XWING_ML_KEM_PUBLIC_KEY_BYTES), 'ML-KEM-768', 'X-Wing public key: its ML-KEM-768 part fails the FIPS 203 modulus check (a coefficient is not below q)');
   if (isLowOrderX25519(publicKey.subarray(XWING_ML_KEM_PUBLIC_KEY_BYTES))) {
     throw new CryptoInputError('pk', 'X-Wing public key: its X25519 part is a low-order point (X25519 with it gives zero)');
   }
-  return algorithm;
 }
 
 /** The section 7.2 modulus check of an ML-KEM encapsulation key `ek` of the set `algorithm`. */
@@ -145,14 +145,14 @@ export interface Encapsulation {
 }
 
 /**
- * FIPS 203 ML-KEM.Encaps or X-Wing Encapsulate. The algorithm comes from the key's length.
- * `message` is the randomness, for test vectors only: ML-KEM's m (32 bytes), X-Wing's eseed (64).
+ * FIPS 203 ML-KEM.Encaps or X-Wing Encapsulate to a key of the named algorithm. `message` is the
+ * randomness, for test vectors only: ML-KEM's m (32 bytes), X-Wing's eseed (64).
  * @throws CryptoInputError('pk') on a wrong length or a failed check (checkEncapsulationKey);
  *   CryptoInputError('message') when `message` is given with the wrong length. Any later failure
  *   is an internal error, not the caller's.
  */
-export function kemEncapsulate(publicKey: Uint8Array, message?: Uint8Array): Encapsulation {
-  const algorithm = checkEncapsulationKey(publicKey);
+export function kemEncapsulate(algorithm: KemAlgorithm, publicKey: Uint8Array, message?: Uint8Array): Encapsulation {
+  checkEncapsulationKey(algorithm, publicKey);
   checkEncapsulationRandomness(algorithm, message);
   let out: { cipherText: Uint8Array; sharedSecret: Uint8Array };
   try {

@@ -11,7 +11,7 @@ import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
 import { slh_dsa_sha2_128f, slh_dsa_sha2_128s, slh_dsa_shake_128f, slh_dsa_shake_128s } from '@noble/post-quantum/slh-dsa.js';
 import { move } from 'piscina';
-import type { DsaAlgorithm, KemAlgorithm, SlhDsaAlgorithm } from './params.ts';
+import type { DsaAlgorithm, KemAlgorithm, SlhDsaAlgorithm } from './algorithms.ts';
 
 // X-Wing's "secret key" is its 32-byte seed: keygen returns a copy of it, decapsulate expands it.
 const KEM = Object.freeze({ 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024, 'X-Wing': ml_kem768_x25519 });

@@ -3,9 +3,13 @@
  * SLH-DSA) and @noble/ciphers (AES-256-GCM), the reference implementation and the fallback where
  * node:crypto lacks them (X-Wing always).
  *
- * The post-quantum operations (0.4 ms to 9 ms each for ML-KEM, X-Wing and ML-DSA; SLH-DSA signing
- * 0.1 s for SHA2-128f up to over 10 s for SHAKE-128s) run on a small piscina worker-thread pool,
- * so a burst of signing never holds the event loop; AES-GCM and HKDF (microseconds) run inline.
+ * The post-quantum operations (0.2 ms to 9 ms each for ML-KEM, X-Wing and ML-DSA; SLH-DSA signing
+ * 0.1 s for SHA2-128f up to several seconds for SHAKE-128s: costs.ts) run on piscina worker
+ * threads, so a burst of signing never holds the event loop: one pool per scheduler lane
+ * (scheduler.ts), as many threads as the lane has slots, and the scheduler never gives a pool more
+ * tasks than it has threads, so piscina's own FIFO queue stays empty and the order is the
+ * scheduler's (fair by tenant and cost). Slow work (SLH-DSA) thus never holds a thread fast work
+ * needs. AES-GCM and HKDF (microseconds) run inline.
  * Every input check runs here, on the calling thread, before a task is queued: the worker only
  * computes. Secret keys cross to the worker as per-call copies, which both sides wipe afterwards.
  * @module
@@ -16,9 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { Piscina } from 'piscina';
 import { aeadOpen, aeadSeal } from './aead.ts';
-import { isSlhDsaAlgorithm } from './algorithms.ts';
-import type { AeadBackend, DsaBackend, DsaSignOptions, KemBackend, PreparedDsaKey, PreparedKemKey } from './backend.ts';
-import { checkDsaContext, checkDsaRandomness, checkDsaSecretKey, checkDsaSeed, dsaAlgorithmOf, type DsaKeyPair } from './dsa.ts';
+import type { AeadBackend, CryptoJob, DsaBackend, DsaSignOptions, KemBackend, PreparedDsaKey, PreparedKemKey } from './backend.ts';
+import { costOf, laneOf, type CryptoOp } from './costs.ts';
+import { runInline, type CryptoScheduler, type Lane } from './scheduler.ts';
+import { checkDsaContext, checkDsaPublicKey, checkDsaRandomness, checkDsaSecretKey, checkDsaSeed, type DsaKeyPair } from './dsa.ts';
 import { deriveAesKey } from './kdf.ts';
 import type { WorkerTask } from './noble-worker.ts';
 import {
@@ -31,7 +36,7 @@ import {
   type Encapsulation,
   type KemKeyPair,
 } from './kem.ts';
-import { DSA_SIZES, KEM_SIZES, type DsaAlgorithm, type KemAlgorithm } from './params.ts';
+import { DSA_SIZES, KEM_SIZES, isSlhDsaAlgorithm, type DsaAlgorithm, type KemAlgorithm } from './algorithms.ts';
 
 // The worker beside this file: noble-worker.js once compiled (dist/); from the TypeScript sources
 // (tests, `npm start` through tsx) a small entry that installs tsx in the worker first, because
@@ -69,14 +74,42 @@ export class WorkerPool {
   }
 }
 
-/** Runs a worker task; a failure there is internal (inputs were checked before it was queued). */
-async function inWorker<T>(pool: WorkerPool, name: WorkerTask['op'], task: object): Promise<T> {
+/** The scheduler and one worker pool per lane, shared by NobleKem and NobleDsa. */
+export interface NobleWorkers {
+  readonly scheduler: CryptoScheduler;
+  readonly pools: Readonly<Record<Lane, WorkerPool>>;
+}
+
+/** One worker pool per lane of the scheduler, each with as many threads as the lane has slots. */
+export function nobleWorkers(scheduler: CryptoScheduler): NobleWorkers {
+  return Object.freeze({ scheduler, pools: Object.freeze({ fast: new WorkerPool(scheduler.slots('fast')), slow: new WorkerPool(scheduler.slots('slow')) }) });
+}
+
+/**
+ * Runs a worker task in its lane, when the scheduler says; a failure inside the worker is internal
+ * (inputs were checked before it was queued). Refusals by the scheduler (CryptoBusyError, an
+ * abort, a failed beforeStart) pass through as they are.
+ */
+async function inWorker<T>(workers: NobleWorkers, algorithm: KemAlgorithm | DsaAlgorithm, op: CryptoOp, name: WorkerTask['op'], task: SecretTask, job: CryptoJob | undefined): Promise<T> {
+  const lane = laneOf(algorithm, op, 'noble');
+  let started = false;
   try {
-    return await pool.run<T>(name, task);
-  } catch (err) {
-    throw internalCryptoError(`noble ${name}`, err);
+    return await workers.scheduler.run({ lane, cost: costOf(algorithm, op, 'noble') }, job, async () => {
+      started = true;
+      try {
+        return await workers.pools[lane].run<T>(name, task);
+      } catch (err) {
+        throw internalCryptoError(`noble ${name}`, err);
+      }
+    });
+  } finally {
+    // Refused or dropped before it ran: the worker never got (nor wiped) the secret copies.
+    if (!started) for (const secret of [task.secretKey, task.seed]) if (secret instanceof Uint8Array) secret.fill(0);
   }
 }
+
+/** A worker task's arguments; `secretKey` and `seed` are per-task copies of secrets. */
+type SecretTask = Readonly<Record<string, unknown>>;
 
 class NobleSecretKey<A extends string> {
   readonly implementation = 'noble' as const;
@@ -105,114 +138,124 @@ function nobleKey<A extends string>(key: { algorithm: A; implementation: string 
 
 export class NobleKem implements KemBackend {
   readonly implementation = 'noble' as const;
-  constructor(private readonly pool: WorkerPool) {}
+  constructor(private readonly workers: NobleWorkers) {}
 
   implementationFor(): 'noble' {
     return 'noble';
   }
 
-  async keygen(algorithm: KemAlgorithm, seed: Uint8Array = randomBytes(KEM_SIZES[algorithm].seed)): Promise<KemKeyPair> {
+  async keygen(algorithm: KemAlgorithm, seed: Uint8Array = randomBytes(KEM_SIZES[algorithm].seed), job?: CryptoJob): Promise<KemKeyPair> {
     checkKemSeed(algorithm, seed);
-    const publicKey = await inWorker<Uint8Array>(this.pool, 'kemPublicKey', { algorithm, seed: seed.slice() });
+    const publicKey = await inWorker<Uint8Array>(this.workers, algorithm, 'keygen', 'kemPublicKey', { algorithm, seed: seed.slice() }, job);
     return { algorithm, publicKey, seed };
   }
 
-  /** Encapsulation; `message` (the randomness: ML-KEM m, 32 bytes; X-Wing eseed, 64) is for known-answer tests only. */
-  async encapsulate(publicKey: Uint8Array, message?: Uint8Array): Promise<Encapsulation> {
-    const algorithm = checkEncapsulationKey(publicKey);
+  async encapsulate(algorithm: KemAlgorithm, publicKey: Uint8Array, job?: CryptoJob): Promise<Encapsulation> {
+    return this.#encapsulate(algorithm, publicKey, undefined, job);
+  }
+
+  /** Encapsulation with caller-given randomness (ML-KEM m, 32 bytes; X-Wing eseed, 64): for known-answer tests only. */
+  async encapsulateWithRandomness(algorithm: KemAlgorithm, publicKey: Uint8Array, message: Uint8Array): Promise<Encapsulation> {
+    return this.#encapsulate(algorithm, publicKey, message, undefined);
+  }
+
+  async #encapsulate(algorithm: KemAlgorithm, publicKey: Uint8Array, message: Uint8Array | undefined, job: CryptoJob | undefined): Promise<Encapsulation> {
+    checkEncapsulationKey(algorithm, publicKey);
     checkEncapsulationRandomness(algorithm, message);
-    const out = await inWorker<Uint8Array>(this.pool, 'kemEncapsulate', { algorithm, publicKey, message });
+    const out = await inWorker<Uint8Array>(this.workers, algorithm, 'encapsulate', 'kemEncapsulate', { algorithm, publicKey, message }, job);
     const split = out.length - 32;
     return { algorithm, cipherText: out.subarray(0, split), sharedSecret: out.subarray(split) };
   }
 
-  async prepareSecretKey(algorithm: KemAlgorithm, seed: Uint8Array): Promise<PreparedKemKey> {
-    return new NobleSecretKey(algorithm, await this.expandedSecretKey(algorithm, seed));
+  async prepareSecretKey(algorithm: KemAlgorithm, seed: Uint8Array, job?: CryptoJob): Promise<PreparedKemKey> {
+    return new NobleSecretKey(algorithm, await this.expandedSecretKey(algorithm, seed, job));
   }
 
-  async importExpandedSecretKey(algorithm: KemAlgorithm, secretKey: Uint8Array): Promise<PreparedKemKey> {
+  async importExpandedSecretKey(algorithm: KemAlgorithm, secretKey: Uint8Array, job?: CryptoJob): Promise<PreparedKemKey> {
     checkDecapsulationKey(algorithm, secretKey);
-    return new NobleSecretKey(algorithm, secretKey.slice());
+    return runInline(job, () => new NobleSecretKey(algorithm, secretKey.slice()));
   }
 
-  async decapsulate(key: PreparedKemKey, cipherText: Uint8Array): Promise<Uint8Array> {
+  async decapsulate(key: PreparedKemKey, cipherText: Uint8Array, job?: CryptoJob): Promise<Uint8Array> {
     const own = nobleKey(key);
     checkCipherText(own.algorithm, cipherText);
-    return inWorker<Uint8Array>(this.pool, 'kemDecapsulate', { algorithm: own.algorithm, secretKey: own.copy(), cipherText });
+    return inWorker<Uint8Array>(this.workers, own.algorithm, 'decapsulate', 'kemDecapsulate', { algorithm: own.algorithm, secretKey: own.copy(), cipherText }, job);
   }
 
-  async expandedSecretKey(algorithm: KemAlgorithm, seed: Uint8Array): Promise<Uint8Array> {
+  async expandedSecretKey(algorithm: KemAlgorithm, seed: Uint8Array, job?: CryptoJob): Promise<Uint8Array> {
     checkKemSeed(algorithm, seed);
-    return inWorker<Uint8Array>(this.pool, 'kemSecretKey', { algorithm, seed: seed.slice() });
+    return inWorker<Uint8Array>(this.workers, algorithm, 'prepare', 'kemSecretKey', { algorithm, seed: seed.slice() }, job);
   }
 }
 
 export class NobleDsa implements DsaBackend {
   readonly implementation = 'noble' as const;
   readonly deterministicSigning = true;
-  constructor(private readonly pool: WorkerPool) {}
+  constructor(private readonly workers: NobleWorkers) {}
 
   implementationFor(): 'noble' {
     return 'noble';
   }
 
-  async keygen(algorithm: DsaAlgorithm, seed?: Uint8Array): Promise<DsaKeyPair> {
+  async keygen(algorithm: DsaAlgorithm, seed?: Uint8Array, job?: CryptoJob): Promise<DsaKeyPair> {
+    const { seed: seedBytes, publicKey: publicKeyBytes } = DSA_SIZES[algorithm];
     if (isSlhDsaAlgorithm(algorithm)) {
       if (seed !== undefined) {
-        checkDsaSeed(algorithm, seed);
-        return { algorithm, publicKey: seed.slice(DSA_SIZES[algorithm].seed - DSA_SIZES[algorithm].publicKey), seed };
+        const stored = seed;
+        checkDsaSeed(algorithm, stored);
+        return runInline(job, () => ({ algorithm, publicKey: stored.slice(seedBytes - publicKeyBytes), seed: stored }));
       }
       // FIPS 205 slh_keygen (algorithm 21): SK.seed, SK.prf and PK.seed fresh, then PK.root, the costly part, in a worker.
-      const secretKey = await inWorker<Uint8Array>(this.pool, 'slhKeygen', { algorithm, seed: randomBytes(SLH_DSA_128_KEYGEN_SEED_BYTES) });
-      return { algorithm, publicKey: secretKey.slice(DSA_SIZES[algorithm].seed - DSA_SIZES[algorithm].publicKey), seed: secretKey };
+      const secretKey = await inWorker<Uint8Array>(this.workers, algorithm, 'keygen', 'slhKeygen', { algorithm, seed: randomBytes(SLH_DSA_128_KEYGEN_SEED_BYTES) }, job);
+      return { algorithm, publicKey: secretKey.slice(seedBytes - publicKeyBytes), seed: secretKey };
     }
-    seed ??= randomBytes(DSA_SIZES[algorithm].seed);
+    seed ??= randomBytes(seedBytes);
     checkDsaSeed(algorithm, seed);
-    const publicKey = await inWorker<Uint8Array>(this.pool, 'dsaPublicKey', { algorithm, seed: seed.slice() });
+    const publicKey = await inWorker<Uint8Array>(this.workers, algorithm, 'keygen', 'dsaPublicKey', { algorithm, seed: seed.slice() }, job);
     return { algorithm, publicKey, seed };
   }
 
-  async prepareSecretKey(algorithm: DsaAlgorithm, seed: Uint8Array): Promise<PreparedDsaKey> {
-    return new NobleSecretKey(algorithm, await this.expandedSecretKey(algorithm, seed));
+  async prepareSecretKey(algorithm: DsaAlgorithm, seed: Uint8Array, job?: CryptoJob): Promise<PreparedDsaKey> {
+    return new NobleSecretKey(algorithm, await this.expandedSecretKey(algorithm, seed, job));
   }
 
-  async importExpandedSecretKey(algorithm: DsaAlgorithm, secretKey: Uint8Array): Promise<PreparedDsaKey> {
+  async importExpandedSecretKey(algorithm: DsaAlgorithm, secretKey: Uint8Array, job?: CryptoJob): Promise<PreparedDsaKey> {
     checkDsaSecretKey(algorithm, secretKey);
-    return new NobleSecretKey(algorithm, secretKey.slice());
+    return runInline(job, () => new NobleSecretKey(algorithm, secretKey.slice()));
   }
 
-  async sign(key: PreparedDsaKey, message: Uint8Array, { context = EMPTY, deterministic = false, randomness }: DsaSignOptions = {}): Promise<Uint8Array> {
+  async sign(key: PreparedDsaKey, message: Uint8Array, { context = EMPTY, deterministic = false, randomness }: DsaSignOptions = {}, job?: CryptoJob): Promise<Uint8Array> {
     const own = nobleKey(key);
     checkDsaContext(context);
     checkDsaRandomness(own.algorithm, randomness);
-    return inWorker<Uint8Array>(this.pool, 'dsaSign', { algorithm: own.algorithm, secretKey: own.copy(), message, context, deterministic, randomness });
+    return inWorker<Uint8Array>(this.workers, own.algorithm, 'sign', 'dsaSign', { algorithm: own.algorithm, secretKey: own.copy(), message, context, deterministic, randomness }, job);
   }
 
-  async verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array = EMPTY, algorithm?: DsaAlgorithm): Promise<boolean> {
-    const chosen = dsaAlgorithmOf(publicKey, algorithm);
+  async verify(algorithm: DsaAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context: Uint8Array = EMPTY, job?: CryptoJob): Promise<boolean> {
+    checkDsaPublicKey(algorithm, publicKey);
     checkDsaContext(context);
-    if (signature.length !== DSA_SIZES[chosen].signature) return false;
-    return inWorker<boolean>(this.pool, 'dsaVerify', { algorithm: chosen, publicKey, message, signature, context });
+    if (signature.length !== DSA_SIZES[algorithm].signature) return job ? runInline(job, () => false) : false;
+    return inWorker<boolean>(this.workers, algorithm, 'verify', 'dsaVerify', { algorithm, publicKey, message, signature, context }, job);
   }
 
   /** ML-DSA: the expanded sk (in a worker); SLH-DSA: the stored secret key is already that, so a copy. */
-  async expandedSecretKey(algorithm: DsaAlgorithm, seed: Uint8Array): Promise<Uint8Array> {
+  async expandedSecretKey(algorithm: DsaAlgorithm, seed: Uint8Array, job?: CryptoJob): Promise<Uint8Array> {
     checkDsaSeed(algorithm, seed);
-    if (isSlhDsaAlgorithm(algorithm)) return seed.slice();
-    return inWorker<Uint8Array>(this.pool, 'dsaSecretKey', { algorithm, seed: seed.slice() });
+    if (isSlhDsaAlgorithm(algorithm)) return runInline(job, () => seed.slice());
+    return inWorker<Uint8Array>(this.workers, algorithm, 'prepare', 'dsaSecretKey', { algorithm, seed: seed.slice() }, job);
   }
 }
 
 /** AES-256-GCM and HKDF inline: microseconds, cheaper than a trip to a worker. */
 export const nobleAead: AeadBackend = Object.freeze({
   implementation: 'noble' as const,
-  async seal(key: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array, nonce?: Uint8Array) {
-    return aeadSeal(key, plaintext, aad, nonce);
+  async seal(key: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array, nonce?: Uint8Array, job?: CryptoJob) {
+    return runInline(job, () => aeadSeal(key, plaintext, aad, nonce));
   },
-  async open(key: Uint8Array, blob: Uint8Array, aad?: Uint8Array) {
-    return aeadOpen(key, blob, aad);
+  async open(key: Uint8Array, blob: Uint8Array, aad?: Uint8Array, job?: CryptoJob) {
+    return runInline(job, () => aeadOpen(key, blob, aad));
   },
-  async deriveAesKey(sharedKey: Uint8Array) {
-    return deriveAesKey(sharedKey);
+  async deriveAesKey(sharedKey: Uint8Array, job?: CryptoJob) {
+    return runInline(job, () => deriveAesKey(sharedKey));
   },
 });

@@ -35,7 +35,7 @@ let cached: Examples | undefined;
 export function examples(): Examples {
   if (cached) return cached;
   const kem = kemKeygen('ML-KEM-768', fixed(64, 7));
-  const { cipherText, sharedSecret } = kemEncapsulate(kem.publicKey, fixed(32, 9));
+  const { cipherText, sharedSecret } = kemEncapsulate('ML-KEM-768', kem.publicKey, fixed(32, 9));
   const dsa = dsaKeygen('ML-DSA-65', fixed(32, 11));
   const attestation = dsaKeygen('ML-DSA-65', fixed(32, 13));
   const message = 'hello, post-quantum world';

@@ -5,7 +5,7 @@
  * @module
  */
 import { decodeBase64, decodeMessage, MESSAGE_ENCODINGS, type MessageEncoding } from '../crypto/encoding.ts';
-import { DSA_SIZES, ML_DSA_ALGORITHMS, type DsaAlgorithm } from '../crypto/params.ts';
+import { DSA_SIZES, ML_DSA_ALGORITHMS, type DsaAlgorithm } from '../crypto/algorithms.ts';
 import { DSA_KEY_ID, KEM_KEY_ID, KEY_ID, SHARED_KEY_ID } from '../keys/service.ts';
 import { z } from './zod.ts';
 

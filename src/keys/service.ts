@@ -25,11 +25,11 @@
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Principal } from '../auth/scopes.ts';
-import type { CryptoBackend, PreparedSecretKey } from '../crypto/backend.ts';
+import type { CryptoBackend, CryptoJob, PreparedSecretKey } from '../crypto/backend.ts';
 import { decodeBase64, encodeBase64, encodeHex } from '../crypto/encoding.ts';
-import { LruCache } from '../crypto/lru.ts';
+import { LruCache } from '../lib/lru.ts';
 import { isKemAlgorithm } from '../crypto/algorithms.ts';
-import { DEFAULT_DSA_ALGORITHM, type DsaAlgorithm, type KemAlgorithm } from '../crypto/params.ts';
+import { DEFAULT_DSA_ALGORITHM, type DsaAlgorithm, type KemAlgorithm } from '../crypto/algorithms.ts';
 import { QuotaExceededError } from '../limits/errors.ts';
 import { KEY_ID_PREFIX, KEY_TYPES, SHARED_KEY_ALGORITHM, typedKey, type KeyPage, type KeyStore, type KeyType, type KeyVersionRecord, type StoredKey, type StoredSigningKey, type TenantKeyRole } from '../stores/keys.ts';
 import { KeyForbiddenError, KeyNotFoundError, KeyUnusableError } from './errors.ts';
@@ -104,6 +104,11 @@ export const MAX_KEY_VERSIONS = 100;
 /** SP 800-38D section 8.3: at most 2^32 encryptions with random 96-bit nonces under one key. */
 export const DEFAULT_MAX_ENCRYPTIONS_PER_KEY = 2 ** 32;
 
+/**
+ * Every method that runs crypto takes an optional last `job` (crypto/backend.ts CryptoJob) and
+ * passes it to each backend call it makes (key preparation included): whose work it is for the
+ * fair scheduler, the signal that drops it while queued, and the check to run just before it starts.
+ */
 export class KeyService {
   readonly #secrets: LruCache<PreparedSecretKey<string>>;
   readonly #caching: boolean;
@@ -131,8 +136,8 @@ export class KeyService {
   // --- making keys ----------------------------------------------------------------------------
 
   /** A new KEM key pair whose secret stays here; `expiresInSeconds` makes it vanish then. */
-  async createKemKey(tenant: string, algorithm: KemAlgorithm, expiresInSeconds?: number): Promise<KemKey> {
-    const pair = await this.crypto.kem.keygen(algorithm);
+  async createKemKey(tenant: string, algorithm: KemAlgorithm, expiresInSeconds?: number, job?: CryptoJob): Promise<KemKey> {
+    const pair = await this.crypto.kem.keygen(algorithm, undefined, job);
     try {
       const key = await this.#store(tenant, 'kem', algorithm, pair.publicKey, pair.seed, expiresInSeconds);
       return toKemKey(key)!;
@@ -142,8 +147,8 @@ export class KeyService {
   }
 
   /** A new signing key (version 1). */
-  async createDsaKey(tenant: string, algorithm: DsaAlgorithm, expiresInSeconds?: number): Promise<SigningKey & { readonly expiresAtMs: number | null }> {
-    const pair = await this.crypto.dsa.keygen(algorithm);
+  async createDsaKey(tenant: string, algorithm: DsaAlgorithm, expiresInSeconds?: number, job?: CryptoJob): Promise<SigningKey & { readonly expiresAtMs: number | null }> {
+    const pair = await this.crypto.dsa.keygen(algorithm, undefined, job);
     try {
       const key = await this.#store(tenant, 'dsa', algorithm, pair.publicKey, pair.seed, expiresInSeconds);
       return { ...signingKeyOf(key, 1), expiresAtMs: key.expiresAtMs };
@@ -192,12 +197,12 @@ export class KeyService {
    * `id#v<version>`, so the same seed is sealed again for the next free number. So each call
    * generates one key pair however many race it (SLH-DSA key generation is costly).
    */
-  async rotate(tenant: string, key: StoredKey): Promise<SigningKey> {
+  async rotate(tenant: string, key: StoredKey, job?: CryptoJob): Promise<SigningKey> {
     if (key.type !== 'dsa') throw new KeyUnusableError('key_id', `only signing keys (dsa_) have versions; ${key.id} is a ${key.type} key`, true);
     const algorithm = key.algorithm;
     const full = () => new KeyUnusableError('key_id', `${key.id} has ${MAX_KEY_VERSIONS} versions, the most a key may have: make a new key (POST /v1/dsa/keypair)`, true);
     if (key.versions.length >= MAX_KEY_VERSIONS) throw full();
-    const pair = await this.crypto.dsa.keygen(algorithm);
+    const pair = await this.crypto.dsa.keygen(algorithm, undefined, job);
     const publicKey = encodeBase64(pair.publicKey);
     try {
       let current: StoredKey = key;
@@ -278,20 +283,20 @@ export class KeyService {
   // --- using keys -------------------------------------------------------------------------------
 
   /** Decapsulates with a stored KEM key (implicit rejection: see crypto/kem.ts). */
-  async decapsulate(key: StoredKey, cipherText: Uint8Array): Promise<Uint8Array> {
+  async decapsulate(key: StoredKey, cipherText: Uint8Array, job?: CryptoJob): Promise<Uint8Array> {
     const kem = toKemKey(key);
     if (!kem) throw new KeyUnusableError('key_id', `${key.id} is not a KEM key`);
     return this.#withSecretKey(
       key,
       1,
       'kem',
-      (seed) => this.crypto.kem.prepareSecretKey(kem.algorithm, seed),
-      (secret) => this.crypto.kem.decapsulate(secret as PreparedSecretKey<KemAlgorithm>, cipherText),
+      (seed) => this.crypto.kem.prepareSecretKey(kem.algorithm, seed, job),
+      (secret) => this.crypto.kem.decapsulate(secret as PreparedSecretKey<KemAlgorithm>, cipherText, job),
     );
   }
 
   /** Signs with the newest version of a signing key (FIPS 204 / 205 pure, hedged). */
-  async sign(key: StoredKey, message: Uint8Array, context?: Uint8Array): Promise<{ signature: Uint8Array; key: SigningKey }> {
+  async sign(key: StoredKey, message: Uint8Array, context?: Uint8Array, job?: CryptoJob): Promise<{ signature: Uint8Array; key: SigningKey }> {
     if (key.type !== 'dsa') throw new KeyUnusableError('key_id', `${key.id} is not a signing key`);
     const version = key.versions.length;
     const algorithm = key.algorithm;
@@ -299,20 +304,20 @@ export class KeyService {
       key,
       version,
       'dsa',
-      (seed) => this.crypto.dsa.prepareSecretKey(algorithm, seed),
-      (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, message, context ? { context } : {}),
+      (seed) => this.crypto.dsa.prepareSecretKey(algorithm, seed, job),
+      (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, message, context ? { context } : {}, job),
     );
     return { signature, key: signingKeyOf(key, version) };
   }
 
   /** Verifies with a stored signing key: with `version`, that version only; else any version. */
-  async verify(key: StoredKey, message: Uint8Array, signature: Uint8Array, context: Uint8Array | undefined, version?: number): Promise<{ verified: boolean; version: number | null }> {
+  async verify(key: StoredKey, message: Uint8Array, signature: Uint8Array, context: Uint8Array | undefined, version?: number, job?: CryptoJob): Promise<{ verified: boolean; version: number | null }> {
     if (key.type !== 'dsa') throw new KeyUnusableError('key_id', `${key.id} is not a signing key`);
     const algorithm = key.algorithm;
     const candidates = version === undefined ? [...key.versions].reverse() : key.versions.filter((v) => v.version === version);
     if (candidates.length === 0) throw new KeyUnusableError('version', `${key.id} has no version ${version} (it has 1 to ${key.versions.length})`);
     for (const v of candidates) {
-      if (await this.crypto.dsa.verify(decodeBase64(v.publicKey)!, message, signature, context, algorithm)) return { verified: true, version: v.version };
+      if (await this.crypto.dsa.verify(algorithm, decodeBase64(v.publicKey)!, message, signature, context, job)) return { verified: true, version: v.version };
     }
     return { verified: false, version: null };
   }
@@ -347,15 +352,15 @@ export class KeyService {
    * The attestation of a KEM public key this service made: pure ML-DSA-65 (FIPS 204, empty
    * context) over its raw bytes, by the tenant's attestation key. Only for keys from createKemKey.
    */
-  async attest(tenant: string, key: KemKey): Promise<{ signature: Uint8Array; key: SigningKey }> {
+  async attest(tenant: string, key: KemKey, job?: CryptoJob): Promise<{ signature: Uint8Array; key: SigningKey }> {
     const attestation = await this.#roleKey(tenant, 'attestation');
     const algorithm = attestation.algorithm;
     const signature = await this.#withSecretKey(
       attestation,
       1,
       'attestation',
-      (seed) => this.crypto.dsa.prepareSecretKey(algorithm, seed),
-      (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, key.publicKey),
+      (seed) => this.crypto.dsa.prepareSecretKey(algorithm, seed, job),
+      (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, key.publicKey, {}, job),
     );
     return { signature, key: signingKeyOf(attestation, 1) };
   }

@@ -10,6 +10,10 @@
  * @module
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { DsaAlgorithm, KemAlgorithm } from '../crypto/algorithms.ts';
+import type { AeadBackend, CryptoBackend, CryptoJob, DsaBackend, DsaSignOptions, KemBackend, PreparedSecretKey } from '../crypto/backend.ts';
+import { AES_ALGORITHM } from '../crypto/costs.ts';
+import { DecryptionError } from '../crypto/errors.ts';
 
 /** The label of a request that matched no route (unknown paths): one series, not one per URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -190,4 +194,65 @@ export function instrumentedStore<T extends { readonly keys: object; readonly to
       return Reflect.get(rest, property);
     },
   });
+}
+
+/**
+ * The crypto backend with every operation the service counts recorded in
+ * `pqapi_crypto_operations_total`, by algorithm, implementation and operation, in one place (as
+ * instrumentedStore does for the store), with the labels the routes used to record by hand:
+ * `kem.keygen`, `kem.encapsulate`, `kem.decapsulate`, `dsa.keygen`, `dsa.sign`, `dsa.verify`
+ * (under the algorithm's implementation), `aes.encrypt` and `aes.decrypt` (under `AES-256-GCM`
+ * and the AEAD's implementation).
+ *
+ * An operation counts once it has run: when it answers (a verification answering false too), or
+ * when AES-GCM authentication fails (the decryption ran). What is refused before any crypto runs
+ * (a malformed input, a busy queue, an abort, a failed beforeStart) is not counted. Key
+ * preparation and derivation are not counted (they never were).
+ */
+export function instrumentedCrypto<T extends CryptoBackend>(backend: T, metrics: Metrics): T {
+  const { kem, dsa, aead } = backend;
+  const counted = async <R>(operation: Promise<R>, algorithm: string, implementation: string, name: string): Promise<R> => {
+    try {
+      const result = await operation;
+      metrics.cryptoOp(algorithm, implementation, name);
+      return result;
+    } catch (error) {
+      if (error instanceof DecryptionError) metrics.cryptoOp(algorithm, implementation, name);
+      throw error;
+    }
+  };
+  const kemOf = (a: KemAlgorithm) => kem.implementationFor(a);
+  const dsaOf = (a: DsaAlgorithm) => dsa.implementationFor(a);
+  const wrappedKem: KemBackend = Object.freeze({
+    implementation: kem.implementation,
+    implementationFor: (a: KemAlgorithm) => kem.implementationFor(a),
+    keygen: (a: KemAlgorithm, seed?: Uint8Array, job?: CryptoJob) => counted(kem.keygen(a, seed, job), a, kemOf(a), 'kem.keygen'),
+    encapsulate: (a: KemAlgorithm, publicKey: Uint8Array, job?: CryptoJob) => counted(kem.encapsulate(a, publicKey, job), a, kemOf(a), 'kem.encapsulate'),
+    prepareSecretKey: (a: KemAlgorithm, seed: Uint8Array, job?: CryptoJob) => kem.prepareSecretKey(a, seed, job),
+    importExpandedSecretKey: (a: KemAlgorithm, secretKey: Uint8Array, job?: CryptoJob) => kem.importExpandedSecretKey(a, secretKey, job),
+    decapsulate: (key: PreparedSecretKey<KemAlgorithm>, cipherText: Uint8Array, job?: CryptoJob) =>
+      counted(kem.decapsulate(key, cipherText, job), key.algorithm, kemOf(key.algorithm), 'kem.decapsulate'),
+    expandedSecretKey: (a: KemAlgorithm, seed: Uint8Array, job?: CryptoJob) => kem.expandedSecretKey(a, seed, job),
+  });
+  const wrappedDsa: DsaBackend = Object.freeze({
+    implementation: dsa.implementation,
+    implementationFor: (a: DsaAlgorithm) => dsa.implementationFor(a),
+    deterministicSigning: dsa.deterministicSigning,
+    keygen: (a: DsaAlgorithm, seed?: Uint8Array, job?: CryptoJob) => counted(dsa.keygen(a, seed, job), a, dsaOf(a), 'dsa.keygen'),
+    prepareSecretKey: (a: DsaAlgorithm, seed: Uint8Array, job?: CryptoJob) => dsa.prepareSecretKey(a, seed, job),
+    importExpandedSecretKey: (a: DsaAlgorithm, secretKey: Uint8Array, job?: CryptoJob) => dsa.importExpandedSecretKey(a, secretKey, job),
+    sign: (key: PreparedSecretKey<DsaAlgorithm>, message: Uint8Array, options?: DsaSignOptions, job?: CryptoJob) =>
+      counted(dsa.sign(key, message, options, job), key.algorithm, dsaOf(key.algorithm), 'dsa.sign'),
+    verify: (a: DsaAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, context?: Uint8Array, job?: CryptoJob) =>
+      counted(dsa.verify(a, publicKey, message, signature, context, job), a, dsaOf(a), 'dsa.verify'),
+    expandedSecretKey: (a: DsaAlgorithm, seed: Uint8Array, job?: CryptoJob) => dsa.expandedSecretKey(a, seed, job),
+  });
+  const wrappedAead: AeadBackend = Object.freeze({
+    implementation: aead.implementation,
+    seal: (key: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array, nonce?: Uint8Array, job?: CryptoJob) =>
+      counted(aead.seal(key, plaintext, aad, nonce, job), AES_ALGORITHM, aead.implementation, 'aes.encrypt'),
+    open: (key: Uint8Array, blob: Uint8Array, aad?: Uint8Array, job?: CryptoJob) => counted(aead.open(key, blob, aad, job), AES_ALGORITHM, aead.implementation, 'aes.decrypt'),
+    deriveAesKey: (sharedKey: Uint8Array, job?: CryptoJob) => aead.deriveAesKey(sharedKey, job),
+  });
+  return Object.freeze({ ...backend, kem: wrappedKem, dsa: wrappedDsa, aead: wrappedAead });
 }

@@ -4,7 +4,7 @@
  * key or a stored key's versions. Routes, /v1 and the seed vendor's, only map these answers.
  * @module
  */
-import { DSA_SIZES, dsaAlgorithmsMatching, type DsaAlgorithm } from '../crypto/params.ts';
+import { DSA_SIZES, dsaAlgorithmsMatching, type DsaAlgorithm } from '../crypto/algorithms.ts';
 import { KeyForbiddenError } from '../keys/errors.ts';
 import type { SigningKey } from '../keys/service.ts';
 import type { StoredKey, StoredSigningKey } from '../stores/keys.ts';
@@ -93,5 +93,5 @@ export async function verify({ services }: OperationContext, key: StoredSigningK
   // Validation has made sure the lengths fit exactly one set when no algorithm is named.
   const algorithm = input.algorithm ?? dsaAlgorithmsMatching({ publicKey: input.pk!.length, signature: input.signature.length })[0]!;
   services.metrics.cryptoOp(algorithm, dsa.implementationFor(algorithm), 'dsa.verify');
-  return dsa.verify(input.pk!, input.data, input.signature, input.context, algorithm);
+  return dsa.verify(algorithm, input.pk!, input.data, input.signature, input.context);
 }

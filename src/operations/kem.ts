@@ -8,7 +8,7 @@
  * @module
  */
 import { checkKeyConfirmation, keyConfirmation } from '../crypto/confirmation.ts';
-import { dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey, KEM_SIZES, type KemAlgorithm } from '../crypto/params.ts';
+import { dsaAlgorithmForPublicKey, kemAlgorithmForPublicKey, KEM_SIZES, type KemAlgorithm } from '../crypto/algorithms.ts';
 import type { KemKey } from '../keys/service.ts';
 import type { StoredKemKey } from '../stores/keys.ts';
 import type { OperationContext, Resolved } from './context.ts';
@@ -53,12 +53,14 @@ export async function encapsulate({ principal, services }: OperationContext, inp
   if (input.signature && input.verificationKey) {
     const signer = dsaAlgorithmForPublicKey(input.verificationKey.length);
     services.metrics.cryptoOp(signer ?? 'ML-DSA', dsa.implementation, 'dsa.verify');
-    if (!(await dsa.verify(input.verificationKey, input.pk, input.signature, undefined, signer))) {
+    // Validation admits ML-DSA key lengths only, and each names one set.
+    if (!(await dsa.verify(signer!, input.verificationKey, input.pk, input.signature))) {
       throw new InvalidInputError('signature', 'does not verify: it is not a signature over pk by verif_key');
     }
   }
-  const { cipherText, sharedSecret } = await kem.encapsulate(input.pk);
-  const algorithm = kemAlgorithmForPublicKey(input.pk.length);
+  // Validation admits KEM key lengths only, and each names one algorithm.
+  const algorithm = kemAlgorithmForPublicKey(input.pk.length)!;
+  const { cipherText, sharedSecret } = await kem.encapsulate(algorithm, input.pk);
   services.metrics.cryptoOp(algorithm ?? 'ML-KEM', algorithm ? kem.implementationFor(algorithm) : kem.implementation, 'kem.encapsulate');
   const confirmation = keyConfirmation(sharedSecret, cipherText);
   if (!input.store) return { cipherText, sharedKey: sharedSecret, confirmation };

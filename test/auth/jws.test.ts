@@ -10,7 +10,7 @@ import { compactVerify, importJWK } from 'jose';
 import { backendEngine, joseEngine, webCryptoHasMlDsa, type JwsEngine } from '../../src/auth/jws.ts';
 import { tokenSigningKey, type TokenSigningKey } from '../../src/auth/token-keys.ts';
 import { ML_DSA_ALGORITHMS, type MlDsaAlgorithm } from '../../src/crypto/algorithms.ts';
-import { createCryptoBackend } from '../../src/crypto/backend.ts';
+import { createCryptoBackend } from '../../src/crypto/select.ts';
 import { dsaKeygen } from '../../src/crypto/dsa.ts';
 import { akpPublicJwk, akpPublicKey, akpThumbprint } from '../../src/crypto/jwk.ts';
 import { describeVectors } from '../helpers/vectors.ts';

@@ -14,7 +14,7 @@ import { ml_dsa44, ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
 import type { Principal } from '../../src/auth/scopes.ts';
 import { ClientNotFoundError, ClientQuotaExceededError } from '../../src/clients/errors.ts';
-import { createCryptoBackend } from '../../src/crypto/backend.ts';
+import { createCryptoBackend } from '../../src/crypto/select.ts';
 import { authenticateSignedRequest, backendVerifier, ClientService, type SignedRequestDeps, type SignedRequestFailure } from '../../src/clients/service.ts';
 import type { HttpRequestLike } from '../../src/httpsig/base.ts';
 import { signRequest } from '../../src/httpsig/sign.ts';

@@ -91,7 +91,7 @@ describe('AES-256-GCM behaviour', () => {
 
   test('a blob made by aeadSeal with a deriveAesKey() key decrypts with node:crypto aes-256-gcm (interop)', () => {
     const pair = kemKeygen('ML-KEM-768');
-    const { cipherText, sharedSecret } = kemEncapsulate(pair.publicKey);
+    const { cipherText, sharedSecret } = kemEncapsulate('ML-KEM-768', pair.publicKey);
     const senderKey = deriveAesKey(sharedSecret);
     const aad = utf8('tenant-1');
     const blob = aeadSeal(senderKey, message, aad);

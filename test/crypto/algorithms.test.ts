@@ -1,6 +1,6 @@
 /**
  * The algorithm registry (crypto/algorithms.ts): exactly the names the brief lists, frozen, sizes
- * from the standards and equal to the libraries', params.ts derived from it, and length inference
+ * from the standards and equal to the libraries', the size tables derived from it, and length inference
  * only where a length names one algorithm.
  */
 import { test } from 'node:test';
@@ -10,8 +10,13 @@ import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js'
 import {
   ALGORITHM_NAMES,
   ALGORITHMS,
+  DEFAULT_DSA_ALGORITHM,
+  DEFAULT_KEM_ALGORITHM,
   DSA_ALGORITHMS,
+  DSA_SIZES,
   KEM_ALGORITHMS,
+  KEM_SIZES,
+  MAX_DSA_CONTEXT_BYTES,
   ML_DSA_ALGORITHMS,
   ML_KEM_ALGORITHMS,
   SLH_DSA_ALGORITHMS,
@@ -26,7 +31,6 @@ import {
   kemAlgorithmForPublicKey,
   kemAlgorithmsMatching,
 } from '../../src/crypto/algorithms.ts';
-import * as params from '../../src/crypto/params.ts';
 
 test('the names are exactly the brief\'s, each family in its fixed order', () => {
   assert.deepEqual(KEM_ALGORITHMS, ['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024', 'X-Wing']);
@@ -45,7 +49,7 @@ test('everything is frozen: the table, each entry, its sizes and implementations
     assert.ok(Object.isFrozen(spec) && Object.isFrozen(spec.sizes) && Object.isFrozen(spec.implementations), name);
   }
   for (const list of [KEM_ALGORITHMS, DSA_ALGORITHMS, ALGORITHM_NAMES, ML_KEM_ALGORITHMS, ML_DSA_ALGORITHMS, SLH_DSA_ALGORITHMS]) assert.ok(Object.isFrozen(list));
-  assert.ok(Object.isFrozen(params.KEM_SIZES) && Object.isFrozen(params.DSA_SIZES));
+  assert.ok(Object.isFrozen(KEM_SIZES) && Object.isFrozen(DSA_SIZES));
   assert.throws(() => {
     (ALGORITHMS['ML-KEM-768'].sizes as { publicKey: number }).publicKey = 1;
   }, TypeError);
@@ -75,18 +79,16 @@ test('KEM sizes are FIPS 203 table 3 and the draft\'s, and the library\'s', () =
   }
 });
 
-test('params.ts keeps its exports, now derived from the registry', () => {
-  for (const a of KEM_ALGORITHMS) assert.equal(params.KEM_SIZES[a], ALGORITHMS[a].sizes);
-  for (const a of DSA_ALGORITHMS) assert.equal(params.DSA_SIZES[a], ALGORITHMS[a].sizes);
-  assert.equal(params.KEM_ALGORITHMS, KEM_ALGORITHMS);
-  assert.equal(params.DSA_ALGORITHMS, DSA_ALGORITHMS);
-  assert.deepEqual([params.DEFAULT_KEM_ALGORITHM, params.DEFAULT_DSA_ALGORITHM, params.MAX_DSA_CONTEXT_BYTES], ['ML-KEM-768', 'ML-DSA-65', 255]);
+test('KEM_SIZES and DSA_SIZES are the registry\'s sizes by name', () => {
+  for (const a of KEM_ALGORITHMS) assert.equal(KEM_SIZES[a], ALGORITHMS[a].sizes);
+  for (const a of DSA_ALGORITHMS) assert.equal(DSA_SIZES[a], ALGORITHMS[a].sizes);
+  assert.deepEqual([DEFAULT_KEM_ALGORITHM, DEFAULT_DSA_ALGORITHM, MAX_DSA_CONTEXT_BYTES], ['ML-KEM-768', 'ML-DSA-65', 255]);
   assert.deepEqual(
-    KEM_ALGORITHMS.map((a) => params.KEM_SIZES[a].seed),
+    KEM_ALGORITHMS.map((a) => KEM_SIZES[a].seed),
     [64, 64, 64, 32],
   );
   assert.deepEqual(
-    DSA_ALGORITHMS.map((a) => params.DSA_SIZES[a].seed),
+    DSA_ALGORITHMS.map((a) => DSA_SIZES[a].seed),
     [32, 32, 32, 64, 64, 64, 64],
   );
 });

@@ -1,9 +1,9 @@
 /** CRYPTO_BACKEND: what each choice selects, and a clear refusal where `native` cannot be had. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCryptoBackend, CryptoBackendUnavailableError, describeCryptoBackend, nativeUnavailableReason } from '../../src/crypto/backend.ts';
+import { createCryptoBackend, CryptoBackendUnavailableError, describeCryptoBackend, nativeUnavailableReason } from '../../src/crypto/select.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { DSA_ALGORITHMS, KEM_ALGORITHMS } from '../../src/crypto/params.ts';
+import { DSA_ALGORITHMS, KEM_ALGORITHMS } from '../../src/crypto/algorithms.ts';
 
 const NATIVE = nativeUnavailableReason() === undefined;
 const env = (extra: Record<string, string>) => ({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...extra });
@@ -55,7 +55,7 @@ describe('CRYPTO_BACKEND', () => {
     const pair = await backend.kem.keygen('ML-KEM-512');
     await backend.close();
     await backend.close(); // idempotent
-    await assert.rejects(backend.kem.encapsulate(pair.publicKey), (err: Error) => /closed/.test(String(err.cause)));
+    await assert.rejects(backend.kem.encapsulate('ML-KEM-512', pair.publicKey), (err: Error) => /closed/.test(`${err.message} ${String(err.cause)}`));
   });
 });
 
@@ -77,5 +77,18 @@ test('CRYPTO_THREADS is optional (cores - 1 by default) and must be a whole numb
   assert.equal(loadConfig(env({ CRYPTO_THREADS: '3' })).cryptoThreads, 3);
   for (const bad of ['0', '65', '1.5', 'many']) {
     assert.throws(() => loadConfig(env({ CRYPTO_THREADS: bad })), (err: unknown) => err instanceof ConfigError && /^CRYPTO_THREADS/.test(err.message), bad);
+  }
+});
+
+test('CRYPTO_SLOW_THREADS, CRYPTO_TENANT_QUEUE_COST, CRYPTO_QUEUE_TIMEOUT_MS and UV_THREADPOOL_SIZE: defaults and bounds', () => {
+  const defaults = loadConfig(env({}));
+  assert.deepEqual(
+    [defaults.cryptoSlowThreads, defaults.cryptoTenantQueueCost, defaults.cryptoQueueTimeoutMs, defaults.libuvThreads],
+    [undefined, 10_000, 5_000, undefined],
+  );
+  const set = loadConfig(env({ CRYPTO_SLOW_THREADS: '2', CRYPTO_TENANT_QUEUE_COST: '500', CRYPTO_QUEUE_TIMEOUT_MS: '250', UV_THREADPOOL_SIZE: '8' }));
+  assert.deepEqual([set.cryptoSlowThreads, set.cryptoTenantQueueCost, set.cryptoQueueTimeoutMs, set.libuvThreads], [2, 500, 250, 8]);
+  for (const [key, bad] of [['CRYPTO_SLOW_THREADS', '0'], ['CRYPTO_TENANT_QUEUE_COST', '0'], ['CRYPTO_QUEUE_TIMEOUT_MS', '0'], ['CRYPTO_QUEUE_TIMEOUT_MS', '600001'], ['UV_THREADPOOL_SIZE', 'x']] as const) {
+    assert.throws(() => loadConfig(env({ [key]: bad })), (err: unknown) => err instanceof ConfigError && err.message.startsWith(key), `${key}=${bad}`);
   }
 });

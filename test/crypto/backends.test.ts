@@ -22,10 +22,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
-import { createCryptoBackend, nativeUnavailableReason, type CryptoBackend } from '../../src/crypto/backend.ts';
+import { createCryptoBackend, nativeUnavailableReason } from '../../src/crypto/select.ts';
+import type { CryptoBackend } from '../../src/crypto/backend.ts';
 import { CryptoInputError, DecryptionError } from '../../src/crypto/errors.ts';
 import type { NobleKem } from '../../src/crypto/noble.ts';
-import { ML_DSA_ALGORITHMS, ML_KEM_ALGORITHMS, KEM_SIZES, type MlDsaAlgorithm, type MlKemAlgorithm } from '../../src/crypto/params.ts';
+import { ML_DSA_ALGORITHMS, ML_KEM_ALGORITHMS, KEM_SIZES, type KemAlgorithm, type MlDsaAlgorithm, type MlKemAlgorithm } from '../../src/crypto/algorithms.ts';
 import {
   VECTORS_DIR,
   VECTORS_SKIP,
@@ -126,8 +127,8 @@ for (const name of ['noble', 'native'] as const) {
     after(() => backend.close());
 
     const native = name === 'native';
-    /** noble's encapsulate also takes the randomness m (known-answer tests only). */
-    const encapsulateWith = (ek: Uint8Array, m: Uint8Array) => (backend.kem as NobleKem).encapsulate(ek, m);
+    /** noble also encapsulates with given randomness m (known-answer tests only). */
+    const encapsulateWith = (alg: KemAlgorithm, ek: Uint8Array, m: Uint8Array) => (backend.kem as NobleKem).encapsulateWithRandomness(alg, ek, m);
 
     // ---------------- ML-KEM ----------------
 
@@ -147,10 +148,10 @@ for (const name of ['noble', 'native'] as const) {
         switch (t.function) {
           case 'encapsulation': {
             if (native) {
-              const out = await backend.kem.encapsulate(hex(t.ek));
+              const out = await backend.kem.encapsulate(alg, hex(t.ek));
               return out.cipherText.length === hex(t.c).length && out.sharedSecret.length === 32 ? undefined : 'wrong lengths';
             }
-            const out = await encapsulateWith(hex(t.ek), hex(t.m));
+            const out = await encapsulateWith(alg, hex(t.ek), hex(t.m));
             return eq(out.cipherText, hex(t.c)) && eq(out.sharedSecret, hex(t.k)) ? undefined : 'c or k differs';
           }
           case 'decapsulation': {
@@ -158,7 +159,7 @@ for (const name of ['noble', 'native'] as const) {
             return eq(await backend.kem.decapsulate(key, hex(t.c)), hex(t.k)) ? undefined : `k differs (${t.reason})`;
           }
           case 'encapsulationKeyCheck':
-            return t.testPassed ? ((await backend.kem.encapsulate(hex(t.ek))).sharedSecret.length === 32 ? undefined : 'no secret') : refused(backend.kem.encapsulate(hex(t.ek)), 'pk');
+            return t.testPassed ? ((await backend.kem.encapsulate(alg, hex(t.ek))).sharedSecret.length === 32 ? undefined : 'no secret') : refused(backend.kem.encapsulate(alg, hex(t.ek)), 'pk');
           case 'decapsulationKeyCheck': {
             if (!t.testPassed) return refused(backend.kem.importExpandedSecretKey(alg, hex(t.dk)), 'sk');
             const key = await backend.kem.importExpandedSecretKey(alg, hex(t.dk));
@@ -180,10 +181,10 @@ for (const name of ['noble', 'native'] as const) {
             if (!eq((await backend.kem.keygen(alg, seed)).publicKey, hex(t.ek))) return 'ek differs';
             if (!eq(await backend.kem.expandedSecretKey(alg, seed), hex(t.dk))) return 'dk differs';
             // A round trip across the backends: this backend encapsulates, the other decapsulates.
-            const enc = await backend.kem.encapsulate(hex(t.ek));
+            const enc = await backend.kem.encapsulate(alg, hex(t.ek));
             const nobleKey = await noble.kem.importExpandedSecretKey(alg, hex(t.dk));
             if (!eq(await noble.kem.decapsulate(nobleKey, enc.cipherText), enc.sharedSecret)) return 'noble decapsulation of its ciphertext differs';
-            const back = await noble.kem.encapsulate(hex(t.ek));
+            const back = await noble.kem.encapsulate(alg, hex(t.ek));
             const mine = await backend.kem.prepareSecretKey(alg, seed);
             if (!eq(await backend.kem.decapsulate(mine, back.cipherText), back.sharedSecret)) return 'its decapsulation of a noble ciphertext differs';
           });
@@ -210,9 +211,9 @@ for (const name of ['noble', 'native'] as const) {
         const groups = wp<Group<WpCase & { ek: string; m: string; c: string; K: string }>>(`mlkem_${bits}_encaps_test.json`).testGroups;
         await everyCase(groups.flatMap((g) => g.tests), (t) => `tcId ${t.tcId}`, async (t) => {
           const ek = hex(t.ek);
-          if (t.result === 'invalid') return refused(backend.kem.encapsulate(ek), 'pk');
-          if (native) return (await backend.kem.encapsulate(ek)).cipherText.length === hex(t.c).length ? undefined : 'wrong ciphertext length';
-          const out = await encapsulateWith(ek, hex(t.m));
+          if (t.result === 'invalid') return refused(backend.kem.encapsulate(alg, ek), 'pk');
+          if (native) return (await backend.kem.encapsulate(alg, ek)).cipherText.length === hex(t.c).length ? undefined : 'wrong ciphertext length';
+          const out = await encapsulateWith(alg, ek, hex(t.m));
           return eq(out.cipherText, hex(t.c)) && eq(out.sharedSecret, hex(t.K)) ? undefined : 'c or K differs';
         });
       });
@@ -229,13 +230,13 @@ for (const name of ['noble', 'native'] as const) {
       test(`CCTV ML-KEM-${bits}: every modulus-overflow key refused; strcmp, unlucky-sample and intermediate cases decapsulate to K`, async () => {
         const modulus = gunzipSync(cctv(`ML-KEM/modulus/ML-KEM-${bits}.txt.gz`)).toString('utf8').split('\n').filter(Boolean);
         assert.ok(modulus.length >= 775, `${modulus.length} modulus keys`);
-        await everyCase(modulus, (line) => `modulus key ${line.slice(0, 16)}…`, (line) => refused(backend.kem.encapsulate(hex(line)), 'pk'));
+        await everyCase(modulus, (line) => `modulus key ${line.slice(0, 16)}…`, (line) => refused(backend.kem.encapsulate(alg, hex(line)), 'pk'));
         const files = ['strcmp', 'unluckysample', 'intermediate'].map((kind) => ({ kind, v: keyValues(cctv(`ML-KEM/${kind}/ML-KEM-${bits}.txt`).toString('utf8')) }));
         await everyCase(files, (f) => f.kind, async ({ kind, v }) => {
           const key = await backend.kem.importExpandedSecretKey(alg, v.get('dk')!);
           if (!eq(await backend.kem.decapsulate(key, v.get('c')!), v.get('K')!)) return 'Decaps(dk, c) differs from K';
           if (kind !== 'strcmp' && !native) {
-            const out = await encapsulateWith(v.get('ek')!, v.get('m')!);
+            const out = await encapsulateWith(alg, v.get('ek')!, v.get('m')!);
             if (!eq(out.cipherText, v.get('c')!) || !eq(out.sharedSecret, v.get('K')!)) return 'Encaps(ek, m) differs';
           }
         });
@@ -255,7 +256,7 @@ for (const name of ['noble', 'native'] as const) {
     test('ACVP ML-DSA sigVer (external, pure, with context): every outcome as expected', async () => {
       const { tests } = loadVectors<AcvpFile<MlDsaSigVerCase>>('mldsa-sigver.json');
       await everyCase(tests, (t) => `tcId ${t.tcId}`, async (t) =>
-        (await backend.dsa.verify(hex(t.pk), hex(t.message), hex(t.signature), hex(t.context))) === t.testPassed ? undefined : `not ${t.testPassed}`,
+        (await backend.dsa.verify(t.parameterSet, hex(t.pk), hex(t.message), hex(t.signature), hex(t.context))) === t.testPassed ? undefined : `not ${t.testPassed}`,
       );
     });
 
@@ -265,7 +266,7 @@ for (const name of ['noble', 'native'] as const) {
         const made = await backend.dsa.sign(key, msg, rnd ? { context: ctx, randomness: rnd } : { context: ctx, deterministic: true });
         return eq(made, sig) ? undefined : 'signature differs';
       }
-      if (!(await backend.dsa.verify(pk, msg, sig, ctx))) return 'the expected signature does not verify natively';
+      if (!(await backend.dsa.verify(alg, pk, msg, sig, ctx))) return 'the expected signature does not verify natively';
       const hedged = await backend.dsa.sign(key, msg, { context: ctx });
       return NOBLE_DSA[alg].verify(hedged, msg, pk, { context: ctx }) ? undefined : 'its hedged signature does not verify under noble';
     }
@@ -285,7 +286,7 @@ for (const name of ['noble', 'native'] as const) {
       test(`Wycheproof mldsa_${bits}_verify_test.json: every outcome as expected (invalid: false, or refused for a bad pk length or a 256-byte context)`, async () => {
         const groups = wp<Group<WpCase & { msg: string; ctx?: string; sig: string }, { publicKey: string }>>(`mldsa_${bits}_verify_test.json`).testGroups;
         await everyCase(groups.flatMap((g) => g.tests.map((t) => ({ ...t, pk: g.publicKey }))), (t) => `tcId ${t.tcId} ${t.flags.join(',')}`, async (t) => {
-          const verifying = backend.dsa.verify(hex(t.pk), hex(t.msg), hex(t.sig), hex(t.ctx ?? ''));
+          const verifying = backend.dsa.verify(alg, hex(t.pk), hex(t.msg), hex(t.sig), hex(t.ctx ?? ''));
           if (t.result === 'valid') return (await verifying) ? undefined : 'false, expected true';
           try {
             return (await verifying) ? 'true, expected false' : undefined;
@@ -360,7 +361,7 @@ else describe('the backends agree with each other on fresh material', () => {
       for (const [maker, other] of [[native, noble], [noble, native]] as const) {
         const pair = await maker.kem.keygen(alg);
         assert.deepEqual((await other.kem.keygen(alg, pair.seed)).publicKey, pair.publicKey);
-        const enc = await other.kem.encapsulate(pair.publicKey);
+        const enc = await other.kem.encapsulate(alg, pair.publicKey);
         assert.deepEqual(await maker.kem.decapsulate(await maker.kem.prepareSecretKey(alg, pair.seed), enc.cipherText), enc.sharedSecret);
       }
     });
@@ -373,8 +374,8 @@ else describe('the backends agree with each other on fresh material', () => {
       for (const [maker, other] of [[native, noble], [noble, native]] as const) {
         const pair = await maker.dsa.keygen(alg);
         const signature = await maker.dsa.sign(await maker.dsa.prepareSecretKey(alg, pair.seed), message, { context });
-        assert.equal(await other.dsa.verify(pair.publicKey, message, signature, context), true);
-        assert.equal(await other.dsa.verify(pair.publicKey, message, signature), false);
+        assert.equal(await other.dsa.verify(alg, pair.publicKey, message, signature, context), true);
+        assert.equal(await other.dsa.verify(alg, pair.publicKey, message, signature), false);
       }
     });
   }

@@ -12,7 +12,7 @@ import { fromBase64 } from '../../packages/client/src/encoding.ts';
 import { checkKeyConfirmation, KEY_CONFIRMATION_INFO, keyConfirmation } from '../../src/crypto/confirmation.ts';
 import { deriveAesKey } from '../../src/crypto/kdf.ts';
 import { kemDecapsulate, kemEncapsulate, kemKeygen } from '../../src/crypto/kem.ts';
-import { KEM_ALGORITHMS } from '../../src/crypto/params.ts';
+import { KEM_ALGORITHMS } from '../../src/crypto/algorithms.ts';
 import { bytes, isInputError } from '../helpers/crypto.ts';
 
 /** The brief's construction, computed by OpenSSL. */
@@ -45,7 +45,7 @@ test('equals the independent node:crypto computation, for ciphertexts of every K
 
 test('agrees with the client package both ways: the same base64, and each accepts the other\'s', () => {
   for (const alg of KEM_ALGORITHMS) {
-    const { cipherText, sharedSecret } = kemEncapsulate(kemKeygen(alg).publicKey);
+    const { cipherText, sharedSecret } = kemEncapsulate(alg, kemKeygen(alg).publicKey);
     const mine = keyConfirmation(sharedSecret, cipherText);
     const theirs = client.keyConfirmation(sharedSecret, cipherText);
     assert.equal(Buffer.from(mine).toString('base64'), theirs, alg);
@@ -57,7 +57,7 @@ test('agrees with the client package both ways: the same base64, and each accept
 test('catches what implicit rejection hides: a modified ciphertext decapsulates to another key, whose check fails', () => {
   for (const alg of KEM_ALGORITHMS) {
     const pair = kemKeygen(alg);
-    const { cipherText, sharedSecret } = kemEncapsulate(pair.publicKey);
+    const { cipherText, sharedSecret } = kemEncapsulate(alg, pair.publicKey);
     const confirmation = keyConfirmation(sharedSecret, cipherText);
     assert.equal(checkKeyConfirmation(kemDecapsulate(alg, pair.seed, cipherText), cipherText, confirmation), true, alg);
     const modified = flip(cipherText, 10);

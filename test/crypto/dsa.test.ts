@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { dsaKeygen, dsaSecretKey, dsaSign, dsaSignWithSecretKey, dsaVerify } from '../../src/crypto/dsa.ts';
-import { ML_DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, type MlDsaAlgorithm } from '../../src/crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, type MlDsaAlgorithm } from '../../src/crypto/algorithms.ts';
 import { describeVectors, hex, type AcvpFile, type MlDsaKeygenCase, type MlDsaSigGenCase, type MlDsaSigVerCase } from '../helpers/vectors.ts';
 import { isInputError, bytes, utf8 } from '../helpers/crypto.ts';
 

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { kemDecapsulate, kemDecapsulateWithSecretKey, kemEncapsulate, kemKeygen, kemSecretKey } from '../../src/crypto/kem.ts';
-import { ML_KEM_ALGORITHMS, KEM_SIZES } from '../../src/crypto/params.ts';
+import { ML_KEM_ALGORITHMS, KEM_SIZES } from '../../src/crypto/algorithms.ts';
 import { concat, describeVectors, hex, type AcvpFile, type MlKemEncapDecapCase, type MlKemKeygenCase } from '../helpers/vectors.ts';
 import { isInputError, bytes } from '../helpers/crypto.ts';
 
@@ -43,7 +43,7 @@ describeVectors<AcvpFile<MlKemEncapDecapCase>>('ML-KEM encapDecap, NIST ACVP', '
     switch (t.function) {
       case 'encapsulation':
         test(`${name}: encapsulation to ek with randomness m gives ciphertext c and shared secret k`, () => {
-          const out = kemEncapsulate(hex(t.ek), hex(t.m));
+          const out = kemEncapsulate(t.parameterSet, hex(t.ek), hex(t.m));
           assert.equal(out.algorithm, t.parameterSet);
           assert.deepEqual(out.cipherText, hex(t.c));
           assert.deepEqual(new Uint8Array(out.sharedSecret), hex(t.k));
@@ -57,14 +57,14 @@ describeVectors<AcvpFile<MlKemEncapDecapCase>>('ML-KEM encapDecap, NIST ACVP', '
       case 'encapsulationKeyCheck':
         if (t.testPassed) {
           test(`${name}: an ek passing the modulus check is accepted for encapsulation (${t.reason})`, () => {
-            const out = kemEncapsulate(hex(t.ek));
+            const out = kemEncapsulate(t.parameterSet, hex(t.ek));
             assert.equal(out.algorithm, t.parameterSet);
             assert.equal(out.cipherText.length, KEM_SIZES[t.parameterSet].cipherText);
             assert.equal(out.sharedSecret.length, 32);
           });
         } else {
           test(`${name}: an ek failing the modulus check is refused with CryptoInputError('pk') (${t.reason})`, () => {
-            assert.throws(() => kemEncapsulate(hex(t.ek)), isInputError('pk'));
+            assert.throws(() => kemEncapsulate(t.parameterSet, hex(t.ek)), isInputError('pk'));
           });
         }
         break;
@@ -92,7 +92,7 @@ describe('ML-KEM behaviour', () => {
       const pair = kemKeygen(alg);
       assert.equal(pair.seed.length, 64);
       assert.equal(pair.publicKey.length, KEM_SIZES[alg].publicKey);
-      const enc = kemEncapsulate(pair.publicKey);
+      const enc = kemEncapsulate(alg, pair.publicKey);
       assert.equal(enc.algorithm, alg);
       assert.equal(enc.cipherText.length, KEM_SIZES[alg].cipherText);
       assert.equal(enc.sharedSecret.length, 32);
@@ -101,7 +101,7 @@ describe('ML-KEM behaviour', () => {
 
     test(`${alg}: a ciphertext with one flipped bit decapsulates, without an error, to a different 32-byte secret`, () => {
       const pair = kemKeygen(alg);
-      const enc = kemEncapsulate(pair.publicKey);
+      const enc = kemEncapsulate(alg, pair.publicKey);
       const modified = Uint8Array.from(enc.cipherText);
       modified[modified.length >> 1]! ^= 0x01;
       const secret = kemDecapsulate(alg, pair.seed, modified);
@@ -114,7 +114,7 @@ describe('ML-KEM behaviour', () => {
     test(`${alg}: decapsulating from the seed equals decapsulating with the expanded key, and leaves the seed intact`, () => {
       const pair = kemKeygen(alg);
       const seedCopy = Uint8Array.from(pair.seed);
-      const enc = kemEncapsulate(pair.publicKey);
+      const enc = kemEncapsulate(alg, pair.publicKey);
       assert.deepEqual(kemDecapsulateWithSecretKey(alg, kemSecretKey(alg, pair.seed), enc.cipherText), enc.sharedSecret);
       kemDecapsulate(alg, pair.seed, enc.cipherText);
       assert.deepEqual(pair.seed, seedCopy);
@@ -146,19 +146,22 @@ describe('ML-KEM behaviour', () => {
     });
   }
 
-  test('the parameter set is inferred from the public key length', () => {
-    for (const alg of ML_KEM_ALGORITHMS) assert.equal(kemEncapsulate(kemKeygen(alg).publicKey).algorithm, alg);
+  test('the encapsulation names the parameter set it was asked for', () => {
+    for (const alg of ML_KEM_ALGORITHMS) assert.equal(kemEncapsulate(alg, kemKeygen(alg).publicKey).algorithm, alg);
   });
 
-  test("a public key whose length matches no parameter set is refused with CryptoInputError('pk')", () => {
-    for (const len of [0, 32, 799, 801, 1183, 1185, 1567, 1569, 2400]) {
-      assert.throws(() => kemEncapsulate(bytes(len)), isInputError('pk'), `length ${len}`);
+  test("a public key whose length is not the named set's is refused with CryptoInputError('pk'), even one of another set", () => {
+    for (const alg of ML_KEM_ALGORITHMS) {
+      for (const len of [0, 32, 799, 800, 801, 1183, 1184, 1185, 1216, 1567, 1568, 1569, 2400]) {
+        if (len === KEM_SIZES[alg].publicKey) continue;
+        assert.throws(() => kemEncapsulate(alg, bytes(len)), (e: unknown) => isInputError('pk')(e) && new RegExp(`${alg} public key must be ${KEM_SIZES[alg].publicKey} bytes, got ${len}`).test((e as Error).message), `${alg}, length ${len}`);
+      }
     }
   });
 
   test("encapsulation randomness that is not 32 bytes is refused with CryptoInputError('message'), not blamed on the key", () => {
     const { publicKey } = kemKeygen('ML-KEM-768');
-    for (const len of [0, 31, 33]) assert.throws(() => kemEncapsulate(publicKey, bytes(len)), isInputError('message'));
+    for (const len of [0, 31, 33]) assert.throws(() => kemEncapsulate('ML-KEM-768', publicKey, bytes(len)), isInputError('message'));
   });
 
   test('fixed seed and randomness give the same keys, ciphertext and secret every time; fresh randomness gives a new ciphertext', () => {
@@ -167,7 +170,7 @@ describe('ML-KEM behaviour', () => {
     const a = kemKeygen('ML-KEM-512', seed);
     const b = kemKeygen('ML-KEM-512', Uint8Array.from(seed));
     assert.deepEqual(a.publicKey, b.publicKey);
-    assert.deepEqual(kemEncapsulate(a.publicKey, m), kemEncapsulate(b.publicKey, Uint8Array.from(m)));
-    assert.notDeepEqual(kemEncapsulate(a.publicKey).cipherText, kemEncapsulate(a.publicKey).cipherText);
+    assert.deepEqual(kemEncapsulate('ML-KEM-512', a.publicKey, m), kemEncapsulate('ML-KEM-512', b.publicKey, Uint8Array.from(m)));
+    assert.notDeepEqual(kemEncapsulate('ML-KEM-512', a.publicKey).cipherText, kemEncapsulate('ML-KEM-512', a.publicKey).cipherText);
   });
 });

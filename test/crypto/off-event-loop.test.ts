@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCryptoBackend, nativeUnavailableReason } from '../../src/crypto/backend.ts';
+import { createCryptoBackend, nativeUnavailableReason } from '../../src/crypto/select.ts';
 
 for (const name of ['noble', 'native'] as const) {
   const skip = name === 'native' ? nativeUnavailableReason() : undefined;
@@ -23,7 +23,7 @@ for (const name of ['noble', 'native'] as const) {
       const seenByTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(done), 0));
       const signatures = await Promise.all(signing);
       assert.ok(seenByTimer < calls, `the timer ran only after all ${calls} signatures were made`);
-      assert.equal(await backend.dsa.verify(pair.publicKey, message, signatures[0]!), true);
+      assert.equal(await backend.dsa.verify('ML-DSA-87', pair.publicKey, message, signatures[0]!), true);
     } finally {
       await backend.close();
     }
@@ -47,7 +47,7 @@ for (const name of ['noble', 'native'] as const) {
       const seenByTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(done), 0));
       const signatures = await Promise.all(signing);
       assert.ok(seenByTimer < calls, `the timer ran only after all ${calls} signatures were made`);
-      assert.equal(await backend.dsa.verify(pair.publicKey, message, signatures[0]!, undefined, 'SLH-DSA-SHA2-128f'), true);
+      assert.equal(await backend.dsa.verify('SLH-DSA-SHA2-128f', pair.publicKey, message, signatures[0]!), true);
     } finally {
       await backend.close();
     }
@@ -58,7 +58,7 @@ for (const name of ['noble', 'native'] as const) {
     try {
       const pair = await backend.kem.keygen('X-Wing');
       const key = await backend.kem.prepareSecretKey('X-Wing', pair.seed);
-      const { cipherText, sharedSecret } = await backend.kem.encapsulate(pair.publicKey);
+      const { cipherText, sharedSecret } = await backend.kem.encapsulate('X-Wing', pair.publicKey);
       const calls = 64; // about 4 ms each
       let done = 0;
       const decapsulating = Array.from({ length: calls }, () => backend.kem.decapsulate(key, cipherText).then((s) => (done++, s)));

@@ -6,7 +6,8 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createCryptoBackend, type CryptoBackend, type PreparedSecretKey } from '../../src/crypto/backend.ts';
+import { createCryptoBackend } from '../../src/crypto/select.ts';
+import type { CryptoBackend, PreparedSecretKey } from '../../src/crypto/backend.ts';
 import { Sealer } from '../../src/keys/sealing.ts';
 import { KeyService } from '../../src/keys/service.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
@@ -50,7 +51,7 @@ describe('prepared secret key cache', () => {
     const { keys, counts } = service({ ttlSeconds: 60, maxEntries: 10 });
     const key = await keys.createKemKey('alice', 'ML-KEM-768');
     for (let i = 0; i < 3; i++) {
-      const enc = await real.kem.encapsulate(key.publicKey);
+      const enc = await real.kem.encapsulate(key.algorithm, key.publicKey);
       assert.deepEqual(await keys.decapsulate((await keys.find('alice', key.id))!, enc.cipherText), enc.sharedSecret);
     }
     assert.equal(counts.kemPrepared, 1);
@@ -59,7 +60,7 @@ describe('prepared secret key cache', () => {
   test('concurrent first uses may each prepare, but keep one key and dispose the rest', async () => {
     const { keys, counts } = service({ ttlSeconds: 60, maxEntries: 10 });
     const key = await keys.createKemKey('alice', 'ML-KEM-512');
-    const enc = await real.kem.encapsulate(key.publicKey);
+    const enc = await real.kem.encapsulate(key.algorithm, key.publicKey);
     const stored = (await keys.find('alice', key.id))!;
     const secrets = await Promise.all(Array.from({ length: 4 }, () => keys.decapsulate(stored, enc.cipherText)));
     for (const s of secrets) assert.deepEqual(s, enc.sharedSecret);
@@ -71,7 +72,7 @@ describe('prepared secret key cache', () => {
   test('after the TTL the key is prepared again from its sealed seed, and the old one is disposed', async () => {
     const { keys, counts, advance } = service({ ttlSeconds: 60, maxEntries: 10 });
     const key = await keys.createKemKey('alice', 'ML-KEM-768');
-    const enc = await real.kem.encapsulate(key.publicKey);
+    const enc = await real.kem.encapsulate(key.algorithm, key.publicKey);
     await keys.decapsulate((await keys.find('alice', key.id))!, enc.cipherText);
     advance(60_000);
     assert.deepEqual(await keys.decapsulate((await keys.find('alice', key.id))!, enc.cipherText), enc.sharedSecret);
@@ -82,7 +83,7 @@ describe('prepared secret key cache', () => {
     const { keys, counts } = service({ ttlSeconds: 60, maxEntries: 2 });
     const made = [];
     for (let i = 0; i < 3; i++) made.push(await keys.createKemKey('alice', 'ML-KEM-512'));
-    for (const key of made) await keys.decapsulate((await keys.find('alice', key.id))!, (await real.kem.encapsulate(key.publicKey)).cipherText);
+    for (const key of made) await keys.decapsulate((await keys.find('alice', key.id))!, (await real.kem.encapsulate(key.algorithm, key.publicKey)).cipherText);
     assert.deepEqual([counts.kemPrepared, counts.disposed], [3, 1]);
     keys.forgetSecretKeys();
     assert.equal(counts.disposed, 3);
@@ -91,7 +92,7 @@ describe('prepared secret key cache', () => {
   test('with ttlSeconds 0 nothing is kept: every call prepares and disposes its own key', async () => {
     const { keys, counts } = service({ ttlSeconds: 0, maxEntries: 10 });
     const key = await keys.createKemKey('alice', 'ML-KEM-768');
-    const enc = await real.kem.encapsulate(key.publicKey);
+    const enc = await real.kem.encapsulate(key.algorithm, key.publicKey);
     for (let i = 0; i < 2; i++) assert.deepEqual(await keys.decapsulate((await keys.find('alice', key.id))!, enc.cipherText), enc.sharedSecret);
     assert.deepEqual([counts.kemPrepared, counts.disposed], [2, 2]);
   });
@@ -102,7 +103,7 @@ describe('prepared secret key cache', () => {
     const first = await keys.sign(await keys.defaultSigningKey('alice'), message);
     const second = await keys.sign(await keys.defaultSigningKey('alice'), message);
     assert.equal(counts.dsaPrepared, 1);
-    for (const { signature, key } of [first, second]) assert.equal(await real.dsa.verify(key.publicKey, message, signature), true);
+    for (const { signature, key } of [first, second]) assert.equal(await real.dsa.verify(key.algorithm, key.publicKey, message, signature), true);
   });
 
   test("cache entries are per tenant: another tenant's key is never served from it", async () => {
@@ -110,7 +111,27 @@ describe('prepared secret key cache', () => {
     const alice = await keys.sign(await keys.defaultSigningKey('alice'), new Uint8Array(1));
     const bob = await keys.sign(await keys.defaultSigningKey('bob'), new Uint8Array(1));
     assert.notDeepEqual(alice.key.publicKey, bob.key.publicKey);
-    assert.equal(await real.dsa.verify(bob.key.publicKey, new Uint8Array(1), bob.signature), true);
-    assert.equal(await real.dsa.verify(alice.key.publicKey, new Uint8Array(1), bob.signature), false);
+    assert.equal(await real.dsa.verify(bob.key.algorithm, bob.key.publicKey, new Uint8Array(1), bob.signature), true);
+    assert.equal(await real.dsa.verify(alice.key.algorithm, alice.key.publicKey, new Uint8Array(1), bob.signature), false);
+  });
+});
+
+describe('the CryptoJob a caller gives reaches every backend call', () => {
+  test('decapsulate, sign and verify run its beforeStart (once per crypto step) and fail with its error before any crypto', async () => {
+    const { keys } = service({ ttlSeconds: 60, maxEntries: 10 });
+    const kem = await keys.createKemKey('alice', 'ML-KEM-768');
+    const stored = (await keys.find('alice', kem.id))!;
+    const enc = await real.kem.encapsulate('ML-KEM-768', kem.publicKey);
+    let checks = 0;
+    const passing = { tenant: 'alice', beforeStart: async () => void checks++ };
+    assert.deepEqual(await keys.decapsulate(stored, enc.cipherText, passing), enc.sharedSecret);
+    assert.equal(checks, 2, 'noble: preparing the key, then decapsulating');
+    const gone = new Error('key deleted meanwhile');
+    const failing = { tenant: 'alice', beforeStart: () => Promise.reject(gone) };
+    await assert.rejects(keys.decapsulate(stored, enc.cipherText, failing), (err) => err === gone);
+    const signer = await keys.defaultSigningKey('alice');
+    await assert.rejects(keys.sign(signer, new Uint8Array(1), undefined, failing), (err) => err === gone);
+    await assert.rejects(keys.verify(signer, new Uint8Array(1), new Uint8Array(3309), undefined, undefined, failing), (err) => err === gone);
+    await assert.rejects(keys.createDsaKey('alice', 'ML-DSA-44', undefined, { tenant: 'alice', signal: AbortSignal.abort() }), { name: 'AbortError' });
   });
 });

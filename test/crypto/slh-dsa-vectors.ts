@@ -9,7 +9,7 @@
  * 7856 or 17088 bytes per case; rather than embed those, the signature tests check the two
  * implementations against each other (native signs, noble verifies, and the other way round).
  */
-import type { SlhDsaAlgorithm } from '../../src/crypto/params.ts';
+import type { SlhDsaAlgorithm } from '../../src/crypto/algorithms.ts';
 
 export interface SlhDsaKeygenCase {
   readonly tcId: number;

@@ -14,9 +14,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as noble from '@noble/post-quantum/slh-dsa.js';
-import { createCryptoBackend, nativeUnavailableReason, type CryptoBackend, type PreparedDsaKey } from '../../src/crypto/backend.ts';
+import { createCryptoBackend, nativeUnavailableReason } from '../../src/crypto/select.ts';
+import type { CryptoBackend, PreparedDsaKey } from '../../src/crypto/backend.ts';
 import { dsaKeygen, dsaSecretKey, dsaSign, dsaSignWithSecretKey, dsaVerify, slhDsaKeygenInternal } from '../../src/crypto/dsa.ts';
-import { DSA_SIZES, MAX_DSA_CONTEXT_BYTES, SLH_DSA_ALGORITHMS, type SlhDsaAlgorithm } from '../../src/crypto/params.ts';
+import { DSA_SIZES, MAX_DSA_CONTEXT_BYTES, SLH_DSA_ALGORITHMS, type SlhDsaAlgorithm } from '../../src/crypto/algorithms.ts';
 import { bytes, isInputError, utf8 } from '../helpers/crypto.ts';
 import { hex } from '../helpers/vectors.ts';
 import { SLH_DSA_KEYGEN_VECTORS } from './slh-dsa-vectors.ts';
@@ -165,7 +166,7 @@ for (const name of ['noble', 'native'] as const) {
         assert.deepEqual([pair.publicKey.length, pair.seed.length], [32, 64]);
         assert.deepEqual(pair.seed.subarray(32), pair.publicKey);
         const signature = await backend.dsa.sign(await backend.dsa.prepareSecretKey(alg, pair.seed), message, { context });
-        assert.equal(await backend.dsa.verify(pair.publicKey, message, signature, context, alg), true, alg);
+        assert.equal(await backend.dsa.verify(alg, pair.publicKey, message, signature, context), true, alg);
       }
     });
 
@@ -175,20 +176,19 @@ for (const name of ['noble', 'native'] as const) {
         const pk = hex(KEY[alg].pk);
         const signature = await backend.dsa.sign(await prepare(alg), message, { context });
         assert.equal(signature.length, DSA_SIZES[alg].signature);
-        assert.equal(await backend.dsa.verify(pk, message, signature, context, alg), true);
-        assert.equal(await backend.dsa.verify(pk, message, signature, undefined, alg), false, 'without the context');
-        assert.equal(await backend.dsa.verify(pk, message, signature, context, OTHER_HASH[alg]), false, `as ${OTHER_HASH[alg]}`);
-        assert.equal(await backend.dsa.verify(pk, message, flip(signature, signature.length >> 1), context, alg), false, 'tampered');
-        assert.equal(await backend.dsa.verify(pk, message, signature.subarray(1), context, alg), false, 'cut');
+        assert.equal(await backend.dsa.verify(alg, pk, message, signature, context), true);
+        assert.equal(await backend.dsa.verify(alg, pk, message, signature), false, 'without the context');
+        assert.equal(await backend.dsa.verify(OTHER_HASH[alg], pk, message, signature, context), false, `as ${OTHER_HASH[alg]}`);
+        assert.equal(await backend.dsa.verify(alg, pk, message, flip(signature, signature.length >> 1), context), false, 'tampered');
+        assert.equal(await backend.dsa.verify(alg, pk, message, signature.subarray(1), context), false, 'cut');
         assert.equal(NOBLE[alg].verify(signature, message, pk, { context }), true, 'noble (the library itself) verifies it');
       });
     }
 
-    test("verification refuses what it cannot decide: no algorithm for a 32-byte key, a key not fitting the named one ('pk'), a long context", async () => {
+    test("verification refuses what it cannot decide: a key not fitting the named algorithm ('pk'), a long context", async () => {
       const pk = hex(KEY['SLH-DSA-SHA2-128f'].pk);
-      await assert.rejects(backend.dsa.verify(pk, message, bytes(17088)), isInputError('pk'));
-      await assert.rejects(backend.dsa.verify(bytes(33), message, bytes(17088), undefined, 'SLH-DSA-SHA2-128f'), isInputError('pk'));
-      await assert.rejects(backend.dsa.verify(pk, message, bytes(17088), bytes(256), 'SLH-DSA-SHA2-128f'), isInputError('context'));
+      await assert.rejects(backend.dsa.verify('SLH-DSA-SHA2-128f', bytes(33), message, bytes(17088)), isInputError('pk'));
+      await assert.rejects(backend.dsa.verify('SLH-DSA-SHA2-128f', pk, message, bytes(17088), bytes(256)), isInputError('context'));
       await assert.rejects(backend.dsa.sign(await prepare('SLH-DSA-SHA2-128f'), message, { context: bytes(256) }), isInputError('context'));
       for (const len of [0, 48, 65]) await assert.rejects(backend.dsa.prepareSecretKey('SLH-DSA-SHA2-128f', bytes(len)), isInputError('seed'), `${len}`);
       await assert.rejects(backend.dsa.importExpandedSecretKey('SLH-DSA-SHA2-128f', bytes(48)), isInputError('sk'));
@@ -197,9 +197,8 @@ for (const name of ['noble', 'native'] as const) {
     test('the explicit algorithm also works for ML-DSA, where it must agree with the key length', async () => {
       const pair = await backend.dsa.keygen('ML-DSA-44');
       const signature = await backend.dsa.sign(await backend.dsa.prepareSecretKey('ML-DSA-44', pair.seed), message);
-      assert.equal(await backend.dsa.verify(pair.publicKey, message, signature, undefined, 'ML-DSA-44'), true);
-      assert.equal(await backend.dsa.verify(pair.publicKey, message, signature), true, 'inferred from 1312 bytes');
-      await assert.rejects(backend.dsa.verify(pair.publicKey, message, signature, undefined, 'ML-DSA-65'), isInputError('pk'));
+      assert.equal(await backend.dsa.verify('ML-DSA-44', pair.publicKey, message, signature), true);
+      await assert.rejects(backend.dsa.verify('ML-DSA-65', pair.publicKey, message, signature), isInputError('pk'));
     });
 
     if (name === 'noble') {
@@ -243,9 +242,9 @@ else describe('SLH-DSA: native (OpenSSL) and noble agree, both ways, from the sa
       const pairs = nobleSigns(alg) ? ([[nativeBackend, nobleBackend], [nobleBackend, nativeBackend]] as const) : ([[nativeBackend, nobleBackend]] as const);
       for (const [signer, verifier] of pairs) {
         const signature = await signer.dsa.sign(await signer.dsa.prepareSecretKey(alg, seed), message, { context });
-        assert.equal(await verifier.dsa.verify(pk, message, signature, context, alg), true, `${signer.info.slh_dsa} signs, ${verifier.info.slh_dsa} verifies`);
-        assert.equal(await verifier.dsa.verify(pk, message, signature, utf8('other'), alg), false);
-        assert.equal(await verifier.dsa.verify(pk, message, signature, context, OTHER_HASH[alg]), false);
+        assert.equal(await verifier.dsa.verify(alg, pk, message, signature, context), true, `${signer.info.slh_dsa} signs, ${verifier.info.slh_dsa} verifies`);
+        assert.equal(await verifier.dsa.verify(alg, pk, message, signature, utf8('other')), false);
+        assert.equal(await verifier.dsa.verify(OTHER_HASH[alg], pk, message, signature, context), false);
       }
     });
   }
@@ -255,6 +254,6 @@ else describe('SLH-DSA: native (OpenSSL) and noble agree, both ways, from the sa
     const pair = await nativeBackend.dsa.keygen(alg);
     assert.deepEqual((await nobleBackend.dsa.keygen(alg, pair.seed)).publicKey, pair.publicKey);
     const det = await nobleBackend.dsa.sign(await nobleBackend.dsa.prepareSecretKey(alg, pair.seed), message, { deterministic: true });
-    assert.equal(await nativeBackend.dsa.verify(pair.publicKey, message, det, undefined, alg), true);
+    assert.equal(await nativeBackend.dsa.verify(alg, pair.publicKey, message, det), true);
   });
 });

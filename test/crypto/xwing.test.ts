@@ -9,10 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, diffieHellman, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
-import { createCryptoBackend, nativeUnavailableReason, type CryptoBackend } from '../../src/crypto/backend.ts';
+import { createCryptoBackend, nativeUnavailableReason } from '../../src/crypto/select.ts';
+import type { CryptoBackend } from '../../src/crypto/backend.ts';
 import { checkEncapsulationKey, kemDecapsulate, kemDecapsulateWithSecretKey, kemEncapsulate, kemKeygen, kemSecretKey } from '../../src/crypto/kem.ts';
 import type { NobleKem } from '../../src/crypto/noble.ts';
-import { KEM_SIZES } from '../../src/crypto/params.ts';
+import { KEM_SIZES, kemAlgorithmForPublicKey } from '../../src/crypto/algorithms.ts';
 import { isLowOrderX25519 } from '../../src/crypto/xwing.ts';
 import { bytes, isInputError } from '../helpers/crypto.ts';
 import { hex } from '../helpers/vectors.ts';
@@ -69,8 +70,9 @@ describe('X-Wing in the core (kem.ts), draft-connolly-cfrg-xwing-kem-10 Appendix
       const pair = kemKeygen('X-Wing', hex(v.sk));
       assert.deepEqual(pair.publicKey, hex(v.pk));
       assert.deepEqual(pair.seed, hex(v.sk));
-      assert.equal(checkEncapsulationKey(hex(v.pk)), 'X-Wing', 'the 1216-byte key selects X-Wing');
-      const enc = kemEncapsulate(hex(v.pk), hex(v.eseed));
+      assert.equal(kemAlgorithmForPublicKey(hex(v.pk).length), 'X-Wing', 'the 1216-byte key selects X-Wing');
+      assert.doesNotThrow(() => checkEncapsulationKey('X-Wing', hex(v.pk)));
+      const enc = kemEncapsulate('X-Wing', hex(v.pk), hex(v.eseed));
       assert.equal(enc.algorithm, 'X-Wing');
       assert.deepEqual(enc.cipherText, hex(v.ct));
       assert.deepEqual(enc.sharedSecret, hex(v.ss));
@@ -83,7 +85,7 @@ describe('X-Wing in the core (kem.ts), draft-connolly-cfrg-xwing-kem-10 Appendix
 
   test('encapsulation randomness must be the 64-byte eseed, not ML-KEM\'s 32', () => {
     const pk = hex(XWING_VECTORS[0]!.pk);
-    for (const len of [0, 32, 63, 65]) assert.throws(() => kemEncapsulate(pk, bytes(len)), isInputError('message'), `length ${len}`);
+    for (const len of [0, 32, 63, 65]) assert.throws(() => kemEncapsulate('X-Wing', pk, bytes(len)), isInputError('message'), `length ${len}`);
   });
 });
 
@@ -137,7 +139,7 @@ for (const name of ['noble', 'native'] as const) {
     if (name === 'noble') {
       test('the draft vectors: encapsulation with the given eseed gives ct and ss exactly', async () => {
         for (const t of XWING_VECTORS) {
-          const out = await (backend.kem as NobleKem).encapsulate(hex(t.pk), hex(t.eseed));
+          const out = await (backend.kem as NobleKem).encapsulateWithRandomness('X-Wing', hex(t.pk), hex(t.eseed));
           assert.deepEqual([out.algorithm, out.cipherText, out.sharedSecret], ['X-Wing', hex(t.ct), hex(t.ss)]);
         }
       });
@@ -146,8 +148,8 @@ for (const name of ['noble', 'native'] as const) {
     test('a fresh key pair: encapsulation (fresh randomness) and decapsulation agree; two encapsulations differ', async () => {
       const pair = await backend.kem.keygen('X-Wing');
       assert.deepEqual([pair.publicKey.length, pair.seed.length], [1216, 32]);
-      const a = await backend.kem.encapsulate(pair.publicKey);
-      const b = await backend.kem.encapsulate(pair.publicKey);
+      const a = await backend.kem.encapsulate('X-Wing', pair.publicKey);
+      const b = await backend.kem.encapsulate('X-Wing', pair.publicKey);
       assert.deepEqual([a.algorithm, a.cipherText.length, a.sharedSecret.length], ['X-Wing', 1120, 32]);
       assert.notDeepEqual(a.cipherText, b.cipherText);
       const key = await backend.kem.prepareSecretKey('X-Wing', pair.seed);
@@ -170,7 +172,7 @@ for (const name of ['noble', 'native'] as const) {
     });
 
     test("wrong lengths are refused naming the field: pk, cipher, seed, sk", async () => {
-      for (const len of [1215, 1217]) await assert.rejects(backend.kem.encapsulate(bytes(len, 1)), isInputError('pk'), `pk ${len}`);
+      for (const len of [1215, 1217]) await assert.rejects(backend.kem.encapsulate('X-Wing', bytes(len, 1)), isInputError('pk'), `pk ${len}`);
       const key = await backend.kem.prepareSecretKey('X-Wing', hex(v.sk));
       for (const len of [0, 1088, 1119, 1121]) await assert.rejects(backend.kem.decapsulate(key, bytes(len, 1)), isInputError('cipher'), `cipher ${len}`);
       for (const len of [0, 31, 33, 64]) {
@@ -184,13 +186,13 @@ for (const name of ['noble', 'native'] as const) {
       const broken = hex(v.pk);
       broken[0] = 0xff;
       broken[1]! |= 0x0f; // the first 12-bit coefficient is 4095 >= q
-      await assert.rejects(backend.kem.encapsulate(broken), (err: unknown) => isInputError('pk')(err) && /X-Wing .*ML-KEM-768 part .*modulus/.test((err as Error).message));
+      await assert.rejects(backend.kem.encapsulate('X-Wing', broken), (err: unknown) => isInputError('pk')(err) && /X-Wing .*ML-KEM-768 part .*modulus/.test((err as Error).message));
     });
 
     test('a low-order X25519 point is refused: as pk_X (naming pk) and as ct_X (naming cipher)', async () => {
       const key = await backend.kem.prepareSecretKey('X-Wing', hex(v.sk));
       for (const u of LOW_ORDER) {
-        await assert.rejects(backend.kem.encapsulate(withXPart(hex(v.pk), u)), isInputError('pk'), Buffer.from(u).toString('hex'));
+        await assert.rejects(backend.kem.encapsulate('X-Wing', withXPart(hex(v.pk), u)), isInputError('pk'), Buffer.from(u).toString('hex'));
         await assert.rejects(backend.kem.decapsulate(key, withXPart(hex(v.ct), u)), isInputError('cipher'), Buffer.from(u).toString('hex'));
       }
       // The library refuses the same points (so the explicit check is what keeps this a 4xx, not a library error).

@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import { httpbis } from 'http-message-signatures';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { backendVerifier } from '../../src/clients/service.ts';
-import { createCryptoBackend } from '../../src/crypto/backend.ts';
+import { createCryptoBackend } from '../../src/crypto/select.ts';
 import { parseDictionary, type InnerList } from 'structured-headers';
 import type { MlDsaAlgorithm } from '../../src/crypto/algorithms.ts';
 import { signatureBase, type HttpRequestLike } from '../../src/httpsig/base.ts';

@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createCryptoBackend, type CryptoBackend } from '../../src/crypto/backend.ts';
+import type { CryptoBackend } from '../../src/crypto/backend.ts';
+import { createCryptoBackend } from '../../src/crypto/select.ts';
 import { decodeBase64 } from '../../src/crypto/encoding.ts';
 import { Sealer } from '../../src/keys/sealing.ts';
 import { KeyService } from '../../src/keys/service.ts';

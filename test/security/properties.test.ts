@@ -205,7 +205,7 @@ describe('(d) secret key material is wiped after use', () => {
     for (const algorithm of ['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024'] as const) {
       const pair = kemKeygen(algorithm);
       const expanded = kemSecretKey(algorithm, pair.seed);
-      const { cipherText, sharedSecret } = await kemEncapsulate(pair.publicKey);
+      const { cipherText, sharedSecret } = await kemEncapsulate(algorithm, pair.publicKey);
       const { result, wiped } = await wipedDuring(() => kemDecapsulate(algorithm, Uint8Array.from(pair.seed), cipherText));
       assert.deepEqual(Buffer.from(await result), Buffer.from(sharedSecret));
       assert.ok(wasWiped(wiped, expanded), `${algorithm}: the expanded key (${expanded.length} bytes) was not zeroed`);

@@ -13,7 +13,7 @@ import { backendEngine, type JwsEngine } from '../../src/auth/jws.ts';
 import { SCOPES, type Principal } from '../../src/auth/scopes.ts';
 import { TokenKeyRing, tokenSigningKey, tokenSigningSeed } from '../../src/auth/token-keys.ts';
 import { TokenService } from '../../src/auth/tokens.ts';
-import { createCryptoBackend } from '../../src/crypto/backend.ts';
+import { createCryptoBackend } from '../../src/crypto/select.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
 
 const noble = createCryptoBackend('noble');

@@ -8,7 +8,7 @@
  * characters.
  * @module
  */
-import { ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/algorithms.ts';
 import { KEM_KEY_ID } from '../../keys/service.ts';
 import { decapsulate, resolveKemKey } from '../../operations/kem.ts';
 import { encodeSecret } from '../answers.ts';

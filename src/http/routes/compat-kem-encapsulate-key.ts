@@ -8,7 +8,7 @@
  * @module
  */
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { ML_DSA_ALGORITHMS, DSA_SIZES, ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, ML_KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/algorithms.ts';
 import { encapsulate } from '../../operations/kem.ts';
 import { encodeSecret } from '../answers.ts';
 import { defineRoute } from '../route.ts';

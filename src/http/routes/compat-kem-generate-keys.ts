@@ -8,7 +8,7 @@
  * @module
  */
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { DEFAULT_KEM_ALGORITHM, ML_KEM_ALGORITHMS } from '../../crypto/params.ts';
+import { DEFAULT_KEM_ALGORITHM, ML_KEM_ALGORITHMS } from '../../crypto/algorithms.ts';
 import { createKemKeyPair } from '../../operations/kem.ts';
 import { defineRoute, type RouteContext } from '../route.ts';
 import { examples } from '../examples.ts';

@@ -4,7 +4,7 @@
  * comes from the length of `pk`.
  * @module
  */
-import { ML_DSA_ALGORITHMS, DSA_SIZES, dsaAlgorithmForPublicKey } from '../../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, dsaAlgorithmForPublicKey } from '../../crypto/algorithms.ts';
 import { verify } from '../../operations/dsa.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';

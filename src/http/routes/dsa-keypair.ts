@@ -1,6 +1,6 @@
 /** POST /v1/dsa/keypair: a new signing key (ML-DSA or SLH-DSA); the secret stays here. */
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { DEFAULT_DSA_ALGORITHM, DSA_ALGORITHMS } from '../../crypto/params.ts';
+import { DEFAULT_DSA_ALGORITHM, DSA_ALGORITHMS } from '../../crypto/algorithms.ts';
 import { createSigningKey } from '../../operations/dsa.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';

@@ -1,6 +1,6 @@
 /** POST /v1/dsa/sign: a signature by a stored signing key (by default the tenant's ML-DSA-65 key). */
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { DSA_ALGORITHMS, MAX_DSA_CONTEXT_BYTES } from '../../crypto/params.ts';
+import { DSA_ALGORITHMS, MAX_DSA_CONTEXT_BYTES } from '../../crypto/algorithms.ts';
 import { resolveSigningKey, sign } from '../../operations/dsa.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';

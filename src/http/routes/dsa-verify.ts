@@ -3,7 +3,7 @@
  * signing key (any of its versions, or one)? The algorithm comes from `algorithm`, the stored
  * key, or the lengths where they are unambiguous.
  */
-import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching } from '../../crypto/params.ts';
+import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching } from '../../crypto/algorithms.ts';
 import { resolveSigningKey, verify } from '../../operations/dsa.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';

@@ -1,5 +1,5 @@
 /** POST /v1/kem/decapsulate: the shared secret for a ciphertext, with a key the tenant owns. */
-import { KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/algorithms.ts';
 import { decapsulate, resolveKemKey } from '../../operations/kem.ts';
 import { sharedKeyFields } from '../answers.ts';
 import { fieldError } from '../problems.ts';

@@ -3,7 +3,7 @@
  * the key's signature when one is given.
  */
 import { encodeBase64 } from '../../crypto/encoding.ts';
-import { ML_DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/params.ts';
+import { ML_DSA_ALGORITHMS, DSA_SIZES, KEM_ALGORITHMS, KEM_SIZES } from '../../crypto/algorithms.ts';
 import { encapsulate } from '../../operations/kem.ts';
 import { sharedKeyFields } from '../answers.ts';
 import { defineRoute } from '../route.ts';

@@ -1,5 +1,5 @@
 /** POST /v1/kem/keypair: a new ML-KEM key pair; the secret stays here, the public key is signed. */
-import { DEFAULT_KEM_ALGORITHM, KEM_ALGORITHMS } from '../../crypto/params.ts';
+import { DEFAULT_KEM_ALGORITHM, KEM_ALGORITHMS } from '../../crypto/algorithms.ts';
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { createKemKeyPair } from '../../operations/kem.ts';
 import { defineRoute } from '../route.ts';

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { LruCache } from '../../src/crypto/lru.ts';
+import { LruCache } from '../../src/lib/lru.ts';
 
 describe('LruCache', () => {
   test('past maxEntries the least recently used entry goes, and onEvict sees it', () => {
