@@ -47,6 +47,7 @@ const server = await startService({
     API_KEYS: `bench:${API_KEY}`,
     TOKEN_SECRET: randomBytes(48).toString('base64'),
     MASTER_KEY: randomBytes(32).toString('base64'),
+    METRICS_TOKEN: randomBytes(24).toString('base64url'),
     WORKERS: '1',
     RATE_LIMIT_PER_TENANT: '0',
     RATE_LIMIT_PER_TOKEN: '0',

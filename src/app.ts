@@ -11,14 +11,10 @@ import { buildOpenApiDocument, mountDocs } from './http/openapi.ts';
 import { errorHandler, notFoundHandler, Problem, sendProblem } from './http/problems.ts';
 import { mountRoutes } from './http/pipeline.ts';
 import { buildRoutes } from './http/routes.ts';
-import { instrumented, instrumentedStore, Metrics } from './observability/metrics.ts';
+import { instrumentedStore, Metrics } from './observability/metrics.ts';
 import { metricsEndpoint } from './http/metrics-endpoint.ts';
 import { requestContext, routeLabel } from './observability/request-context.ts';
 import { createServices, type Services } from './services.ts';
-import type { AuditLog } from './stores/audit.ts';
-import { MemoryAuditLog } from './stores/audit-memory.ts';
-import { RedisAuditLog } from './stores/audit-redis.ts';
-import { RedisStore } from './stores/redis.ts';
 import { systemClock, type Clock, type Store } from './stores/store.ts';
 
 export interface AppDeps {
@@ -26,14 +22,17 @@ export interface AppDeps {
   readonly store: Store;
   readonly logger: Logger;
   readonly clock?: Clock;
-  /** The audit trail; by default a Redis stream beside a RedisStore, else a ring buffer in memory. */
-  readonly audit?: AuditLog;
 }
 
 export interface App {
   readonly app: Express;
   readonly services: Services;
   readonly metrics: Metrics;
+  /**
+   * With METRICS_PORT: an app serving only GET /metrics, for a listener of its own on loopback
+   * (server.ts); /metrics is then not served by `app`. Undefined otherwise.
+   */
+  readonly metricsApp: Express | undefined;
   /** Shutdown has begun: /readyz answers 503 from now on (liveness, /healthz, is unaffected). */
   startDraining(): void;
   readonly draining: boolean;
@@ -44,19 +43,12 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** The audit trail that goes with a store: the same Redis, or the embedded ring buffer. */
-function auditLogFor(store: Store, config: Config, clock: Clock): AuditLog {
-  const options = { maxEntries: config.auditMaxEntries, clock };
-  return store instanceof RedisStore ? new RedisAuditLog(store, options) : new MemoryAuditLog(options);
-}
-
 export function buildApp(deps: AppDeps): App {
   const { config, logger, clock = systemClock } = deps;
-  // One registry per app; every store and audit call is timed and its failures counted.
+  // One registry per app; every store call (audit trail included) is timed and its failures counted.
   const metrics = new Metrics();
   const store = instrumentedStore(deps.store, metrics);
-  const audit = instrumented(deps.audit ?? auditLogFor(deps.store, config, clock), metrics, 'audit.');
-  const services = createServices(config, store, logger, clock, { audit, metrics });
+  const services = createServices(config, store, logger, clock, { audit: store.audit, metrics });
   const routes = buildRoutes(config);
   const app = express();
   app.disable('x-powered-by');
@@ -77,7 +69,9 @@ export function buildApp(deps: AppDeps): App {
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(services.tokens.jwks());
   });
-  app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
+  // /metrics on the API port, or (METRICS_PORT) only on its own loopback listener.
+  const metricsApp = config.metricsPort === undefined ? undefined : buildMetricsApp(config, logger, metrics);
+  if (!metricsApp) app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
   let draining = false;
   app.get('/readyz', async (_req, res) => {
     routeLabel(res, '/readyz');
@@ -121,6 +115,7 @@ export function buildApp(deps: AppDeps): App {
   app.use(errorHandler(logger));
   return {
     app,
+    metricsApp,
     services,
     metrics,
     startDraining: () => {
@@ -132,6 +127,17 @@ export function buildApp(deps: AppDeps): App {
     // The crypto worker pool (noble backend); the store is the caller's to close.
     close: () => services.crypto.close(),
   };
+}
+
+/** GET /metrics and nothing else (METRICS_PORT); METRICS_TOKEN, when set, is still required. */
+function buildMetricsApp(config: Config, logger: Logger, metrics: Metrics): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestContext(logger, metrics));
+  app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
 }
 
 const securityHeaders: RequestHandler = (req, res, next) => {

@@ -83,8 +83,14 @@ export interface Config {
   readonly keyCacheMaxEntries: number;
   /** Bearer token that guards /metrics (compared in constant time); undefined: /metrics is open. */
   readonly metricsToken: string | undefined;
-  /** Audit entries kept per tenant (the oldest are dropped past it). */
+  /** Audit use entries kept per tenant (the oldest are dropped past it). */
   readonly auditMaxEntries: number;
+  /** Audit security entries (keys and tokens made, rotated, deleted, revoked) kept per tenant, apart from use entries. */
+  readonly auditMaxSecurityEntries: number;
+  /** Use entries per token and minute written one by one; past it they are counted in one summary entry (0 = no budget). */
+  readonly auditEntriesPerTokenPerMinute: number;
+  /** METRICS_PORT: /metrics (only) on its own listener bound to 127.0.0.1; undefined: /metrics on the API port. */
+  readonly metricsPort: number | undefined;
   /** How long, after SIGTERM/SIGINT, /readyz answers 503 while new connections are still served. */
   readonly shutdownDrainMs: number;
   /** How long, after the drain, requests in flight may take to finish before they are cut. */
@@ -140,6 +146,9 @@ const EnvSchema = z.object({
   KEY_CACHE_MAX_ENTRIES: intFromEnv(1000, 0, 1_000_000),
   METRICS_TOKEN: z.string().optional(),
   AUDIT_MAX_ENTRIES: intFromEnv(10_000, 1, 10_000_000),
+  AUDIT_MAX_SECURITY_ENTRIES: intFromEnv(10_000, 1, 10_000_000),
+  AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE: intFromEnv(600, 0, 1_000_000_000),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(5_000, 0, 600_000),
   WORKERS: z.coerce.number().int().min(1).max(1024).optional(),
@@ -273,10 +282,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (metricsToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(metricsToken)) {
     secretProblems.push('METRICS_TOKEN must be 16 to 512 printable characters without spaces (try: openssl rand -base64 24)');
   }
+  // /metrics tells traffic per route and algorithm and the runtime's version: in production it
+  // is guarded by a token or served only on loopback (METRICS_PORT), never open on the API port.
+  if (production && metricsToken === undefined && e.METRICS_PORT === undefined) {
+    secretProblems.push('METRICS_TOKEN or METRICS_PORT is required when NODE_ENV=production (/metrics must not be open to the network; see .env.example)');
+  }
   if (secretProblems.length === 1) throw new ConfigError(secretProblems[0]!);
   if (secretProblems.length > 1 || !apiKeys || !tokenSecret || !masterKey) {
     throw new ConfigError(`${secretProblems.length} secrets to fix: ${secretProblems.join('; ')}`);
   }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) throw new ConfigError(`METRICS_PORT must differ from PORT (both ${e.PORT})`);
   if (e.TOKEN_DEFAULT_TTL_SECONDS > e.TOKEN_MAX_TTL_SECONDS) {
     throw new ConfigError('TOKEN_DEFAULT_TTL_SECONDS must not exceed TOKEN_MAX_TTL_SECONDS');
   }
@@ -340,6 +355,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyCacheMaxEntries: e.KEY_CACHE_MAX_ENTRIES,
     metricsToken,
     auditMaxEntries: e.AUDIT_MAX_ENTRIES,
+    auditMaxSecurityEntries: e.AUDIT_MAX_SECURITY_ENTRIES,
+    auditEntriesPerTokenPerMinute: e.AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE,
+    metricsPort: e.METRICS_PORT,
     // Behind a load balancer readiness needs a moment to be noticed; a developer's Ctrl-C does not.
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS ?? (production ? 3_000 : 0),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -101,7 +101,7 @@ async function runServer(config: Config, logger: Logger, opts: { banner: boolean
     printBanner(config, serving.port, store.kind, lines);
   }
   if (cluster.isWorker) logger.info({ port: serving.port }, 'worker listening');
-  else logger.info({ port: serving.port, host: config.host, store: store.kind, env: config.env }, 'listening');
+  else logger.info({ port: serving.port, host: config.host, store: store.kind, env: config.env, ...(serving.metricsPort !== undefined ? { metrics_port: serving.metricsPort } : {}) }, 'listening');
   if (stopReason !== undefined) stop(stopReason);
 }
 

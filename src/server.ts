@@ -14,20 +14,22 @@
  * 4. what buildApp made is released (App.close: worker pools and the like), then the store.
  * @module
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { answerClientErrors } from './http/client-errors.ts';
 import type { CryptoBackendInfo } from './crypto/backend.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
-import { EXIT, listenFailure } from './startup.ts';
+import { EXIT, listenFailure, StartupError } from './startup.ts';
 import type { Store } from './stores/store.ts';
 
 export interface Serving {
   readonly server: Server;
   /** The port actually bound (PORT=0 picks a free one). */
   readonly port: number;
+  /** METRICS_PORT's listener on 127.0.0.1 (serving only /metrics), when configured. */
+  readonly metricsPort: number | undefined;
   /** What the crypto backend runs on (for the start banner). */
   readonly crypto: CryptoBackendInfo;
   /** Starts the graceful shutdown (once; later calls get the same promise): the exit code. */
@@ -93,6 +95,7 @@ export async function serve({ config, store, logger }: { config: Config; store: 
   });
   server.on('error', (error) => logger.error({ error: error.message }, 'http server error'));
   const { port } = server.address() as AddressInfo;
+  const metricsServer = built.metricsApp ? await listenMetrics(built.metricsApp, config.metricsPort!, server) : undefined;
 
   /**
    * Closes the connections that are idle past the keep-alive timeout the server announced (a
@@ -145,6 +148,10 @@ export async function serve({ config, store, logger }: { config: Config; store: 
     }
     clearTimeout(deadline);
     clearInterval(sweep);
+    if (metricsServer) {
+      metricsServer.closeAllConnections();
+      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+    }
 
     try {
       await built.close();
@@ -161,7 +168,38 @@ export async function serve({ config, store, logger }: { config: Config; store: 
   return {
     server,
     port,
+    metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : undefined,
     crypto: built.services.crypto.info,
     shutdown: (reason) => (stopping ??= shutdown(reason)),
   };
+}
+
+/**
+ * METRICS_PORT: /metrics on its own listener, bound to 127.0.0.1 only, so that a scraper on the
+ * host (or a sidecar) reads it and the network does not. A failure to listen stops the start
+ * (closing the API listener first), naming METRICS_PORT.
+ */
+async function listenMetrics(app: (req: IncomingMessage, res: ServerResponse) => void, port: number, api: Server): Promise<Server> {
+  const server = createServer(app);
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    api.close();
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new StartupError(
+      code === 'EADDRINUSE'
+        ? `Cannot listen: port ${port} on 127.0.0.1 is already in use (METRICS_PORT=${port}); stop the other process or set METRICS_PORT to a free port.`
+        : `Cannot listen on 127.0.0.1:${port} (METRICS_PORT): ${code}.`,
+      EXIT.listen,
+    );
+  }
+  return server;
 }

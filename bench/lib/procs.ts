@@ -3,6 +3,7 @@
  * process group (so a server that forks cluster workers is stopped whole), ready when a GET answers.
  * Every child started here is stopped at exit, even when the bench fails.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,6 +122,8 @@ export function ourEnv(secrets: { readonly apiKey: string; readonly tokenSecret:
     API_KEYS: `bench:${secrets.apiKey}`,
     TOKEN_SECRET: secrets.tokenSecret,
     MASTER_KEY: secrets.masterKey,
+    // Production needs /metrics guarded; the bench does not read it.
+    METRICS_TOKEN: randomBytes(24).toString('base64url'),
     WORKERS: '1',
     RATE_LIMIT_PER_TENANT: '0',
     RATE_LIMIT_PER_TOKEN: '0',

@@ -50,9 +50,14 @@ export class AuditTrail {
       tenant: principal.tenant,
       operation: audit.event,
       outcome,
-      requestId: req.id,
+      // The server's own id, never the client's (kept beside it): see request-context.ts.
+      requestId: req.serverRequestId,
+      clientRequestId: req.clientRequestId,
       tokenId: principal.token?.id ?? null,
+      tokenAncestors: principal.token?.ancestors ?? [],
       keyId: subject.keyId !== undefined ? subject.keyId : (trail.keyIds[0] ?? null),
+      keyIds: subject.keyId !== undefined ? (subject.keyId === null ? [] : [subject.keyId]) : trail.keyIds,
+      itemCount: 1,
       targetTokenId: subject.targetTokenId ?? null,
     };
     try {

@@ -192,30 +192,37 @@ export class KeyService {
 
   /**
    * Adds a version to a signing key: signing uses it from now on; older versions still verify.
-   * Concurrent rotations each add one version.
+   * Concurrent rotations each add one version. A call that loses the race (another version took
+   * its number) keeps the key pair it made and only renumbers it: the seal is bound to
+   * `id#v<version>`, so the same seed is sealed again for the next free number. So each call
+   * generates one key pair however many race it (SLH-DSA key generation is costly).
    */
   async rotate(tenant: string, key: StoredKey, job?: CryptoJob): Promise<SigningKey> {
     if (key.type !== 'dsa') throw new KeyUnusableError('key_id', `only signing keys (dsa_) have versions; ${key.id} is a ${key.type} key`, true);
     const algorithm = key.algorithm;
-    let current: StoredKey = key;
-    for (;;) {
-      if (current.versions.length >= MAX_KEY_VERSIONS) {
-        throw new KeyUnusableError('key_id', `${key.id} has ${MAX_KEY_VERSIONS} versions, the most a key may have: make a new key (POST /v1/dsa/keypair)`, true);
+    const full = () => new KeyUnusableError('key_id', `${key.id} has ${MAX_KEY_VERSIONS} versions, the most a key may have: make a new key (POST /v1/dsa/keypair)`, true);
+    if (key.versions.length >= MAX_KEY_VERSIONS) throw full();
+    const pair = await this.crypto.dsa.keygen(algorithm, undefined, job);
+    const publicKey = encodeBase64(pair.publicKey);
+    try {
+      let current: StoredKey = key;
+      for (;;) {
+        if (current.versions.length >= MAX_KEY_VERSIONS) throw full();
+        const version = current.versions.length + 1;
+        const record: KeyVersionRecord = {
+          version,
+          publicKey,
+          sealedSeed: encodeBase64(this.sealer.seal(pair.seed, tenant, sealName(key.id, version), 'dsa')),
+          createdAt: new Date(this.now()).toISOString(),
+        };
+        const outcome = await this.store.addVersion(tenant, key.id, record);
+        if (outcome === 'added') return { id: key.id, algorithm, version, publicKey: pair.publicKey };
+        const again = outcome === 'conflict' ? await this.store.get(tenant, key.id) : undefined;
+        if (!again) throw new KeyNotFoundError('key_id', 'No key of yours has this key_id.');
+        current = again;
       }
-      const version = current.versions.length + 1;
-      const pair = await this.crypto.dsa.keygen(algorithm, undefined, job);
-      const record: KeyVersionRecord = {
-        version,
-        publicKey: encodeBase64(pair.publicKey),
-        sealedSeed: encodeBase64(this.sealer.seal(pair.seed, tenant, sealName(key.id, version), 'dsa')),
-        createdAt: new Date(this.now()).toISOString(),
-      };
+    } finally {
       pair.seed.fill(0);
-      const outcome = await this.store.addVersion(tenant, key.id, record);
-      if (outcome === 'added') return { id: key.id, algorithm, version, publicKey: decodeBase64(record.publicKey)! };
-      const again = outcome === 'conflict' ? await this.store.get(tenant, key.id) : undefined;
-      if (!again) throw new KeyNotFoundError('key_id', 'No key of yours has this key_id.');
-      current = again;
     }
   }
 

@@ -9,11 +9,22 @@
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.ts';
-import { MemoryStore } from './memory.ts';
+import type { AuditLogOptions } from './audit.ts';
+import { DEFAULT_AUDIT, MemoryStore } from './memory.ts';
 import { failFastRedisOptions, RedisStore } from './redis.ts';
 import type { Store } from './store.ts';
 
-type StoreConfig = Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelName'>;
+type StoreConfig = Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelName'> & Partial<AuditConfig>;
+type AuditConfig = Pick<Config, 'auditMaxEntries' | 'auditMaxSecurityEntries' | 'auditEntriesPerTokenPerMinute'>;
+
+/** The audit trail's caps and budget from the configuration (the defaults when absent). */
+export function auditOptions(config: Partial<AuditConfig>): Omit<AuditLogOptions, 'clock'> {
+  return {
+    maxEntries: config.auditMaxEntries ?? DEFAULT_AUDIT.maxEntries,
+    ...(config.auditMaxSecurityEntries !== undefined ? { maxSecurityEntries: config.auditMaxSecurityEntries } : {}),
+    ...(config.auditEntriesPerTokenPerMinute !== undefined ? { entriesPerTokenPerMinute: config.auditEntriesPerTokenPerMinute } : {}),
+  };
+}
 
 /** Password, username, database and TLS from a redis:// or rediss:// URL. */
 function connectionOptions(url: string | undefined): RedisOptions {
@@ -51,7 +62,7 @@ export interface StoreEvents {
 
 export function createStore(config: StoreConfig, events: StoreEvents | ((error: Error) => void) = {}): Store {
   const { onError, onReady } = typeof events === 'function' ? { onError: events, onReady: undefined } : events;
-  const errors = { ...(onError ? { onError } : {}), ...(onReady ? { onReady } : {}) };
+  const errors = { audit: auditOptions(config), ...(onError ? { onError } : {}), ...(onReady ? { onReady } : {}) };
   if (config.redisClusterNodes.length > 0) {
     const nodes = config.redisClusterNodes.map((node) => {
       const u = new URL(node);
@@ -69,5 +80,5 @@ export function createStore(config: StoreConfig, events: StoreEvents | ((error: 
     return new RedisStore({ client, ownsClient: true, ...errors });
   }
   if (config.redisUrl) return new RedisStore({ url: config.redisUrl, ...errors });
-  return new MemoryStore();
+  return new MemoryStore({ audit: auditOptions(config) });
 }

@@ -6,6 +6,8 @@
  * nothing is shared with other instances; main.ts says so at start.
  * @module
  */
+import type { AuditLogOptions } from './audit.ts';
+import { MemoryAuditLog } from './audit-memory.ts';
 import { MemoryCounters } from './counters-memory.ts';
 import { MemoryKeyStore } from './memory-keys.ts';
 import { MemoryTokenStore } from './memory-tokens.ts';
@@ -17,20 +19,27 @@ export interface MemoryStoreOptions {
   readonly clock?: Clock;
   /** How often expired tokens and keys are swept (they are also ignored on read). */
   readonly sweepIntervalMs?: number;
+  /** The audit trail's caps and budget (AUDIT_MAX_ENTRIES, ...); by default 10000 entries per lane, no budget. */
+  readonly audit?: Omit<AuditLogOptions, 'clock'>;
 }
+
+/** AUDIT_MAX_ENTRIES's default, for stores built without a configuration (tests, tools). */
+export const DEFAULT_AUDIT: Omit<AuditLogOptions, 'clock'> = Object.freeze({ maxEntries: 10_000 });
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly keys: MemoryKeyStore;
   readonly tokens: MemoryTokenStore;
+  readonly audit: MemoryAuditLog;
   readonly replay: MemoryReplayStore;
   readonly clients: MemoryClientStore;
   readonly counters: MemoryCounters;
   readonly #sweeper: NodeJS.Timeout;
 
-  constructor({ clock = systemClock, sweepIntervalMs = 60_000 }: MemoryStoreOptions = {}) {
+  constructor({ clock = systemClock, sweepIntervalMs = 60_000, audit = DEFAULT_AUDIT }: MemoryStoreOptions = {}) {
     this.keys = new MemoryKeyStore(clock);
     this.tokens = new MemoryTokenStore(clock);
+    this.audit = new MemoryAuditLog({ ...audit, clock });
     this.replay = new MemoryReplayStore(clock);
     this.clients = new MemoryClientStore(clock);
     this.counters = new MemoryCounters(clock);

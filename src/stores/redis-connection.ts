@@ -32,6 +32,7 @@ export interface RedisCommands {
   hgetall(key: string): Promise<Record<string, string>>;
   zcard(key: string): Promise<number>;
   zrem(key: string, member: string): Promise<number>;
+  xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<[id: string, fields: string[]][]>;
 }
 
 export interface RedisConnection {

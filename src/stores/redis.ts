@@ -24,6 +24,8 @@
  */
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { LuaScript, RedisCommands, RedisConnection } from './redis-connection.ts';
+import type { AuditLogOptions } from './audit.ts';
+import { RedisAuditLog } from './audit-redis.ts';
 import { RedisCounters } from './counters-redis.ts';
 import { RedisKeyStore } from './redis-keys.ts';
 import { RedisTokenStore } from './redis-tokens.ts';
@@ -65,6 +67,8 @@ interface CommonOptions {
    * Without it, such errors are only visible through ping() / methods rejecting.
    */
   readonly onError?: (error: Error) => void;
+  /** The audit trail's caps, budget and clock (AUDIT_MAX_ENTRIES, ...); by default 10000 entries per lane, no budget. */
+  readonly audit?: AuditLogOptions;
   /** Told each time the connection is ready (again): a reporter of connection errors can say Redis is back. */
   readonly onReady?: () => void;
 }
@@ -101,6 +105,7 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly keys: RedisKeyStore;
   readonly tokens: RedisTokenStore;
+  readonly audit: RedisAuditLog;
   readonly replay: RedisReplayStore;
   readonly clients: RedisClientStore;
   readonly counters: RedisCounters;
@@ -132,7 +137,7 @@ export class RedisStore implements Store {
   };
 
   constructor(options: RedisStoreOptions) {
-    const { keyPrefix = 'pqapi:', operationTimeoutMs = 2_000, onError = ignore } = options;
+    const { keyPrefix = 'pqapi:', operationTimeoutMs = 2_000, onError = ignore, audit = { maxEntries: 10_000 } } = options;
     if (/[{}]/.test(keyPrefix)) throw new TypeError('the Redis key prefix may not contain { or }');
     this.#prefix = keyPrefix;
     this.#timeoutMs = operationTimeoutMs;
@@ -162,6 +167,7 @@ export class RedisStore implements Store {
     };
     this.keys = new RedisKeyStore(connection);
     this.tokens = new RedisTokenStore(connection);
+    this.audit = new RedisAuditLog(connection, audit);
     this.replay = new RedisReplayStore(connection);
     this.clients = new RedisClientStore(connection);
     this.counters = new RedisCounters(connection);
@@ -253,12 +259,7 @@ export class RedisStore implements Store {
     });
   }
 
-  // --- for ports of other concerns that share this connection (stores/audit-redis.ts) -------
-
-  /** Runs `operation` on this store's client, with the same deadline and fail-closed errors. */
-  withClient<T>(operation: (client: Redis | Cluster) => Promise<T>): Promise<T> {
-    return this.#run((client) => operation(client as unknown as Redis | Cluster));
-  }
+  // --- key naming, shared with the ports (redis-connection.ts) ------------------------------
 
   /** The Redis key `name` of a tenant, under the tenant's hash tag (so Cluster keeps it with the tenant's keys). */
   tenantKey(tenant: string, name: string): string {

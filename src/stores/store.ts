@@ -14,6 +14,8 @@
 
 export type { KeyStore, KeyType, StoredKey, KeyVersionRecord, TenantKeyRole } from './keys.ts';
 export type { TokenStore, TokenRecord, ConsumeResult } from './tokens.ts';
+export type { AuditLog, AuditLogOptions, AuditRecord, AuditEntry } from './audit.ts';
+import type { AuditLog } from './audit.ts';
 export type { ReplayStore, ClaimResult } from './replay.ts';
 export type { ClientStore, ClientRecord } from './clients.ts';
 export type { Counters, CounterHit, CounterCharge } from './counters.ts';
@@ -29,6 +31,8 @@ export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly keys: KeyStore;
   readonly tokens: TokenStore;
+  /** The audit trail, kept with the rest (a ring buffer per tenant in memory, streams on Redis). */
+  readonly audit: AuditLog;
   /** Single-use values (signature nonces, HPKE encs) within a window, across instances. */
   readonly replay: ReplayStore;
   /** Registered clients (their own ML-DSA keys) of each tenant. */

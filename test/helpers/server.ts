@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { buildApp } from '../../src/app.ts';
 import { answerClientErrors } from '../../src/http/client-errors.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
+import { auditOptions } from '../../src/stores/index.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
 import type { Store } from '../../src/stores/store.ts';
 
@@ -61,7 +62,7 @@ export interface CallResult {
 
 export async function startServer(opts: { store?: Store; env?: Record<string, string>; logger?: Logger } = {}): Promise<TestServer> {
   const config = loadConfig({ ...SHARED_ENV, ...opts.env });
-  const store = opts.store ?? new MemoryStore();
+  const store = opts.store ?? new MemoryStore({ audit: auditOptions(config) });
   const { app, services } = buildApp({ config, store, logger: opts.logger ?? pino({ level: 'silent' }) });
   const server = app.listen(0, '127.0.0.1');
   answerClientErrors(server);

@@ -53,7 +53,8 @@ const setups: Record<string, () => Promise<Setup>> = {
     const store = new RedisStore({ url: redis.url, keyPrefix: prefix });
     const api = await startServer({ store, env: { AUDIT_MAX_ENTRIES: '1000' } });
     const admin = new Redis(redis.url);
-    const aliceTrail = `${prefix}{t:alice}:audit`;
+    // Both lanes: use entries and security events (stores/audit.ts).
+    const aliceTrails = [`${prefix}{t:alice}:audit`, `${prefix}{t:alice}:audit-sec`];
     return {
       api: checked(api),
       async rawTrail() {
@@ -63,12 +64,16 @@ const setups: Record<string, () => Promise<Setup>> = {
         return parts.join('\n');
       },
       async breakTrail() {
-        await admin.rename(aliceTrail, `${aliceTrail}:saved`);
-        await admin.set(aliceTrail, 'not a stream');
+        for (const trail of aliceTrails) {
+          if (await admin.exists(trail)) await admin.rename(trail, `${trail}:saved`);
+          await admin.set(trail, 'not a stream');
+        }
       },
       async repairTrail() {
-        await admin.del(aliceTrail);
-        await admin.rename(`${aliceTrail}:saved`, aliceTrail);
+        for (const trail of aliceTrails) {
+          await admin.del(trail);
+          if (await admin.exists(`${trail}:saved`)) await admin.rename(`${trail}:saved`, trail);
+        }
       },
       async close() {
         await api.close();
@@ -85,12 +90,16 @@ type Entry = any;
 
 test('AUDIT_MAX_ENTRIES caps what a tenant keeps (the embedded ring buffer: exactly); 0 is a configuration error', async () => {
   assert.throws(() => loadConfig({ ...SHARED_ENV, AUDIT_MAX_ENTRIES: '0' }), /AUDIT_MAX_ENTRIES/);
+  assert.throws(() => loadConfig({ ...SHARED_ENV, AUDIT_MAX_SECURITY_ENTRIES: '0' }), /AUDIT_MAX_SECURITY_ENTRIES/);
+  assert.throws(() => loadConfig({ ...SHARED_ENV, AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE: '-1' }), /AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE/);
+  const defaults = loadConfig({ ...SHARED_ENV });
+  assert.deepEqual([defaults.auditMaxEntries, defaults.auditMaxSecurityEntries, defaults.auditEntriesPerTokenPerMinute], [10_000, 10_000, 600]);
   const api = await startServer({ env: { AUDIT_MAX_ENTRIES: '3' } });
   try {
     for (let i = 0; i < 5; i++) await api.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { data: 'x' }, headers: { 'x-request-id': `cap-${i}` } });
     const res = await api.call('GET', '/v1/audit', { auth: 'alice' });
     assertOk(res);
-    assert.deepEqual(res.body.entries.map((e: { request_id: string }) => e.request_id), ['cap-4', 'cap-3', 'cap-2']);
+    assert.deepEqual(res.body.entries.map((e: { client_request_id: string }) => e.client_request_id), ['cap-4', 'cap-3', 'cap-2']);
     assert.equal(res.body.next_cursor, null);
   } finally {
     await api.close();
@@ -118,15 +127,17 @@ for (const [name, setup] of Object.entries(setups)) {
       return res.body as { new_token: string; token_id: string };
     };
 
-    test('a key pair made with the API key: kem.keypair, its key_id, ok, the request id, no token', async () => {
+    test("a key pair made with the API key: kem.keypair, its key_id, ok, the server's and the client's request ids, no token", async () => {
       const res = await api.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {}, headers: { 'x-request-id': `kp-${name}` } });
       assertOk(res, 201);
       const [entry] = await newest();
-      assert.deepEqual(Object.keys(entry).sort(), ['id', 'key_id', 'operation', 'outcome', 'request_id', 'target_token_id', 'tenant', 'time', 'token_id']);
+      assert.deepEqual(Object.keys(entry).sort(), ['client_request_id', 'id', 'item_count', 'key_id', 'key_ids', 'operation', 'outcome', 'request_id', 'suppressed', 'target_token_id', 'tenant', 'time', 'token_id']);
       assert.equal(entry.operation, 'kem.keypair');
       assert.equal(entry.key_id, res.body.key_id);
       assert.equal(entry.outcome, 'ok');
-      assert.equal(entry.request_id, `kp-${name}`);
+      assert.equal(entry.client_request_id, `kp-${name}`, "the client's id, kept as such");
+      assert.match(entry.request_id, /^[0-9a-f-]{36}$/, "the server's own id, not the client's");
+      assert.deepEqual([entry.key_ids, entry.item_count, entry.suppressed], [[res.body.key_id], 1, 0]);
       assert.equal(entry.tenant, 'alice');
       assert.equal(entry.token_id, null);
       assert.equal(entry.target_token_id, null);
@@ -214,7 +225,7 @@ for (const [name, setup] of Object.entries(setups)) {
         pages++;
       } while (cursor !== null && pages < 1000);
       assert.equal(new Set(seen.map((e) => e.id)).size, seen.length, 'no entry twice');
-      const mine = seen.filter((e) => String(e.request_id).startsWith(`page-${name}-`)).map((e) => e.request_id);
+      const mine = seen.filter((e) => String(e.client_request_id).startsWith(`page-${name}-`)).map((e) => e.client_request_id);
       assert.deepEqual(mine, [4, 3, 2, 1, 0].map((i) => `page-${name}-${i}`));
       const times = seen.map((e) => Date.parse(e.time));
       for (let i = 1; i < times.length; i++) assert.ok(times[i - 1]! >= times[i]!, 'newest first');
@@ -243,6 +254,39 @@ for (const [name, setup] of Object.entries(setups)) {
       assert.ok(bobs.body.entries.every((e: Entry) => e.tenant === 'bob'));
       const aliceIds = new Set(res.body.entries.map((e: Entry) => e.id + e.request_id));
       assert.ok(bobs.body.entries.every((e: Entry) => !aliceIds.has(e.id + e.request_id)));
+    });
+
+    test('a key-restricted token with audit:read sees only entries about its keys and its own lineage', async () => {
+      const a = await keypair(api, 'alice');
+      const b = await keypair(api, 'alice');
+      const encA = await api.call('POST', '/v1/kem/encapsulate', { auth: 'alice', body: { pk: a.pk } });
+      const encB = await api.call('POST', '/v1/kem/encapsulate', { auth: 'alice', body: { pk: b.pk } });
+      assertOk(await api.call('POST', '/v1/kem/decapsulate', { auth: 'alice', body: { key_id: a.key_id, cipher: encA.body.cipher } }));
+      const other = await mint({ scopes: ['kem:decapsulate'] });
+      assertOk(await api.call('POST', '/v1/kem/decapsulate', { auth: other.new_token, body: { key_id: b.key_id, cipher: encB.body.cipher } }));
+      const reader = await mint({ scopes: ['audit:read', 'tokens:create', 'kem:decapsulate'], key_ids: [a.key_id] });
+      const child = await api.call('POST', '/v1/tokens', { auth: reader.new_token, body: { scopes: ['kem:decapsulate'] } });
+      assertOk(child, 201);
+      assertOk(await api.call('POST', '/v1/kem/decapsulate', { auth: child.body.new_token, body: { key_id: a.key_id, cipher: encA.body.cipher } }));
+      const seen: Entry[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await api.call('GET', `/v1/audit?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { auth: reader.new_token });
+        assertOk(res);
+        seen.push(...res.body.entries);
+        cursor = res.body.next_cursor;
+      } while (cursor !== null);
+      const lineage = new Set([reader.token_id, child.body.token_id]);
+      for (const e of seen) {
+        assert.ok(lineage.has(e.token_id) || (e.key_ids.length > 0 && e.key_ids.every((k: string) => k === a.key_id)), `an entry not about its key nor its lineage: ${JSON.stringify(e)}`);
+        assert.ok(!JSON.stringify(e).includes(b.key_id), 'no key outside its list');
+        assert.notEqual(e.token_id, other.token_id, "another token's entries stay hidden");
+      }
+      const ops = seen.map((e) => `${e.operation}:${e.token_id === null ? 'api-key' : lineage.has(e.token_id) ? 'lineage' : 'other'}`);
+      for (const expected of ['kem.keypair:api-key', 'kem.decapsulate:api-key', 'tokens.mint:lineage', 'kem.decapsulate:lineage']) assert.ok(ops.includes(expected), `${expected} in ${ops.join(', ')}`);
+      // The tenant's API key still reads everything.
+      const full = await api.call('GET', '/v1/audit?limit=500', { auth: 'alice' });
+      assert.ok(full.body.entries.some((e: Entry) => e.token_id === other.token_id && e.key_id === b.key_id));
     });
 
     test('no secret of the requests is in the trail: not in the store, not in the API answer', async () => {

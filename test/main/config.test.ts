@@ -37,10 +37,11 @@ const configError = (env: Record<string, string | undefined>): string => {
 };
 
 describe('production names every missing or weak secret at once', () => {
-  it('none given: one message naming API_KEYS, TOKEN_SECRET and MASTER_KEY, each with its _FILE form', () => {
+  it('none given: one message naming API_KEYS, TOKEN_SECRET and MASTER_KEY, each with its _FILE form, and METRICS_TOKEN or METRICS_PORT', () => {
     const message = configError({ NODE_ENV: 'production' });
-    assert.match(message, /^3 secrets to fix: /);
+    assert.match(message, /^4 secrets to fix: /);
     for (const name of ['API_KEYS', 'TOKEN_SECRET', 'MASTER_KEY']) assert.match(message, new RegExp(`${name} is required when NODE_ENV=production \\(or ${name}_FILE`));
+    assert.match(message, /METRICS_TOKEN or METRICS_PORT is required when NODE_ENV=production/);
     assert.doesNotMatch(message, /\n/);
   });
 
@@ -53,6 +54,16 @@ describe('production names every missing or weak secret at once', () => {
     assert.match(message, /MASTER_KEY looks weak/);
     assert.match(message, /METRICS_TOKEN must be 16 to 512/);
     assert.ok(!message.includes(weakToken));
+  });
+
+  it('/metrics in production: METRICS_TOKEN or METRICS_PORT (loopback only), else refused; METRICS_PORT may not be PORT', () => {
+    assert.equal(configError({ ...strong, METRICS_TOKEN: undefined }), 'METRICS_TOKEN or METRICS_PORT is required when NODE_ENV=production (/metrics must not be open to the network; see .env.example)');
+    assert.match(configError({ ...strong, METRICS_TOKEN: '  ' }), /^METRICS_TOKEN or METRICS_PORT is required/);
+    const onLoopback = loadConfig({ ...strong, METRICS_TOKEN: undefined, METRICS_PORT: '9464' });
+    assert.deepEqual([onLoopback.metricsToken, onLoopback.metricsPort], [undefined, 9464]);
+    assert.equal(loadConfig({ NODE_ENV: 'development' }).metricsPort, undefined, 'outside production /metrics may stay open');
+    assert.equal(configError({ ...strong, PORT: '9464', METRICS_PORT: '9464' }), 'METRICS_PORT must differ from PORT (both 9464)');
+    assert.match(configError({ ...strong, METRICS_PORT: '0' }), /^METRICS_PORT/);
   });
 
   it('one problem keeps its own message, as before', () => {
@@ -101,7 +112,7 @@ describe('X_FILE: a secret read from a file', () => {
   });
 
   it('an empty file counts as missing in production, and is named with the others', () => {
-    const message = configError({ NODE_ENV: 'production', API_KEYS_FILE: file('\n'), TOKEN_SECRET: strong.TOKEN_SECRET });
+    const message = configError({ NODE_ENV: 'production', API_KEYS_FILE: file('\n'), TOKEN_SECRET: strong.TOKEN_SECRET, METRICS_TOKEN: strong.METRICS_TOKEN });
     assert.match(message, /^2 secrets to fix: API_KEYS is required.*; MASTER_KEY is required/);
   });
 });

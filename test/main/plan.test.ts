@@ -24,7 +24,7 @@ describe('planWorkers', () => {
     assert.equal(dev.workers, undefined);
     assert.equal(dev.shutdownDrainMs, 0);
     assert.equal(dev.shutdownTimeoutMs, 5_000);
-    const prod = loadConfig({ ...SHARED_ENV, NODE_ENV: 'production', API_KEYS: `a:${'k'.repeat(40)}` });
+    const prod = loadConfig({ ...SHARED_ENV, NODE_ENV: 'production', API_KEYS: `a:${'k'.repeat(40)}`, METRICS_TOKEN: 'm'.repeat(16) + 'etrics-token' });
     assert.equal(prod.shutdownDrainMs, 3_000);
     const set = loadConfig({ ...SHARED_ENV, WORKERS: '2', SHUTDOWN_DRAIN_MS: '10', SHUTDOWN_TIMEOUT_MS: '20' });
     assert.deepEqual([set.workers, set.shutdownDrainMs, set.shutdownTimeoutMs], [2, 10, 20]);

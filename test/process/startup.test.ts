@@ -21,6 +21,7 @@ const PRODUCTION = {
   TOKEN_SECRET: randomBytes(48).toString('base64'),
   MASTER_KEY: randomBytes(32).toString('base64'),
   SHUTDOWN_DRAIN_MS: '0',
+  METRICS_TOKEN: randomBytes(24).toString('base64'),
 };
 
 /** Asserts the process wrote exactly one line to stderr, with no stack trace, and returns it. */
@@ -54,6 +55,38 @@ describe('start-up failures (real process)', () => {
     const { code } = await child.exited;
     assert.equal(code, 78);
     assert.match(oneLine(child), /^Configuration error: API_KEYS entry 1/);
+  });
+
+  it('production with /metrics neither guarded (METRICS_TOKEN) nor on loopback (METRICS_PORT): one line naming both, exit 78', async () => {
+    const child = startChild({ env: { ...PRODUCTION, METRICS_TOKEN: '' } });
+    const { code } = await child.exited;
+    assert.equal(code, 78);
+    assert.match(oneLine(child), /^Configuration error: METRICS_TOKEN or METRICS_PORT is required when NODE_ENV=production/);
+  });
+
+  it('METRICS_PORT: /metrics is served only on 127.0.0.1:METRICS_PORT, and no longer on the API port', async () => {
+    const metricsPort = await freePort();
+    const child = startChild({ env: { ...PRODUCTION, METRICS_TOKEN: '', METRICS_PORT: String(metricsPort) } });
+    try {
+      const { url } = await child.listening();
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      assert.equal((await fetch(`${url}/metrics`)).status, 404, 'not on the API port');
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /pqapi_http_requests_total/);
+      assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status, 404, 'only /metrics there');
+      assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/v1/audit`)).status, 404);
+    } finally {
+      child.kill('SIGTERM');
+      assert.equal((await child.exited).code, 0);
+    }
+  });
+
+  it('METRICS_PORT in use: one line naming METRICS_PORT, exit 2', async () => {
+    const child = startChild({ env: { METRICS_PORT: String(busyPort) } });
+    const { code } = await child.exited;
+    assert.equal(code, 2);
+    assert.match(oneLine(child), new RegExp(`port ${busyPort} on 127\\.0\\.0\\.1 is already in use \\(METRICS_PORT=${busyPort}\\)`));
   });
 
   it('a bad number: one line naming the variable, exit 78', async () => {
@@ -110,11 +143,11 @@ describe('start-up failures (real process)', () => {
     assert.equal((await child.exited).code, 0);
   });
 
-  it('production with no secrets: one line naming all three, exit 78', async () => {
+  it('production with no secrets: one line naming all three, and METRICS_TOKEN or METRICS_PORT, exit 78', async () => {
     const child = startChild({ env: { NODE_ENV: 'production', API_KEYS: '', TOKEN_SECRET: '', MASTER_KEY: '' } });
     const { code } = await child.exited;
     assert.equal(code, 78);
-    assert.match(oneLine(child), /^Configuration error: 3 secrets to fix: API_KEYS is required .*; TOKEN_SECRET is required .*; MASTER_KEY is required /);
+    assert.match(oneLine(child), /^Configuration error: 4 secrets to fix: API_KEYS is required .*; TOKEN_SECRET is required .*; MASTER_KEY is required .*; METRICS_TOKEN or METRICS_PORT is required /);
   });
 
   it('production with every secret from a file (X_FILE, as Compose secrets): starts, and the key from the file works', async () => {

@@ -39,6 +39,7 @@ describe('(a) production refuses missing or weak secrets and makes none up', () 
     API_KEYS: `acme:${randomBytes(32).toString('base64url')}`,
     TOKEN_SECRET: randomBytes(48).toString('base64'),
     MASTER_KEY: randomBytes(32).toString('base64'),
+    METRICS_TOKEN: randomBytes(24).toString('base64'),
   };
   const refuses = (env: Record<string, string | undefined>, name: string) =>
     assert.throws(() => loadConfig(env as NodeJS.ProcessEnv), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `expected a ConfigError naming ${name}`);

@@ -1,13 +1,12 @@
 /**
  * The Redis audit trail on Redis Cluster (a one-node cluster owning every slot, as in
- * redis-cluster.test.ts): each entry is one command on one key under the tenant's hash tag, so it
+ * redis-cluster.test.ts): each entry is one script on keys under the tenant's hash tag, so it
  * runs through the Cluster client as it does through a single Redis.
  */
 import { randomUUID } from 'node:crypto';
 import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { RedisAuditLog } from '../../src/stores/audit-redis.ts';
 import { createClusterClient } from '../../src/stores/index.ts';
 import { RedisStore } from '../../src/stores/redis.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -33,8 +32,8 @@ after(async () => {
   await redis?.dispose();
 });
 
-runAuditContract('redis cluster', async (maxEntries) => {
+runAuditContract('redis cluster', async (audit) => {
   const client = createClusterClient([{ host: '127.0.0.1', port: redis.port }]);
-  const store = new RedisStore({ client, ownsClient: true, keyPrefix: `test-${randomUUID()}:` });
-  return { audit: new RedisAuditLog(store, { maxEntries }), cleanup: () => store.close() };
+  const store = new RedisStore({ client, ownsClient: true, keyPrefix: `test-${randomUUID()}:`, audit });
+  return { audit: store.audit, cleanup: () => store.close() };
 });

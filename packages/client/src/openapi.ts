@@ -244,7 +244,7 @@ export interface paths {
         };
         /**
          * Page through the tenant's audit trail
-         * @description Every use of a stored key (decapsulation, key-pair creation, signing with the tenant's key) and every token mint or revocation of the caller's tenant, newest first: time, operation, outcome, request id, the token that acted, the key and the token concerned. Never a secret. The trail keeps the newest AUDIT_MAX_ENTRIES entries per tenant. See docs/observability.md.
+         * @description Every use of a stored key (decapsulation, key-pair creation, signing with the tenant's key) and every token mint or revocation of the caller's tenant, newest first: time, operation, outcome, the server's and the client's request ids, the token that acted, the keys and the token concerned. Never a secret. Security events (keys and tokens made, rotated, deleted, revoked) and use entries are kept apart, the newest AUDIT_MAX_SECURITY_ENTRIES and AUDIT_MAX_ENTRIES per tenant; a token's use entries past AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE are counted in one `audit.suppressed` entry. A token restricted to key_ids sees only entries naming its keys (other keys left out) and those of its own lineage; its pages may then hold fewer than `limit` entries before the last. See docs/observability.md.
          *
          *     Scope: `audit:read`. Uses one attempt of a token.
          */
@@ -666,16 +666,24 @@ export interface components {
             use: "sig";
         };
         AuditEntry: {
+            /** @description The X-Request-Id the client sent (kept as the answer's X-Request-Id), as the client chose it; null when it sent none. */
+            client_request_id: string | null;
             /** @description Unique and increasing within the tenant. */
             id: string;
-            /** @description The stored key used or made; null when none (or the tenant's default signing key). */
+            /** @description 1, or a batch's number of items; for `audit.suppressed`, the items of the entries it counts. */
+            item_count: number;
+            /** @description The (first) stored key used or made; null when none (or the tenant's default signing key). */
             key_id: string | null;
+            /** @description Every stored key the request named, each once (at most 100); `key_id` is the first. */
+            key_ids: string[];
             /** @enum {string} */
-            operation: "kem.keypair" | "kem.encapsulate" | "kem.decapsulate" | "dsa.keypair" | "dsa.sign" | "dsa.verify" | "aes.encrypt" | "aes.decrypt" | "keys.rotate" | "keys.delete" | "tokens.mint" | "tokens.revoke";
+            operation: "kem.keypair" | "kem.encapsulate" | "kem.decapsulate" | "dsa.keypair" | "dsa.sign" | "dsa.verify" | "aes.encrypt" | "aes.decrypt" | "keys.rotate" | "keys.delete" | "tokens.mint" | "tokens.revoke" | "audit.suppressed";
             /** @description `ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...). */
             outcome: string;
-            /** @description The request's X-Request-Id: finds its log lines. */
+            /** @description The server's own id of the request (never one the client chose): the X-Request-Id it answered when the client sent none, else `server_request_id` in its log lines. */
             request_id: string;
+            /** @description For `audit.suppressed`: how many entries of the token, past AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE in that minute, it counts; 0 otherwise. */
+            suppressed: number;
             /** @description The token minted or revoked; null for key use. */
             target_token_id: string | null;
             tenant: string;

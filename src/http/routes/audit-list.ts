@@ -1,5 +1,5 @@
 /** GET /v1/audit: the caller tenant's audit trail, newest first, a page at a time. */
-import { AUDIT_CURSOR, AUDIT_EVENTS, type AuditEntry } from '../../stores/audit.ts';
+import { AUDIT_CURSOR, AUDIT_EVENTS, AUDIT_MAX_KEY_IDS, type AuditEntry } from '../../stores/audit.ts';
 import { listAudit } from '../../operations/audit.ts';
 import { defineRoute } from '../route.ts';
 import { pageLimitField } from '../schemas.ts';
@@ -24,9 +24,16 @@ export function auditListRoute() {
       tenant: z.string().openapi({ example: 'alice' }),
       operation: z.enum(AUDIT_EVENTS).openapi({ example: 'kem.decapsulate' }),
       outcome: z.string().openapi({ description: '`ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...).', example: 'ok' }),
-      request_id: z.string().openapi({ description: "The request's X-Request-Id: finds its log lines.", example: '5f0c6f2e-8d5b-4b0e-9d43-2a6f1c0de001' }),
+      request_id: z.string().openapi({
+        description: "The server's own id of the request (never one the client chose): the X-Request-Id it answered when the client sent none, else `server_request_id` in its log lines.",
+        example: '5f0c6f2e-8d5b-4b0e-9d43-2a6f1c0de001',
+      }),
+      client_request_id: z.string().nullable().openapi({ description: 'The X-Request-Id the client sent (kept as the answer\'s X-Request-Id), as the client chose it; null when it sent none.', example: null }),
       token_id: z.string().nullable().openapi({ description: 'The token that made the request; null for an API key.', example: 'mC2sX0b5t4vXkq9Yw3m0Qg' }),
-      key_id: z.string().nullable().openapi({ description: "The stored key used or made; null when none (or the tenant's default signing key).", example: 'kem_3q2-7wAAAAC6vr6-vr6-vg' }),
+      key_id: z.string().nullable().openapi({ description: "The (first) stored key used or made; null when none (or the tenant's default signing key).", example: 'kem_3q2-7wAAAAC6vr6-vr6-vg' }),
+      key_ids: z.array(z.string()).openapi({ description: `Every stored key the request named, each once (at most ${AUDIT_MAX_KEY_IDS}); \`key_id\` is the first.`, example: ['kem_3q2-7wAAAAC6vr6-vr6-vg'] }),
+      item_count: z.number().int().openapi({ description: "1, or a batch's number of items; for `audit.suppressed`, the items of the entries it counts.", example: 1 }),
+      suppressed: z.number().int().openapi({ description: 'For `audit.suppressed`: how many entries of the token, past AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE in that minute, it counts; 0 otherwise.', example: 0 }),
       target_token_id: z.string().nullable().openapi({ description: 'The token minted or revoked; null for key use.', example: null }),
     })
     .openapi('AuditEntry');
@@ -44,7 +51,7 @@ export function auditListRoute() {
     tag: 'Audit',
     summary: "Page through the tenant's audit trail",
     description:
-      "Every use of a stored key (decapsulation, key-pair creation, signing with the tenant's key) and every token mint or revocation of the caller's tenant, newest first: time, operation, outcome, request id, the token that acted, the key and the token concerned. Never a secret. The trail keeps the newest AUDIT_MAX_ENTRIES entries per tenant. See docs/observability.md.",
+      "Every use of a stored key (decapsulation, key-pair creation, signing with the tenant's key) and every token mint or revocation of the caller's tenant, newest first: time, operation, outcome, the server's and the client's request ids, the token that acted, the keys and the token concerned. Never a secret. Security events (keys and tokens made, rotated, deleted, revoked) and use entries are kept apart, the newest AUDIT_MAX_SECURITY_ENTRIES and AUDIT_MAX_ENTRIES per tenant; a token's use entries past AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE are counted in one `audit.suppressed` entry. A token restricted to key_ids sees only entries naming its keys (other keys left out) and those of its own lineage; its pages may then hold fewer than `limit` entries before the last. See docs/observability.md.",
     scope: 'audit:read',
     rateClass: 'read',
     request: { query },
@@ -68,8 +75,12 @@ function toJson(e: AuditEntry) {
     operation: e.operation,
     outcome: e.outcome,
     request_id: e.requestId,
+    client_request_id: e.clientRequestId,
     token_id: e.tokenId,
     key_id: e.keyId,
+    key_ids: [...e.keyIds],
+    item_count: e.itemCount,
+    suppressed: e.suppressed,
     target_token_id: e.targetTokenId,
   };
 }

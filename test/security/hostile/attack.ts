@@ -223,6 +223,12 @@ function checkKeyRestriction(c: HostileCase, res: RawAnswer, fx: Fixtures, what:
   if (Array.isArray(answer?.keys)) {
     for (const k of answer.keys as { key_id: string }[]) assert.ok(allowed.includes(k.key_id), `a key-restricted token was shown another key (${k.key_id}): ${what}`);
   }
+  // Nor in the audit trail: only entries about its keys or its lineage, never another key's id.
+  if (Array.isArray(answer?.entries)) {
+    for (const e of answer.entries as { key_id: string | null; key_ids: string[] }[]) {
+      for (const id of [e.key_id, ...e.key_ids]) if (id !== null) assert.ok(allowed.includes(id), `a key-restricted token read another key (${id}) in the audit trail: ${what}`);
+    }
+  }
   let body: unknown;
   try {
     body = c.request.body ? JSON.parse(c.request.body.toString('utf8')) : undefined;

@@ -154,7 +154,8 @@ export async function makeFixtures(api: TestServer): Promise<Fixtures> {
   // Restricted to one stored signing key, and to one stored shared key; neither may manage keys.
   await mintRestricted('token:dsa-key', ['dsa:sign', 'dsa:verify', 'keys:read'], [signing.mlDsa44.keyId]);
   await mintRestricted('token:shared-key', ['aes:encrypt', 'aes:decrypt', 'keys:read'], [shared.keyId]);
-  await mintRestricted('token:keys-of-every-type', ['keys:read', 'dsa:sign', 'dsa:verify', 'kem:decapsulate', 'aes:decrypt'], [alice[3]!.keyId, signing.rotated.keyId, shared.fromDecapsulate]);
+  // audit:read too: what it reads of the trail is checked like GET /v1/keys (checkKeyRestriction).
+  await mintRestricted('token:keys-of-every-type', ['keys:read', 'audit:read', 'dsa:sign', 'dsa:verify', 'kem:decapsulate', 'aes:decrypt'], [alice[3]!.keyId, signing.rotated.keyId, shared.fromDecapsulate]);
   const exhausted = await mint('alice', { expire_after_attempts: 1 });
   await ok('GET', '/v1/tokens/current', exhausted.new_token);
   await ok('POST', '/v1/aes/encrypt', exhausted.new_token, { unencrypted: 'x', key });

@@ -57,7 +57,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: "/v1/audit",
     tag: "Audit",
     summary: "Page through the tenant's audit trail",
-    description: "Every use of a stored key (decapsulation, key-pair creation, signing with the tenant's key) and every token mint or revocation of the caller's tenant, newest first: time, operation, outcome, request id, the token that acted, the key and the token concerned. Never a secret. The trail keeps the newest AUDIT_MAX_ENTRIES entries per tenant. See docs/observability.md.\n\nScope: `audit:read`. Uses one attempt of a token.",
+    description: "Every use of a stored key (decapsulation, key-pair creation, signing with the tenant's key) and every token mint or revocation of the caller's tenant, newest first: time, operation, outcome, the server's and the client's request ids, the token that acted, the keys and the token concerned. Never a secret. Security events (keys and tokens made, rotated, deleted, revoked) and use entries are kept apart, the newest AUDIT_MAX_SECURITY_ENTRIES and AUDIT_MAX_ENTRIES per tenant; a token's use entries past AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE are counted in one `audit.suppressed` entry. A token restricted to key_ids sees only entries naming its keys (other keys left out) and those of its own lineage; its pages may then hold fewer than `limit` entries before the last. See docs/observability.md.\n\nScope: `audit:read`. Uses one attempt of a token.",
     auth: true,
     body: false,
     fields: [
