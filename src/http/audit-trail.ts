@@ -8,6 +8,7 @@
  */
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Services } from '../services.ts';
+import { AUDIT_MAX_KEY_IDS } from '../stores/audit.ts';
 import { toProblem } from './problems.ts';
 import type { AnyRoute } from './route.ts';
 
@@ -38,27 +39,65 @@ export class AuditTrail {
     return !onlyWhen || onlyWhen(trail.input, trail.namedKey);
   }
 
-  /** Writes the entry of a request (or batch item). @throws when the store refuses it (logged and counted). */
+  /** Writes the entry of a single request. @throws when the store refuses it (logged and counted). */
   async write(req: Request, trail: Trail, outcome: string): Promise<void> {
+    trail.written = true;
+    const subject = this.route.audit!.subject?.(trail.input, trail.result) ?? {};
+    await this.#append(req, {
+      outcome,
+      keyId: subject.keyId !== undefined ? subject.keyId : (trail.keyIds[0] ?? null),
+      keyIds: subject.keyId !== undefined ? (subject.keyId === null ? [] : [subject.keyId]) : trail.keyIds,
+      itemCount: 1,
+      targetTokenId: subject.targetTokenId ?? null,
+    });
+  }
+
+  /**
+   * Writes the ONE entry of a batch (never one per item, so a batch cannot flood the trail): the
+   * keys its recorded items named or made, distinct and in order, how many items it had, and its
+   * outcome: `ok` when every recorded item succeeded, `partial` when some did, else the first
+   * item's problem type. Nothing is written when no item is one the route records.
+   */
+  async writeBatch(req: Request, items: readonly { readonly trail: Trail; readonly outcome: string }[], itemCount: number): Promise<void> {
+    const recorded = items.filter((item) => this.shouldRecord(item.trail));
+    if (recorded.length === 0) return;
+    const subjectOf = this.route.audit!.subject;
+    const keyIds = [
+      ...new Set(
+        recorded.flatMap(({ trail }) => {
+          const subject = subjectOf?.(trail.input, trail.result) ?? {};
+          return subject.keyId !== undefined ? (subject.keyId === null ? [] : [subject.keyId]) : trail.keyIds;
+        }),
+      ),
+    ];
+    const ok = recorded.filter((item) => item.outcome === 'ok').length;
+    await this.#append(req, {
+      outcome: ok === recorded.length ? 'ok' : ok > 0 ? 'partial' : recorded[0]!.outcome,
+      keyId: keyIds[0] ?? null,
+      keyIds,
+      itemCount,
+      targetTokenId: null,
+    });
+  }
+
+  async #append(req: Request, what: { outcome: string; keyId: string | null; keyIds: readonly string[]; itemCount: number; targetTokenId: string | null }): Promise<void> {
     const audit = this.route.audit!;
     const { services } = this;
-    trail.written = true;
     const principal = req.principal!;
-    const subject = audit.subject?.(trail.input, trail.result) ?? {};
     const entry = {
       timeMs: services.clock(),
       tenant: principal.tenant,
       operation: audit.event,
-      outcome,
+      outcome: what.outcome,
       // The server's own id, never the client's (kept beside it): see request-context.ts.
       requestId: req.serverRequestId,
       clientRequestId: req.clientRequestId,
       tokenId: principal.token?.id ?? null,
       tokenAncestors: principal.token?.ancestors ?? [],
-      keyId: subject.keyId !== undefined ? subject.keyId : (trail.keyIds[0] ?? null),
-      keyIds: subject.keyId !== undefined ? (subject.keyId === null ? [] : [subject.keyId]) : trail.keyIds,
-      itemCount: 1,
-      targetTokenId: subject.targetTokenId ?? null,
+      keyId: what.keyId,
+      keyIds: what.keyIds.slice(0, AUDIT_MAX_KEY_IDS),
+      itemCount: what.itemCount,
+      targetTokenId: what.targetTokenId,
     };
     try {
       await services.audit.append(entry);

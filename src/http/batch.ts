@@ -7,7 +7,8 @@
  * An item's client error (404, 403, 409, 422, 400) is its own result; an unavailable or full
  * store, or an internal error, fails the whole request once every item has finished (nothing is
  * answered that the store could not stand behind), and what the other items wrote is taken back.
- * Each item that names a stored key is audited as a request of its own would be.
+ * The batch is audited as ONE entry (audit-trail.ts writeBatch): its items' keys, its item count,
+ * and whether all, some or none of the items the route records succeeded.
  * @module
  */
 import type { Request, Response } from 'express';
@@ -56,9 +57,7 @@ export async function runBatch<I, R, K>(route: Route<I, R, K>, req: Request, res
   }
   if (audit) {
     try {
-      for (const o of outcomes) {
-        if (trails.shouldRecord(o.trail)) await trails.write(req, o.trail, o.ok ? 'ok' : o.problem.type);
-      }
+      await trails.writeBatch(req, outcomes.map((o) => ({ trail: o.trail, outcome: o.ok ? 'ok' : o.problem.type })), items.length);
     } catch (error) {
       if (!audit.bestEffort) {
         // As for a single request: what was given out is taken back, and nothing is answered.

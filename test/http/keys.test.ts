@@ -323,14 +323,18 @@ describe('token key_ids and scopes on every operation that names a key', () => {
       // Once the default key exists, a token not listing it is refused naming it.
       assert.match((await server.call('POST', '/v1/dsa/sign', { auth: restricted, body: { data: 'x' } })).body.detail, new RegExp(signed.body.key_id));
       assertOk(await server.call('POST', '/v1/dsa/sign', { auth: await server.call('POST', '/v1/tokens', { auth: 'alice', body: {} }).then((r) => r.body.new_token), body: { data: 'x' } }));
-      // The refusal names the key in the audit trail; batch items name theirs too.
+      // The refusal names the key in the audit trail; a batch's entry names its items' keys.
       const trail = (await server.call('GET', '/v1/audit?limit=10', { auth: 'alice' })).body.entries as { operation: string; outcome: string; key_id: string | null }[];
       assert.ok(trail.some((e) => e.operation === 'dsa.sign' && e.outcome === 'forbidden' && e.key_id === signed.body.key_id));
       const kp = (await server.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} })).body;
       const batch = await server.call('POST', '/v1/kem/encapsulate', { auth: 'alice', body: { batch_input: [{ pk: kp.pk, store: true }, { pk: kp.pk, store: true }] } });
       const made = batch.body.batch_results.map((r: { shared_key_id: string }) => r.shared_key_id).sort();
-      const recorded = (await server.call('GET', '/v1/audit?limit=2', { auth: 'alice' })).body.entries.map((e: { key_id: string }) => e.key_id).sort();
-      assert.deepEqual(recorded, made);
+      // One entry for the whole batch (a batch cannot flood the trail), naming every key it made.
+      const [entry] = (await server.call('GET', '/v1/audit?limit=1', { auth: 'alice' })).body.entries;
+      assert.equal(entry.operation, 'kem.encapsulate');
+      assert.equal(entry.item_count, 2);
+      assert.equal(entry.outcome, 'ok');
+      assert.deepEqual([...entry.key_ids].sort(), made);
     } finally {
       await server.close();
     }
