@@ -28,19 +28,28 @@ export function zodProblem(error: z.ZodError): Problem {
   );
 }
 
-/** One operation: the named keys (404, 403), the scope (403), validation (422), the handler. */
-export async function runOne<I, R, K>(route: Route<I, R, K>, raw: Record<string, unknown>, ctx: RouteContext, trail: Trail<I, R>): Promise<R> {
-  /** A key refused to the credential is named in the audit entry of the refusal. */
-  const nameRefusedKey = (error: unknown): never => {
+/** An operation past its checks: its parsed input and the stored key it names, ready to run. */
+export interface Prepared<I, K> {
+  readonly input: I;
+  readonly found: K | undefined;
+}
+
+/** A key refused to the credential is named in the audit entry of the refusal. */
+function nameRefusedKey(trail: Trail<unknown, unknown>): (error: unknown) => never {
+  return (error) => {
     if (error instanceof KeyForbiddenError) trail.keyIds = [error.keyId];
     throw error;
   };
+}
+
+/** The checks of one operation, in the brief's order: the named keys (404, 403), the scope (403), validation (422). */
+export async function prepareOne<I, R, K>(route: Route<I, R, K>, raw: Record<string, unknown>, ctx: RouteContext, trail: Trail<I, R>): Promise<Prepared<I, K>> {
   let found: K | undefined;
   if (route.keys) {
     const refs = route.keys.refs.safeParse(raw);
     if (refs.success) {
       trail.namedKey = true;
-      const resolved = await route.keys.resolve(refs.data, ctx).catch(nameRefusedKey);
+      const resolved = await route.keys.resolve(refs.data, ctx).catch(nameRefusedKey(trail as Trail<unknown, unknown>));
       if (resolved) {
         trail.keyIds = resolved.keyIds;
         found = resolved.found;
@@ -53,8 +62,17 @@ export async function runOne<I, R, K>(route: Route<I, R, K>, raw: Record<string,
   const parsed = route.input.safeParse(raw);
   if (!parsed.success) throw zodProblem(parsed.error);
   trail.input = parsed.data;
-  const result = await route.handle(parsed.data, ctx, found).catch(nameRefusedKey);
+  return { input: parsed.data, found };
+}
+
+/** Runs a prepared operation's handler. */
+export async function runPrepared<I, R, K>(route: Route<I, R, K>, prepared: Prepared<I, K>, ctx: RouteContext, trail: Trail<I, R>): Promise<R> {
+  const result = await route.handle(prepared.input, ctx, prepared.found).catch(nameRefusedKey(trail as Trail<unknown, unknown>));
   trail.result = result;
   return result;
 }
 
+/** One operation: its checks (prepareOne), then the handler. */
+export async function runOne<I, R, K>(route: Route<I, R, K>, raw: Record<string, unknown>, ctx: RouteContext, trail: Trail<I, R>): Promise<R> {
+  return runPrepared(route, await prepareOne(route, raw, ctx, trail), ctx, trail);
+}

@@ -10,11 +10,13 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { failsOpenWhenFull } from '../auth/admission.ts';
 import { routeLabel } from '../observability/request-context.ts';
+import { CryptoBusyError } from '../crypto/errors.ts';
 import { Lifecycle } from '../operations/lifecycle.ts';
+import { refundAttempt } from '../operations/tokens.ts';
 import type { Services } from '../services.ts';
 import { AuditTrail, trailOf } from './audit-trail.ts';
-import { runBatch } from './batch.ts';
-import { runOne, zodProblem } from './checks.ts';
+import { batchUnits, runBatch } from './batch.ts';
+import { prepareOne, runPrepared, zodProblem } from './checks.ts';
 import { Problem, validationFailed } from './problems.ts';
 import type { AnyRoute, Route, RouteContext } from './route.ts';
 
@@ -111,7 +113,16 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
     const trail = trailOf<I, R>(res);
     const raw = rawInput(req, route.request);
     if (route.batch && 'batch_input' in raw) return runBatch(route, req, res, raw, ctx, trails);
-    const result = await runOne(route, raw, ctx, trail);
+    const prepared = await prepareOne(route, raw, ctx, trail);
+    // A costly operation (an SLH-DSA signature) counts what it costs against the rate limits, as
+    // a batch does (batch.ts batchUnits); the request itself counted 1.
+    const units = batchUnits(route, prepared, ctx);
+    if (units > 1) await services.limits.charge(principal, units - 1);
+    const result = await runPrepared(route, prepared, ctx, trail).catch(async (error: unknown) => {
+      // Refused before anything was done: the attempt this request used is given back.
+      if (error instanceof CryptoBusyError && (route.usesAttempt ?? true)) await refundAttempt(ctx);
+      throw error;
+    });
     // Fails closed: when the entry cannot be written, the answer (a shared key, a new token) is
     // not given; the client gets 503 (as Vault refuses a request its audit device cannot log),
     // and what the handler wrote is taken back.

@@ -11,7 +11,7 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { CryptoInputError, DecryptionError } from '../crypto/errors.ts';
+import { CryptoBusyError, CryptoInputError, DecryptionError } from '../crypto/errors.ts';
 import { KeyForbiddenError, KeyNotFoundError, KeyUnusableError } from '../keys/errors.ts';
 import { QuotaExceededError, RateLimitedError } from '../limits/errors.ts';
 import { CredentialEndedError, InvalidInputError, KeyConfirmationError, NotAllowedError, TokenNotFoundError } from '../operations/errors.ts';
@@ -51,6 +51,7 @@ export const PROBLEMS = Object.freeze({
   'headers-too-large': { status: 431, title: 'Request header fields too large', example: 'The request line and headers together exceed 16 KiB.' },
   'internal-error': { status: 500, title: 'Internal server error', example: 'An unexpected error occurred. It has been logged.' },
   'store-unavailable': { status: 503, title: 'Service unavailable', example: 'The service cannot reach its store; nothing was done. Retry later.' },
+  'crypto-busy': { status: 503, title: 'Busy with cryptography', example: "This tenant's cryptography could not start within CRYPTO_QUEUE_TIMEOUT_MS (slow lane); nothing was done and no attempt of a token was used. Retry after the time Retry-After gives." },
   'store-full': { status: 507, title: 'Insufficient storage', example: 'The store is full and refused the write; nothing was written. Retry later.' },
 } satisfies Record<string, { status: number; title: string; example: string }>);
 export type ProblemType = keyof typeof PROBLEMS;
@@ -187,6 +188,10 @@ export function toProblem(err: unknown): Problem {
     const what = err.quota === 'QUOTA_KEYS' ? 'stored keys' : 'live tokens';
     return new Problem('quota-exceeded', `Quota ${err.quota} reached: this tenant may have at most ${err.limit} ${what}. Nothing was written.`);
   }
+  if (err instanceof CryptoBusyError) {
+    const why = err.reason === 'queue-timeout' ? 'could not start within CRYPTO_QUEUE_TIMEOUT_MS' : 'would pass CRYPTO_TENANT_QUEUE_COST, the most this tenant may have queued';
+    return new Problem('crypto-busy', `This tenant's cryptography ${why} (${err.lane} lane); nothing was done and no attempt of a token was used. Retry after the time Retry-After gives.`);
+  }
   if (err instanceof StoreFullError) return new Problem('store-full', PROBLEMS['store-full'].example);
   if (err instanceof StoreUnavailableError) return new Problem('store-unavailable', PROBLEMS['store-unavailable'].example);
   if (err instanceof CryptoInputError) return fieldError(err.field, err.message);
@@ -211,6 +216,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const log = req.log ?? logger;
+    // The client went away and its queued work was dropped (the request's AbortSignal): nobody to answer.
+    if (err instanceof Error && err.name === 'AbortError' && (res.destroyed || req.socket.destroyed)) {
+      log.debug({ path: req.path }, 'client went away: its queued work was dropped');
+      return;
+    }
     const problem = toProblem(err);
     if (err instanceof RateLimitedError) {
       setRateLimitHeaders(res, err.policy, err.limit, err.windowSeconds, 0, err.retryAfterMs);
@@ -218,6 +228,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (problem.type === 'store-full') {
       log.error({ cause: err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err), path: req.path }, 'store full: write refused');
       res.setHeader('Retry-After', '5');
+    } else if (err instanceof CryptoBusyError) {
+      log.warn({ reason: err.reason, lane: err.lane, path: req.path }, 'crypto busy: work refused before it started');
+      res.setHeader('Retry-After', String(Math.max(1, err.retryAfterSeconds)));
     } else if (problem.type === 'store-unavailable') {
       // Only the cause's message: ioredis errors carry `command.args`, i.e. whole records.
       const cause: unknown = err instanceof StoreUnavailableError ? (err.cause ?? err) : err;

@@ -11,7 +11,11 @@
  *   GET /v1/tokens/current). It is decided from the matched route, so every spelling that
  *   reaches the route (HEAD, which Express answers with the GET route; /v1/TOKENS/current, as
  *   routing is case-insensitive) behaves the same;
- * - `rateClass`: which rate-limit class the request counts against;
+ * - `rateClass`: `crypto` for operations that run scheduled cryptography (they may answer
+ *   503 crypto-busy, and count their `cost` against the rate limits and a batch's budget), `read`
+ *   and `tokens` for the others (one each);
+ * - `cost`: what one operation costs in batch units (batch.ts batchUnits), from its algorithm
+ *   and the measured cost table (crypto/costs.ts); 1 when absent;
  * - `audit`: the audit event the request records (stores/audit.ts), whatever its outcome;
  * - the problem types it can answer, derived from the declaration (problemsOf), plus the
  *   route's own `extraProblems`; the OpenAPI document shows one example of each.
@@ -47,6 +51,11 @@ export interface Route<I, R = undefined, K = undefined> {
   /** Whether presenting a token uses one attempt (default true). */
   readonly usesAttempt?: boolean;
   readonly rateClass: RateClass;
+  /**
+   * The cost of one parsed operation in crypto cost units (crypto/costs.ts costOf: an ML-KEM-768
+   * encapsulation on noble is 1), given the key it names; for the batch budget and the rate limits.
+   */
+  readonly cost?: (input: NoInfer<I>, found: NoInfer<K> | undefined, ctx: RouteContext) => number;
   /** What the request records in the audit trail, whatever its outcome (none when absent). */
   readonly audit?: {
     readonly event: AuditEvent;
@@ -146,6 +155,8 @@ export function problemsOf(route: AnyRoute): ProblemType[] {
   if (route.keys) types.add('not-found').add('forbidden');
   // An audited route writes its entry; a full Redis refuses that (and the route's own writes).
   if (route.audit && !route.audit.bestEffort) types.add('store-full');
+  // Cryptography is scheduled fairly among tenants: work that cannot start in time is refused.
+  if (route.rateClass === 'crypto') types.add('crypto-busy');
   for (const t of route.extraProblems ?? []) types.add(t);
   return (Object.keys(PROBLEMS) as ProblemType[]).filter((t) => types.has(t));
 }

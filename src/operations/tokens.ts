@@ -84,3 +84,14 @@ function narrowKeyIds(parent: Principal, requested: readonly string[] | undefine
 export async function revoke({ principal, services }: OperationContext, tokenId: string): Promise<void> {
   if (!(await services.tokens.revoke(principal, tokenId))) throw new TokenNotFoundError();
 }
+
+/**
+ * Gives the caller's token back the attempt this request used, when the request was refused
+ * before anything was done (its cryptography could not start: crypto-busy). Best effort: a store
+ * that cannot take it back costs the caller one attempt, never a wrong answer.
+ */
+export async function refundAttempt({ principal, services }: OperationContext): Promise<void> {
+  const token = principal.token;
+  if (!token) return;
+  await services.store.tokens.refundAttempt(token.family, token.id, token.ancestors).catch(() => {});
+}

@@ -62,6 +62,13 @@ export class MemoryTokenStore implements TokenStore {
     return { tenant: token.tenant, expiresAtMs: token.expiresAtMs, attemptsLeft: limits.length ? Math.min(...limits) : null };
   }
 
+  async refundAttempt(family: string, tokenId: string, ancestors: readonly string[]): Promise<void> {
+    for (const id of [tokenId, ...ancestors]) {
+      const token = this.#get(tokenName(family, id));
+      if (token && token.attemptsLeft !== null) token.attemptsLeft += 1;
+    }
+  }
+
   async standing(family: string, tokenId: string, ancestors: readonly string[]): Promise<boolean> {
     return [tokenId, ...ancestors].every((id) => this.#get(tokenName(family, id)) !== undefined);
   }

@@ -71,6 +71,18 @@ return {'outcome', 'granted', 'left', least}
 `);
 
 /**
+ * Gives back one attempt: to the token and to each limited ancestor whose record exists (an
+ * expired or revoked one stays gone: HINCRBY on a missing key would create it, so EXISTS first).
+ * KEYS: token, then its ancestors. Only rewrites existing fields: allowed on a full store.
+ */
+const REFUND_ATTEMPT = new LuaScript(`#!lua flags=allow-oom
+for i = 1, #KEYS do
+  if redis.call('HEXISTS', KEYS[i], 'left') == 1 then redis.call('HINCRBY', KEYS[i], 'left', 1) end
+end
+return {'outcome', 'refunded'}
+`);
+
+/**
  * Reads a token the way CONSUME_ATTEMPT judges it, without using an attempt.
  * KEYS: token, then its ancestors. Answers outcome 'alive' with tenant, exp and left (absent when
  * no token of the lineage is limited; else the least over them), or 'dead'.
@@ -147,6 +159,11 @@ export class RedisTokenStore implements TokenStore {
     const { outcome: o, fields } = outcome(answer, 'peekToken', ['alive', 'dead']);
     if (o === 'dead') return undefined;
     return { tenant: fields.tenant!, attemptsLeft: fields.left === undefined ? null : Number(fields.left), expiresAtMs: Number(fields.exp) };
+  }
+
+  async refundAttempt(family: string, tokenId: string, ancestors: readonly string[]): Promise<void> {
+    const answer = await this.redis.eval(REFUND_ATTEMPT, this.#lineage(family, tokenId, ancestors), []);
+    outcome(answer, 'refundAttempt', ['refunded']);
   }
 
   async standing(family: string, tokenId: string, ancestors: readonly string[]): Promise<boolean> {

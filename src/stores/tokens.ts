@@ -49,6 +49,12 @@ export interface TokenStore {
    */
   standing(family: string, tokenId: string, ancestors: readonly string[]): Promise<boolean>;
   /**
+   * Gives back the attempt a request used, when the service refused the request before doing
+   * anything (its cryptography could not start: 503 crypto-busy): one attempt to the token and to
+   * each limited ancestor whose record still exists. A revoked or expired token stays dead.
+   */
+  refundAttempt(family: string, tokenId: string, ancestors: readonly string[]): Promise<void>;
+  /**
    * Deletes the token's record if it belongs to `tenant` and, when `by` names a token, only if
    * the token is `by` itself or one `by` minted (directly or not); true when something was revoked.
    */

@@ -121,6 +121,14 @@ const PRODUCERS: Record<ProblemType, () => Promise<CallResult>> = {
       assertOk(await server.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} }), 201);
       return server.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} });
     }),
+  // One slow-lane thread busy with SLH-DSA signatures, and a queue deadline shorter than one of them.
+  'crypto-busy': () =>
+    once({ env: { CRYPTO_SLOW_THREADS: '1', CRYPTO_QUEUE_TIMEOUT_MS: '5' } }, async (server) => {
+      const key = await server.call('POST', '/v1/dsa/keypair', { auth: 'alice', body: { algorithm: 'SLH-DSA-SHA2-128f' } });
+      assertOk(key, 201);
+      const answers = await Promise.all(Array.from({ length: 6 }, () => server.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { data: 'x', key_id: key.body.key_id } })));
+      return answers.find((a) => a.status === 503) ?? answers[0]!;
+    }),
   'store-full': async () => {
     const redis = await startRedis(['--maxmemory-policy', 'noeviction']);
     const admin = new Redis(redis.url);

@@ -107,6 +107,22 @@ export function runTokenStoreContract(current: () => TokenStore): void {
           assert.equal(await tokens.standing(family, 'brief', []), false, 'expired');
         });
 
+        test('refundAttempt gives one attempt back to the token and its limited ancestors, and never revives a dead one', async () => {
+          await tokens.createToken(family, 'root', tokenRecord('acme', 5));
+          await tokens.createToken(family, 'child', tokenRecord('acme', 1));
+          assert.deepEqual(await tokens.consumeAttempt(family, 'child', ['root']), { ok: true, attemptsLeft: 0 });
+          await tokens.refundAttempt(family, 'child', ['root']);
+          assert.equal((await tokens.peekToken(family, 'root', []))?.attemptsLeft, 5, 'the root has its attempt back');
+          assert.deepEqual(await tokens.consumeAttempt(family, 'child', ['root']), { ok: true, attemptsLeft: 0 }, 'the child may use its one attempt again');
+          await tokens.createToken(family, 'unlimited', tokenRecord('acme', null));
+          await tokens.refundAttempt(family, 'unlimited', []);
+          assert.equal((await tokens.peekToken(family, 'unlimited', []))?.attemptsLeft, null, 'an unlimited token stays unlimited');
+          assert.equal(await tokens.revokeToken(family, 'child', 'acme'), true);
+          await tokens.refundAttempt(family, 'child', ['root']);
+          assert.equal(await tokens.peekToken(family, 'child', ['root']), undefined, 'a revoked token stays dead');
+          assert.equal(await tokens.standing(family, 'child', ['root']), false);
+        });
+
         test('a token created with 0 attempts is dead', async () => {
           await tokens.createToken(family, 't1', tokenRecord('acme', 0));
           assert.deepEqual(await tokens.consumeAttempt(family, 't1', []), { ok: false });

@@ -2,6 +2,7 @@
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { DEFAULT_DSA_ALGORITHM, DSA_ALGORITHMS } from '../../crypto/algorithms.ts';
 import { createSigningKey } from '../../operations/dsa.ts';
+import { cryptoCost } from '../cost.ts';
 import { defineRoute } from '../route.ts';
 import { examples } from '../examples.ts';
 import { expiresAtField, expiresInField, toExpiresAt } from '../schemas.ts';
@@ -43,6 +44,7 @@ export function dsaKeypairRoute(maxExpiresInSeconds = 10 * 365 * 86_400) {
     responseDescription: 'The new signing key (public parts only).',
     extraProblems: ['quota-exceeded'],
     rateClass: 'crypto',
+    cost: (input, _key, ctx) => cryptoCost(ctx, input.algorithm, 'keygen'),
     audit: {
       event: 'dsa.keypair',
       subject: (_input, result) => ({ keyId: result?.key_id ?? null }),

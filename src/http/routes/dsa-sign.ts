@@ -2,6 +2,7 @@
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { DSA_ALGORITHMS, MAX_DSA_CONTEXT_BYTES } from '../../crypto/algorithms.ts';
 import { resolveSigningKey, sign } from '../../operations/dsa.ts';
+import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
 import { dsaKeyId, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
@@ -50,6 +51,8 @@ export function dsaSignRoute(maxMessageBytes: number) {
     response,
     responseDescription: 'The signature and the public key that verifies it.',
     rateClass: 'crypto',
+    // The named key's algorithm; the default key is ML-DSA-65.
+    cost: (_input, named, ctx) => cryptoCost(ctx, named?.algorithm ?? 'ML-DSA-65', 'sign'),
     batch: true,
     // Signs with a stored key (the default one too): a use of a stored key.
     audit: { event: 'dsa.sign', subject: (_input, result) => (result ? { keyId: result.key_id } : {}) },

@@ -5,6 +5,7 @@
  */
 import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching } from '../../crypto/algorithms.ts';
 import { resolveSigningKey, verify } from '../../operations/dsa.ts';
+import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
 import { base64Bytes, dsaKeyId, dsaPublicKeyField, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
@@ -92,6 +93,8 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
     response,
     responseDescription: 'Whether the signature verifies.',
     rateClass: 'crypto',
+    // The stored key's algorithm, the one named, or the one the lengths fit (validation made sure one does).
+    cost: (input, key, ctx) => cryptoCost(ctx, key?.algorithm ?? input.algorithm ?? dsaAlgorithmsMatching({ publicKey: input.pk!.length, signature: input.signature.length })[0]!, 'verify'),
     batch: true,
     // Verifying under a stored key is a use of it; verifying under a given pk uses none.
     audit: { event: 'dsa.verify', onlyWhen: (_input, namedKey) => namedKey },

@@ -3,6 +3,7 @@ import { encodeBase64 } from '../../crypto/encoding.ts';
 import { describeKey, KeyDescriptionSchema } from '../key-view.ts';
 import type { KeyType } from '../../stores/keys.ts';
 import { deleteKey, resolveKey, rotateKey } from '../../operations/keys.ts';
+import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { anyKeyId, dsaKeyId } from '../schemas.ts';
 import { z } from '../zod.ts';
@@ -79,6 +80,7 @@ export function keysRotateRoute() {
     operationId: 'keysRotate',
     tag: 'Keys',
     summary: 'Rotate a signing key',
+    cost: (_input, key, ctx) => (key?.type === 'dsa' ? cryptoCost(ctx, key.algorithm, 'keygen') : 0),
     description:
       'Adds a version to a signing key (same algorithm, new key pair): `POST /v1/dsa/sign` with this `key_id` signs with the new version from now on; every older version still verifies (`POST /v1/dsa/verify` with `key_id`, any version or `version`). Only signing keys (`dsa_`) have versions.',
     scope: 'keys:manage',
