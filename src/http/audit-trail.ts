@@ -8,7 +8,7 @@
  */
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Services } from '../services.ts';
-import { AUDIT_MAX_KEY_IDS } from '../stores/audit.ts';
+import { AUDIT_MAX_KEY_IDS, batchOutcome } from '../stores/audit.ts';
 import { toProblem } from './problems.ts';
 import type { AnyRoute } from './route.ts';
 
@@ -70,9 +70,8 @@ export class AuditTrail {
         }),
       ),
     ];
-    const ok = recorded.filter((item) => item.outcome === 'ok').length;
     await this.#append(req, {
-      outcome: ok === recorded.length ? 'ok' : ok > 0 ? 'partial' : recorded[0]!.outcome,
+      outcome: batchOutcome(recorded.map((item) => item.outcome)),
       keyId: keyIds[0] ?? null,
       keyIds,
       itemCount,
