@@ -82,6 +82,8 @@ export class StoreFullError extends ApiError {}
 export class InternalServerError extends ApiError {}
 /** 503: the service cannot reach its store and did nothing; retried by the client first. */
 export class ServiceUnavailableError extends ApiError {}
+/** 503 `crypto-busy`: the tenant's cryptography could not start in time; nothing was done and no attempt was used. Retried by the client first. */
+export class CryptoBusyError extends ServiceUnavailableError {}
 
 /** Error class by problem type. */
 export const PROBLEM_ERRORS = Object.freeze({
@@ -102,6 +104,7 @@ export const PROBLEM_ERRORS = Object.freeze({
   'quota-exceeded': QuotaExceededError,
   'internal-error': InternalServerError,
   'store-unavailable': ServiceUnavailableError,
+  'crypto-busy': CryptoBusyError,
   'store-full': StoreFullError,
 } as const satisfies Record<string, typeof ApiError>);
 
