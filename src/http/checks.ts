@@ -53,6 +53,7 @@ export async function prepareOne<I, R, K>(route: Route<I, R, K>, raw: Record<str
       if (resolved) {
         trail.keyIds = resolved.keyIds;
         found = resolved.found;
+        ctx.lifecycle?.seen(resolved.keyIds);
       } else {
         trail.namedKey = false;
       }

@@ -48,6 +48,7 @@ export async function sign(ctx: OperationContext, named: StoredKey | undefined, 
     if (!principal.keyIds.includes(existing.id)) throw new KeyForbiddenError(existing.id, 'the default signing key');
   }
   const key = named ?? (await services.keys.defaultSigningKey(principal.tenant));
+  if (!named) ctx.lifecycle?.seen([key.id]); // just read (or made): as good as a check
   const { signature, key: signer } = await services.keys.sign(key, input.data, input.context, cryptoJob(ctx, [key.id]));
   return { signature, signer };
 }

@@ -6,9 +6,12 @@
  * exist, so a key deleted or a token revoked meanwhile stops every item that has not started.
  *
  * A token that used its last attempt on this very request still stands: the request paid for
- * itself. Checks are cheap (one EXISTS for the token's lineage, one GET per key) and a passing
- * answer is reused for FRESH_MS, so a batch of fast items does not make one round trip each: an
- * item starts at most FRESH_MS after a revocation or deletion was committed.
+ * itself. What the pipeline already read counts as a check: authentication (the token's attempt)
+ * when the Lifecycle is made, and each key when it was found (`seen`). A passing answer stands
+ * for FRESH_MS, so work that starts at once (nearly every request) costs no extra store round
+ * trip, and a batch of fast items does not make one each; work that waited in a queue is checked
+ * again (one EXISTS for the token's lineage, one GET per key). An item starts at most FRESH_MS
+ * after a revocation or deletion was committed.
  * @module
  */
 import { KeyNotFoundError } from '../keys/errors.ts';
@@ -19,10 +22,19 @@ import { CredentialEndedError } from './errors.ts';
 export const FRESH_MS = 50;
 
 export class Lifecycle {
-  #tokenCheckedMs = -Infinity;
+  /** Authentication has just found the token standing (it used an attempt, or read it). */
+  #tokenCheckedMs: number;
   readonly #keysCheckedMs = new Map<string, number>();
 
-  constructor(private readonly ctx: Pick<OperationContext, 'principal' | 'services'>) {}
+  constructor(private readonly ctx: Pick<OperationContext, 'principal' | 'services'>) {
+    this.#tokenCheckedMs = ctx.services.clock();
+  }
+
+  /** The keys were just found in the store (the request's key lookup): as good as a check. */
+  seen(keyIds: readonly string[]): void {
+    const now = this.ctx.services.clock();
+    for (const id of keyIds) this.#keysCheckedMs.set(id, now);
+  }
 
   /**
    * Throws CredentialEndedError (401) when the token no longer stands, KeyNotFoundError (404)
