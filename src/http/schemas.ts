@@ -5,7 +5,7 @@
  * @module
  */
 import { decodeBase64, decodeMessage, MESSAGE_ENCODINGS, type MessageEncoding } from '../crypto/encoding.ts';
-import { DSA_SIZES, ML_DSA_ALGORITHMS, type DsaAlgorithm } from '../crypto/algorithms.ts';
+import { DSA_SIZES, MAX_DSA_CONTEXT_BYTES, ML_DSA_ALGORITHMS, type DsaAlgorithm } from '../crypto/algorithms.ts';
 import { DSA_KEY_ID, KEM_KEY_ID, KEY_ID, SHARED_KEY_ID } from '../keys/service.ts';
 import { z } from './zod.ts';
 
@@ -216,3 +216,53 @@ export const pageLimitField = (defaultLimit: number, max: number, what: string) 
     .pipe(z.number().int().min(1, 'must be at least 1').max(max, `must be at most ${max}`))
     .optional()
     .openapi({ type: 'integer', description: `${what} per page (default ${defaultLimit}, at most ${max}).`, example: 20 });
+
+/**
+ * The FIPS 204 / 205 context string (at most 255 bytes) in its sibling `context_encoding`:
+ * `utf8` (the default, so nothing changes for callers that send text), `base64` or `hex` for
+ * arbitrary bytes (NIST's own test data uses contexts that are not text). Decoded by withContext.
+ */
+export const contextFields = (description: string, example: string) => ({
+  context: z
+    .string()
+    // Hex of 255 bytes is 510 characters: refuse anything longer before decoding it.
+    .max(2 * MAX_DSA_CONTEXT_BYTES, `must be at most ${MAX_DSA_CONTEXT_BYTES} bytes once decoded`)
+    .optional()
+    .openapi({ description, example }),
+  context_encoding: z
+    .enum(MESSAGE_ENCODINGS)
+    .optional()
+    .openapi({ description: 'How `context` is encoded: utf8 (default), or base64 or hex for a context of arbitrary bytes.', example: 'utf8' }),
+});
+
+/**
+ * Decodes the optional `context` of an object schema according to `context_encoding` (default
+ * utf8), adding a field error beside the other fields' when it does not decode or is over 255
+ * bytes; the output has `context` as bytes (or undefined) and no `context_encoding`.
+ */
+export function withContext<S extends z.ZodType<Record<string, unknown>>>(schema: S) {
+  const decode = (value: unknown, encoding: unknown) =>
+    typeof value === 'string' && (MESSAGE_ENCODINGS as readonly unknown[]).includes(encoding ?? 'utf8') ? decodeMessage(value, (encoding ?? 'utf8') as MessageEncoding) : undefined;
+  return schema
+    .superRefine(
+      (input, ctx) => {
+        const o = input as Record<string, unknown>;
+        if (o.context === undefined) return;
+        const bytes = decode(o.context, o.context_encoding);
+        const encoding = String(o.context_encoding ?? 'utf8');
+        if (!bytes) ctx.addIssue({ code: 'custom', path: ['context'], message: encoding === 'utf8' ? 'must be well-formed Unicode text (it contains a lone surrogate)' : `must be valid ${encoding}` });
+        else if (bytes.length > MAX_DSA_CONTEXT_BYTES) ctx.addIssue({ code: 'custom', path: ['context'], message: `must be at most ${MAX_DSA_CONTEXT_BYTES} bytes${encoding === 'utf8' ? ' of UTF-8' : ' once decoded'}, got ${bytes.length}` });
+      },
+      {
+        // Run even when other fields failed, so one answer names every bad field.
+        when: (payload) => {
+          const v = payload.value as Record<string, unknown> | undefined;
+          return typeof v?.context === 'string' && (MESSAGE_ENCODINGS as readonly unknown[]).includes(v.context_encoding ?? 'utf8');
+        },
+      },
+    )
+    .transform((input) => {
+      const { context, context_encoding, ...rest } = input as Record<string, unknown>;
+      return { ...rest, context: context === undefined ? undefined : decode(context, context_encoding)! } as Omit<z.output<S>, 'context' | 'context_encoding'> & { context: Uint8Array | undefined };
+    });
+}

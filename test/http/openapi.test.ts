@@ -87,11 +87,11 @@ const TABLE: readonly Row[] = [
   },
   { method: 'post', path: '/v1/kem/decapsulate', request: ['cipher', 'key_id', 'pk', 'confirmation', 'store'], status: '200', response: ['shared_key', 'shared_key_id'], always: [] },
   { method: 'post', path: '/v1/dsa/keypair', request: ['algorithm', 'expires_in'], status: '201', response: ['key_id', 'algorithm', 'pk', 'version', 'expires_at'] },
-  { method: 'post', path: '/v1/dsa/sign', request: ['data', 'encoding', 'context', 'key_id'], status: '200', response: ['signature', 'pk', 'key_id', 'version', 'algorithm'], batch: true },
+  { method: 'post', path: '/v1/dsa/sign', request: ['data', 'encoding', 'context', 'context_encoding', 'key_id'], status: '200', response: ['signature', 'pk', 'key_id', 'version', 'algorithm'], batch: true },
   {
     method: 'post',
     path: '/v1/dsa/verify',
-    request: ['data', 'pk', 'key_id', 'version', 'algorithm', 'signature', 'encoding', 'context'],
+    request: ['data', 'pk', 'key_id', 'version', 'algorithm', 'signature', 'encoding', 'context', 'context_encoding'],
     status: '200',
     response: ['verified'],
     batch: true,

@@ -846,8 +846,13 @@ export interface components {
             })[];
         };
         DsaSignRequest: {
-            /** @description Optional FIPS 204 / 205 context string, UTF-8, at most 255 bytes. The verifier must give the same one. */
+            /** @description Optional FIPS 204 / 205 context string, at most 255 bytes once decoded: UTF-8 text, or bytes in `context_encoding`. The verifier must give the same one. */
             context?: string;
+            /**
+             * @description How `context` is encoded: utf8 (default), or base64 or hex for a context of arbitrary bytes.
+             * @enum {string}
+             */
+            context_encoding?: "utf8" | "base64" | "hex";
             /** @description The message to sign, in `encoding` (at most 65536 bytes once decoded). */
             data: string;
             /**
@@ -898,8 +903,13 @@ export interface components {
              * @enum {string}
              */
             algorithm?: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87" | "SLH-DSA-SHA2-128s" | "SLH-DSA-SHA2-128f" | "SLH-DSA-SHAKE-128s" | "SLH-DSA-SHAKE-128f";
-            /** @description Optional FIPS 204 / 205 context string, UTF-8, at most 255 bytes: the one the signer used. */
+            /** @description Optional FIPS 204 / 205 context string, at most 255 bytes once decoded (UTF-8 text, or bytes in `context_encoding`): the one the signer used. */
             context?: string;
+            /**
+             * @description How `context` is encoded: utf8 (default), or base64 or hex for a context of arbitrary bytes.
+             * @enum {string}
+             */
+            context_encoding?: "utf8" | "base64" | "hex";
             /** @description The signed message, in `encoding`. */
             data: string;
             /**

@@ -5,7 +5,7 @@ import { resolveSigningKey, sign } from '../../operations/dsa.ts';
 import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
-import { dsaKeyId, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
+import { contextFields, dsaKeyId, encodingField, messageText, withContext, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export function dsaSignRoute(maxMessageBytes: number) {
@@ -14,11 +14,7 @@ export function dsaSignRoute(maxMessageBytes: number) {
     .strictObject({
       data: messageText(`The message to sign, in \`encoding\` (at most ${maxMessageBytes} bytes once decoded).`, ex.message),
       encoding: encodingField('How `data` is encoded: utf8 (default), base64 or hex.'),
-      context: utf8Bytes({
-        description: `Optional FIPS 204 / 205 context string, UTF-8, at most ${MAX_DSA_CONTEXT_BYTES} bytes. The verifier must give the same one.`,
-        example: ex.context,
-        maxBytes: MAX_DSA_CONTEXT_BYTES,
-      }).optional(),
+      ...contextFields(`Optional FIPS 204 / 205 context string, at most ${MAX_DSA_CONTEXT_BYTES} bytes once decoded: UTF-8 text, or bytes in \`context_encoding\`. The verifier must give the same one.`, ex.context),
       key_id: dsaKeyId()
         .optional()
         .openapi({ description: "Optional: the signing key (`key_id` from `POST /v1/dsa/keypair`). Without it, the tenant's default ML-DSA-65 key, made on first use.", example: 'paste key_id from POST /v1/dsa/keypair' }),
@@ -44,7 +40,7 @@ export function dsaSignRoute(maxMessageBytes: number) {
       "Pure ML-DSA (FIPS 204) or SLH-DSA (FIPS 205) signing, external interface, with the newest version of `key_id`, or without it the tenant's default ML-DSA-65 key (made on first use and kept). Signatures are hedged, so signing the same data twice gives different signatures; both verify.",
     scope: 'dsa:sign',
     request: { body },
-    input: withMessage(body, 'data', maxMessageBytes),
+    input: withContext(withMessage(body, 'data', maxMessageBytes)),
     // Without key_id: the default key, found (or made) by the operation.
     keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), ({ key_id }, ctx) => resolveSigningKey(ctx, key_id)),
     status: 200,

@@ -8,7 +8,7 @@ import { resolveSigningKey, verify } from '../../operations/dsa.ts';
 import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes, dsaKeyId, dsaPublicKeyField, encodingField, messageText, utf8Bytes, withMessage } from '../schemas.ts';
+import { base64Bytes, contextFields, dsaKeyId, dsaPublicKeyField, encodingField, messageText, withContext, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 /** Run a refinement even when other fields failed, so one answer names every bad field. */
@@ -41,11 +41,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
         what: `a ${DSA_ALGORITHMS.join(', ')} signature`,
       }),
       encoding: encodingField('How `data` is encoded: utf8 (default), base64 or hex.'),
-      context: utf8Bytes({
-        description: `Optional FIPS 204 / 205 context string, UTF-8, at most ${MAX_DSA_CONTEXT_BYTES} bytes: the one the signer used.`,
-        example: ex.context,
-        maxBytes: MAX_DSA_CONTEXT_BYTES,
-      }).optional(),
+      ...contextFields(`Optional FIPS 204 / 205 context string, at most ${MAX_DSA_CONTEXT_BYTES} bytes once decoded (UTF-8 text, or bytes in \`context_encoding\`): the one the signer used.`, ex.context),
     })
     .superRefine((o, ctx) => {
       if (!o.pk && !o.key_id) ctx.addIssue({ code: 'custom', path: ['pk'], message: 'give pk or key_id' });
@@ -87,7 +83,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
       'Pure ML-DSA (FIPS 204) or SLH-DSA (FIPS 205) verification, external interface, under `pk` or a stored key (`key_id`, any version or `version`). A well-formed signature that does not verify answers 200 with `verified: false`; malformed input (wrong lengths, bad base64, an ambiguous algorithm) answers 422.',
     scope: 'dsa:verify',
     request: { body },
-    input: withMessage(body, 'data', maxMessageBytes),
+    input: withContext(withMessage(body, 'data', maxMessageBytes)),
     keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), ({ key_id }, ctx) => resolveSigningKey(ctx, key_id)),
     status: 200,
     response,
