@@ -235,34 +235,38 @@ export const contextFields = (description: string, example: string) => ({
     .openapi({ description: 'How `context` is encoded: utf8 (default), or base64 or hex for a context of arbitrary bytes.', example: 'utf8' }),
 });
 
+const decodeContext = (value: unknown, encoding: unknown) =>
+  typeof value === 'string' && (MESSAGE_ENCODINGS as readonly unknown[]).includes(encoding ?? 'utf8') ? decodeMessage(value, (encoding ?? 'utf8') as MessageEncoding) : undefined;
+
 /**
- * Decodes the optional `context` of an object schema according to `context_encoding` (default
- * utf8), adding a field error beside the other fields' when it does not decode or is over 255
- * bytes; the output has `context` as bytes (or undefined) and no `context_encoding`.
+ * Checks the optional `context` of an object schema against its `context_encoding` (default
+ * utf8): a field error when it does not decode or is over 255 bytes. A refinement of the object
+ * itself, run even when other fields failed, so one answer names every bad field; withContext
+ * then decodes it.
  */
+export function checkContext<S extends z.ZodObject>(schema: S): S {
+  return schema.superRefine(
+    (input, ctx) => {
+      const o = input as Record<string, unknown>;
+      if (o.context === undefined) return;
+      const bytes = decodeContext(o.context, o.context_encoding);
+      const encoding = String(o.context_encoding ?? 'utf8');
+      if (!bytes) ctx.addIssue({ code: 'custom', path: ['context'], message: encoding === 'utf8' ? 'must be well-formed Unicode text (it contains a lone surrogate)' : `must be valid ${encoding}` });
+      else if (bytes.length > MAX_DSA_CONTEXT_BYTES) ctx.addIssue({ code: 'custom', path: ['context'], message: `must be at most ${MAX_DSA_CONTEXT_BYTES} bytes${encoding === 'utf8' ? ' of UTF-8' : ' once decoded'}, got ${bytes.length}` });
+    },
+    {
+      when: (payload) => {
+        const v = payload.value as Record<string, unknown> | undefined;
+        return typeof v?.context === 'string' && (MESSAGE_ENCODINGS as readonly unknown[]).includes(v.context_encoding ?? 'utf8');
+      },
+    },
+  ) as S;
+}
+
+/** The checked `context` (checkContext) as bytes, or undefined; the output has no `context_encoding`. */
 export function withContext<S extends z.ZodType<Record<string, unknown>>>(schema: S) {
-  const decode = (value: unknown, encoding: unknown) =>
-    typeof value === 'string' && (MESSAGE_ENCODINGS as readonly unknown[]).includes(encoding ?? 'utf8') ? decodeMessage(value, (encoding ?? 'utf8') as MessageEncoding) : undefined;
-  return schema
-    .superRefine(
-      (input, ctx) => {
-        const o = input as Record<string, unknown>;
-        if (o.context === undefined) return;
-        const bytes = decode(o.context, o.context_encoding);
-        const encoding = String(o.context_encoding ?? 'utf8');
-        if (!bytes) ctx.addIssue({ code: 'custom', path: ['context'], message: encoding === 'utf8' ? 'must be well-formed Unicode text (it contains a lone surrogate)' : `must be valid ${encoding}` });
-        else if (bytes.length > MAX_DSA_CONTEXT_BYTES) ctx.addIssue({ code: 'custom', path: ['context'], message: `must be at most ${MAX_DSA_CONTEXT_BYTES} bytes${encoding === 'utf8' ? ' of UTF-8' : ' once decoded'}, got ${bytes.length}` });
-      },
-      {
-        // Run even when other fields failed, so one answer names every bad field.
-        when: (payload) => {
-          const v = payload.value as Record<string, unknown> | undefined;
-          return typeof v?.context === 'string' && (MESSAGE_ENCODINGS as readonly unknown[]).includes(v.context_encoding ?? 'utf8');
-        },
-      },
-    )
-    .transform((input) => {
-      const { context, context_encoding, ...rest } = input as Record<string, unknown>;
-      return { ...rest, context: context === undefined ? undefined : decode(context, context_encoding)! } as Omit<z.output<S>, 'context' | 'context_encoding'> & { context: Uint8Array | undefined };
-    });
+  return schema.transform((input) => {
+    const { context, context_encoding, ...rest } = input as Record<string, unknown>;
+    return { ...rest, context: context === undefined ? undefined : decodeContext(context, context_encoding)! } as Omit<z.output<S>, 'context' | 'context_encoding'> & { context: Uint8Array | undefined };
+  });
 }

@@ -5,7 +5,7 @@ import { resolveSigningKey, sign } from '../../operations/dsa.ts';
 import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
-import { contextFields, dsaKeyId, encodingField, messageText, withContext, withMessage } from '../schemas.ts';
+import { checkContext, contextFields, dsaKeyId, encodingField, messageText, withContext, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 export function dsaSignRoute(maxMessageBytes: number) {
@@ -40,7 +40,7 @@ export function dsaSignRoute(maxMessageBytes: number) {
       "Pure ML-DSA (FIPS 204) or SLH-DSA (FIPS 205) signing, external interface, with the newest version of `key_id`, or without it the tenant's default ML-DSA-65 key (made on first use and kept). Signatures are hedged, so signing the same data twice gives different signatures; both verify.",
     scope: 'dsa:sign',
     request: { body },
-    input: withContext(withMessage(body, 'data', maxMessageBytes)),
+    input: withContext(withMessage(checkContext(body), 'data', maxMessageBytes)),
     // Without key_id: the default key, found (or made) by the operation.
     keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), ({ key_id }, ctx) => resolveSigningKey(ctx, key_id)),
     status: 200,

@@ -8,7 +8,7 @@ import { resolveSigningKey, verify } from '../../operations/dsa.ts';
 import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { examples } from '../examples.ts';
-import { base64Bytes, contextFields, dsaKeyId, dsaPublicKeyField, encodingField, messageText, withContext, withMessage } from '../schemas.ts';
+import { base64Bytes, checkContext, contextFields, dsaKeyId, dsaPublicKeyField, encodingField, messageText, withContext, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 
 /** Run a refinement even when other fields failed, so one answer names every bad field. */
@@ -83,7 +83,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
       'Pure ML-DSA (FIPS 204) or SLH-DSA (FIPS 205) verification, external interface, under `pk` or a stored key (`key_id`, any version or `version`). A well-formed signature that does not verify answers 200 with `verified: false`; malformed input (wrong lengths, bad base64, an ambiguous algorithm) answers 422.',
     scope: 'dsa:verify',
     request: { body },
-    input: withContext(withMessage(body, 'data', maxMessageBytes)),
+    input: withContext(withMessage(checkContext(body), 'data', maxMessageBytes)),
     keys: keyRefs(z.object({ key_id: dsaKeyId().optional() }), ({ key_id }, ctx) => resolveSigningKey(ctx, key_id)),
     status: 200,
     response,
