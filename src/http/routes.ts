@@ -13,6 +13,12 @@ import { compatKemEncapsulateKeyRoute } from './routes/compat-kem-encapsulate-ke
 import { compatKemGenerateKeysRoutes } from './routes/compat-kem-generate-keys.ts';
 import { compatSignatureSignRoute } from './routes/compat-signature-sign.ts';
 import { compatSignatureVerifyRoute } from './routes/compat-signature-verify.ts';
+import { compatPqcKemDecapsulateRoute } from './routes/compat-pqc-kem-decapsulate.ts';
+import { compatPqcKemEncapsulateRoute } from './routes/compat-pqc-kem-encapsulate.ts';
+import { compatPqcKemGenerateKeysRoute } from './routes/compat-pqc-kem-generate-keys.ts';
+import { compatPqcSignGenerateKeysRoute } from './routes/compat-pqc-sign-generate-keys.ts';
+import { compatPqcSignSignRoute } from './routes/compat-pqc-sign-sign.ts';
+import { compatPqcSignVerifyRoute } from './routes/compat-pqc-sign-verify.ts';
 import { dsaSignRoute } from './routes/dsa-sign.ts';
 import { dsaVerifyRoute } from './routes/dsa-verify.ts';
 import { kemDecapsulateRoute } from './routes/kem-decapsulate.ts';
@@ -56,5 +62,12 @@ export function buildRoutes(config: Config): AnyRoute[] {
     compatKemDecapsulateKeyRoute(),
     compatSignatureSignRoute(config.maxMessageBytes),
     compatSignatureVerifyRoute(config.maxMessageBytes),
+    // The vendor's current client (src/pqc.js of the same example), trailing slashes as it sends them.
+    compatPqcKemGenerateKeysRoute(),
+    compatPqcKemEncapsulateRoute(),
+    compatPqcKemDecapsulateRoute(),
+    compatPqcSignGenerateKeysRoute(),
+    compatPqcSignSignRoute(config.maxMessageBytes),
+    compatPqcSignVerifyRoute(config.maxMessageBytes),
   ];
 }

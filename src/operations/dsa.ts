@@ -26,6 +26,8 @@ export async function resolveSigningKey({ principal, services }: OperationContex
 export interface SignInput {
   readonly data: Uint8Array;
   readonly context?: Uint8Array | undefined;
+  /** The set the caller believes the key is (the vendor's current client sends it): must be the key's. */
+  readonly algorithm?: DsaAlgorithm | undefined;
 }
 
 export interface Signed {
@@ -47,6 +49,7 @@ export async function sign(ctx: OperationContext, named: StoredKey | undefined, 
     if (!existing) throw new NotAllowedError("This credential may not use the tenant's default signing key: it is not in the token's key_ids.");
     if (!principal.keyIds.includes(existing.id)) throw new KeyForbiddenError(existing.id, 'the default signing key');
   }
+  if (named && input.algorithm && input.algorithm !== named.algorithm) throw new InvalidInputError('algorithm', `is ${named.algorithm} for ${named.id}, not ${input.algorithm}`);
   const key = named ?? (await services.keys.defaultSigningKey(principal.tenant));
   if (!named) ctx.lifecycle?.seen([key.id]); // just read (or made): as good as a check
   const { signature, key: signer } = await services.keys.sign(key, input.data, input.context, cryptoJob(ctx, [key.id]));

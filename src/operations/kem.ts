@@ -92,12 +92,15 @@ export interface DecapsulateInput {
   /** From encapsulate: a cipher that does not match it is refused (nothing stored). */
   readonly confirmation?: Uint8Array | undefined;
   readonly store?: boolean | undefined;
+  /** The set the caller believes the key is (the vendor's current client sends it): must be the key's. */
+  readonly algorithm?: KemAlgorithm | undefined;
 }
 
 /** Decapsulation with a stored key; the shared key (the caller wipes it), or the id it is kept under. */
 export async function decapsulate(ctx: OperationContext, key: StoredKemKey, input: DecapsulateInput): Promise<{ readonly sharedKey?: Uint8Array; readonly sharedKeyId?: string }> {
   const { principal, services } = ctx;
   const { algorithm } = key;
+  if (input.algorithm && input.algorithm !== algorithm) throw new InvalidInputError('algorithm', `is ${algorithm} for ${key.id}, not ${input.algorithm}`);
   const expected = KEM_SIZES[algorithm].cipherText;
   if (input.cipher.length !== expected) throw new InvalidInputError('cipher', `must be ${expected} bytes for ${algorithm}, got ${input.cipher.length}`);
   const shared = await services.keys.decapsulate(key, input.cipher, cryptoJob(ctx, [key.id]));

@@ -52,6 +52,12 @@ test('every operation of the document has a client method that calls it', async 
     compatKemDecapsulateKey: client.compat.decapsulateKey,
     compatSignatureSign: client.compat.sign,
     compatSignatureVerify: client.compat.verify,
+    compatPqcKemGenerateKeys: client.compat.pqcKemGenerateKeys,
+    compatPqcKemEncapsulate: client.compat.pqcKemEncapsulate,
+    compatPqcKemDecapsulate: client.compat.pqcKemDecapsulate,
+    compatPqcSignGenerateKeys: client.compat.pqcSignGenerateKeys,
+    compatPqcSignSign: client.compat.pqcSign,
+    compatPqcSignVerify: client.compat.pqcVerify,
   };
   const missing = Object.keys(OPERATIONS).filter((id) => typeof methods[id as OperationId] !== 'function');
   assert.deepEqual(missing, [], 'operations without a PqcClient method (add one, and a line here)');

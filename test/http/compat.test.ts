@@ -418,6 +418,13 @@ describe('OpenAPI', () => {
       'post /api/kem/decapsulate_key': ['shared_key'],
       'post /api/signature/sign': ['pk', 'signature'],
       'post /api/signature/verify': ['verified'],
+      // The vendor's current client (test/http/compat-current.test.ts).
+      'post /api/v1/pqc/kem/generate-keys/': ['decapsulation_key', 'encapsulation_key'],
+      'post /api/v1/pqc/kem/encapsulate/': ['ciphertext', 'shared_secret'],
+      'post /api/v1/pqc/kem/decapsulate/': ['shared_secret'],
+      'post /api/v1/pqc/sign/generate-keys/': ['public_key', 'secret_key'],
+      'post /api/v1/pqc/sign/sign/': ['signature'],
+      'post /api/v1/pqc/sign/verify/': ['valid'],
     };
     const documented = Object.entries<Record<string, unknown>>(doc.paths)
       .filter(([path]) => path.startsWith('/api/'))

@@ -228,6 +228,13 @@ export class PqcClient {
     decapsulateKey: (body: RequestBody<'compatKemDecapsulateKey'>, options?: CallOptions) => this.call('compatKemDecapsulateKey', { body }, options),
     sign: (body: RequestBody<'compatSignatureSign'>, options?: CallOptions) => this.call('compatSignatureSign', { body }, options),
     verify: (body: RequestBody<'compatSignatureVerify'>, options?: CallOptions) => this.call('compatSignatureVerify', { body }, options),
+    /** The vendor's current client's routes (/api/v1/pqc/...): handles for secret keys, `shared_secret` in hex. */
+    pqcKemGenerateKeys: (body: RequestBody<'compatPqcKemGenerateKeys'> = {}, options?: CallOptions) => this.call('compatPqcKemGenerateKeys', { body }, options),
+    pqcKemEncapsulate: (body: RequestBody<'compatPqcKemEncapsulate'>, options?: CallOptions) => this.call('compatPqcKemEncapsulate', { body }, options),
+    pqcKemDecapsulate: (body: RequestBody<'compatPqcKemDecapsulate'>, options?: CallOptions) => this.call('compatPqcKemDecapsulate', { body }, options),
+    pqcSignGenerateKeys: (body: RequestBody<'compatPqcSignGenerateKeys'> = {}, options?: CallOptions) => this.call('compatPqcSignGenerateKeys', { body }, options),
+    pqcSign: (body: RequestBody<'compatPqcSignSign'>, options?: CallOptions) => this.call('compatPqcSignSign', { body }, options),
+    pqcVerify: (body: RequestBody<'compatPqcSignVerify'>, options?: CallOptions) => this.call('compatPqcSignVerify', { body }, options),
   };
 
   /** The tenant's audit trail (docs/observability.md). */

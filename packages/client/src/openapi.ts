@@ -137,6 +137,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pqc/kem/decapsulate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Vendor's current client: decapsulate with a stored key
+         * @description What `POST /v1/kem/decapsulate` does, with the key named by `decapsulation_key` (a handle: 404 when it is not one of the caller tenant's KEM keys) and `shared_secret` in hex. See docs/compatibility.md.
+         *
+         *     Scope: `kem:decapsulate`. Uses one attempt of a token. Recorded in the audit trail as `kem.decapsulate`, whatever the outcome.
+         */
+        post: operations["compatPqcKemDecapsulate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pqc/kem/encapsulate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Vendor's current client: encapsulate a shared secret to a public key
+         * @description What `POST /v1/kem/encapsulate` does, with `shared_secret` in hex. See docs/compatibility.md.
+         *
+         *     Scope: `kem:encapsulate`. Uses one attempt of a token.
+         */
+        post: operations["compatPqcKemEncapsulate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pqc/kem/generate-keys/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Vendor's current client: generate an ML-KEM key pair
+         * @description What `POST /v1/kem/keypair` does, in the shape of the seed vendor's current client: `decapsulation_key` is not the secret key but its handle (the key_id). See docs/compatibility.md.
+         *
+         *     Scope: `kem:keypair`. Uses one attempt of a token. Recorded in the audit trail as `kem.keypair`, whatever the outcome.
+         */
+        post: operations["compatPqcKemGenerateKeys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pqc/sign/generate-keys/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Vendor's current client: generate an ML-DSA signing key
+         * @description What `POST /v1/dsa/keypair` does, in the shape of the seed vendor's current client: `secret_key` is not the secret key but its handle (the key_id). See docs/compatibility.md.
+         *
+         *     Scope: `dsa:keypair`. Uses one attempt of a token. Recorded in the audit trail as `dsa.keypair`, whatever the outcome.
+         */
+        post: operations["compatPqcSignGenerateKeys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pqc/sign/sign/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Vendor's current client: sign a message with a stored key
+         * @description What `POST /v1/dsa/sign` does (without a context string) with the key named by `secret_key` (a handle: 404 when it is not one of the caller tenant's signing keys). See docs/compatibility.md.
+         *
+         *     Scope: `dsa:sign`. Uses one attempt of a token. Recorded in the audit trail as `dsa.sign`, whatever the outcome.
+         */
+        post: operations["compatPqcSignSign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pqc/sign/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Vendor's current client: verify a signature
+         * @description What `POST /v1/dsa/verify` does (without a context string): 200 with `valid: true` or `false`; malformed input is 422. See docs/compatibility.md.
+         *
+         *     Scope: `dsa:verify`. Uses one attempt of a token.
+         */
+        post: operations["compatPqcSignVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -761,6 +893,124 @@ export interface components {
             sk: string;
             /** @description The ML-DSA-65 public key that verifies `signature`, base64. */
             verification_key: string;
+        };
+        CompatPqcKemDecapsulateRequest: {
+            /**
+             * @description ML-KEM parameter set of the key; must be the one it was made with (422 otherwise).
+             * @default ML-KEM-768
+             * @enum {string}
+             */
+            algorithm?: "ML-KEM-512" | "ML-KEM-768" | "ML-KEM-1024";
+            /**
+             * Format: byte
+             * @description The `ciphertext` from `/api/v1/pqc/kem/encapsulate/`, base64. Its length must match the key: 768, 1088 or 1568 bytes.
+             */
+            ciphertext: string;
+            /** @description The `decapsulation_key` from `/api/v1/pqc/kem/generate-keys/`: a handle to the stored secret key (its key_id), not key material. */
+            decapsulation_key: string;
+        };
+        CompatPqcKemDecapsulateResponse: {
+            /** @description The raw 32-byte shared secret as 64 lowercase hex characters. Secret. */
+            shared_secret: string;
+        };
+        CompatPqcKemEncapsulateRequest: {
+            /**
+             * @description ML-KEM parameter set of `encapsulation_key` (FIPS 203).
+             * @default ML-KEM-768
+             * @enum {string}
+             */
+            algorithm?: "ML-KEM-512" | "ML-KEM-768" | "ML-KEM-1024";
+            /**
+             * Format: byte
+             * @description The ML-KEM public key to encapsulate to, base64 (the `encapsulation_key` from `/api/v1/pqc/kem/generate-keys/`).
+             */
+            encapsulation_key: string;
+        };
+        CompatPqcKemEncapsulateResponse: {
+            /** @description The ML-KEM ciphertext, base64: send it to the key owner. */
+            ciphertext: string;
+            /** @description The raw 32-byte shared secret as 64 lowercase hex characters. Secret. */
+            shared_secret: string;
+        };
+        CompatPqcKemGenerateKeysRequest: {
+            /**
+             * @description ML-KEM parameter set (FIPS 203); the client sends ML-KEM-768 unless told otherwise.
+             * @default ML-KEM-768
+             * @enum {string}
+             */
+            algorithm?: "ML-KEM-512" | "ML-KEM-768" | "ML-KEM-1024";
+        };
+        CompatPqcKemGenerateKeysResponse: {
+            /** @description A handle to the decapsulation (secret) key, which stays in the service: it is the key_id. Send it back as `decapsulation_key` to `/api/v1/pqc/kem/decapsulate/` (or as `key_id` to `/v1/kem/decapsulate`). */
+            decapsulation_key: string;
+            /** @description The ML-KEM encapsulation (public) key, base64. */
+            encapsulation_key: string;
+        };
+        CompatPqcSignGenerateKeysRequest: {
+            /**
+             * @description ML-DSA parameter set (FIPS 204); the client sends ML-DSA-65 unless told otherwise.
+             * @default ML-DSA-65
+             * @enum {string}
+             */
+            algorithm?: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+        };
+        CompatPqcSignGenerateKeysResponse: {
+            /** @description The ML-DSA public key, base64: give it to verifiers. */
+            public_key: string;
+            /** @description A handle to the signing (secret) key, which stays in the service: it is the key_id. Send it back as `secret_key` to `/api/v1/pqc/sign/sign/` (or as `key_id` to `/v1/dsa/sign`). */
+            secret_key: string;
+        };
+        CompatPqcSignRequest: {
+            /**
+             * @description ML-DSA parameter set of the key; must be the one it was made with (422 otherwise).
+             * @default ML-DSA-65
+             * @enum {string}
+             */
+            algorithm?: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+            /**
+             * @description How `message` is encoded: utf8 (default, what the client sends), base64 or hex.
+             * @default utf8
+             * @enum {string}
+             */
+            encoding?: "utf8" | "base64" | "hex";
+            /** @description The message to sign, in `encoding` (at most 65536 bytes once decoded). */
+            message: string;
+            /** @description The `secret_key` from `/api/v1/pqc/sign/generate-keys/`: a handle to the stored signing key (its key_id), not key material. */
+            secret_key: string;
+        };
+        CompatPqcSignResponse: {
+            /** @description Pure ML-DSA signature (FIPS 204, hedged, empty context), base64. */
+            signature: string;
+        };
+        CompatPqcVerifyRequest: {
+            /**
+             * @description ML-DSA parameter set of `public_key` (FIPS 204).
+             * @default ML-DSA-65
+             * @enum {string}
+             */
+            algorithm?: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+            /**
+             * @description How `message` is encoded: utf8 (default, what the client sends), base64 or hex.
+             * @default utf8
+             * @enum {string}
+             */
+            encoding?: "utf8" | "base64" | "hex";
+            /** @description The signed message, in `encoding`. */
+            message: string;
+            /**
+             * Format: byte
+             * @description The signer's ML-DSA public key, base64 (the `public_key` from `/api/v1/pqc/sign/generate-keys/`).
+             */
+            public_key: string;
+            /**
+             * Format: byte
+             * @description The signature, base64 (the `signature` from `/api/v1/pqc/sign/sign/`).
+             */
+            signature: string;
+        };
+        CompatPqcVerifyResponse: {
+            /** @description true when the signature verifies; false otherwise. */
+            valid: boolean;
         };
         CompatSignRequest: {
             /** @description The message to sign, in `encoding` (at most 65536 bytes once decoded). */
@@ -1679,6 +1929,636 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CompatVerifyResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable; Busy with cryptography */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compatPqcKemDecapsulate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompatPqcKemDecapsulateRequest"];
+            };
+        };
+        responses: {
+            /** @description The shared secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatPqcKemDecapsulateResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable; Busy with cryptography */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compatPqcKemEncapsulate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompatPqcKemEncapsulateRequest"];
+            };
+        };
+        responses: {
+            /** @description The shared secret and the ciphertext. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatPqcKemEncapsulateResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable; Busy with cryptography */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compatPqcKemGenerateKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CompatPqcKemGenerateKeysRequest"];
+            };
+        };
+        responses: {
+            /** @description The new key pair (the public key and the handle of the secret one). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatPqcKemGenerateKeysResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; Quota exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable; Busy with cryptography */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compatPqcSignGenerateKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CompatPqcSignGenerateKeysRequest"];
+            };
+        };
+        responses: {
+            /** @description The new signing key (the public key and the handle of the secret one). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatPqcSignGenerateKeysResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; Quota exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable; Busy with cryptography */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compatPqcSignSign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompatPqcSignRequest"];
+            };
+        };
+        responses: {
+            /** @description The signature. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatPqcSignResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable; Busy with cryptography */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compatPqcSignVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompatPqcVerifyRequest"];
+            };
+        };
+        responses: {
+            /** @description Whether the signature verifies. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatPqcVerifyResponse"];
                 };
             };
             /** @description Malformed request */
