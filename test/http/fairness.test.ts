@@ -36,6 +36,34 @@ describe('crypto scheduling over HTTP', () => {
   });
 });
 
+/**
+ * A slow-lane signing key whose signatures take tens of milliseconds on this backend (SHA2-128f
+ * on noble, SHAKE-128f native: SHA2-128f native is too quick to catch a batch of it waiting).
+ */
+async function slowishKey(server: TestServer): Promise<{ keyId: string; algorithm: string }> {
+  const slh = (await server.call('GET', '/readyz')).body.crypto.slh_dsa as string;
+  const algorithm = slh === 'native' ? 'SLH-DSA-SHAKE-128f' : 'SLH-DSA-SHA2-128f';
+  const key = await server.call('POST', '/v1/dsa/keypair', { auth: 'alice', body: { algorithm } });
+  assert.equal(key.status, 201);
+  return { keyId: key.body.key_id, algorithm };
+}
+
+/** Resolves once the service has made its first signature with `algorithm` (its crypto metrics say so). */
+async function firstSignature(server: TestServer, algorithm: string, before: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if ((await signatures(server, algorithm)) > before) return;
+    if (Date.now() > deadline) throw new Error('no signature within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+async function signatures(server: TestServer, algorithm: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('pqapi_crypto_operations_total{') && l.includes(`algorithm="${algorithm}"`) && l.includes('operation="dsa.sign"'));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
 describe('batches over HTTP', () => {
   let server: TestServer;
   before(async () => {
@@ -59,9 +87,11 @@ describe('batches over HTTP', () => {
   });
 
   test('a key deleted while a batch waits stops every item not yet started (404); none signs with it afterwards', async () => {
-    const key = (await server.call('POST', '/v1/dsa/keypair', { auth: 'alice', body: { algorithm: 'SLH-DSA-SHA2-128f' } })).body.key_id as string;
-    const batch = server.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { batch_input: Array.from({ length: 12 }, (_, i) => ({ data: `m${i}`, key_id: key })) } });
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    const { keyId: key, algorithm } = await slowishKey(server);
+    const before = await signatures(server, algorithm);
+    const batch = server.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { batch_input: Array.from({ length: 7 }, (_, i) => ({ data: `m${i}`, key_id: key })) } });
+    // As soon as the first item has signed: the others wait for the one slow-lane thread.
+    await firstSignature(server, algorithm, before);
     assert.equal((await server.call('DELETE', `/v1/keys/${key}`, { auth: 'alice' })).status, 204);
     const res = await batch;
     assert.equal(res.status, 200);
@@ -72,10 +102,11 @@ describe('batches over HTTP', () => {
   });
 
   test('a token revoked while its batch waits stops every item not yet started (401)', async () => {
-    const key = (await server.call('POST', '/v1/dsa/keypair', { auth: 'alice', body: { algorithm: 'SLH-DSA-SHA2-128f' } })).body.key_id as string;
+    const { keyId: key, algorithm } = await slowishKey(server);
     const minted = (await server.call('POST', '/v1/tokens', { auth: 'alice', body: { expire_after_attempts: 2 } })).body;
-    const batch = server.call('POST', '/v1/dsa/sign', { auth: minted.new_token, body: { batch_input: Array.from({ length: 12 }, (_, i) => ({ data: `m${i}`, key_id: key })) } });
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    const before = await signatures(server, algorithm);
+    const batch = server.call('POST', '/v1/dsa/sign', { auth: minted.new_token, body: { batch_input: Array.from({ length: 7 }, (_, i) => ({ data: `m${i}`, key_id: key })) } });
+    await firstSignature(server, algorithm, before);
     assert.equal((await server.call('DELETE', `/v1/tokens/${minted.token_id}`, { auth: 'alice' })).status, 204);
     const res = await batch;
     assert.equal(res.status, 200);
