@@ -8,7 +8,7 @@
  */
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Services } from '../services.ts';
-import { AUDIT_MAX_KEY_IDS, batchOutcome } from '../stores/audit.ts';
+import { batchOutcome } from '../stores/audit.ts';
 import { toProblem } from './problems.ts';
 import type { AnyRoute } from './route.ts';
 
@@ -43,13 +43,8 @@ export class AuditTrail {
   async write(req: Request, trail: Trail, outcome: string): Promise<void> {
     trail.written = true;
     const subject = this.route.audit!.subject?.(trail.input, trail.result) ?? {};
-    await this.#append(req, {
-      outcome,
-      keyId: subject.keyId !== undefined ? subject.keyId : (trail.keyIds[0] ?? null),
-      keyIds: subject.keyId !== undefined ? (subject.keyId === null ? [] : [subject.keyId]) : trail.keyIds,
-      itemCount: 1,
-      targetTokenId: subject.targetTokenId ?? null,
-    });
+    const keyIds = this.#keysOf(trail);
+    await this.#append(req, { outcome, keyId: keyIds[0] ?? null, keyIds, itemCount: 1, targetTokenId: subject.targetTokenId ?? null });
   }
 
   /**
@@ -61,15 +56,7 @@ export class AuditTrail {
   async writeBatch(req: Request, items: readonly { readonly trail: Trail; readonly outcome: string }[], itemCount: number): Promise<void> {
     const recorded = items.filter((item) => this.shouldRecord(item.trail));
     if (recorded.length === 0) return;
-    const subjectOf = this.route.audit!.subject;
-    const keyIds = [
-      ...new Set(
-        recorded.flatMap(({ trail }) => {
-          const subject = subjectOf?.(trail.input, trail.result) ?? {};
-          return subject.keyId !== undefined ? (subject.keyId === null ? [] : [subject.keyId]) : trail.keyIds;
-        }),
-      ),
-    ];
+    const keyIds = [...new Set(recorded.flatMap(({ trail }) => this.#keysOf(trail)))];
     await this.#append(req, {
       outcome: batchOutcome(recorded.map((item) => item.outcome)),
       keyId: keyIds[0] ?? null,
@@ -77,6 +64,12 @@ export class AuditTrail {
       itemCount,
       targetTokenId: null,
     });
+  }
+
+  /** The keys an entry names: the subject's (the key made, or none) when the route says, else the keys the request named. */
+  #keysOf(trail: Trail): readonly string[] {
+    const subject = this.route.audit!.subject?.(trail.input, trail.result) ?? {};
+    return subject.keyId !== undefined ? (subject.keyId === null ? [] : [subject.keyId]) : trail.keyIds;
   }
 
   async #append(req: Request, what: { outcome: string; keyId: string | null; keyIds: readonly string[]; itemCount: number; targetTokenId: string | null }): Promise<void> {
@@ -94,7 +87,7 @@ export class AuditTrail {
       tokenId: principal.token?.id ?? null,
       tokenAncestors: principal.token?.ancestors ?? [],
       keyId: what.keyId,
-      keyIds: what.keyIds.slice(0, AUDIT_MAX_KEY_IDS),
+      keyIds: what.keyIds, // the port keeps them distinct and at most AUDIT_MAX_KEY_IDS (normalized)
       itemCount: what.itemCount,
       targetTokenId: what.targetTokenId,
     };

@@ -78,6 +78,10 @@ export function utf8Bytes(opts: { description: string; example: string; maxBytes
 /** A message field as text: decoded later according to its sibling `encoding` (see withMessage). */
 export const messageText = (description: string, example: string) => z.string().openapi({ description, example });
 
+/** A text field in the encoding its sibling names (utf8 when absent), as bytes; undefined when it does not decode. */
+const decodeIn = (value: unknown, encoding: unknown): Uint8Array | undefined =>
+  typeof value === 'string' && (MESSAGE_ENCODINGS as readonly unknown[]).includes(encoding ?? 'utf8') ? decodeMessage(value, (encoding ?? 'utf8') as MessageEncoding) : undefined;
+
 /**
  * Decodes the message field `field` of an object schema according to `encoding`, adding a field
  * error (with the other fields' errors, not after them) when it does not decode or is too long.
@@ -87,10 +91,7 @@ export function withMessage<S extends z.ZodObject<{ encoding: z.ZodDefault<z.Zod
   field: F,
   maxBytes: number,
 ) {
-  const decode = (value: unknown, encoding: unknown) =>
-    typeof value === 'string' && (MESSAGE_ENCODINGS as readonly unknown[]).includes(encoding ?? 'utf8')
-      ? decodeMessage(value, (encoding ?? 'utf8') as MessageEncoding)
-      : undefined;
+  const decode = decodeIn;
   return schema
     .superRefine(
       (input, ctx) => {
@@ -235,9 +236,6 @@ export const contextFields = (description: string, example: string) => ({
     .openapi({ description: 'How `context` is encoded: utf8 (default), or base64 or hex for a context of arbitrary bytes.', example: 'utf8' }),
 });
 
-const decodeContext = (value: unknown, encoding: unknown) =>
-  typeof value === 'string' && (MESSAGE_ENCODINGS as readonly unknown[]).includes(encoding ?? 'utf8') ? decodeMessage(value, (encoding ?? 'utf8') as MessageEncoding) : undefined;
-
 /**
  * Checks the optional `context` of an object schema against its `context_encoding` (default
  * utf8): a field error when it does not decode or is over 255 bytes. A refinement of the object
@@ -249,7 +247,7 @@ export function checkContext<S extends z.ZodObject>(schema: S): S {
     (input, ctx) => {
       const o = input as Record<string, unknown>;
       if (o.context === undefined) return;
-      const bytes = decodeContext(o.context, o.context_encoding);
+      const bytes = decodeIn(o.context, o.context_encoding);
       const encoding = String(o.context_encoding ?? 'utf8');
       if (!bytes) ctx.addIssue({ code: 'custom', path: ['context'], message: encoding === 'utf8' ? 'must be well-formed Unicode text (it contains a lone surrogate)' : `must be valid ${encoding}` });
       else if (bytes.length > MAX_DSA_CONTEXT_BYTES) ctx.addIssue({ code: 'custom', path: ['context'], message: `must be at most ${MAX_DSA_CONTEXT_BYTES} bytes${encoding === 'utf8' ? ' of UTF-8' : ' once decoded'}, got ${bytes.length}` });
@@ -267,6 +265,6 @@ export function checkContext<S extends z.ZodObject>(schema: S): S {
 export function withContext<S extends z.ZodType<Record<string, unknown>>>(schema: S) {
   return schema.transform((input) => {
     const { context, context_encoding, ...rest } = input as Record<string, unknown>;
-    return { ...rest, context: context === undefined ? undefined : decodeContext(context, context_encoding)! } as Omit<z.output<S>, 'context' | 'context_encoding'> & { context: Uint8Array | undefined };
+    return { ...rest, context: context === undefined ? undefined : decodeIn(context, context_encoding)! } as Omit<z.output<S>, 'context' | 'context_encoding'> & { context: Uint8Array | undefined };
   });
 }
