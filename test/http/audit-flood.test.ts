@@ -109,14 +109,18 @@ for (const [name, setup] of Object.entries(setups)) {
         assert.match(e.request_id, UUID);
         assert.equal(e.client_request_id, 'admin-maintenance', "the client's id is kept beside it, as such");
       }
-      // What the token did past its budget is counted in one summary entry, not lost.
+      // What the token did past its budget is counted in one summary entry per budget window (fixed
+      // clock minutes: a flood that straddles a minute has two windows), not lost.
+      const windowOf = (e: Entry) => Math.floor(Date.parse(e.time) / 60_000);
+      const windows = new Set(flood.map(windowOf)).size;
       const summaries = flood.filter((e) => e.operation === 'audit.suppressed');
-      assert.equal(summaries.length, 1, 'one summary entry for the window');
+      assert.ok(summaries.length >= 1, 'a summary entry');
+      assert.equal(new Set(summaries.map(windowOf)).size, summaries.length, 'one summary entry per window');
       const written = flood.filter((e) => e.operation === 'dsa.verify');
-      const counted = written.reduce((n: number, e: Entry) => n + e.item_count, 0) + summaries[0].item_count;
-      assert.equal(counted, 100, 'every refused item is counted, in an entry or in the summary');
-      assert.ok(summaries[0].suppressed >= 1);
-      assert.ok(written.length <= 5, `at most the budget written one by one (${written.length})`);
+      const counted = written.reduce((n: number, e: Entry) => n + e.item_count, 0) + summaries.reduce((n: number, e: Entry) => n + e.item_count, 0);
+      assert.equal(counted, 100, 'every refused item is counted, in an entry or in a summary');
+      for (const summary of summaries) assert.ok(summary.suppressed >= 1);
+      assert.ok(written.length <= 5 * windows, `at most the budget written one by one per window (${written.length} in ${windows})`);
     });
   });
 }
