@@ -14,6 +14,8 @@ export const SCOPES = Object.freeze([
   'dsa:verify',
   'aes:encrypt',
   'aes:decrypt',
+  'hpke:seal',
+  'hpke:open',
   'keys:read',
   'keys:manage',
   'audit:read',

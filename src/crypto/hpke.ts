@@ -198,6 +198,19 @@ export interface Hpke {
   setupRecipient(suite: HpkeSuite, recipientSeed: Uint8Array, enc: Uint8Array, options?: { readonly info?: Uint8Array | undefined }): Promise<HpkeRecipientContext>;
   /** DeriveKeyPair (draft-ietf-hpke-pq section 3): a key pair from input keying material of at least Nsk bytes. */
   deriveKeyPair(kem: HpkeKem, ikm: Uint8Array): Promise<HpkeKeyPair>;
+  /**
+   * Single-shot seal whose KEM step was done elsewhere: `encapsulation` is the KEM's Encap(pkR)
+   * output (its ciphertext is `enc`). For the post-quantum KEMs of draft-ietf-hpke-pq, Encap is
+   * the KEM's own encapsulation (ML-KEM.Encaps, X-Wing Encapsulate) with nothing derived on top,
+   * so the service's crypto backend can do it as a scheduled job (operations/hpke.ts) and this
+   * runs only the key schedule (RFC 9180 section 5.1) and the AEAD, which are cheap.
+   */
+  sealWithEncapsulation(suite: HpkeSuite, encapsulation: { readonly enc: Uint8Array; readonly sharedSecret: Uint8Array }, plaintext: Uint8Array, options?: HpkeOptions): Promise<HpkeSealed>;
+  /**
+   * Single-shot open whose KEM step was done elsewhere: `sharedSecret` is Decap(enc, skR).
+   * @throws HpkeOpenError when the ciphertext does not open (or enc has the wrong length)
+   */
+  openWithSharedSecret(suite: HpkeSuite, sharedSecret: Uint8Array, enc: Uint8Array, ciphertext: Uint8Array, options?: HpkeOptions): Promise<Uint8Array>;
   /** Which implementation serves each part of a suite on this runtime (probes on first call). */
   implementationsFor(suite: HpkeSuite): Promise<{ readonly kem: Implementation; readonly kdf: Implementation; readonly aead: Implementation }>;
 }
@@ -335,7 +348,62 @@ export function createHpke(choice: HpkeImplementationChoice = 'auto'): Hpke {
     });
   }
 
+  /**
+   * A KEM that answers what was computed elsewhere: Encap gives `given`, Decap gives `given`'s
+   * shared secret for its enc. Keys are placeholders (the library checks their shape only); the
+   * KDF and AEAD are the runtime's, as for any suite.
+   */
+  function givenKem(kem: HpkeKem, given: { readonly enc: Uint8Array; readonly sharedSecret: Uint8Array }): HPKE.KEMFactory {
+    const spec = HPKE_SUITE_PARTS.kem[kem];
+    if (!(given.enc instanceof Uint8Array) || given.enc.length !== spec.Nenc) throw new RangeError(`an ${kem} enc is ${spec.Nenc} bytes`);
+    if (!(given.sharedSecret instanceof Uint8Array) || given.sharedSecret.length !== spec.Nsecret) throw new RangeError(`an ${kem} shared secret is ${spec.Nsecret} bytes`);
+    const refuse = async (): Promise<never> => {
+      throw new Error('HPKE: a given KEM has no keys of its own');
+    };
+    return () =>
+      Object.freeze({
+        id: spec.id,
+        type: 'KEM' as const,
+        name: spec.name,
+        Nsecret: spec.Nsecret,
+        Nenc: spec.Nenc,
+        Npk: spec.Npk,
+        Nsk: spec.Nsk,
+        DeriveKeyPair: refuse,
+        GenerateKeyPair: refuse,
+        SerializePublicKey: refuse,
+        DeserializePublicKey: refuse,
+        SerializePrivateKey: refuse,
+        DeserializePrivateKey: refuse,
+        Encap: async () => ({ shared_secret: given.sharedSecret, enc: given.enc }),
+        Decap: async () => given.sharedSecret,
+      });
+  }
+  const placeholder = (kem: HpkeKem, type: 'public' | 'private'): HPKE.Key => Object.freeze({ algorithm: { name: kem }, extractable: false, type });
+
+  /** A cipher suite over a given KEM, with the runtime's KDF and AEAD (no KEM probe). */
+  async function givenSuite(suite: HpkeSuite, given: { readonly enc: Uint8Array; readonly sharedSecret: Uint8Array }): Promise<HPKE.CipherSuite> {
+    const valid = hpkeSuite(suite.kem, suite);
+    const [kdf, aead] = await Promise.all([pick('kdf', valid.kdf, KDF_FACTORIES[valid.kdf]), pick('aead', valid.aead, AEAD_FACTORIES[valid.aead])]);
+    return new HPKE.CipherSuite(givenKem(valid.kem, given), KDF_FACTORIES[valid.kdf][kdf], AEAD_FACTORIES[valid.aead][aead]);
+  }
+
   return Object.freeze({
+    async sealWithEncapsulation(suite: HpkeSuite, encapsulation: { readonly enc: Uint8Array; readonly sharedSecret: Uint8Array }, plaintext: Uint8Array, options: HpkeOptions = {}): Promise<HpkeSealed> {
+      const cs = await givenSuite(suite, encapsulation);
+      const sealed = await cs.Seal(placeholder(suite.kem, 'public'), plaintext, { info: options.info ?? new Uint8Array(0), aad: options.aad ?? new Uint8Array(0) });
+      return Object.freeze({ enc: sealed.encapsulatedSecret, ciphertext: sealed.ciphertext });
+    },
+    async openWithSharedSecret(suite: HpkeSuite, sharedSecret: Uint8Array, enc: Uint8Array, ciphertext: Uint8Array, options: HpkeOptions = {}): Promise<Uint8Array> {
+      if (!(enc instanceof Uint8Array) || enc.length !== HPKE_SUITE_PARTS.kem[suite.kem]?.Nenc) throw new HpkeOpenError();
+      const cs = await givenSuite(suite, { enc, sharedSecret });
+      try {
+        return await cs.Open(placeholder(suite.kem, 'private'), enc, ciphertext, { info: options.info ?? new Uint8Array(0), aad: options.aad ?? new Uint8Array(0) });
+      } catch (e) {
+        if (isInputFailure(e)) throw new HpkeOpenError({ cause: e });
+        throw e;
+      }
+    },
     async seal(suite: HpkeSuite, recipientPublicKey: Uint8Array, plaintext: Uint8Array, options: HpkeOptions = {}): Promise<HpkeSealed> {
       const sender = await setupSender(suite, recipientPublicKey, options);
       return Object.freeze({ enc: sender.enc, ciphertext: await sender.seal(plaintext, options.aad) });

@@ -28,6 +28,10 @@ export interface Examples {
   readonly aad: string;
   readonly aesCiphertext: string;
   readonly context: string;
+  /** HPKE `info` and `aad` (base64 of short text), and a ciphertext-shaped HPKE example (opens with nothing: it is pasted over). */
+  readonly hpkeInfo: string;
+  readonly hpkeAad: string;
+  readonly hpkeCiphertext: string;
 }
 
 let cached: Examples | undefined;
@@ -54,6 +58,10 @@ export function examples(): Examples {
     aad,
     aesCiphertext: encodeBase64(aeadSeal(aesKey, encodeUtf8(message), encodeUtf8(aad), fixed(12, 5))),
     context: '',
+    hpkeInfo: encodeBase64(encodeUtf8('pq-crypto-api example')),
+    hpkeAad: encodeBase64(encodeUtf8(aad)),
+    // The AES example's sealed bytes without the nonce: the length of an HPKE ciphertext of the example message.
+    hpkeCiphertext: encodeBase64(aeadSeal(aesKey, encodeUtf8(message), encodeUtf8(aad), fixed(12, 5)).subarray(12)),
   });
   return cached;
 }

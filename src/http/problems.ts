@@ -12,6 +12,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { CryptoBusyError, CryptoInputError, DecryptionError } from '../crypto/errors.ts';
+import { HpkeOpenError } from '../crypto/hpke.ts';
 import { KeyForbiddenError, KeyNotFoundError, KeyUnusableError } from '../keys/errors.ts';
 import { QuotaExceededError, RateLimitedError } from '../limits/errors.ts';
 import { CredentialEndedError, InvalidInputError, KeyConfirmationError, NotAllowedError, TokenNotFoundError } from '../operations/errors.ts';
@@ -36,6 +37,7 @@ export interface FieldError {
 export const PROBLEMS = Object.freeze({
   'malformed-request': { status: 400, title: 'Malformed request', example: 'The request body is not valid JSON.' },
   'decryption-failed': { status: 400, title: 'Decryption failed', example: 'decryption failed: wrong key, wrong aad, or the ciphertext was modified' },
+  'hpke-open-failed': { status: 400, title: 'HPKE open failed', example: 'The message does not open: wrong key, or a modified enc or ciphertext, or another info, aad or suite than it was sealed with.' },
   'key-confirmation-failed': { status: 400, title: 'Key confirmation failed', example: 'The confirmation does not match the shared key this cipher gives: the cipher was modified, or made for another key. Nothing was stored.' },
   unauthorized: { status: 401, title: 'Unauthorized', example: 'Missing or invalid credentials.' },
   forbidden: { status: 403, title: 'Forbidden', example: 'This credential does not have the scope kem:decapsulate.' },
@@ -199,6 +201,8 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof KeyForbiddenError) return forbidden(err.message);
   if (err instanceof KeyUnusableError) return err.conflict ? new Problem('key-conflict', err.message) : fieldError(err.field, err.message);
   if (err instanceof DecryptionError) return new Problem('decryption-failed', err.message);
+  // One body for every reason (its cause is never shown, nor logged as a distinct outcome).
+  if (err instanceof HpkeOpenError) return new Problem('hpke-open-failed', PROBLEMS['hpke-open-failed'].example);
   if (err instanceof InvalidInputError) return fieldError(err.field, err.message);
   if (err instanceof NotAllowedError) return forbidden(err.message);
   if (err instanceof KeyConfirmationError) return new Problem('key-confirmation-failed', err.message);

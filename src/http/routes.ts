@@ -21,6 +21,8 @@ import { compatPqcSignSignRoute } from './routes/compat-pqc-sign-sign.ts';
 import { compatPqcSignVerifyRoute } from './routes/compat-pqc-sign-verify.ts';
 import { dsaSignRoute } from './routes/dsa-sign.ts';
 import { dsaVerifyRoute } from './routes/dsa-verify.ts';
+import { hpkeOpenRoute } from './routes/hpke-open.ts';
+import { hpkeSealRoute } from './routes/hpke-seal.ts';
 import { kemDecapsulateRoute } from './routes/kem-decapsulate.ts';
 import { kemEncapsulateRoute } from './routes/kem-encapsulate.ts';
 import { kemKeypairRoute } from './routes/kem-keypair.ts';
@@ -49,6 +51,8 @@ export function buildRoutes(config: Config): AnyRoute[] {
     dsaVerifyRoute(config.maxMessageBytes),
     aesEncryptRoute(config.maxMessageBytes),
     aesDecryptRoute(config.maxMessageBytes),
+    hpkeSealRoute(config.maxMessageBytes),
+    hpkeOpenRoute(config.maxMessageBytes),
     keysListRoute(),
     // Before keysGetRoute: /v1/keys/attestation is not a key id (no id pattern accepts it either).
     keysAttestationRoute(),

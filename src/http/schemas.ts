@@ -5,6 +5,7 @@
  * @module
  */
 import { decodeBase64, decodeMessage, MESSAGE_ENCODINGS, type MessageEncoding } from '../crypto/encoding.ts';
+import { DEFAULT_HPKE_AEAD, DEFAULT_HPKE_KDF, HPKE_AEADS, HPKE_KDFS, HPKE_KEMS } from '../crypto/hpke.ts';
 import { DSA_SIZES, MAX_DSA_CONTEXT_BYTES, ML_DSA_ALGORITHMS, type DsaAlgorithm } from '../crypto/algorithms.ts';
 import { DSA_KEY_ID, KEM_KEY_ID, KEY_ID, SHARED_KEY_ID } from '../keys/service.ts';
 import { z } from './zod.ts';
@@ -268,3 +269,25 @@ export function withContext<S extends z.ZodType<Record<string, unknown>>>(schema
     return { ...rest, context: context === undefined ? undefined : decodeIn(context, context_encoding)! } as Omit<z.output<S>, 'context' | 'context_encoding'> & { context: Uint8Array | undefined };
   });
 }
+
+/** HPKE (routes hpke-seal.ts, hpke-open.ts): the parts of a suite a request may name; each defaults. */
+export const hpkeSuiteField = () =>
+  z
+    .strictObject({
+      kem: z.enum(HPKE_KEMS).optional().openapi({ description: "The KEM: it must be the key's (the default).", example: 'ML-KEM-768' }),
+      kdf: z.enum(HPKE_KDFS).optional().openapi({ description: `The KDF (default ${DEFAULT_HPKE_KDF}).`, example: DEFAULT_HPKE_KDF }),
+      aead: z.enum(HPKE_AEADS).optional().openapi({ description: `The AEAD (default ${DEFAULT_HPKE_AEAD}).`, example: DEFAULT_HPKE_AEAD }),
+    })
+    .optional()
+    .openapi({
+      description: 'Optional HPKE suite (RFC 9180, draft-ietf-hpke-pq), named by its parts; a part left out takes its default: the KEM of the key, HKDF-SHA256, AES-256-GCM. The opener must use the same suite.',
+      example: { kdf: DEFAULT_HPKE_KDF, aead: DEFAULT_HPKE_AEAD },
+    });
+
+/** The most bytes of HPKE `info` and of `aad` (RFC 9180 allows far more; nobody needs it here). */
+export const HPKE_MAX_INFO_BYTES = 1024;
+export const HPKE_MAX_AAD_BYTES = 4096;
+
+/** HPKE `info` or `aad`: bytes in base64, bounded. */
+export const hpkeBytesField = (description: string, example: string, maxBytes: number) =>
+  base64Bytes({ description: `${description} Base64, at most ${maxBytes} bytes once decoded; default empty.`, example, maxBytes }).optional();

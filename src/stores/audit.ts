@@ -38,6 +38,8 @@ export const AUDIT_EVENTS = Object.freeze([
   'dsa.verify',
   'aes.encrypt',
   'aes.decrypt',
+  'hpke.seal',
+  'hpke.open',
   'keys.rotate',
   'keys.delete',
   'tokens.mint',

@@ -19,7 +19,7 @@ import * as HPKE from 'hpke';
 import * as Noble from '@panva/hpke-noble';
 import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
 import { ml_kem768_x25519, ml_kem1024_p384 } from '@noble/post-quantum/hybrid.js';
-import { createHpke, hpkeSuiteFromIds, HPKE_SUITE_PARTS, isHpkeKem, type HpkeKem } from '../../src/crypto/hpke.ts';
+import { createHpke, HpkeOpenError, hpkeSuiteFromIds, HPKE_SUITE_PARTS, isHpkeKem, type HpkeKem } from '../../src/crypto/hpke.ts';
 import { describeVectors, hex } from '../helpers/vectors.ts';
 
 interface HpkeVector {
@@ -181,6 +181,18 @@ describeVectors<readonly HpkeVector[]>('HPKE with post-quantum KEMs (draft-ietf-
           const recipient = await hpke.setupRecipient(suite, hex(v.skRm), hex(v.enc), { info: hex(v.info) });
           for (const e of v.encryptions) assert.deepEqual(await recipient.open(hex(e.ct), hex(e.aad)), hex(e.pt));
           for (const x of v.exports) assert.deepEqual(await recipient.export(hex(x.exporter_context), x.L), hex(x.exported_value));
+        });
+        test(`${label(v)} (${choice}): with the KEM step done elsewhere (the service's scheduled backend), seal gives ct and open gives pt`, async () => {
+          const first = v.encryptions[0]!;
+          const options = { info: hex(v.info), aad: hex(first.aad) };
+          const sealed = await hpke.sealWithEncapsulation(suite, { enc: hex(v.enc), sharedSecret: hex(v.shared_secret) }, hex(first.pt), options);
+          assert.deepEqual(sealed.enc, hex(v.enc));
+          assert.deepEqual(sealed.ciphertext, hex(first.ct));
+          assert.deepEqual(await hpke.openWithSharedSecret(suite, hex(v.shared_secret), hex(v.enc), hex(first.ct), options), hex(first.pt));
+          const wrong = hex(v.shared_secret);
+          wrong[0]! ^= 1;
+          await assert.rejects(hpke.openWithSharedSecret(suite, wrong, hex(v.enc), hex(first.ct), options), HpkeOpenError);
+          await assert.rejects(hpke.openWithSharedSecret(suite, hex(v.shared_secret), hex(v.enc), hex(first.ct), { ...options, info: new Uint8Array(1) }), HpkeOpenError);
         });
       }
     }

@@ -100,6 +100,13 @@ const PRODUCERS: Record<ProblemType, () => Promise<CallResult>> = {
     assertOk(enc);
     return api.call('POST', '/v1/aes/decrypt', { auth: 'alice', body: { ciphertext: enc.body.ciphertext, key: Buffer.alloc(32, 8).toString('base64') } });
   },
+  'hpke-open-failed': async () => {
+    const key = await api.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} });
+    assertOk(key, 201);
+    const sealed = await api.call('POST', '/v1/hpke/seal', { auth: 'alice', body: { plaintext: 'x', key_id: key.body.key_id } });
+    assertOk(sealed);
+    return api.call('POST', '/v1/hpke/open', { auth: 'alice', body: { key_id: key.body.key_id, enc: sealed.body.enc, ciphertext: sealed.body.ciphertext, aad: 'AA' } });
+  },
   unauthorized: () => api.call('POST', '/v1/dsa/sign', { body: { data: 'x' } }),
   forbidden: async () => {
     const t = await api.call('POST', '/v1/tokens', { auth: 'alice', body: { scopes: ['dsa:verify'] } });

@@ -102,7 +102,7 @@ export function runTokenScenarios(name: string, factory: StoreFactory): void {
         token_id: null,
         expires_at: null,
         attempts_left: null,
-        scopes: ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:keypair', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'keys:read', 'keys:manage', 'audit:read'],
+        scopes: ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:keypair', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'hpke:seal', 'hpke:open', 'keys:read', 'keys:manage', 'audit:read'],
       });
     });
 
