@@ -488,3 +488,32 @@ describe('pqc in this process (run(), all main.ts calls)', () => {
     assert.throws(() => commandTable({ paths: { '/x': { get: { operationId: 'localThing' } } } }), /kept for the CLI's own commands/);
   });
 });
+
+describe('pqc hpke seal | open', () => {
+  test('seal to a stored key with info and a suite, then open from the saved answer (--body) as a child process; a wrong info exits 5 with hpke-open-failed', async () => {
+    const message = 'sealed with HPKE\n';
+    const msg = file('hpke-message.txt', message);
+    const pair = await inProcess(['kem', 'keypair', '--algorithm', 'X-Wing', '--compact']);
+    ok(pair, 'kem keypair');
+    const { key_id } = json(pair) as { key_id: string };
+    const info = Buffer.from('pqc cli').toString('base64');
+    const sealed = await pqc(['hpke', 'seal', '--key-id', key_id, '--plaintext', `@${msg}`, '--info', info, '--suite', '{"aead":"ChaCha20-Poly1305"}', '--compact']);
+    ok(sealed, 'hpke seal');
+    const answer = json(sealed) as { suite: Record<string, string>; enc: string; ciphertext: string };
+    assert.deepEqual(answer.suite, { kem: 'X-Wing', kdf: 'HKDF-SHA256', aead: 'ChaCha20-Poly1305' });
+    assert.equal(b64len(answer.enc), 1120);
+    const saved = file('hpke-sealed.json', sealed.stdout);
+    const opened = await pqc(['hpke', 'open', '--body', `@${saved}`, '--key-id', key_id, '--info', info, '--field', 'plaintext']);
+    ok(opened, 'hpke open');
+    assert.equal(opened.stdout, message);
+    const refused = await inProcess(['hpke', 'open', '--body', `@${saved}`, '--key-id', key_id, '--info', Buffer.from('other').toString('base64')]);
+    assert.equal(refused.code, 5, refused.stderr);
+    assert.match(refused.stderr, /HPKE open failed \(400\)/);
+  });
+
+  test('pqc hpke seal --help lists its fields', async () => {
+    const help = await inProcess(['hpke', 'seal', '--help']);
+    ok(help, 'help');
+    for (const flag of ['--plaintext', '--pk', '--key-id', '--kem', '--info', '--aad', '--suite']) assert.ok(help.stdout.includes(flag), flag);
+  });
+});

@@ -15,6 +15,7 @@ import {
   encapsulateLocally,
   encryptBlob,
   ForbiddenError,
+  HpkeOpenFailedError,
   keyConfirmation,
   LocalCryptoError,
   NotFoundError,
@@ -126,6 +127,21 @@ describe('PqcClient against the server', () => {
     assert.notEqual(mine, encryptBlob(shared_key, 'from the client', { aad: 'x' }), 'a fresh nonce each time');
     assert.deepEqual(await alice.aes.decrypt({ ciphertext: mine, key: shared_key, aad: 'x' }), { decrypted: 'from the client' });
     assert.equal(nodeDecrypt(shared_key, mine, 'x'), 'from the client');
+  });
+
+  test('HPKE: seal to a stored X-Wing key and open it; batch forms; what does not open is an HpkeOpenFailedError', async () => {
+    const pair = await alice.kem.keypair({ algorithm: 'X-Wing' });
+    const info = b64(new TextEncoder().encode('client test'));
+    const sealed = await alice.hpke.seal({ plaintext: 'hello, post-quantum world', key_id: pair.key_id, info, suite: { aead: 'ChaCha20-Poly1305' } });
+    assert.deepEqual(sealed.suite, { kem: 'X-Wing', kdf: 'HKDF-SHA256', aead: 'ChaCha20-Poly1305' });
+    const body = { key_id: pair.key_id, enc: sealed.enc, ciphertext: sealed.ciphertext, info, suite: sealed.suite };
+    assert.deepEqual(await alice.hpke.open(body), { plaintext: 'hello, post-quantum world' });
+    const [byPk] = await alice.hpke.sealBatch([{ plaintext: 'two', pk: pair.pk }]);
+    assert.ok(byPk && 'enc' in byPk);
+    const opened = await alice.hpke.openBatch([{ key_id: pair.key_id, enc: byPk.enc, ciphertext: byPk.ciphertext }, { ...body, info: undefined }]);
+    assert.deepEqual(opened[0], { plaintext: 'two' });
+    assert.equal((opened[1] as { error: { status: number } }).error.status, 400);
+    await assert.rejects(alice.hpke.open({ ...body, info: undefined }), (e) => e instanceof HpkeOpenFailedError && e.status === 400 && e.problemType === 'hpke-open-failed');
   });
 
   test('DSA: sign, then verify true; other data false', async () => {

@@ -42,6 +42,8 @@ test('every operation of the document has a client method that calls it', async 
     dsaVerify: client.dsa.verify,
     aesEncrypt: client.aes.encrypt,
     aesDecrypt: client.aes.decrypt,
+    hpkeSeal: client.hpke.seal,
+    hpkeOpen: client.hpke.open,
     healthz: client.health,
     readyz: client.ready,
     auditList: client.audit.list,

@@ -98,6 +98,8 @@ const TABLE: readonly Row[] = [
   },
   { method: 'post', path: '/v1/aes/encrypt', request: ['unencrypted', 'encoding', 'key', 'key_id', 'aad'], status: '200', response: ['ciphertext'], batch: true },
   { method: 'post', path: '/v1/aes/decrypt', request: ['ciphertext', 'key', 'key_id', 'aad', 'encoding'], status: '200', response: ['decrypted'], batch: true },
+  { method: 'post', path: '/v1/hpke/seal', request: ['plaintext', 'encoding', 'pk', 'kem', 'key_id', 'info', 'aad', 'suite'], status: '200', response: ['suite', 'enc', 'ciphertext'], batch: true },
+  { method: 'post', path: '/v1/hpke/open', request: ['key_id', 'enc', 'ciphertext', 'info', 'aad', 'suite', 'encoding'], status: '200', response: ['plaintext'], batch: true },
   {
     method: 'post',
     path: '/v1/tokens',

@@ -190,6 +190,20 @@ export class PqcClient {
     decryptBatch: (items: readonly BatchItem<'aesDecrypt'>[], options?: CallOptions) => this.#batch('aesDecrypt', items, options),
   };
 
+  /**
+   * HPKE (RFC 9180 base mode) with the post-quantum KEMs of draft-ietf-hpke-pq (docs/sealed.md):
+   * seal to a public key or a stored KEM key; open with a stored key. Anything that does not open
+   * throws HpkeOpenFailedError, whatever the cause.
+   */
+  readonly hpke = {
+    /** POST /v1/hpke/seal: `{ suite, enc, ciphertext }` for `plaintext` sealed to `pk` (or to the stored `key_id`). */
+    seal: async (body: SingleBody<'hpkeSeal'>, options?: CallOptions) => (await this.call('hpkeSeal', { body }, options)) as SingleResponse<'hpkeSeal'>,
+    sealBatch: (items: readonly BatchItem<'hpkeSeal'>[], options?: CallOptions) => this.#batch('hpkeSeal', items, options),
+    /** POST /v1/hpke/open: the `plaintext` of `enc` and `ciphertext`, with the stored `key_id` (same `info`, `aad`, `suite`). */
+    open: async (body: SingleBody<'hpkeOpen'>, options?: CallOptions) => (await this.call('hpkeOpen', { body }, options)) as SingleResponse<'hpkeOpen'>,
+    openBatch: (items: readonly BatchItem<'hpkeOpen'>[], options?: CallOptions) => this.#batch('hpkeOpen', items, options),
+  };
+
   /** Stored keys as resources (docs/keys.md). */
   readonly keys = {
     /** GET /v1/keys: one page of the tenant's keys; pass `next_cursor` back as `cursor`. */
@@ -216,7 +230,7 @@ export class PqcClient {
   };
 
   /** A batch call: the results in input order, each the item's answer or `{ error }` (a problem). */
-  async #batch<K extends 'kemEncapsulate' | 'dsaSign' | 'dsaVerify' | 'aesEncrypt' | 'aesDecrypt'>(operation: K, items: readonly BatchItem<K>[], options?: CallOptions): Promise<BatchResult<K>[]> {
+  async #batch<K extends 'kemEncapsulate' | 'dsaSign' | 'dsaVerify' | 'aesEncrypt' | 'aesDecrypt' | 'hpkeSeal' | 'hpkeOpen'>(operation: K, items: readonly BatchItem<K>[], options?: CallOptions): Promise<BatchResult<K>[]> {
     const answer = (await this.call(operation, { body: { batch_input: items } as unknown as RequestBody<K> }, options)) as { batch_results: BatchResult<K>[] };
     return answer.batch_results;
   }

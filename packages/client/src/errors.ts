@@ -49,6 +49,8 @@ export class ApiError extends Error {
 export class MalformedRequestError extends ApiError {}
 /** 400 `decryption-failed`: the ciphertext, key or aad is wrong (AES-GCM authentication failed). */
 export class DecryptionFailedError extends ApiError {}
+/** 400 `hpke-open-failed`: an HPKE message does not open (wrong key, modified enc or ciphertext, another info, aad or suite); one answer for every cause. */
+export class HpkeOpenFailedError extends ApiError {}
 /** 400 `key-confirmation-failed`: the confirmation does not match the decapsulated key. */
 export class KeyConfirmationFailedError extends ApiError {}
 /** 401: missing, unknown, expired, exhausted or revoked credentials (one answer for all). */
@@ -89,6 +91,7 @@ export class CryptoBusyError extends ServiceUnavailableError {}
 export const PROBLEM_ERRORS = Object.freeze({
   'malformed-request': MalformedRequestError,
   'decryption-failed': DecryptionFailedError,
+  'hpke-open-failed': HpkeOpenFailedError,
   'key-confirmation-failed': KeyConfirmationFailedError,
   unauthorized: UnauthorizedError,
   forbidden: ForbiddenError,

@@ -455,6 +455,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/hpke/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open an HPKE message with a stored key
+         * @description Single-shot HPKE open (RFC 9180, base mode) with a stored KEM key, whose stored seed is its HPKE private key (draft-ietf-hpke-pq), so anything sealed to the key's `pk` by a standard HPKE implementation opens here. Seal with `POST /v1/hpke/seal` and `key_id` (or to the `pk`), then paste `key_id`, `enc` and `ciphertext` here with the same `info`, `aad` and `suite`. Anything that does not open (a wrong key, a modified `enc` or `ciphertext`, another `info`, `aad` or suite) is one 400 `hpke-open-failed`, the same body whatever the cause.
+         *
+         *     Scope: `hpke:open`. Uses one attempt of a token. Recorded in the audit trail as `hpke.open`, whatever the outcome. Batch form: `{ "batch_input": [ ... ] }` (at most 100 items) answers `{ "batch_results": [ ... ] }`, each item its result or `{ "error": <problem> }`; one attempt for the whole request.
+         */
+        post: operations["hpkeOpen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hpke/seal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Seal a message with HPKE to a public key
+         * @description Single-shot HPKE (RFC 9180, base mode) with the post-quantum KEMs of draft-ietf-hpke-pq: ML-KEM-768 (0x0041), ML-KEM-1024 (0x0042) or X-Wing (0x647a), HKDF-SHA256, AES-256-GCM (default) or ChaCha20-Poly1305. Any standard HPKE implementation opens it with the private key; the service opens it with `POST /v1/hpke/open` when sealed to one of its stored keys. The service sees the plaintext: seal on the client when that matters (docs/sealed.md).
+         *
+         *     Scope: `hpke:seal`. Uses one attempt of a token. Recorded in the audit trail as `hpke.seal` when it uses or makes a stored key, whatever the outcome. Batch form: `{ "batch_input": [ ... ] }` (at most 100 items) answers `{ "batch_results": [ ... ] }`, each item its result or `{ "error": <problem> }`; one attempt for the whole request.
+         */
+        post: operations["hpkeSeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/kem/decapsulate": {
         parameters: {
             query?: never;
@@ -809,7 +853,7 @@ export interface components {
             /** @description Every stored key the request named, each once (at most 100); `key_id` is the first. */
             key_ids: string[];
             /** @enum {string} */
-            operation: "kem.keypair" | "kem.encapsulate" | "kem.decapsulate" | "dsa.keypair" | "dsa.sign" | "dsa.verify" | "aes.encrypt" | "aes.decrypt" | "keys.rotate" | "keys.delete" | "tokens.mint" | "tokens.revoke" | "audit.suppressed";
+            operation: "kem.keypair" | "kem.encapsulate" | "kem.decapsulate" | "dsa.keypair" | "dsa.sign" | "dsa.verify" | "aes.encrypt" | "aes.decrypt" | "hpke.seal" | "hpke.open" | "keys.rotate" | "keys.delete" | "tokens.mint" | "tokens.revoke" | "audit.suppressed";
             /** @description `ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...). */
             outcome: string;
             /** @description The server's own id of the request (never one the client chose): the X-Request-Id it answered when the client sent none, else `server_request_id` in its log lines. */
@@ -1187,6 +1231,166 @@ export interface components {
             /** @description true when the signature verifies; false otherwise. */
             verified: boolean;
         };
+        /** @description The batch form: one attempt of a token for the whole request. */
+        HpkeOpenBatchRequest: {
+            /** @description 1 to 100 items (MAX_BATCH), each a request of the single form. */
+            batch_input: components["schemas"]["HpkeOpenRequest"][];
+        };
+        HpkeOpenBatchResponse: {
+            /** @description One per item, in input order: its result, or `{ error }`. */
+            batch_results: (components["schemas"]["HpkeOpenResponse"] | {
+                error: {
+                    detail: string;
+                    /** @description For 422: every invalid field, as a JSON pointer into the request. */
+                    errors?: {
+                        detail: string;
+                        pointer: string;
+                    }[];
+                    status: number;
+                    title: string;
+                    type: string;
+                };
+            })[];
+        };
+        HpkeOpenRequest: {
+            /**
+             * Format: byte
+             * @description The associated data the message was sealed with. Base64, at most 4096 bytes once decoded; default empty.
+             */
+            aad?: string;
+            /**
+             * Format: byte
+             * @description The AEAD ciphertext, base64 (`ciphertext` from `POST /v1/hpke/seal`): the plaintext and its 16-byte tag.
+             */
+            ciphertext: string;
+            /**
+             * Format: byte
+             * @description The encapsulated key, base64 (`enc` from `POST /v1/hpke/seal`, or from any HPKE implementation): 1088 (ML-KEM-768), 1568 (ML-KEM-1024), 1120 (X-Wing) bytes, matching the key.
+             */
+            enc: string;
+            /**
+             * @description How to encode `plaintext`: utf8 (default; 422 if the plaintext is not UTF-8), base64 or hex.
+             * @default utf8
+             * @enum {string}
+             */
+            encoding?: "utf8" | "base64" | "hex";
+            /**
+             * Format: byte
+             * @description The `info` the message was sealed with. Base64, at most 1024 bytes once decoded; default empty.
+             */
+            info?: string;
+            /** @description The stored KEM key the message was sealed to (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing). */
+            key_id: string;
+            /** @description Optional HPKE suite (RFC 9180, draft-ietf-hpke-pq), named by its parts; a part left out takes its default: the KEM of the key, HKDF-SHA256, AES-256-GCM. The opener must use the same suite. */
+            suite?: {
+                /**
+                 * @description The AEAD (default AES-256-GCM).
+                 * @enum {string}
+                 */
+                aead?: "AES-256-GCM" | "ChaCha20-Poly1305";
+                /**
+                 * @description The KDF (default HKDF-SHA256).
+                 * @enum {string}
+                 */
+                kdf?: "HKDF-SHA256";
+                /**
+                 * @description The KEM: it must be the key's (the default).
+                 * @enum {string}
+                 */
+                kem?: "ML-KEM-768" | "ML-KEM-1024" | "X-Wing";
+            };
+        };
+        HpkeOpenResponse: {
+            /** @description The opened message, in the requested `encoding`. */
+            plaintext: string;
+        };
+        /** @description The batch form: one attempt of a token for the whole request. */
+        HpkeSealBatchRequest: {
+            /** @description 1 to 100 items (MAX_BATCH), each a request of the single form. */
+            batch_input: components["schemas"]["HpkeSealRequest"][];
+        };
+        HpkeSealBatchResponse: {
+            /** @description One per item, in input order: its result, or `{ error }`. */
+            batch_results: (components["schemas"]["HpkeSealResponse"] | {
+                error: {
+                    detail: string;
+                    /** @description For 422: every invalid field, as a JSON pointer into the request. */
+                    errors?: {
+                        detail: string;
+                        pointer: string;
+                    }[];
+                    status: number;
+                    title: string;
+                    type: string;
+                };
+            })[];
+        };
+        HpkeSealRequest: {
+            /**
+             * Format: byte
+             * @description Associated data: authenticated, not encrypted; the opener must give the same. Base64, at most 4096 bytes once decoded; default empty.
+             */
+            aad?: string;
+            /**
+             * @description How `plaintext` is encoded: utf8 (default), base64 or hex.
+             * @default utf8
+             * @enum {string}
+             */
+            encoding?: "utf8" | "base64" | "hex";
+            /**
+             * Format: byte
+             * @description RFC 9180 `info`: context bound into the key schedule; the opener must give the same. Base64, at most 1024 bytes once decoded; default empty.
+             */
+            info?: string;
+            /**
+             * @description The KEM of `pk`. Optional: each offered KEM's public keys have their own length; when given it must match.
+             * @enum {string}
+             */
+            kem?: "ML-KEM-768" | "ML-KEM-1024" | "X-Wing";
+            /** @description Alternatively, a stored KEM key of yours (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing): seals to its public key. Give this or `pk`. */
+            key_id?: string;
+            /**
+             * Format: byte
+             * @description The recipient's public key, base64 (e.g. the `pk` of `POST /v1/kem/keypair`; the example is an ML-KEM-768 key). Its length names the KEM: 1184 (ML-KEM-768), 1568 (ML-KEM-1024), 1216 (X-Wing) bytes. Give this or `key_id`.
+             */
+            pk?: string;
+            /** @description The message to seal, in `encoding` (at most 65536 bytes once decoded). */
+            plaintext: string;
+            /** @description Optional HPKE suite (RFC 9180, draft-ietf-hpke-pq), named by its parts; a part left out takes its default: the KEM of the key, HKDF-SHA256, AES-256-GCM. The opener must use the same suite. */
+            suite?: {
+                /**
+                 * @description The AEAD (default AES-256-GCM).
+                 * @enum {string}
+                 */
+                aead?: "AES-256-GCM" | "ChaCha20-Poly1305";
+                /**
+                 * @description The KDF (default HKDF-SHA256).
+                 * @enum {string}
+                 */
+                kdf?: "HKDF-SHA256";
+                /**
+                 * @description The KEM: it must be the key's (the default).
+                 * @enum {string}
+                 */
+                kem?: "ML-KEM-768" | "ML-KEM-1024" | "X-Wing";
+            };
+        };
+        HpkeSealResponse: {
+            /** @description The AEAD ciphertext (the plaintext and a 16-byte tag), base64. */
+            ciphertext: string;
+            /** @description The encapsulated key (the KEM ciphertext), base64: send it with `ciphertext`. */
+            enc: string;
+            suite: components["schemas"]["HpkeSuite"];
+        };
+        /** @description The suite used: give it (or leave the defaults) to open. */
+        HpkeSuite: {
+            /** @enum {string} */
+            aead: "AES-256-GCM" | "ChaCha20-Poly1305";
+            /** @enum {string} */
+            kdf: "HKDF-SHA256";
+            /** @enum {string} */
+            kem: "ML-KEM-768" | "ML-KEM-1024" | "X-Wing";
+        };
         KemDecapsulateRequest: {
             /**
              * Format: byte
@@ -1360,7 +1564,7 @@ export interface components {
             /** @description Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated. */
             key_ids?: string[];
             /** @description What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated. */
-            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "keys:read" | "keys:manage" | "audit:read")[];
+            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read")[];
         };
         TokenCreateResponse: {
             /** @description Requests left; null when only time limits the token. */
@@ -1369,7 +1573,7 @@ export interface components {
             expires_at: string;
             /** @description The token: send it as `Authorization: Bearer <new_token>`. Secret. */
             new_token: string;
-            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "keys:read" | "keys:manage" | "audit:read")[];
+            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read")[];
             /** @description Names the token for `DELETE /v1/tokens/{token_id}`; not a credential. */
             token_id: string;
         };
@@ -1378,7 +1582,7 @@ export interface components {
             attempts_left: number | null;
             /** @description RFC 3339 UTC expiry; null for an API key. */
             expires_at: string | null;
-            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "keys:read" | "keys:manage" | "audit:read")[];
+            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read")[];
             /** @description The token id; null for an API key. */
             token_id: string | null;
         };
@@ -3384,6 +3588,234 @@ export interface operations {
             };
         };
     };
+    hpkeOpen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HpkeOpenRequest"] | components["schemas"]["HpkeOpenBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The plaintext. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HpkeOpenResponse"] | components["schemas"]["HpkeOpenBatchResponse"];
+                };
+            };
+            /** @description Malformed request; HPKE open failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable; Busy with cryptography */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hpkeSeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HpkeSealRequest"] | components["schemas"]["HpkeSealBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The suite, the encapsulated key and the ciphertext. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HpkeSealResponse"] | components["schemas"]["HpkeSealBatchResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable; Busy with cryptography */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     kemDecapsulate: {
         parameters: {
             query?: never;
@@ -4120,7 +4552,7 @@ export interface operations {
                 /** @description Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated. */
                 key_ids?: string[];
                 /** @description What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated. */
-                scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "keys:read" | "keys:manage" | "audit:read")[];
+                scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read")[];
             };
             header?: never;
             path?: never;

@@ -24,6 +24,8 @@ export const OPERATIONS = Object.freeze({
   dsaSign: { method: 'POST', path: '/v1/dsa/sign', status: 200 },
   dsaVerify: { method: 'POST', path: '/v1/dsa/verify', status: 200 },
   healthz: { method: 'GET', path: '/healthz', status: 200 },
+  hpkeOpen: { method: 'POST', path: '/v1/hpke/open', status: 200 },
+  hpkeSeal: { method: 'POST', path: '/v1/hpke/seal', status: 200 },
   jwks: { method: 'GET', path: '/.well-known/jwks.json', status: 200 },
   kemDecapsulate: { method: 'POST', path: '/v1/kem/decapsulate', status: 200 },
   kemEncapsulate: { method: 'POST', path: '/v1/kem/encapsulate', status: 200 },
