@@ -402,6 +402,24 @@ function cursorValues(fx: Fixtures): fc.Arbitrary<Value> {
   );
 }
 
+/** HPKE suites: offered ones, unoffered parts, extra fields, wrong shapes. */
+const hpkeSuites = fc.constantFrom<Value>(
+  {},
+  { aead: 'ChaCha20-Poly1305' },
+  { kem: 'ML-KEM-768', kdf: 'HKDF-SHA256', aead: 'AES-256-GCM' },
+  { kem: 'X-Wing' },
+  { kem: 'ML-KEM-512' },
+  { kdf: 'HKDF-SHA384' },
+  { aead: 'AES-128-GCM' },
+  { aead: 'EXPORT-ONLY' },
+  { mode: 'psk' },
+  { aead: null },
+  null,
+  'AES-256-GCM',
+  [],
+  [{ aead: 'AES-256-GCM' }],
+);
+
 const fakeTokenIds = fc.oneof(
   fc.constantFrom('AAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB', 'current', 'CURRENT', '', '.', '..', 'a'.repeat(23), 'a'.repeat(5000)),
   fc.string({ maxLength: 30 }),
@@ -488,6 +506,28 @@ function specialValue(op: Operation, field: string, fx: Fixtures, maxMessageByte
     case 'post /v1/aes/encrypt#aad':
     case 'post /v1/aes/decrypt#aad':
       return fc.oneof(fc.constantFrom(fx.aes.aad, '', 'x'.repeat(4096), 'x'.repeat(4097), 'é'.repeat(2048), `${'é'.repeat(2048)}a`), contexts);
+    case 'post /v1/hpke/seal#pk':
+      return fc.oneof(bytesField(kemPkLengths, allKemPk), fc.constantFrom(...broken), x25519Swapped(xwing.map((k) => k.pk)));
+    case 'post /v1/hpke/seal#key_id':
+    case 'post /v1/hpke/open#key_id':
+      return keyIdField(fx, 'kem');
+    case 'post /v1/hpke/seal#kem':
+      return fc.constantFrom<Value>('ML-KEM-768', 'ML-KEM-1024', 'X-Wing', 'ML-KEM-512', 'x-wing', 'MLKEM768-X25519', '0x0041', 65, '', 'ML-KEM-768 ');
+    case 'post /v1/hpke/seal#suite':
+    case 'post /v1/hpke/open#suite':
+      return hpkeSuites;
+    case 'post /v1/hpke/seal#plaintext':
+      return messages(maxMessageBytes);
+    case 'post /v1/hpke/seal#info':
+    case 'post /v1/hpke/open#info':
+      return bytesField([0, 1, 1023, 1024, 1025], fx.hpke.map((h) => h.info));
+    case 'post /v1/hpke/seal#aad':
+    case 'post /v1/hpke/open#aad':
+      return bytesField([0, 1, 4095, 4096, 4097], fx.hpke.map((h) => h.aad));
+    case 'post /v1/hpke/open#enc':
+      return fc.oneof(bytesField(cipherLengths, [...fx.hpke.map((h) => h.enc), ...[...fx.alice, ...fx.bob].map((k) => k.cipher)]), x25519Swapped([...xwing.map((k) => k.cipher), ...fx.hpke.filter((h) => Buffer.from(h.enc, 'base64').length === 1120).map((h) => h.enc)]));
+    case 'post /v1/hpke/open#ciphertext':
+      return bytesField([0, 1, 15, 16, 17, 64, maxMessageBytes + 16, maxMessageBytes + 17], fx.hpke.map((h) => h.ciphertext));
     case 'post /v1/tokens#scopes':
       return scopesLists;
     case 'post /v1/tokens#key_ids':
@@ -574,6 +614,22 @@ function validBody(op: Operation, fx: Fixtures, cheap = false): fc.Arbitrary<Pai
         if (how === 5) return [['ciphertext', fx.shared.ciphertext], ['key_id', fx.shared.exhausted], ['aad', fx.shared.aad]]; // another key: decryption-failed
         return [['ciphertext', fx.aes.binaryCiphertext], ['key', fx.aes.key], ['encoding', how === 2 ? 'utf8' : 'hex']];
       });
+    case 'post /v1/hpke/seal':
+      return fc
+        .tuple(pick(fx.alice), fc.boolean(), fc.string({ maxLength: 64 }), opt(fx.hpke.map((h) => h.info)), opt(fx.hpke.map((h) => h.aad)), opt<Value>([{ aead: 'ChaCha20-Poly1305' }, { kdf: 'HKDF-SHA256', aead: 'AES-256-GCM' }, {}]))
+        // alice[0] is ML-KEM-512: no HPKE KEM (422).
+        .map(([k, byId, text, info, aad, suite]): Pairs => [['plaintext', text], byId ? ['key_id', k.keyId] : ['pk', k.pk], ...present(['info', info], ['aad', aad], ['suite', suite])]);
+    case 'post /v1/hpke/open':
+      return fc.tuple(pick(fx.hpke), fc.nat(3)).map(([h, how]): Pairs => [
+        ['key_id', h.keyId],
+        ['enc', h.enc],
+        ['ciphertext', h.ciphertext],
+        ['info', h.info],
+        // 1: aad missing, 2: another AEAD: hpke-open-failed.
+        ...(how === 1 ? [] : ([['aad', h.aad]] as Pairs)),
+        ['suite', { aead: how === 2 ? (h.aead === 'AES-256-GCM' ? 'ChaCha20-Poly1305' : 'AES-256-GCM') : h.aead }],
+        ...present(['encoding', how === 3 ? 'hex' : undefined]),
+      ]);
     case 'post /v1/tokens':
       return fc
         .record({

@@ -48,6 +48,8 @@ export interface Fixtures {
   readonly aes: { readonly key: string; readonly ciphertext: string; readonly aad: string; readonly binaryCiphertext: string };
   /** Stored shared keys: alice's (from encapsulate and from decapsulate with store: true), one used up, bob's; a blob under alice's. */
   readonly shared: { readonly keyId: string; readonly fromDecapsulate: string; readonly exhausted: string; readonly bob: string; readonly ciphertext: string; readonly aad: string };
+  /** HPKE messages sealed to alice's ML-KEM-768, ML-KEM-1024 and X-Wing keys (POST /v1/hpke/seal), with what opens them. */
+  readonly hpke: readonly { readonly keyId: string; readonly enc: string; readonly ciphertext: string; readonly info: string; readonly aad: string; readonly aead: string }[];
   /** Ids in the right form that name no key any more: deleted and expired ones, of each type. */
   readonly goneKeyIds: readonly string[];
   /** Alice's keys the attack may delete (each type), or rotate (signing keys): nothing else uses them. */
@@ -83,6 +85,15 @@ export async function makeFixtures(api: TestServer): Promise<Fixtures> {
   // Appended only: alice[0] is the key of token:decap-key0, alice[1]'s shared key is the AES key.
   const alice = [await kem('alice', 'ML-KEM-512'), await kem('alice', 'ML-KEM-768'), await kem('alice', 'ML-KEM-1024'), await kem('alice', 'X-Wing')];
   const bob = [await kem('bob', 'ML-KEM-768'), await kem('bob', 'X-Wing')];
+
+  const hpke = [];
+  for (const [i, k] of alice.slice(1).entries()) {
+    const info = Buffer.from(`hostile ${i}`).toString('base64');
+    const aad = Buffer.from('genuine aad').toString('base64');
+    const aead = i % 2 === 0 ? 'AES-256-GCM' : 'ChaCha20-Poly1305';
+    const sealed = await ok('POST', '/v1/hpke/seal', 'alice', { plaintext: `hpke message ${i}`, key_id: k.keyId, info, aad, suite: { aead } });
+    hpke.push({ keyId: k.keyId, enc: sealed.enc as string, ciphertext: sealed.ciphertext as string, info, aad, aead });
+  }
 
   const data = 'hostile input, genuine signature';
   const context = 'c'.repeat(255);
@@ -201,6 +212,7 @@ export async function makeFixtures(api: TestServer): Promise<Fixtures> {
     signing,
     aes: { key, ciphertext: sealed.ciphertext, aad, binaryCiphertext: binary.ciphertext },
     shared,
+    hpke,
     goneKeyIds,
     sacrificial: forTheAttack,
     cursors,
