@@ -279,3 +279,28 @@ describe('batch form and audit', () => {
     assert.equal(sealsByPk.length, 0);
   });
 });
+
+describe('scheduled like every crypto operation', () => {
+  test("a batch past the tenant's queued-cost bound: the items the scheduler refuses are crypto-busy results, the others open, none is anything else", async () => {
+    // One fast-lane slot and a queue bound of one unit: one item runs, one waits, the rest are refused at once.
+    const busy = await startApi({ env: { CRYPTO_THREADS: '1', CRYPTO_TENANT_QUEUE_COST: '1' } });
+    try {
+      const pair = await busy.call('POST', '/v1/kem/keypair', { auth: 'alice', body: { algorithm: 'X-Wing' } });
+      assertOk(pair, 201);
+      const sealed = await busy.call('POST', '/v1/hpke/seal', { auth: 'alice', body: { plaintext: 'x', key_id: pair.body.key_id } });
+      assertOk(sealed);
+      const item = { key_id: pair.body.key_id, enc: sealed.body.enc, ciphertext: sealed.body.ciphertext };
+      const res = await busy.call('POST', '/v1/hpke/open', { auth: 'alice', body: { batch_input: Array.from({ length: 12 }, () => item) } });
+      assertOk(res);
+      const results = res.body.batch_results as ({ plaintext: string } | { error: { type: string; status: number } })[];
+      const opened = results.filter((r) => 'plaintext' in r);
+      const refused = results.filter((r) => 'error' in r);
+      assert.ok(opened.length >= 1, JSON.stringify(results));
+      assert.ok(refused.length >= 1, `no item was refused: ${JSON.stringify(results)}`);
+      for (const r of opened) assert.deepEqual(r, { plaintext: 'x' });
+      for (const r of refused) assert.equal((r as { error: { type: string } }).error.type, 'urn:pq-crypto-api:problem:crypto-busy');
+    } finally {
+      await busy.close();
+    }
+  });
+});

@@ -360,6 +360,13 @@ describe('Swagger examples work', () => {
     assert.equal(body.decrypted, 'hello, post-quantum world');
   });
 
+  test('POST /v1/hpke/seal with its examples seals to the example ML-KEM-768 key', async () => {
+    const body = await postExample('/v1/hpke/seal');
+    assert.deepEqual(body.suite, { kem: 'ML-KEM-768', kdf: 'HKDF-SHA256', aead: 'AES-256-GCM' });
+    assert.equal(Buffer.from(body.enc, 'base64').length, 1088);
+    assert.equal(Buffer.from(body.ciphertext, 'base64').length, Buffer.from(exampleBody('/v1/hpke/seal').plaintext as string).length + 16);
+  });
+
   test('POST /v1/dsa/keypair with its example makes a signing key; the keys operations work on it as documented', async () => {
     const made = await postExample('/v1/dsa/keypair', '201');
     assert.equal(made.algorithm, exampleBody('/v1/dsa/keypair').algorithm);
