@@ -28,6 +28,11 @@
  *   modulus check; a low-order X25519 part of X-Wing), throws CryptoInputError('pk').
  * - A stored seed of the wrong length is an internal error (RangeError), never the caller's.
  *
+ * The KEM step done elsewhere: for these KEMs HPKE's Encap / Decap ARE the KEM's encapsulation /
+ * decapsulation, so the service runs them on its scheduled crypto backend (operations/hpke.ts) and
+ * `sealWithEncapsulation` / `openWithSharedSecret` run only the key schedule (RFC 9180 section
+ * 5.1) and the AEAD, through the same library, given the KEM's output.
+ *
  * Off the event loop: native calls are Web Cryptography jobs on the libuv pool. The noble
  * primitives run on the calling thread (Node 20: ML-KEM and X-Wing, ~1-3 ms per seal or open;
  * docs/decisions/0003-hpke.md has the figures). Every function is async so a scheduler can run
