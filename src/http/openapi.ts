@@ -143,6 +143,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
       { name: 'ML-KEM', description: 'FIPS 203 key encapsulation (ML-KEM-512/768/1024) and the X-Wing hybrid (ML-KEM-768 + X25519), with key confirmation and stored shared keys.' },
       { name: 'ML-DSA', description: 'FIPS 204 (ML-DSA) and FIPS 205 (SLH-DSA) signatures with stored, versioned signing keys.' },
       { name: 'AES-256-GCM', description: 'Authenticated encryption under a key derived from a shared secret.' },
+      { name: 'HPKE', description: 'RFC 9180 HPKE (base mode) with the post-quantum KEMs of draft-ietf-hpke-pq (ML-KEM-768, ML-KEM-1024, X-Wing): seal to a public key or a stored key, open with a stored key. See docs/sealed.md.' },
       { name: 'Keys', description: 'Stored keys as resources: list, describe, rotate (signing keys), delete. See docs/keys.md.' },
       { name: 'Tokens', description: 'Temporary tokens with expiry, attempt limits, scopes and key restrictions.' },
       { name: 'Audit', description: "The tenant's audit trail: key use, token mints and revocations." },

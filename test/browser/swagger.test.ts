@@ -79,7 +79,7 @@ describe('Swagger UI in a real browser', { skip }, () => {
     assert.match(await page.locator('.information-container .title').innerText(), /Post-quantum crypto API/);
     // The sections come in the order of the instructions: key exchange first, tokens after AES.
     const tags = await page.locator('.opblock-tag-section h3 .opblock-tag, .opblock-tag-section h3').allInnerTexts();
-    const order = ['ML-KEM', 'ML-DSA', 'AES-256-GCM', 'Tokens'].map((t) => tags.findIndex((x) => x.startsWith(t)));
+    const order = ['ML-KEM', 'ML-DSA', 'AES-256-GCM', 'HPKE', 'Tokens'].map((t) => tags.findIndex((x) => x.startsWith(t)));
     assert.deepEqual([...order].sort((a, b) => a - b), order, `tag order ${tags.join(' | ')}`);
     await screenshot('docs');
 
@@ -108,9 +108,17 @@ describe('Swagger UI in a real browser', { skip }, () => {
     const opened = await execute('AES-256-GCM', 'aesDecrypt', { ciphertext: sealed.body.ciphertext, key: enc.body.shared_key }, 'decrypt');
     assert.deepEqual(opened, { status: 200, body: { decrypted: 'hello from a browser' } });
 
-    // Seven requests with the token: 13 of its 20 attempts left, as the page shows.
+    // HPKE: the seal example as it is (to the example ML-KEM-768 key), then sealed to the key pair and opened.
+    const example = await execute('HPKE', 'hpkeSeal', undefined, 'hpke-seal-example');
+    assert.equal(example.status, 200, JSON.stringify(example.body));
+    const toKey = await execute('HPKE', 'hpkeSeal', { plaintext: 'hello from a browser', key_id: kp.body.key_id }, 'hpke-seal');
+    assert.equal(toKey.status, 200, JSON.stringify(toKey.body));
+    const hpkeOpened = await execute('HPKE', 'hpkeOpen', { key_id: kp.body.key_id, enc: toKey.body.enc, ciphertext: toKey.body.ciphertext }, 'hpke-open');
+    assert.deepEqual(hpkeOpened, { status: 200, body: { plaintext: 'hello from a browser' } });
+
+    // Ten requests with the token: 10 of its 20 attempts left, as the page shows.
     const current = await execute('Tokens', 'tokensCurrent', undefined, 'current');
-    assert.equal(current.body.attempts_left, 13);
+    assert.equal(current.body.attempts_left, 10);
   });
 
   test('long base64 answers wrap inside the page instead of running under the copy button', async () => {
