@@ -63,7 +63,7 @@ export function hpkeKemForPublicKey(length: number): HpkeKem | undefined {
 /** The suite of a request: the key's KEM (any KEM named must be it), and the KDF and AEAD named or the defaults. */
 function suiteFor(kem: HpkeKem, named: { readonly kem?: HpkeKem | undefined; readonly field: string }[], choice: SuiteChoice | undefined, what: string): HpkeSuite {
   for (const n of named) {
-    if (n.kem !== undefined && n.kem !== kem) throw new InvalidInputError(n.field, `is ${n.kem}, but ${what} is ${kem}: leave it out, or name ${kem}`);
+    if (n.kem !== undefined && n.kem !== kem) throw new InvalidInputError(n.field, `${n.field === 'suite' ? 'names the KEM' : 'is'} ${n.kem}, but ${what} is ${kem}: leave it out, or name ${kem}`);
   }
   return hpkeSuite(kem, { kdf: choice?.kdf, aead: choice?.aead });
 }
