@@ -5,10 +5,13 @@
  * (HPKE_SUITE_PARTS); nothing outside that frozen table can be asked for.
  *
  * The protocol (key schedule, nonces, sequence numbers, export) is the `hpke` package (panva), the
- * primitives either its Web Cryptography built-ins (`native`) or `@panva/hpke-noble` (`noble`):
- * - Node 20 has no ML-KEM, X-Wing or ChaCha20-Poly1305 in Web Cryptography: those are noble;
- *   AES-256-GCM and HKDF-SHA256 are native everywhere.
- * - Node >= 24.7 (OpenSSL 3.5) has all of them natively (X-Wing composed by `hpke` from
+ * primitives either `native` or `@panva/hpke-noble` (`noble`). `native` is the library's Web
+ * Cryptography KEMs, and node:crypto's synchronous HKDF-SHA256, AES-256-GCM and
+ * ChaCha20-Poly1305 (below: microseconds, where Web Cryptography's async jobs cost several times
+ * more CPU for these small calls):
+ * - Node 20 has no ML-KEM or X-Wing in Web Cryptography: those are noble; the KDF and AEADs are
+ *   native everywhere.
+ * - Node >= 24.7 (OpenSSL 3.5) has the KEMs natively too (X-Wing composed by `hpke` from
  *   ML-KEM-768, X25519 and SHA3-256). Node prints one ExperimentalWarning per Web Cryptography
  *   algorithm on first use there.
  * `auto` probes each primitive once (lazily) and takes native where it works. Both give the same
@@ -39,6 +42,7 @@
  * them as jobs later without a change of signature.
  * @module
  */
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import * as HPKE from 'hpke';
 import * as Noble from '@panva/hpke-noble';
 import { ALGORITHMS, type Implementation } from './algorithms.ts';
@@ -226,12 +230,71 @@ const KEM_FACTORIES: Readonly<Record<HpkeKem, Factories<HPKE.KEMFactory>>> = Obj
   'ML-KEM-1024': { native: HPKE.KEM_ML_KEM_1024, noble: Noble.KEM_ML_KEM_1024 },
   'X-Wing': { native: HPKE.KEM_MLKEM768_X25519, noble: Noble.KEM_MLKEM768_X25519 },
 });
+
+/**
+ * The KDF and AEADs on node:crypto's synchronous primitives (OpenSSL, every supported Node): HKDF
+ * (RFC 5869) as HMAC-SHA256, Extract and Expand; AES-256-GCM and ChaCha20-Poly1305 (RFC 8439)
+ * with 16-byte tags. A few microseconds each, where each Web Cryptography call is an async job
+ * costing about 0.05 ms of CPU (a single-shot seal makes about ten: measured, docs/decisions/0003-hpke.md).
+ * The protocol around them stays the library's.
+ */
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+const NODE_HKDF_SHA256: HPKE.KDFFactory = () =>
+  Object.freeze({
+    id: HPKE_SUITE_PARTS.kdf['HKDF-SHA256'].id,
+    type: 'KDF' as const,
+    name: 'HKDF-SHA256',
+    Nh: 32,
+    stages: 2 as const,
+    async Extract(salt: Uint8Array, ikm: Uint8Array) {
+      // An empty salt is HashLen zeros (RFC 5869 section 2.2); HMAC pads an empty key with the same zeros.
+      return u8(createHmac('sha256', salt).update(ikm).digest());
+    },
+    async Expand(prk: Uint8Array, info: Uint8Array, L: number) {
+      if (!Number.isInteger(L) || L < 0 || L > 255 * 32) throw new RangeError('HKDF-Expand: L must be at most 255 * HashLen');
+      const out = new Uint8Array(L);
+      let t: Uint8Array = new Uint8Array(0);
+      for (let i = 1, at = 0; at < L; i++, at += 32) {
+        t = u8(createHmac('sha256', prk).update(t).update(info).update(new Uint8Array([i])).digest());
+        out.set(t.subarray(0, Math.min(32, L - at)), at);
+      }
+      return out;
+    },
+    async Derive(): Promise<never> {
+      throw new Error('HKDF-SHA256 is a two-stage KDF');
+    },
+  });
+const nodeAead = (name: HpkeAead, cipher: 'aes-256-gcm' | 'chacha20-poly1305'): HPKE.AEADFactory => {
+  const spec = HPKE_SUITE_PARTS.aead[name];
+  return () =>
+    Object.freeze({
+      id: spec.id,
+      type: 'AEAD' as const,
+      name,
+      Nk: spec.Nk,
+      Nn: spec.Nn,
+      Nt: spec.Nt,
+      async Seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array) {
+        const c = createCipheriv(cipher as 'aes-256-gcm', key, nonce, { authTagLength: spec.Nt });
+        c.setAAD(aad);
+        return u8(Buffer.concat([c.update(pt), c.final(), c.getAuthTag()]));
+      },
+      async Open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array) {
+        if (ct.length < spec.Nt) throw new Error('shorter than the tag');
+        const d = createDecipheriv(cipher as 'aes-256-gcm', key, nonce, { authTagLength: spec.Nt });
+        d.setAAD(aad);
+        d.setAuthTag(ct.subarray(ct.length - spec.Nt));
+        return u8(Buffer.concat([d.update(ct.subarray(0, ct.length - spec.Nt)), d.final()]));
+      },
+    });
+};
+
 const KDF_FACTORIES: Readonly<Record<HpkeKdf, Factories<HPKE.KDFFactory>>> = Object.freeze({
-  'HKDF-SHA256': { native: HPKE.KDF_HKDF_SHA256, noble: Noble.KDF_HKDF_SHA256 },
+  'HKDF-SHA256': { native: NODE_HKDF_SHA256, noble: Noble.KDF_HKDF_SHA256 },
 });
 const AEAD_FACTORIES: Readonly<Record<HpkeAead, Factories<HPKE.AEADFactory>>> = Object.freeze({
-  'AES-256-GCM': { native: HPKE.AEAD_AES_256_GCM, noble: Noble.AEAD_AES_256_GCM },
-  'ChaCha20-Poly1305': { native: HPKE.AEAD_ChaCha20Poly1305, noble: Noble.AEAD_ChaCha20Poly1305 },
+  'AES-256-GCM': { native: nodeAead('AES-256-GCM', 'aes-256-gcm'), noble: Noble.AEAD_AES_256_GCM },
+  'ChaCha20-Poly1305': { native: nodeAead('ChaCha20-Poly1305', 'chacha20-poly1305'), noble: Noble.AEAD_ChaCha20Poly1305 },
 });
 
 /** Small real operations that fail with NotSupportedError where the runtime lacks the primitive. */
