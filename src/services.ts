@@ -15,6 +15,8 @@ import type { CryptoBackend } from './crypto/backend.ts';
 import { Sealer } from './keys/sealing.ts';
 import { KeyService } from './keys/service.ts';
 import { RateLimits } from './limits/rate-limits.ts';
+import { createHpke } from './crypto/hpke.ts';
+import { SealedGateway } from './sealed/service.ts';
 import { instrumentedCrypto, type Metrics } from './observability/metrics.ts';
 import type { AuditLog } from './stores/audit.ts';
 import type { Clock, Store } from './stores/store.ts';
@@ -33,6 +35,8 @@ export interface Services {
   /** The audit trail (stores/audit.ts) and this app's metrics (observability/metrics.ts). */
   readonly audit: AuditLog;
   readonly metrics: Metrics;
+  /** Sealed requests (RFC 9458): the OHTTP key configurations and the checks before an inner request runs (sealed/service.ts). */
+  readonly sealed: SealedGateway;
 }
 
 export function createServices(config: Config, store: Store, logger: Logger, clock: Clock, ops: { audit: AuditLog; metrics: Metrics }): Services {
@@ -65,6 +69,14 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
       perTenant: config.rateLimitPerTenant,
       perToken: config.rateLimitPerToken,
       authFailuresPerMinute: config.authFailuresPerMinute,
+    }),
+    sealed: new SealedGateway({
+      hpke: createHpke(config.cryptoBackend),
+      masterKey: config.masterKey,
+      keyId: config.ohttpKeyId,
+      windowSeconds: config.ohttpWindowSeconds,
+      replay: store.replay,
+      clock,
     }),
   };
 }
