@@ -7,8 +7,8 @@
  *   1. open it (gateway.ts: key id, suite, decapsulation, AEAD, Binary HTTP): pure;
  *   2. the inner `Date` is within OHTTP_WINDOW_SECONDS of the clock (replay.ts): pure;
  *   3. the inner target is a `/v1` route (an origin-form path under /v1/, no dot segments): pure;
- *   4. the `enc` is claimed in the replay store (stores/replay.ts), under scope `ohttp`, for
- *      twice the window: the only write, and the last check.
+ *   4. the `enc` is claimed in the replay store (stores/replay.ts; replayClaimOf), for twice the
+ *      window: the only write, and the last check.
  * So a stale, tampered or misdirected request claims nothing, and a replayed one finds its enc
  * claimed and writes nothing; none of them reaches the inner route, so no token attempt is used
  * and no key is made. Only an opened, fresh, first-seen request to a /v1 route runs. Why twice
@@ -25,7 +25,15 @@ import type { BhttpRequest } from './bhttp.ts';
 import { deriveOhttpKeys, openSealedRequest, SealedRequestError, type OhttpKeys, type OpenedSealedRequest } from './gateway.ts';
 import { isFreshRequest } from './replay.ts';
 
-export const OHTTP_REPLAY_SCOPE = 'ohttp';
+/**
+ * Where an enc is claimed in the replay store: scope `ohttp:<its first two base64url characters>`
+ * (4,096 scopes, so Redis Cluster spreads the claims over slots rather than one hash tag taking
+ * them all), value the whole enc. One enc always lands in the same scope.
+ */
+export function replayClaimOf(enc: Uint8Array): { readonly scope: string; readonly value: string } {
+  const value = Buffer.from(enc).toString('base64url');
+  return { scope: `ohttp:${value.slice(0, 2)}`, value };
+}
 
 export interface SealedGatewayOptions {
   readonly hpke: Hpke;
@@ -79,7 +87,8 @@ export class SealedGateway {
     const opened = await openSealedRequest(this.#options.hpke, await this.keys(), message);
     if (!isFreshRequest(opened.request.headers, clock(), windowSeconds)) throw new SealedRequestError('stale');
     if (!isV1Target(opened.request.path)) throw new SealedRequestError('not-v1-route');
-    const claimed = await replay.claim(OHTTP_REPLAY_SCOPE, Buffer.from(opened.enc).toString('base64url'), 2 * windowSeconds * 1000);
+    const { scope, value } = replayClaimOf(opened.enc);
+    const claimed = await replay.claim(scope, value, 2 * windowSeconds * 1000);
     if (claimed === 'replayed') throw new SealedRequestError('replayed');
     return opened;
   }

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { replayClaimOf } from '../../src/sealed/service.ts';
 import { startTwoInstances } from '../helpers/instances.ts';
 import { startServer, TENANTS, type TestServer } from '../helpers/server.ts';
 import { AEAD, KEM, encodeBhttpRequest, fetchKeyConfigs, httpDate, postSealed, sealBytes, sealRequest, type KeyConfig, type PlainRequest } from './independent-client.ts';
@@ -217,7 +218,10 @@ describe('POST /ohttp: refusals are one uniform 400 and change nothing', () => {
   });
 
   test('the Date and target checks come before the replay claim: a refused request leaves no claim in the store; one that ran does', async () => {
-    const claimed = async (enc: Uint8Array) => (await api.store.replay.claim('ohttp', Buffer.from(enc).toString('base64url'), 1000)) === 'replayed';
+    const claimed = async (enc: Uint8Array) => {
+      const { scope, value } = replayClaimOf(enc);
+      return (await api.store.replay.claim(scope, value, 1000)) === 'replayed';
+    };
     const stale = await sealRequest(xwing, keypairRequest(TENANTS.alice, httpDate(-3600)));
     refusal(await postSealed(api.url, stale.message));
     const elsewhere = await sealRequest(xwing, { ...keypairRequest(TENANTS.alice), method: 'GET', path: '/healthz', body: '' });
