@@ -260,6 +260,25 @@ test('refusals count against the address as failed authentications: past AUTH_FA
   }
 });
 
+test('an inner request with a wrong credential counts against the outer client\'s address, as a plain one does', async () => {
+  const limited = await startServer({ env: { AUTH_FAILURES_PER_MINUTE: '2' } });
+  try {
+    const [config] = await fetchKeyConfigs(limited.url);
+    const inner: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const sealed = await sealRequest(config!, keypairRequest(`wrong-key-${'w'.repeat(32)}`));
+      const res = await postSealed(limited.url, sealed.message);
+      assert.equal(res.status, 200);
+      inner.push(sealed.open(res.body).status);
+    }
+    assert.deepEqual(inner, [401, 401, 429]);
+    // The same address, plainly: past its limit too.
+    assert.equal((await limited.call('POST', '/v1/kem/keypair', { auth: `wrong-key-${'w'.repeat(32)}` })).status, 429);
+  } finally {
+    await limited.close();
+  }
+});
+
 test('across instances on one Redis: a sealed request run by one instance is refused as a replay by the other', async () => {
   const two = await startTwoInstances();
   try {
