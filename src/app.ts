@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import { buildOpenApiDocument, mountDocs } from './http/openapi.ts';
 import { errorHandler, notFoundHandler, Problem, sendProblem } from './http/problems.ts';
 import { mountRoutes } from './http/pipeline.ts';
+import { mountSealed } from './http/sealed.ts';
 import { buildRoutes } from './http/routes.ts';
 import { instrumentedStore, Metrics } from './observability/metrics.ts';
 import { metricsEndpoint } from './http/metrics-endpoint.ts';
@@ -89,6 +90,10 @@ export function buildApp(deps: AppDeps): App {
     }
   });
   mountDocs(app, buildOpenApiDocument(routes, config.maxBatch));
+
+  // Sealed requests (docs/sealed.md): GET /ohttp-keys and POST /ohttp, whose inner request
+  // re-enters this app from the top, as a plain request does.
+  mountSealed(app, services);
 
   // Per route: authentication first (an unauthenticated request is refused before its body is
   // read; a token's attempt is used, or not, as the matched route declares), then the body.

@@ -103,6 +103,10 @@ export interface Config {
   readonly tokenKeyVersion: number;
   /** TOKEN_PREVIOUS_KEY_VERSION and TOKEN_KEY_ROTATED_AT: the version that signed before, and when the current one took over. */
   readonly tokenPreviousKey: { readonly version: number; readonly rotatedAtMs: number } | undefined;
+  /** OHTTP_KEY_ID (0-255): the key id of the sealed-request key configurations (GET /ohttp-keys); a new id rotates them (docs/sealed.md). */
+  readonly ohttpKeyId: number;
+  /** OHTTP_WINDOW_SECONDS: how far a sealed request's inner Date may be from the server's clock; each enc is accepted once within it. */
+  readonly ohttpWindowSeconds: number;
   /** Secrets and keys the server made because none were configured: main.ts prints these facts. */
   readonly generated: readonly ('API_KEYS' | 'TOKEN_SECRET' | 'MASTER_KEY')[];
 }
@@ -156,6 +160,8 @@ const EnvSchema = z.object({
   TOKEN_KEY_VERSION: intFromEnv(1, 1, 2 ** 31 - 1),
   TOKEN_PREVIOUS_KEY_VERSION: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
   TOKEN_KEY_ROTATED_AT: z.string().optional(),
+  OHTTP_KEY_ID: intFromEnv(1, 0, 255),
+  OHTTP_WINDOW_SECONDS: intFromEnv(60, 1, 3600),
 });
 
 export class ConfigError extends Error {
@@ -365,6 +371,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenSigning: e.TOKEN_SIGNING,
     tokenKeyVersion: e.TOKEN_KEY_VERSION,
     tokenPreviousKey,
+    ohttpKeyId: e.OHTTP_KEY_ID,
+    ohttpWindowSeconds: e.OHTTP_WINDOW_SECONDS,
     generated: Object.freeze(generated),
   });
 }

@@ -16,6 +16,7 @@ import { createHpke, type Hpke } from './crypto/hpke.ts';
 import { Sealer } from './keys/sealing.ts';
 import { KeyService } from './keys/service.ts';
 import { RateLimits } from './limits/rate-limits.ts';
+import { SealedGateway } from './sealed/service.ts';
 import { instrumentedCrypto, type Metrics } from './observability/metrics.ts';
 import type { AuditLog } from './stores/audit.ts';
 import type { Clock, Store } from './stores/store.ts';
@@ -39,6 +40,8 @@ export interface Services {
   /** The audit trail (stores/audit.ts) and this app's metrics (observability/metrics.ts). */
   readonly audit: AuditLog;
   readonly metrics: Metrics;
+  /** Sealed requests (RFC 9458): the OHTTP key configurations and the checks before an inner request runs (sealed/service.ts). */
+  readonly sealed: SealedGateway;
 }
 
 export function createServices(config: Config, store: Store, logger: Logger, clock: Clock, ops: { audit: AuditLog; metrics: Metrics }): Services {
@@ -53,6 +56,7 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
   // Every operation the service counts is recorded by one wrapper (observability/metrics.ts), as
   // the store's calls are; token signing is the token service's own business and not counted.
   const crypto = instrumentedCrypto(backend, ops.metrics);
+  const hpke = createHpke(config.cryptoBackend === 'noble' ? 'noble' : 'auto');
   return {
     ...ops,
     config,
@@ -60,7 +64,7 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
     logger,
     clock,
     crypto,
-    hpke: createHpke(config.cryptoBackend === 'noble' ? 'noble' : 'auto'),
+    hpke,
     keys: new KeyService(store.keys, new Sealer(config.masterKey), clock, crypto, {
       cache: { ttlSeconds: config.keyCacheTtlSeconds, maxEntries: config.keyCacheMaxEntries },
       keyQuota: config.quotaKeys,
@@ -72,6 +76,14 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
       perTenant: config.rateLimitPerTenant,
       perToken: config.rateLimitPerToken,
       authFailuresPerMinute: config.authFailuresPerMinute,
+    }),
+    sealed: new SealedGateway({
+      hpke,
+      masterKey: config.masterKey,
+      keyId: config.ohttpKeyId,
+      windowSeconds: config.ohttpWindowSeconds,
+      replay: store.replay,
+      clock,
     }),
   };
 }

@@ -117,6 +117,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
     },
   });
 
+  documentSealed(registry);
+
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -148,8 +150,46 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
       { name: 'Tokens', description: 'Temporary tokens with expiry, attempt limits, scopes and key restrictions.' },
       { name: 'Audit', description: "The tenant's audit trail: key use, token mints and revocations." },
       { name: 'Compatibility', description: "The seed vendor's paths and field names (hex `shared_key`, `sk` as a key handle), so its clients work after changing only the base URL and token. See docs/compatibility.md." },
+      { name: 'Sealed requests', description: 'Oblivious HTTP (RFC 9458) with post-quantum KEMs: any /v1 request, Binary HTTP (RFC 9292) encoded and sealed to the key configurations of GET /ohttp-keys. See docs/sealed.md.' },
       { name: 'Health', description: 'Liveness, readiness and metrics, without an API key.' },
     ],
+  });
+}
+
+/**
+ * GET /ohttp-keys and POST /ohttp: binary media types, no JSON schema to speak of, and no
+ * operationId (the generated client and CLI carry every /v1 operation through them with `sealed`).
+ */
+function documentSealed(registry: OpenAPIRegistry): void {
+  const binary = (description: string) => z.string().openapi({ format: 'binary', description });
+  const problem = (type: ProblemType) => ({ schema: z.object({}).passthrough(), examples: { [type]: { $ref: `#/components/examples/${type}` } } });
+  registry.registerPath({
+    method: 'get',
+    path: '/ohttp-keys',
+    tags: ['Sealed requests'],
+    summary: 'The key configurations for sealed requests (application/ohttp-keys)',
+    description:
+      'RFC 9458 section 3: a list of key configurations, each a 2-byte length then the configuration. X-Wing (KEM 0x647a) first, then ML-KEM-768 (0x0041), both with HKDF-SHA256 (0x0001) and AES-256-GCM (0x0002) or ChaCha20-Poly1305 (0x0003), under the key id OHTTP_KEY_ID. Derived from MASTER_KEY: every instance publishes the same keys. No credential; cacheable for 5 minutes.',
+    security: [],
+    responses: { 200: { description: 'The key configurations.', content: { 'application/ohttp-keys': { schema: binary('RFC 9458 section 3.2 key configurations.') } } } },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/ohttp',
+    tags: ['Sealed requests'],
+    summary: 'A sealed request (message/ohttp-req) to any /v1 route',
+    description:
+      'RFC 9458 section 4.3: an Encapsulated Request holding a Binary HTTP (RFC 9292) request to a `/v1` route, with its own `Authorization` and a `Date` within OHTTP_WINDOW_SECONDS of the server clock. The inner request is handled as a plain one (scopes, attempts, rate limits, audit). The answer is `200 message/ohttp-res` (section 4.4) holding the inner response, whatever its status. No credential on the outer request. Every refusal of the outer request (unknown key id or suite, does not open, not Binary HTTP, stale or missing Date, replayed, not a /v1 target) is one `400 sealed-request-refused` with one body, counted against the address as a failed authentication.',
+    security: [],
+    request: { body: { required: true, content: { 'message/ohttp-req': { schema: binary('RFC 9458 section 4.3 Encapsulated Request.') } } } },
+    responses: {
+      200: { description: 'The inner response, sealed (whatever its status).', content: { 'message/ohttp-res': { schema: binary('RFC 9458 section 4.4 Encapsulated Response.') } } },
+      400: { description: PROBLEMS['sealed-request-refused'].title, content: { 'application/problem+json': problem('sealed-request-refused') } },
+      413: { description: PROBLEMS['payload-too-large'].title, content: { 'application/problem+json': problem('payload-too-large') } },
+      415: { description: PROBLEMS['unsupported-media-type'].title, content: { 'application/problem+json': problem('unsupported-media-type') } },
+      429: { description: 'This address has failed too often (AUTH_FAILURES_PER_MINUTE).', content: { 'application/problem+json': problem('rate-limited') } },
+      503: { description: PROBLEMS['store-unavailable'].title, content: { 'application/problem+json': problem('store-unavailable') } },
+    },
   });
 }
 

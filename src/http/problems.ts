@@ -39,6 +39,7 @@ export const PROBLEMS = Object.freeze({
   'decryption-failed': { status: 400, title: 'Decryption failed', example: 'decryption failed: wrong key, wrong aad, or the ciphertext was modified' },
   'hpke-open-failed': { status: 400, title: 'HPKE open failed', example: 'The message does not open: wrong key, or a modified enc or ciphertext, or another info, aad or suite than it was sealed with.' },
   'key-confirmation-failed': { status: 400, title: 'Key confirmation failed', example: 'The confirmation does not match the shared key this cipher gives: the cipher was modified, or made for another key. Nothing was stored.' },
+  'sealed-request-refused': { status: 400, title: 'Sealed request refused', example: 'The sealed request was refused.' },
   unauthorized: { status: 401, title: 'Unauthorized', example: 'Missing or invalid credentials.' },
   forbidden: { status: 403, title: 'Forbidden', example: 'This credential does not have the scope kem:decapsulate.' },
   'not-found': { status: 404, title: 'Not found', example: 'No key of yours has this key_id.' },

@@ -16,7 +16,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { UNMATCHED_ROUTE, type Metrics } from './metrics.ts';
 
@@ -49,14 +49,35 @@ export function routeLabel(res: { locals: Record<string, unknown> }, path: strin
   res.locals.routeLabel = path;
 }
 
+/** What an in-process inner request takes from the request that carries it. */
+type CarriedContext = Pick<Request, 'id' | 'serverRequestId' | 'clientRequestId' | 'log'>;
+const carried = new WeakMap<object, CarriedContext>();
+
+/**
+ * Gives `inner`, a request the server makes in-process on behalf of `outer` (a sealed request's
+ * inner request, http/sealed.ts), the outer request's ids and logger, so that one request id
+ * names both in the logs and the audit trail. Set by the server only: no header can ask for it.
+ */
+export function carryRequestContext(inner: object, outer: CarriedContext): void {
+  carried.set(inner, { id: outer.id, serverRequestId: outer.serverRequestId, clientRequestId: outer.clientRequestId, log: outer.log });
+}
+
 export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    req.id = requestIdFor(req.get(REQUEST_ID_HEADER));
-    const clientSent = req.id === req.get(REQUEST_ID_HEADER);
-    req.clientRequestId = clientSent ? req.id : null;
-    req.serverRequestId = clientSent ? randomUUID() : req.id;
-    req.log = logger.child(clientSent ? { request_id: req.id, server_request_id: req.serverRequestId } : { request_id: req.id });
+    const outer = carried.get(req);
+    if (outer) {
+      req.id = outer.id;
+      req.clientRequestId = outer.clientRequestId;
+      req.serverRequestId = outer.serverRequestId;
+      req.log = outer.log.child({ sealed: true });
+    } else {
+      req.id = requestIdFor(req.get(REQUEST_ID_HEADER));
+      const clientSent = req.id === req.get(REQUEST_ID_HEADER);
+      req.clientRequestId = clientSent ? req.id : null;
+      req.serverRequestId = clientSent ? randomUUID() : req.id;
+      req.log = logger.child(clientSent ? { request_id: req.id, server_request_id: req.serverRequestId } : { request_id: req.id });
+    }
     res.setHeader(REQUEST_ID_HEADER, req.id);
     const done = (status: number | 'aborted') => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

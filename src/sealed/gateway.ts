@@ -85,7 +85,8 @@ export async function deriveOhttpKeys(hpke: Hpke, masterKey: Uint8Array, keyId: 
 
 // ---- the gateway ----
 
-export type SealedRequestFailure = 'malformed' | 'unknown-key' | 'unsupported-suite' | 'does-not-open' | 'not-binary-http';
+/** Opening's failures, then the caller's checks (service.ts): Date out of the window, a target that is not a /v1 route, an enc seen already. */
+export type SealedRequestFailure = 'malformed' | 'unknown-key' | 'unsupported-suite' | 'does-not-open' | 'not-binary-http' | 'stale' | 'not-v1-route' | 'replayed';
 
 /** A sealed request that cannot be used. `reason` is for logs and metrics only: the client gets one answer for all. */
 export class SealedRequestError extends Error {

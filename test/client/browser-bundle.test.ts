@@ -68,4 +68,19 @@ test('in a context with only web APIs, the bundle does a key exchange with the s
   ) as (baseUrl: string, token: string) => Promise<{ same: boolean; text: string; typed: boolean }>;
   const result = await flow(server.url, TENANTS.alice);
   assert.deepEqual({ ...result }, { same: true, text: 'from a browser', typed: true });
+
+  // Sealed requests (docs/sealed.md) from the same web-only context: HPKE, OHTTP and Binary HTTP on @noble/*.
+  const sealed = runInContext(
+    `(async (baseUrl, token) => {
+      const api = new pqc.PqcClient({ baseUrl, token, sealed: true });
+      const pair = await api.kem.keypair({ algorithm: 'X-Wing' });
+      const local = pqc.encapsulateLocally(pair.pk);
+      const { shared_key } = await api.kem.decapsulate({ key_id: pair.key_id, cipher: local.cipher });
+      let typed = false;
+      try { await api.kem.decapsulate({ key_id: 'kem_AAAAAAAAAAAAAAAAAAAAAA', cipher: local.cipher }); } catch (e) { typed = e instanceof pqc.NotFoundError; }
+      return { same: shared_key === local.shared_key, typed };
+    })`,
+    context,
+  ) as (baseUrl: string, token: string) => Promise<{ same: boolean; typed: boolean }>;
+  assert.deepEqual({ ...(await sealed(server.url, TENANTS.alice)) }, { same: true, typed: true });
 });

@@ -287,7 +287,8 @@ describe('the document', () => {
 
   test('every request-body property and every path parameter has an example; query parameters beside a body have none', () => {
     for (const [method, path, op] of allOperations()) {
-      if (op.requestBody) {
+      // POST /ohttp's body is binary (message/ohttp-req), not JSON: nothing to give examples for.
+      if (op.requestBody && path !== '/ohttp') {
         const schema = singleForm(requestSchema(method, path));
         for (const [name, prop] of Object.entries<Json>(schema.properties ?? {})) {
           const p = resolve(prop);
@@ -403,7 +404,7 @@ describe('Swagger examples work', () => {
 
   test('a whole-body example, where a request schema has one, uses only documented fields', () => {
     for (const [method, path, op] of allOperations()) {
-      if (!op.requestBody) continue;
+      if (!op.requestBody || path === '/ohttp') continue;
       const schema = requestSchema(method, path);
       if (schema.example === undefined) continue;
       for (const field of Object.keys(schema.example)) assert.ok(field in schema.properties, `${method} ${path}: example field ${field}`);

@@ -113,6 +113,7 @@ const PRODUCERS: Record<ProblemType, () => Promise<CallResult>> = {
     return api.call('POST', '/v1/dsa/sign', { auth: t.body.new_token, body: { data: 'x' } });
   },
   'not-found': () => api.call('POST', '/v1/kem/decapsulate', { auth: 'alice', body: { key_id: 'kem_AAAAAAAAAAAAAAAAAAAAAA', cipher: 'AA' } }),
+  'sealed-request-refused': () => api.call('POST', '/ohttp', { raw: 'not a sealed request', headers: { 'content-type': 'message/ohttp-req' } }),
   'method-not-allowed': () => api.call('GET', '/v1/kem/keypair', { auth: 'alice' }),
   'payload-too-large': () => api.call('POST', '/v1/dsa/sign', { auth: 'alice', body: { data: 'x'.repeat(3000) } }),
   'unsupported-media-type': () => api.call('POST', '/v1/dsa/sign', { auth: 'alice', raw: 'data=x', headers: { 'content-type': 'text/plain' } }),

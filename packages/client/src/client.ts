@@ -6,9 +6,14 @@
  * - 429 `rate-limited` and 503 are retried, after the Retry-After the server sends (or a short
  *   backoff), `retries` times. Both are safe to resend: the server did nothing, and a request
  *   refused with 429 or 503 used no attempt of its token.
+ * - `sealed`: every /v1 call goes sealed through POST /ohttp (Oblivious HTTP with a post-quantum
+ *   KEM, sealed.ts; docs/sealed.md) and its answer is opened here, so the code above sees the
+ *   inner answer as if it had come plainly. A refused sealed request (`sealed-request-refused`:
+ *   rotated keys, a clock far off) is sealed again once to freshly fetched keys (it did nothing).
  * @module
  */
 import { errorFor } from './errors.ts';
+import { OHTTP_MEDIA_TYPES, parseKeyConfigs, sealRequest, type OhttpKeyConfig, type SealedAead, type SealedKem } from './sealed.ts';
 import type { operations } from './openapi.ts';
 import { OPERATIONS, type OperationId } from './operations.ts';
 
@@ -74,6 +79,22 @@ export interface ClientOptions {
   readonly fetch?: typeof fetch;
   /** Extra headers sent with every request. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Send every /v1 call sealed (Oblivious HTTP, RFC 9458) through POST /ohttp: `true` fetches the
+   * key configurations from GET /ohttp-keys (once, and again if a sealed request is refused);
+   * `{ keys }` pins them (an `application/ohttp-keys` body). Paths outside /v1 (health, metrics,
+   * JWKS) are sent plainly. See docs/sealed.md.
+   */
+  readonly sealed?: boolean | SealedOptions;
+}
+
+export interface SealedOptions {
+  /** Pinned key configurations (the body of GET /ohttp-keys); default: fetched. */
+  readonly keys?: Uint8Array;
+  /** The KEM to seal with (default: the first the service lists, X-Wing). */
+  readonly kem?: SealedKem;
+  /** The AEAD (default: the first the service lists, AES-256-GCM). */
+  readonly aead?: SealedAead;
 }
 
 /** Thrown when the service could not be reached at all (DNS, refused connection, TLS, abort). */
@@ -85,11 +106,15 @@ export class PqcClient {
   readonly #baseUrl: string;
   readonly #options: ClientOptions;
   readonly #fetch: typeof fetch;
+  readonly #sealed: SealedOptions | undefined;
+  #sealedKeys: Promise<OhttpKeyConfig[]> | undefined;
 
   constructor(options: ClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#options = options;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#sealed = options.sealed === true ? {} : options.sealed || undefined;
+    if (this.#sealed?.keys) this.#sealedKeys = Promise.resolve(parseKeyConfigs(this.#sealed.keys));
   }
 
   /** Any operation by its operationId, typed from the OpenAPI document. The methods below use it. */
@@ -125,13 +150,66 @@ export class PqcClient {
     const token = typeof this.#options.token === 'function' ? await this.#options.token() : this.#options.token;
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    const path = url.slice(this.#baseUrl.length);
+    if (this.#sealed && path.startsWith('/v1/')) return this.#sendSealed(this.#sealed, method, path, headers, body, signal);
+    return this.#fetchOrThrow(method, url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }, signal);
+  }
+
+  async #fetchOrThrow(method: string, url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
     try {
-      return await this.#fetch(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...(signal ? { signal } : {}) });
+      return await this.#fetch(url, { ...init, ...(signal ? { signal } : {}) });
     } catch (e) {
       // An abort is the caller's own doing: it gets its own reason back, as during a retry wait.
       if (signal?.aborted) throw signal.reason;
       throw new TransportError(`${method} ${url}: ${(e as Error).message}`, { cause: e });
     }
+  }
+
+  /**
+   * The request as Binary HTTP, sealed to the service's key configuration, sent to POST /ohttp;
+   * the answer opened into a Response as if the request had gone plainly. An outer refusal is
+   * answered as it is (the caller maps it to an error), after one fresh try with keys fetched
+   * again when they were not pinned.
+   */
+  async #sendSealed(sealed: SealedOptions, method: string, path: string, headers: Record<string, string>, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
+    const authority = new URL(this.#baseUrl).host;
+    const content = body === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(body));
+    for (let refetched = false; ; refetched = true) {
+      const configs = await this.#ohttpKeys(signal);
+      const fields = Object.entries(headers).map(([n, v]): [string, string] => [n.toLowerCase(), v]);
+      // The gateway refuses a request whose Date is not within its window (replay protection).
+      fields.push(['date', new Date().toUTCString()]);
+      const message = sealRequest(configs, { method, path, authority, headers: fields, body: content }, { ...(sealed.kem ? { kem: sealed.kem } : {}), ...(sealed.aead ? { aead: sealed.aead } : {}) });
+      const url = `${this.#baseUrl}/ohttp`;
+      const res = await this.#fetchOrThrow('POST', url, { method: 'POST', headers: { 'content-type': OHTTP_MEDIA_TYPES.request, accept: `${OHTTP_MEDIA_TYPES.response}, application/problem+json` }, body: new Uint8Array(message.message) }, signal);
+      if (res.status === 200 && (res.headers.get('content-type') ?? '').startsWith(OHTTP_MEDIA_TYPES.response)) {
+        const inner = message.open(new Uint8Array(await res.arrayBuffer()));
+        const nullBody = inner.status === 204 || inner.status === 205 || inner.status === 304;
+        return new Response(nullBody ? null : new Uint8Array(inner.body), { status: inner.status, headers: inner.headers });
+      }
+      if (res.status === 400 && !sealed.keys && !refetched) {
+        const problem = (await readJson(res.clone())) as { type?: unknown } | undefined;
+        if (typeof problem?.type === 'string' && problem.type.endsWith(':sealed-request-refused')) {
+          this.#sealedKeys = undefined;
+          continue;
+        }
+      }
+      return res;
+    }
+  }
+
+  /** The key configurations: pinned, or fetched from GET /ohttp-keys once (and again after a refusal). */
+  #ohttpKeys(signal: AbortSignal | undefined): Promise<OhttpKeyConfig[]> {
+    if (!this.#sealedKeys) {
+      const url = `${this.#baseUrl}/ohttp-keys`;
+      this.#sealedKeys = this.#fetchOrThrow('GET', url, { method: 'GET', headers: { accept: OHTTP_MEDIA_TYPES.keys } }, signal).then(async (res) => {
+        if (!res.ok) throw errorFor(res.status, await readJson(res), res.headers);
+        return parseKeyConfigs(new Uint8Array(await res.arrayBuffer()));
+      });
+      // A failure is not kept: the next call fetches again.
+      this.#sealedKeys.catch(() => (this.#sealedKeys = undefined));
+    }
+    return this.#sealedKeys;
   }
 
   /** Temporary tokens (docs/tokens.md). */

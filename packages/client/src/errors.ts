@@ -62,6 +62,8 @@ export class NotFoundError extends ApiError {}
 export class MethodNotAllowedError extends ApiError {}
 /** 409 `key-conflict`: the key's state forbids it (a stored shared key past MAX_ENCRYPTIONS_PER_KEY: derive a new one). */
 export class KeyConflictError extends ApiError {}
+/** A sealed request (`sealed: true`) was refused by the gateway: the server does not say why (stale clock, replay, rotated keys...). */
+export class SealedRequestRefusedError extends ApiError {}
 export class PayloadTooLargeError extends ApiError {}
 export class UnsupportedMediaTypeError extends ApiError {}
 /** 417: the request carried an Expect header other than 100-continue. */
@@ -98,6 +100,7 @@ export const PROBLEM_ERRORS = Object.freeze({
   'not-found': NotFoundError,
   'method-not-allowed': MethodNotAllowedError,
   'key-conflict': KeyConflictError,
+  'sealed-request-refused': SealedRequestRefusedError,
   'payload-too-large': PayloadTooLargeError,
   'unsupported-media-type': UnsupportedMediaTypeError,
   'expectation-failed': ExpectationFailedError,

@@ -8,7 +8,8 @@
  * ```
  * @module
  */
-export { PqcClient, TransportError, type CallInput, type CallOptions, type ClientOptions, type PathParams, type RequestBody, type ResponseBody } from './client.ts';
+export { PqcClient, TransportError, type CallInput, type CallOptions, type ClientOptions, type PathParams, type RequestBody, type ResponseBody, type SealedOptions } from './client.ts';
+export { parseKeyConfigs, SealedKeysError, SealedResponseError, type OhttpKeyConfig, type SealedAead, type SealedKem } from './sealed.ts';
 export * from './errors.ts';
 export * from './local.ts';
 export { fromBase64, toBase64 } from './encoding.ts';

@@ -306,6 +306,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ohttp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A sealed request (message/ohttp-req) to any /v1 route
+         * @description RFC 9458 section 4.3: an Encapsulated Request holding a Binary HTTP (RFC 9292) request to a `/v1` route, with its own `Authorization` and a `Date` within OHTTP_WINDOW_SECONDS of the server clock. The inner request is handled as a plain one (scopes, attempts, rate limits, audit). The answer is `200 message/ohttp-res` (section 4.4) holding the inner response, whatever its status. No credential on the outer request. Every refusal of the outer request (unknown key id or suite, does not open, not Binary HTTP, stale or missing Date, replayed, not a /v1 target) is one `400 sealed-request-refused` with one body, counted against the address as a failed authentication.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "message/ohttp-req": string;
+                };
+            };
+            responses: {
+                /** @description The inner response, sealed (whatever its status). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "message/ohttp-res": string;
+                    };
+                };
+                /** @description Sealed request refused */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Payload too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description This address has failed too often (AUTH_FAILURES_PER_MINUTE). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Service unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ohttp-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The key configurations for sealed requests (application/ohttp-keys)
+         * @description RFC 9458 section 3: a list of key configurations, each a 2-byte length then the configuration. X-Wing (KEM 0x647a) first, then ML-KEM-768 (0x0041), both with HKDF-SHA256 (0x0001) and AES-256-GCM (0x0002) or ChaCha20-Poly1305 (0x0003), under the key id OHTTP_KEY_ID. Derived from MASTER_KEY: every instance publishes the same keys. No credential; cacheable for 5 minutes.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The key configurations. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/ohttp-keys": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;

@@ -1063,6 +1063,36 @@ export function hostileCases(ops: readonly Operation[], fx: Fixtures, opts: Case
   const unknownPaths = fc
     .tuple(fc.constantFrom('GET', 'POST', 'DELETE'), fc.constantFrom('/v1', '/v1/', '/v1/nope', '/v1/kem', '/v1/kem/', '/v1/tokens/a/b', '/V1', '/v1/%2e%2e/healthz', '/docs/../v1/tokens/current', '/openapi.json/..'), credentialHeaders(fx))
     .map(([m, t, c]): HostileCase => ({ [fc.toStringMethod]: () => describeCase(`unknown-path`, m, t, c.lines, undefined), kind: `unknown-path:${t}`, op: targets[0]!, request: { method: m, target: t, headers: c.lines }, mayBeBare: false, ...(c.credential ? { credential: c.credential } : {}) }));
-  return fc.oneof({ arbitrary: fc.oneof(...perOp), weight: 30 }, { arbitrary: unknownPaths, weight: 1 });
+  const sealed = sealedCases(ops, fx);
+  return fc.oneof({ arbitrary: fc.oneof(...perOp), weight: 30 }, { arbitrary: unknownPaths, weight: 1 }, ...(sealed ? [{ arbitrary: sealed, weight: 3 }] : []));
+}
+
+/**
+ * POST /ohttp with fuzzed bodies: random bytes, and genuine sealed requests (fixtures) truncated,
+ * bit-flipped, padded, with a random header, or replayed as they are, under the right media type
+ * and some wrong ones. Every answer must be the uniform 400 (or 415 / 413), or 200 for a genuine
+ * request the first time; never a 5xx.
+ */
+function sealedCases(ops: readonly Operation[], fx: Fixtures): fc.Arbitrary<HostileCase> | undefined {
+  const op = ops.find((o) => o.path === '/ohttp' && o.method === 'post');
+  if (!op || fx.sealedRequests.length === 0) return undefined;
+  const genuine = fc.constantFrom(...fx.sealedRequests);
+  const bodies: fc.Arbitrary<{ label: string; body: Buffer }> = fc.oneof(
+    fc.uint8Array({ maxLength: 4096 }).map((b) => ({ label: 'random', body: Buffer.from(b) })),
+    genuine.chain((m) => fc.nat(m.length).map((n) => ({ label: 'truncated', body: m.subarray(0, n) }))),
+    genuine.chain((m) => fc.tuple(fc.nat(m.length - 1), fc.integer({ min: 0, max: 7 })).map(([at, bit]) => {
+      const c = Buffer.from(m);
+      c[at]! ^= 1 << bit;
+      return { label: at < 7 ? 'bit-flipped:header' : 'bit-flipped', body: c };
+    })),
+    genuine.chain((m) => fc.uint8Array({ minLength: 1, maxLength: 64 }).map((extra) => ({ label: 'padded', body: Buffer.concat([m, extra]) }))),
+    genuine.chain((m) => fc.uint8Array({ minLength: 7, maxLength: 7 }).map((hdr) => ({ label: 'random-header', body: Buffer.concat([hdr, m.subarray(7)]) }))),
+    genuine.map((m) => ({ label: 'genuine-or-replayed', body: m })),
+  );
+  const type = fc.oneof({ arbitrary: fc.constant('message/ohttp-req'), weight: 6 }, { arbitrary: fc.constantFrom('application/json', 'message/ohttp-res', 'message/bhttp', 'message/ohttp-req; charset=utf-8', ''), weight: 1 });
+  return fc.tuple(bodies, type).map(([{ label, body }, t]): HostileCase => {
+    const headers: [string, string][] = t ? [['content-type', t]] : [];
+    return { [fc.toStringMethod]: () => describeCase(`sealed:${label}`, 'POST', '/ohttp', headers, body), kind: `sealed:${label}`, op, request: { method: 'POST', target: '/ohttp', headers, body }, mayBeBare: false };
+  });
 }
 

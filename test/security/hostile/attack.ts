@@ -3,7 +3,7 @@
  * fast-check's generated requests over raw HTTP, each answer checked against what must hold for
  * any request whatever:
  *
- * - never a 5xx;
+ * - never a 5xx (POST /ohttp included: fuzzed sealed requests, hostile/arbitraries.ts sealedCases);
  * - every error an RFC 9457 problem (application/problem+json, `status` equal to the HTTP status,
  *   a urn type, a title and a detail; a 422 names its fields; 401 has WWW-Authenticate and 405
  *   Allow), unless Node's HTTP parser refused the request line or headers before the application
@@ -36,6 +36,8 @@ export const HOSTILE_ENV = Object.freeze({
   RATE_LIMIT_PER_TOKEN: '0',
   AUTH_FAILURES_PER_MINUTE: '0',
   MAX_ENCRYPTIONS_PER_KEY: String(HOSTILE_MAX_ENCRYPTIONS),
+  // The fixtures' sealed requests (POST /ohttp) stay fresh for the whole run.
+  OHTTP_WINDOW_SECONDS: '3600',
 });
 
 /**
@@ -167,6 +169,9 @@ export function checkAnswer(c: HostileCase, res: RawAnswer, wrote: number, ops: 
     if (res.status === 401) assert.match(String(res.headers['www-authenticate']), /^Bearer /, `401 without WWW-Authenticate: ${what}`);
     if (res.status === 405) assert.ok(String(res.headers.allow ?? '').length > 0, `405 without Allow: ${what}`);
     assert.equal(wrote, 0, `a refused request wrote ${wrote} record(s) to the store: ${what}`);
+  } else if (target === '/ohttp') {
+    // A sealed answer: the inner response is sealed to the client, nothing to read here.
+    assert.equal(type, 'message/ohttp-res', `a 2xx of POST /ohttp is message/ohttp-res: ${what}`);
   } else if (res.status !== 204 && method !== 'HEAD' && !PUBLIC.test(target)) {
     assert.match(type, /^application\/json(;|$)/, `a 2xx is JSON: ${what}`);
     const reached = operationFor(ops, method, target);

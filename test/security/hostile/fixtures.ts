@@ -12,6 +12,7 @@ import jwt from 'jsonwebtoken';
 import { SCOPES } from '../../../src/auth/scopes.ts';
 import type { TestServer } from '../../helpers/server.ts';
 import { TENANTS } from '../../helpers/server.ts';
+import { fetchKeyConfigs, httpDate, sealRequest, AEAD } from '../../sealed/independent-client.ts';
 
 export interface KemFixture {
   readonly keyId: string;
@@ -67,6 +68,12 @@ export interface Fixtures {
   readonly tokenIds: readonly string[];
   /** Every secret handed out, which no answer may echo. */
   readonly secrets: readonly string[];
+  /**
+   * Genuine `message/ohttp-req` bodies (sealed by the independent client of test/sealed/) of
+   * harmless inner requests (a key pair, an encapsulation, a listing; none names a fixture key for
+   * deletion): the fuzzer truncates, flips, pads and replays them. Each runs once at most.
+   */
+  readonly sealedRequests: readonly Buffer[];
 }
 
 const jwtPart = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -205,7 +212,22 @@ export async function makeFixtures(api: TestServer): Promise<Fixtures> {
   for (const id of expiringKeys) assert.equal((await api.call('GET', `/v1/keys/${id}`, { auth: 'alice' })).status, 404, 'fixture: an expired key is gone');
   goneKeyIds.push(...expiringKeys);
 
+  const [xwingConfig, mlkemConfig] = await fetchKeyConfigs(api.url);
+  const inner = (method: string, path: string, credential: string, body?: unknown) => ({
+    method,
+    path,
+    headers: [['date', httpDate()], ['authorization', `Bearer ${credential}`], ...(body === undefined ? [] : [['content-type', 'application/json'] as [string, string]])] as [string, string][],
+    body: body === undefined ? '' : JSON.stringify(body),
+  });
+  const sealedRequests = [
+    await sealRequest(xwingConfig!, inner('POST', '/v1/kem/keypair', TENANTS.alice, { algorithm: 'ML-KEM-512' })),
+    await sealRequest(mlkemConfig!, inner('POST', '/v1/kem/encapsulate', TENANTS.bob, { pk: alice[1]!.pk }), AEAD.chacha20poly1305),
+    await sealRequest(xwingConfig!, inner('GET', '/v1/keys', credentials['token:all']!), AEAD.chacha20poly1305),
+    await sealRequest(mlkemConfig!, inner('POST', '/v1/kem/decapsulate', TENANTS.alice, { key_id: alice[3]!.keyId, cipher: alice[3]!.cipher })),
+  ].map((r) => Buffer.from(r.message));
+
   return {
+    sealedRequests,
     alice,
     bob,
     dsa: { pk: signed.pk, signature: signed.signature, data, context, bobPk: bobSigned.pk, defaultKeyId: signed.key_id },

@@ -29,6 +29,7 @@ export const GLOBAL_OPTIONS = Object.freeze({
   compact: { type: 'boolean', help: 'print JSON on one line (default: indented)' },
   retries: { type: 'string', value: 'N', help: 'resend a 429 rate-limited or a 503 up to N times, after its Retry-After (default 2)' },
   timeout: { type: 'string', value: 'SECONDS', help: 'give up after this long (exit 7)' },
+  sealed: { type: 'boolean', help: 'send the call sealed through POST /ohttp (Oblivious HTTP with a post-quantum KEM; docs/sealed.md); env PQC_SEALED=1' },
   help: { type: 'boolean', help: 'this help, or a group\'s or a command\'s (-h)' },
   version: { type: 'boolean', help: 'the version of pqc' },
 } as const);

@@ -178,7 +178,8 @@ async function callApi(cmd: CommandSpec, values: Map<string, unknown>, fileBody:
   if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) throw new UsageError('--retries takes a whole number (0 turns retries off)');
   const timeout = globals.timeout === undefined ? undefined : Number(globals.timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--timeout takes a number of seconds above 0');
-  const client = new PqcClient({ baseUrl: url, ...(token !== undefined ? { token } : {}), ...(retries !== undefined ? { retries } : {}) });
+  const sealed = globals.sealed ?? io.env.PQC_SEALED === '1';
+  const client = new PqcClient({ baseUrl: url, ...(token !== undefined ? { token } : {}), ...(retries !== undefined ? { retries } : {}), ...(sealed ? { sealed: true } : {}) });
   const input = { ...(cmd.fields.some((f) => f.in === 'path') ? { params } : {}), ...(Object.keys(query).length ? { query } : {}), ...(cmd.body ? { body } : {}) };
   const signal = timeout !== undefined ? AbortSignal.timeout(timeout * 1000) : undefined;
   try {
