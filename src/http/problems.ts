@@ -9,6 +9,8 @@
  * lines (and the audit entry) of that request.
  * @module
  */
+import { ClientNotFoundError, ClientQuotaExceededError } from '../clients/errors.ts';
+import { SessionNotFoundError } from '../sessions/errors.ts';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { CryptoBusyError, CryptoInputError, DecryptionError } from '../crypto/errors.ts';
@@ -204,6 +206,10 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof KeyConfirmationError) return new Problem('key-confirmation-failed', err.message);
   if (err instanceof TokenNotFoundError) return notFound(err.message);
   if (err instanceof CredentialEndedError) return unauthorized();
+  if (err instanceof ClientNotFoundError || err instanceof SessionNotFoundError) return notFound(err.message);
+  if (err instanceof ClientQuotaExceededError) {
+    return new Problem('quota-exceeded', `Quota ${err.quota} reached: this tenant may have at most ${err.limit} registered clients. Nothing was written.`);
+  }
   const clientError = err && typeof err === 'object' ? (fromBodyParser(err) ?? fromHttpClientError(err)) : undefined;
   return clientError ?? new Problem('internal-error', PROBLEMS['internal-error'].example);
 }
