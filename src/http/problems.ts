@@ -107,7 +107,7 @@ export function problemExample(type: ProblemType) {
 export const unauthorized = () => new Problem('unauthorized', 'Missing or invalid credentials.');
 export const validationFailed = (errors: readonly FieldError[]) =>
   new Problem('validation-failed', errors.length === 1 ? errors[0]!.detail : `${errors.length} fields are invalid.`, errors);
-export const fieldError = (field: string, detail: string) => validationFailed([{ pointer: pointerFor(field), detail }]);
+export const fieldError = (field: string | readonly PropertyKey[], detail: string) => validationFailed([{ pointer: pointerFor(field), detail }]);
 export const forbidden = (detail: string) => new Problem('forbidden', detail);
 export const notFound = (detail: string) => new Problem('not-found', detail);
 
@@ -201,7 +201,8 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof KeyForbiddenError) return forbidden(err.message);
   if (err instanceof KeyUnusableError) return err.conflict ? new Problem('key-conflict', err.message) : fieldError(err.field, err.message);
   if (err instanceof DecryptionError) return new Problem('decryption-failed', err.message);
-  if (err instanceof InvalidInputError) return fieldError(err.field, err.message);
+  // A field given as a JSON pointer ('/signing_key/pk') names a nested field; otherwise a top-level one.
+  if (err instanceof InvalidInputError) return fieldError(err.field.startsWith('/') ? err.field.slice(1).split('/') : err.field, err.message);
   if (err instanceof NotAllowedError) return forbidden(err.message);
   if (err instanceof KeyConfirmationError) return new Problem('key-confirmation-failed', err.message);
   if (err instanceof TokenNotFoundError) return notFound(err.message);
