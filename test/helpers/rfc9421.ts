@@ -68,8 +68,8 @@ export function sign(o: SignOptions): Record<string, string> {
 }
 
 /** Sends a signed request with fetch; the answer's status, headers and parsed body. */
-export async function signedFetch(base: string, method: string, path: string, o: Omit<SignOptions, 'method' | 'url'> & { readonly sendMethod?: string; readonly sendPath?: string; readonly sendBody?: string; readonly extraHeaders?: Record<string, string> }) {
-  const headers = { ...sign({ ...o, method, url: base + path }), ...o.extraHeaders };
+export async function signedFetch(base: string, method: string, path: string, o: Omit<SignOptions, 'method' | 'url'> & { /** The origin the signature names (PUBLIC_URL), when not `base`. */ readonly signBase?: string; readonly sendMethod?: string; readonly sendPath?: string; readonly sendBody?: string; readonly extraHeaders?: Record<string, string> }) {
+  const headers = { ...sign({ ...o, method, url: (o.signBase ?? base) + path }), ...o.extraHeaders };
   const res = await fetch(base + (o.sendPath ?? path), { method: o.sendMethod ?? method, headers, body: o.sendBody ?? o.body });
   const text = await res.text();
   let body: unknown = text;
