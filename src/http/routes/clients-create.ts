@@ -22,14 +22,14 @@ export function clientsCreateRoute(maxExpiresInSeconds: number) {
           algorithm: z.enum(SIGNING_ALGORITHMS).openapi({ example: 'ML-DSA-65' }),
           pk: base64Bytes({ description: 'The ML-DSA public key (base64): 1312, 1952 or 2592 bytes by set.', example: 'paste the client\'s public key', maxBytes: largest(SIGNING_ALGORITHMS), what: 'an ML-DSA public key' }),
         })
-        .openapi({ description: 'The key the client signs its requests with (RFC 9421, `alg` ml-dsa-44|65|87); its secret never reaches the service.' }),
+        .openapi({ description: 'The key the client signs its requests with (RFC 9421, `alg` ml-dsa-44|65|87); its secret never reaches the service.', example: { algorithm: 'ML-DSA-65', pk: "paste the client's public key" } }),
       kem_key: z
         .strictObject({
           algorithm: z.enum(KEM_ALGORITHMS).openapi({ example: 'X-Wing' }),
           pk: base64Bytes({ description: 'The KEM public key (base64).', example: 'paste the client\'s KEM public key', maxBytes: largest(KEM_ALGORITHMS), what: 'a KEM public key' }),
         })
         .optional()
-        .openapi({ description: 'Optional: a KEM public key to seal to the client (encrypted challenges, docs/challenges.md).' }),
+        .openapi({ description: 'Optional: a KEM public key to seal to the client (encrypted challenges, docs/challenges.md).', example: { algorithm: 'X-Wing', pk: "paste the client's KEM public key" } }),
       scopes: z
         .array(z.enum(SCOPES))
         .max(SCOPES.length * 2)
