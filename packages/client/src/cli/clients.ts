@@ -74,7 +74,7 @@ export const CLIENT_COMMANDS: readonly ServiceCommand[] = Object.freeze([
     service: true,
     fields: [
       field('client_id', true, 'The registered client.'),
-      field('algorithm', true, "The client key's ML-DSA set.", { enum: ALGORITHMS }),
+      field('algorithm', true, "The client key's ML-DSA set: ML-DSA-44, ML-DSA-65 or ML-DSA-87."),
       field('seed', true, "The client's secret ML-DSA seed (base64), as pqc clients register printed it.", { format: 'byte' }),
       field('device_description', true, 'What this device is, for the open-sessions overview.'),
       field('attestation_key', false, "The tenant's pinned attestation key (base64 ML-DSA-65 public key).", { format: 'byte' }),
