@@ -125,6 +125,12 @@ describe('signed requests', () => {
     assert.ok(ok.body.signature);
     const outside = await signedFetch(server.url, 'POST', '/v1/kem/keypair', { keyid: clientId, keys, body: '{}' });
     assert.equal(outside.status, 403);
+    // Tokens come from logging in (so they end with the client), never from POST /v1/tokens.
+    const minterKeys = clientKeys('ml-dsa-44');
+    const minter = await register(minterKeys, { scopes: ['tokens:create'] });
+    const token = await signedFetch(server.url, 'POST', '/v1/tokens', { keyid: minter, keys: minterKeys, body: '{}' });
+    assert.equal(token.status, 403, JSON.stringify(token.body));
+    assert.match(token.body.detail, /POST \/v1\/sessions/);
     // A body that is not JSON, signed: verified first, then refused as malformed (400), not 401.
     const malformed = await signedFetch(server.url, 'POST', '/v1/dsa/sign', { keyid: clientId, keys, body: '{"data":' });
     assert.equal(malformed.status, 400);
