@@ -188,3 +188,28 @@ describe('registered clients', () => {
     assert.equal(second.body.next_cursor, null);
   });
 });
+
+describe('a client is rate-limited like a token', () => {
+  test('RATE_LIMIT_PER_TOKEN counts its signed requests in its own window: past it 429 rate-limited with Retry-After', async () => {
+    const limited = await startServer({ env: { RATE_LIMIT_PER_TOKEN: '2' } });
+    try {
+      const keys = clientKeys('ml-dsa-44');
+      const r = await limited.call('POST', '/v1/clients', { auth: 'alice', body: { name: 'busy', signing_key: { algorithm: keys.algorithm, pk: Buffer.from(keys.publicKey).toString('base64') } } });
+      assert.equal(r.status, 201);
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      // Ten requests span at most a few one-second windows: at least one window sees more than two.
+      for (let i = 0; i < 10; i++) {
+        const answer = await signedFetch(limited.url, 'GET', '/v1/sessions', { keyid: r.body.client_id, keys });
+        statuses.push(answer.status);
+        if (answer.status === 429) retryAfter = answer.headers.get('retry-after');
+      }
+      assert.ok(statuses.includes(200) && statuses.includes(429), statuses.join(' '));
+      assert.ok(retryAfter !== null);
+      // The tenant's API key is not limited by the client's window.
+      assert.equal((await limited.call('GET', '/v1/clients', { auth: 'alice' })).status, 200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
