@@ -6,6 +6,8 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { authenticate } from './http/authenticate.ts';
+import { backendVerifier } from './clients/service.ts';
+import { clientSignaturePolicy } from './httpsig/verify.ts';
 import type { Config } from './config.ts';
 import { buildOpenApiDocument, mountDocs } from './http/openapi.ts';
 import { errorHandler, notFoundHandler, Problem, sendProblem } from './http/problems.ts';
@@ -98,6 +100,28 @@ export function buildApp(deps: AppDeps): App {
   // Per route: authentication first (an unauthenticated request is refused before its body is
   // read; a token's attempt is used, or not, as the matched route declares), then the body.
   // /v1, and /api for the seed vendor's clients (docs/compatibility.md): the same chain.
+  // The JSON parser keeps the raw bytes (req.rawBody): a signed request's Content-Digest covers them.
+  const parseJson = express.json({
+    limit: config.maxBodyBytes,
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+    verify: (req, _res, raw) => {
+      (req as express.Request).rawBody = raw;
+    },
+  });
+  const signed = {
+    deps: {
+      clients: store.clients,
+      replay: store.replay,
+      policy: clientSignaturePolicy({ windowSeconds: config.signatureWindowSeconds, clock }),
+      isLive: (tenant: string, apiKeyId: string) => services.apiKeys.isLive(tenant, apiKeyId),
+      verify: backendVerifier(services.crypto.dsa),
+      onRefused: (reason: string) => logger.debug({ reason }, 'signed request refused'),
+    },
+    publicUrl: config.publicUrl,
+    jsonBody: parseJson,
+    rawBody: express.raw({ limit: config.maxBodyBytes, type: () => true }),
+  };
   const plumbing = {
     services,
     authenticate: (usesAttempt: boolean, failOpenWhenFull = false) =>
@@ -107,10 +131,13 @@ export function buildApp(deps: AppDeps): App {
         limits: services.limits,
         usesAttempt,
         failOpenWhenFull,
+        signed,
+        onAuthenticated: (principal) => services.sessions.noteUse(principal),
         onAttempt: (outcome) => metrics.attempt(outcome),
         onRateLimited: (policy) => metrics.rateLimited(policy),
       }),
-    jsonBody: express.json({ limit: config.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }),
+    // A signed request's body was read (and any error kept) while authenticating it.
+    jsonBody: ((req, res, next) => (req.bodyError !== undefined ? next(req.bodyError) : parseJson(req, res, next))) as RequestHandler,
   };
   for (const prefix of ['/v1', '/api']) {
     app.use(prefix, mountRoutes(routes.filter((route) => route.path.startsWith(`${prefix}/`)), plumbing, prefix));

@@ -57,6 +57,16 @@ export interface Config {
   readonly quotaLiveTokens: number;
   /** Stored keys a tenant may have (0: no quota). */
   readonly quotaKeys: number;
+  /** Unexpired registered clients a tenant may have (0: no quota). */
+  readonly quotaClients: number;
+  /** How far (seconds) a signed request's `created` may be from now, either way (RFC 9421 signatures of clients). */
+  readonly signatureWindowSeconds: number;
+  /**
+   * PUBLIC_URL: the origin clients reach the service at (`https://api.example.com`), from which
+   * the `@target-uri` of signed requests is built; undefined: from the request (protocol and Host,
+   * which honour TRUST_PROXY's X-Forwarded-Proto / X-Forwarded-Host).
+   */
+  readonly publicUrl: string | undefined;
   /** Encryptions allowed under one stored shared key (SP 800-38D: 2^32 with random 96-bit nonces). */
   readonly maxEncryptionsPerKey: number;
   /** Most items in one batch request. */
@@ -137,6 +147,9 @@ const EnvSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: intFromEnv(60, 0, 1_000_000_000),
   QUOTA_LIVE_TOKENS: intFromEnv(100_000, 0, 1_000_000_000),
   QUOTA_KEYS: intFromEnv(10_000, 0, 1_000_000_000),
+  QUOTA_CLIENTS: intFromEnv(1000, 0, 1_000_000_000),
+  SIGNATURE_WINDOW_SECONDS: intFromEnv(60, 1, 3600),
+  PUBLIC_URL: z.string().optional(),
   MAX_ENCRYPTIONS_PER_KEY: intFromEnv(2 ** 32, 1, 2 ** 32),
   MAX_BATCH: intFromEnv(100, 1, 10_000),
   KEY_MAX_EXPIRES_IN_SECONDS: intFromEnv(10 * 365 * 86_400, 1, 100 * 365 * 86_400),
@@ -192,6 +205,22 @@ export function parseApiKeys(text: string): ApiKeyEntry[] {
   const keys = new Set(entries.map((e) => e.key));
   if (keys.size !== entries.length) throw new ConfigError('API_KEYS: the same key appears twice');
   return entries;
+}
+
+/** PUBLIC_URL: an http(s) origin (scheme, host, optional port; no path, query or credentials), kept without a trailing slash. */
+function parsePublicUrl(text: string | undefined): string | undefined {
+  const trimmed = text?.trim();
+  if (!trimmed) return undefined;
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL: "${trimmed}" is not a URL (e.g. https://api.example.com)`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new ConfigError('PUBLIC_URL must be an http(s) origin: scheme, host and optional port, nothing else (e.g. https://api.example.com)');
+  }
+  return url.origin;
 }
 
 function parseMasterKey(text: string): Uint8Array {
@@ -346,6 +375,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     quotaLiveTokens: e.QUOTA_LIVE_TOKENS,
     quotaKeys: e.QUOTA_KEYS,
+    quotaClients: e.QUOTA_CLIENTS,
+    signatureWindowSeconds: e.SIGNATURE_WINDOW_SECONDS,
+    publicUrl: parsePublicUrl(e.PUBLIC_URL),
     maxEncryptionsPerKey: e.MAX_ENCRYPTIONS_PER_KEY,
     maxBatch: e.MAX_BATCH,
     keyMaxExpiresInSeconds: e.KEY_MAX_EXPIRES_IN_SECONDS,

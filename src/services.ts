@@ -12,8 +12,10 @@ import { TokenService, type TokenSigning } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { createCryptoBackend } from './crypto/select.ts';
 import type { CryptoBackend } from './crypto/backend.ts';
+import { ClientService } from './clients/service.ts';
 import { createHpke, type Hpke } from './crypto/hpke.ts';
 import { Sealer } from './keys/sealing.ts';
+import { SessionService } from './sessions/service.ts';
 import { KeyService } from './keys/service.ts';
 import { RateLimits } from './limits/rate-limits.ts';
 import { SealedGateway } from './sealed/service.ts';
@@ -42,6 +44,9 @@ export interface Services {
   readonly metrics: Metrics;
   /** Sealed requests (RFC 9458): the OHTTP key configurations and the checks before an inner request runs (sealed/service.ts). */
   readonly sealed: SealedGateway;
+  /** Registered clients (their own ML-DSA keys) and their login sessions (docs/clients.md). */
+  readonly clients: ClientService;
+  readonly sessions: SessionService;
 }
 
 export function createServices(config: Config, store: Store, logger: Logger, clock: Clock, ops: { audit: AuditLog; metrics: Metrics }): Services {
@@ -57,6 +62,12 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
   // the store's calls are; token signing is the token service's own business and not counted.
   const crypto = instrumentedCrypto(backend, ops.metrics);
   const hpke = createHpke(config.cryptoBackend === 'noble' ? 'noble' : 'auto');
+  const keys = new KeyService(store.keys, new Sealer(config.masterKey), clock, crypto, {
+    cache: { ttlSeconds: config.keyCacheTtlSeconds, maxEntries: config.keyCacheMaxEntries },
+    keyQuota: config.quotaKeys,
+    maxEncryptionsPerKey: config.maxEncryptionsPerKey,
+  });
+  const tokens = new TokenService(store.tokens, tokenSigning(config, backend), clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens);
   return {
     ...ops,
     config,
@@ -65,12 +76,21 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
     clock,
     crypto,
     hpke,
-    keys: new KeyService(store.keys, new Sealer(config.masterKey), clock, crypto, {
-      cache: { ttlSeconds: config.keyCacheTtlSeconds, maxEntries: config.keyCacheMaxEntries },
-      keyQuota: config.quotaKeys,
-      maxEncryptionsPerKey: config.maxEncryptionsPerKey,
+    keys,
+    tokens,
+    clients: new ClientService(store.clients, clock, {
+      quota: config.quotaClients,
+      keyExists: async (tenant, keyId) => (await keys.find(tenant, keyId)) !== undefined,
     }),
-    tokens: new TokenService(store.tokens, tokenSigning(config, backend), clock, (tenant, keyId) => apiKeys.isLive(tenant, keyId), config.quotaLiveTokens),
+    sessions: new SessionService({
+      sessions: store.sessions,
+      clients: store.clients,
+      tokens,
+      keys,
+      hpke,
+      clock,
+      onTouchFailed: (error) => logger.warn({ cause: error instanceof Error ? error.message : String(error) }, 'could not note a session\'s last use'),
+    }),
     apiKeys,
     limits: new RateLimits(store.counters, {
       perTenant: config.rateLimitPerTenant,

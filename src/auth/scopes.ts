@@ -19,6 +19,8 @@ export const SCOPES = Object.freeze([
   'keys:read',
   'keys:manage',
   'audit:read',
+  /** Register, list and delete the tenant's clients (their own ML-DSA keys), see their sessions. */
+  'clients:manage',
 ] as const);
 export type Scope = (typeof SCOPES)[number];
 
@@ -30,6 +32,8 @@ export interface TokenInfo {
   readonly ancestors: readonly string[];
   readonly expiresAtMs: number;
   readonly attemptsLeft: number | null;
+  /** The login session this token was issued for (POST /v1/sessions), inherited by the tokens it mints. */
+  readonly sessionId?: string;
 }
 
 /** Who is calling, after authentication. */

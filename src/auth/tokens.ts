@@ -52,6 +52,10 @@ interface Claims {
   /** The exact expiry in milliseconds (`exp` has whole seconds). */
   xms: number;
   exp: number;
+  /** The registered client the token was issued to (a session's token, or one a client minted), if any. */
+  cli?: string;
+  /** The login session the token belongs to (POST /v1/sessions), if any. */
+  ses?: string;
 }
 
 export interface MintRequest {
@@ -59,6 +63,8 @@ export interface MintRequest {
   readonly attempts: number | null;
   readonly scopes: readonly Scope[];
   readonly keyIds: readonly string[] | null;
+  /** The login session the token is issued for (its `ses` claim); children inherit their parent's. */
+  readonly sessionId?: string;
 }
 
 export interface MintedToken {
@@ -150,6 +156,8 @@ export class TokenService {
     const now = this.now();
     let expiresAtMs = now + req.expirySeconds * 1000;
     if (parent.token) expiresAtMs = Math.min(expiresAtMs, parent.token.expiresAtMs);
+    // A client's token never outlives the client's registration.
+    if (typeof parent.client?.expiresAtMs === 'number') expiresAtMs = Math.min(expiresAtMs, parent.client.expiresAtMs);
     const random = randomBytes(16).toString('base64url');
     const family = parent.token ? parent.token.family : random;
     const id = parent.token ? `${family}.${random}` : random;
@@ -178,6 +186,12 @@ export class TokenService {
       // JWT exp has whole seconds: round up, the store's record governs the exact instant.
       exp: Math.ceil(expiresAtMs / 1000),
     };
+    // Bound to the client (and session) it was issued to: audit entries name the client, and a
+    // session's use is noted (sessions/service.ts). Children inherit the binding.
+    const clientId = parent.client?.id;
+    const sessionId = req.sessionId ?? parent.token?.sessionId;
+    if (clientId !== undefined) claims.cli = clientId;
+    if (sessionId !== undefined) claims.ses = sessionId;
     let token: string;
     try {
       token = await this.#sign(claims, now);
@@ -188,7 +202,7 @@ export class TokenService {
     }
     return {
       token,
-      info: { id, family, ancestors, expiresAtMs, attemptsLeft: req.attempts },
+      info: { id, family, ancestors, expiresAtMs, attemptsLeft: req.attempts, ...(sessionId !== undefined ? { sessionId } : {}) },
       scopes: claims.scp,
       keyIds: claims.kys,
     };
@@ -245,7 +259,9 @@ export class TokenService {
       scopes: claims.scp,
       keyIds: claims.kys,
       apiKeyId: claims.akf,
-      token: { id: claims.jti, family, ancestors: claims.anc, expiresAtMs: claims.xms, attemptsLeft },
+      token: { id: claims.jti, family, ancestors: claims.anc, expiresAtMs: claims.xms, attemptsLeft, ...(claims.ses !== undefined ? { sessionId: claims.ses } : {}) },
+      // The token ends no later than its client (mint clamped it): the token's expiry stands for the client's.
+      ...(claims.cli !== undefined ? { client: { id: claims.cli, expiresAtMs: claims.xms } } : {}),
     };
   }
 
@@ -356,5 +372,17 @@ function parseClaims(payload: unknown): Claims | undefined {
   const kys = 'kys' in p ? p.kys : p.kid;
   if (kys !== null && !strings(kys)) return undefined;
   if (!strings(p.anc) || typeof p.exp !== 'number' || typeof p.xms !== 'number' || typeof p.akf !== 'string') return undefined;
-  return { sub: p.sub, jti: p.jti, scp: p.scp as Scope[], kys, anc: p.anc, akf: p.akf, xms: p.xms, exp: p.exp };
+  if ((p.cli !== undefined && typeof p.cli !== 'string') || (p.ses !== undefined && typeof p.ses !== 'string')) return undefined;
+  return {
+    sub: p.sub,
+    jti: p.jti,
+    scp: p.scp as Scope[],
+    kys,
+    anc: p.anc,
+    akf: p.akf,
+    xms: p.xms,
+    exp: p.exp,
+    ...(typeof p.cli === 'string' ? { cli: p.cli } : {}),
+    ...(typeof p.ses === 'string' ? { ses: p.ses } : {}),
+  };
 }

@@ -90,6 +90,7 @@ export class AuditTrail {
       keyIds: what.keyIds, // the port keeps them distinct and at most AUDIT_MAX_KEY_IDS (normalized)
       itemCount: what.itemCount,
       targetTokenId: what.targetTokenId,
+      ...(principal.client ? { clientId: principal.client.id } : {}),
     };
     try {
       await services.audit.append(entry);

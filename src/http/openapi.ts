@@ -148,6 +148,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
       { name: 'HPKE', description: 'RFC 9180 HPKE (base mode) with the post-quantum KEMs of draft-ietf-hpke-pq (ML-KEM-768, ML-KEM-1024, X-Wing): seal to a public key or a stored key, open with a stored key. See docs/sealed.md.' },
       { name: 'Keys', description: 'Stored keys as resources: list, describe, rotate (signing keys), delete. See docs/keys.md.' },
       { name: 'Tokens', description: 'Temporary tokens with expiry, attempt limits, scopes and key restrictions.' },
+      { name: 'Clients', description: 'Clients with their own ML-DSA keys: register them, let them sign requests (RFC 9421 HTTP Message Signatures) instead of sending a bearer secret, and log in with a session key (HPKE-sealed token). See docs/clients.md.' },
       { name: 'Audit', description: "The tenant's audit trail: key use, token mints and revocations." },
       { name: 'Compatibility', description: "The seed vendor's paths and field names (hex `shared_key`, `sk` as a key handle), so its clients work after changing only the base URL and token. See docs/compatibility.md." },
       { name: 'Sealed requests', description: 'Oblivious HTTP (RFC 9458) with post-quantum KEMs: any /v1 request, Binary HTTP (RFC 9292) encoded and sealed to the key configurations of GET /ohttp-keys. See docs/sealed.md.' },

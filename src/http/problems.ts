@@ -9,6 +9,8 @@
  * lines (and the audit entry) of that request.
  * @module
  */
+import { ClientNotFoundError, ClientQuotaExceededError } from '../clients/errors.ts';
+import { SessionNotFoundError } from '../sessions/errors.ts';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { CryptoBusyError, CryptoInputError, DecryptionError } from '../crypto/errors.ts';
@@ -108,7 +110,7 @@ export function problemExample(type: ProblemType) {
 export const unauthorized = () => new Problem('unauthorized', 'Missing or invalid credentials.');
 export const validationFailed = (errors: readonly FieldError[]) =>
   new Problem('validation-failed', errors.length === 1 ? errors[0]!.detail : `${errors.length} fields are invalid.`, errors);
-export const fieldError = (field: string, detail: string) => validationFailed([{ pointer: pointerFor(field), detail }]);
+export const fieldError = (field: string | readonly PropertyKey[], detail: string) => validationFailed([{ pointer: pointerFor(field), detail }]);
 export const forbidden = (detail: string) => new Problem('forbidden', detail);
 export const notFound = (detail: string) => new Problem('not-found', detail);
 
@@ -204,11 +206,16 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof DecryptionError) return new Problem('decryption-failed', err.message);
   // One body for every reason (its cause is never shown, nor logged as a distinct outcome).
   if (err instanceof HpkeOpenError) return new Problem('hpke-open-failed', PROBLEMS['hpke-open-failed'].example);
-  if (err instanceof InvalidInputError) return fieldError(err.field, err.message);
+  // A field given as a JSON pointer ('/signing_key/pk') names a nested field; otherwise a top-level one.
+  if (err instanceof InvalidInputError) return fieldError(err.field.startsWith('/') ? err.field.slice(1).split('/') : err.field, err.message);
   if (err instanceof NotAllowedError) return forbidden(err.message);
   if (err instanceof KeyConfirmationError) return new Problem('key-confirmation-failed', err.message);
   if (err instanceof TokenNotFoundError) return notFound(err.message);
   if (err instanceof CredentialEndedError) return unauthorized();
+  if (err instanceof ClientNotFoundError || err instanceof SessionNotFoundError) return notFound(err.message);
+  if (err instanceof ClientQuotaExceededError) {
+    return new Problem('quota-exceeded', `Quota ${err.quota} reached: this tenant may have at most ${err.limit} registered clients. Nothing was written.`);
+  }
   const clientError = err && typeof err === 'object' ? (fromBodyParser(err) ?? fromHttpClientError(err)) : undefined;
   return clientError ?? new Problem('internal-error', PROBLEMS['internal-error'].example);
 }

@@ -33,6 +33,12 @@ import { keysListRoute } from './routes/keys-list.ts';
 import { tokensCreateRoute } from './routes/tokens-create.ts';
 import { tokensCurrentRoute } from './routes/tokens-current.ts';
 import { tokensRevokeRoute } from './routes/tokens-revoke.ts';
+import { clientsCreateRoute } from './routes/clients-create.ts';
+import { clientsDeleteRoute, clientsGetRoute } from './routes/clients-get.ts';
+import { clientsListRoute } from './routes/clients-list.ts';
+import { sessionsCreateRoute } from './routes/sessions-create.ts';
+import { sessionsDeleteRoute } from './routes/sessions-delete.ts';
+import { sessionsListRoute } from './routes/sessions-list.ts';
 
 export function buildRoutes(config: Config): AnyRoute[] {
   return [
@@ -60,6 +66,18 @@ export function buildRoutes(config: Config): AnyRoute[] {
     keysRotateRoute(),
     keysDeleteRoute(),
     auditListRoute(),
+    // Clients with their own keys (docs/clients.md).
+    clientsCreateRoute(config.keyMaxExpiresInSeconds),
+    clientsListRoute(),
+    clientsGetRoute(),
+    clientsDeleteRoute(),
+    sessionsCreateRoute({
+      defaultTtlSeconds: config.tokenDefaultTtlSeconds,
+      maxTtlSeconds: config.tokenMaxTtlSeconds,
+      maxAttempts: config.tokenMaxAttempts,
+    }),
+    sessionsListRoute(),
+    sessionsDeleteRoute(),
     // The seed vendor's paths, over the same handlers (docs/compatibility.md).
     ...compatKemGenerateKeysRoutes(),
     compatKemEncapsulateKeyRoute(),

@@ -366,6 +366,26 @@ export class KeyService {
   }
 
   /**
+   * A statement the service makes, signed by the tenant's attestation key under the context of
+   * its kind (ATTESTATION_CONTEXTS): pure ML-DSA-65 (FIPS 204 section 5.2, context string
+   * `context`) over `message`. Never with the empty context of KEM key attestations (attest), so
+   * no signature of one kind verifies as another; never over a message a caller chose whole.
+   */
+  async attestStatement(tenant: string, kind: AttestedStatement, message: Uint8Array, job?: CryptoJob): Promise<{ signature: Uint8Array; key: SigningKey }> {
+    const attestation = await this.#roleKey(tenant, 'attestation');
+    const algorithm = attestation.algorithm;
+    const context = new TextEncoder().encode(ATTESTATION_CONTEXTS[kind]);
+    const signature = await this.#withSecretKey(
+      attestation,
+      1,
+      'attestation',
+      (seed) => this.crypto.dsa.prepareSecretKey(algorithm, seed, job),
+      (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, message, { context }, job),
+    );
+    return { signature, key: signingKeyOf(attestation, 1) };
+  }
+
+  /**
    * Runs `use` with the prepared secret key of a version: from the cache, or unsealed and
    * prepared now (the seed is wiped at once). `use` is called synchronously after the last await,
    * and the backends take what they need from the key before their first await, so a key evicted
@@ -455,3 +475,14 @@ export function toKemKey(key: StoredKey): KemKey | undefined {
 function signingKeyOf(key: StoredSigningKey, version: number): SigningKey {
   return { id: key.id, algorithm: key.algorithm, version, publicKey: decodeBase64(key.versions.find((v) => v.version === version)!.publicKey)! };
 }
+
+/**
+ * The FIPS 204 context string of each kind of statement the attestation key signs besides KEM
+ * public keys (which it signs with the empty context, unchanged since the first release). Each
+ * kind its own context, so a signature of one kind never verifies as another (docs/security.md).
+ */
+export const ATTESTATION_CONTEXTS = Object.freeze({
+  /** POST /v1/sessions: the sealed login_info. */
+  'login-info': 'pq-crypto-api/v1/login-info',
+} as const);
+export type AttestedStatement = keyof typeof ATTESTATION_CONTEXTS;

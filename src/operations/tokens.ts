@@ -41,6 +41,11 @@ export async function resolveKeyIds({ principal, services }: OperationContext, k
 
 /** Mints a token for the caller's tenant that never outlives, out-scopes or out-keys its parent. */
 export async function mint({ principal, services }: OperationContext, input: MintInput): Promise<Minted> {
+  // A registered client's tokens are its sessions' (POST /v1/sessions), and their children: so
+  // deleting the client ends every token it holds. A bare signed request mints none.
+  if (principal.client && !principal.token) {
+    throw new NotAllowedError('A registered client gets tokens by logging in (POST /v1/sessions), not from POST /v1/tokens: so every token it holds ends with its session or with the client.');
+  }
   const scopes = input.scopes ?? principal.scopes;
   const extraScopes = scopes.filter((s) => !principal.scopes.includes(s));
   if (extraScopes.length > 0) throw new NotAllowedError(`A token cannot have scopes its creator lacks: ${extraScopes.join(', ')}.`);

@@ -53,6 +53,7 @@ interface Stored {
   n?: number;
   tgt: string | null;
   sup?: number;
+  cli?: string;
 }
 
 /**
@@ -170,6 +171,7 @@ export class RedisAuditLog implements AuditLog {
       keys: [...record.keyIds],
       n: record.itemCount,
       tgt: record.targetTokenId,
+      ...(record.clientId !== undefined ? { cli: record.clientId } : {}),
     };
     const { maxEntries, maxSecurityEntries, entriesPerTokenPerMinute } = this.#settings;
     const budgeted = lane === 'use' && record.tokenId !== null ? entriesPerTokenPerMinute : 0;
@@ -233,5 +235,6 @@ function parse(tenant: string, id: string, f: string[]): AuditEntry | undefined 
     itemCount: typeof s.n === 'number' ? s.n : 1,
     targetTokenId: s.tgt ?? null,
     suppressed: typeof s.sup === 'number' ? s.sup : 0,
+    ...(typeof s.cli === 'string' ? { clientId: s.cli } : {}),
   };
 }

@@ -44,6 +44,10 @@ export const AUDIT_EVENTS = Object.freeze([
   'keys.delete',
   'tokens.mint',
   'tokens.revoke',
+  'clients.register',
+  'clients.delete',
+  'sessions.open',
+  'sessions.end',
   /** Written by the audit log itself: a token's use entries past its budget, counted. */
   'audit.suppressed',
 ] as const);
@@ -55,7 +59,7 @@ export type AuditEvent = (typeof AUDIT_EVENTS)[number];
  * the security lane when they changed something (outcome `ok` or, for a batch, `partial`); a
  * refused attempt is a use entry like any other (so refusals cannot flood the security lane).
  */
-export const SECURITY_EVENTS: ReadonlySet<AuditEvent> = new Set(['kem.keypair', 'kem.encapsulate', 'dsa.keypair', 'keys.rotate', 'keys.delete', 'tokens.mint', 'tokens.revoke']);
+export const SECURITY_EVENTS: ReadonlySet<AuditEvent> = new Set(['kem.keypair', 'kem.encapsulate', 'dsa.keypair', 'keys.rotate', 'keys.delete', 'tokens.mint', 'tokens.revoke', 'clients.register', 'clients.delete', 'sessions.open', 'sessions.end']);
 
 /** At most this many distinct key ids are kept per entry (a batch may name up to MAX_BATCH). */
 export const AUDIT_MAX_KEY_IDS = 100;
@@ -91,6 +95,8 @@ export interface AuditRecord {
   readonly itemCount: number;
   /** The token minted or revoked; null for key use. */
   readonly targetTokenId: string | null;
+  /** The registered client that made the request (signed, or with a token issued to it); absent otherwise. */
+  readonly clientId?: string;
 }
 
 export interface AuditEntry extends AuditRecord {

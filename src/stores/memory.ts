@@ -13,6 +13,7 @@ import { MemoryKeyStore } from './memory-keys.ts';
 import { MemoryTokenStore } from './memory-tokens.ts';
 import { MemoryReplayStore } from './memory-replay.ts';
 import { MemoryClientStore } from './memory-clients.ts';
+import { MemorySessionStore } from './memory-sessions.ts';
 import { systemClock, type Clock, type Store, type StorePersistence } from './store.ts';
 
 export interface MemoryStoreOptions {
@@ -33,6 +34,7 @@ export class MemoryStore implements Store {
   readonly audit: MemoryAuditLog;
   readonly replay: MemoryReplayStore;
   readonly clients: MemoryClientStore;
+  readonly sessions: MemorySessionStore;
   readonly counters: MemoryCounters;
   readonly #sweeper: NodeJS.Timeout;
 
@@ -42,12 +44,14 @@ export class MemoryStore implements Store {
     this.audit = new MemoryAuditLog({ ...audit, clock });
     this.replay = new MemoryReplayStore(clock);
     this.clients = new MemoryClientStore(clock);
+    this.sessions = new MemorySessionStore(clock);
     this.counters = new MemoryCounters(clock);
     this.#sweeper = setInterval(() => {
       this.tokens.sweep();
       this.keys.sweep();
       this.replay.sweep();
       this.clients.sweep();
+      this.sessions.sweep();
       this.counters.sweep();
     }, sweepIntervalMs);
     this.#sweeper.unref();

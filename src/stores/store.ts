@@ -18,12 +18,14 @@ export type { AuditLog, AuditLogOptions, AuditRecord, AuditEntry } from './audit
 import type { AuditLog } from './audit.ts';
 export type { ReplayStore, ClaimResult } from './replay.ts';
 export type { ClientStore, ClientRecord } from './clients.ts';
+export type { SessionStore, SessionRecord } from './sessions.ts';
 export type { Counters, CounterHit, CounterCharge } from './counters.ts';
 import type { Counters } from './counters.ts';
 import type { KeyStore } from './keys.ts';
 import type { TokenStore } from './tokens.ts';
 import type { ReplayStore } from './replay.ts';
 import type { ClientStore } from './clients.ts';
+import type { SessionStore } from './sessions.ts';
 
 /** The store: one port per concern, sharing one backend (and its connection) and one lifecycle. */
 export interface Store {
@@ -37,6 +39,8 @@ export interface Store {
   readonly replay: ReplayStore;
   /** Registered clients (their own ML-DSA keys) of each tenant. */
   readonly clients: ClientStore;
+  /** The clients' open login sessions (POST /v1/sessions). */
+  readonly sessions: SessionStore;
   /** Fixed-window counters (the rate limits), shared by every instance on the store. */
   readonly counters: Counters;
   /** Resolves when the store answers; rejects otherwise. */

@@ -112,6 +112,26 @@ test('third-party-token.ts: one decapsulation, 403 outside scope and key, attemp
   assert.deepEqual(trail.filter((e) => e.startsWith('kem.decapsulate')), ['kem.decapsulate ok', 'kem.decapsulate forbidden', 'kem.decapsulate ok']);
 });
 
+test('client-login.ts: a client signs with its own key, a replay is refused, login, the overview, deletion ends it all', async () => {
+  server = await startServer();
+  const run = await runExample('client-login.ts', envFor(server));
+  assert.equal(run.code, 0, `exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  assert.equal(run.stderr, '');
+  for (const line of [
+    'ok: signed and verified with a request signed by the client',
+    'refused: 403 forbidden (ForbiddenError)',
+    'its replay 401: each nonce works once',
+    "ok: the session's token works",
+    'ok: the login shows in the overview',
+    'Done: the client proved its key on every request, logged in, and everything it held ended with it.',
+  ]) {
+    assert.ok(run.stdout.includes(line), `stdout lacks ${JSON.stringify(line)}:\n${run.stdout}`);
+  }
+  assert.equal(run.stdout.match(/refused: 401 /g)?.length, 2, run.stdout);
+  const trail = await auditTrail(server);
+  assert.deepEqual(trail.filter((e) => e.startsWith('clients.') || e.startsWith('sessions.')), ['clients.register ok', 'sessions.open ok', 'clients.delete ok']);
+});
+
 test('an example fails (non-zero exit, the 401 named) when its token is wrong', async () => {
   server = await startServer();
   const run = await runExample('key-exchange.ts', envFor(server, `not-a-key-${'x'.repeat(32)}`));

@@ -122,6 +122,25 @@ const TABLE: readonly Row[] = [
   { method: 'delete', path: '/v1/keys/{key_id}', request: null, status: '204', response: null },
   { method: 'post', path: '/v1/keys/{key_id}/rotate', request: null, status: '200', response: ['key_id', 'version', 'pk'] },
   { method: 'get', path: '/v1/audit', request: null, status: '200', response: ['entries', 'next_cursor'] },
+  {
+    method: 'post',
+    path: '/v1/clients',
+    request: ['name', 'signing_key', 'kem_key', 'scopes', 'key_ids', 'expires_in'],
+    status: '201',
+    response: ['client_id', 'name', 'signing_key', 'kem_key', 'scopes', 'key_ids', 'created_at', 'expires_at'],
+  },
+  { method: 'get', path: '/v1/clients', request: null, status: '200', response: ['clients', 'next_cursor'] },
+  { method: 'get', path: '/v1/clients/{client_id}', request: null, status: '200', response: ['client_id', 'name', 'signing_key', 'kem_key', 'scopes', 'key_ids', 'created_at', 'expires_at'] },
+  { method: 'delete', path: '/v1/clients/{client_id}', request: null, status: '204', response: null },
+  {
+    method: 'post',
+    path: '/v1/sessions',
+    request: ['session_kem', 'session_pk', 'device_description', 'expiry_time', 'expire_after_attempts', 'scopes'],
+    status: '201',
+    response: ['session_id', 'login_info', 'login_info_signature'],
+  },
+  { method: 'get', path: '/v1/sessions', request: null, status: '200', response: ['sessions', 'next_cursor'] },
+  { method: 'delete', path: '/v1/sessions/{session_id}', request: null, status: '204', response: null },
 ];
 
 /** The single form of a schema that may also be a batch (anyOf [single, batch]). */

@@ -10,6 +10,7 @@ import { runKeyStoreContract } from './key-contract.ts';
 import { runTokenStoreContract } from './token-contract.ts';
 import { runReplayStoreContract } from './replay-contract.ts';
 import { runClientStoreContract } from './client-contract.ts';
+import { runSessionStoreContract } from './session-contract.ts';
 
 export { keyId, storedKey } from './key-contract.ts';
 export { tokenRecord } from './token-contract.ts';
@@ -36,6 +37,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
     runTokenStoreContract(() => underTest.store.tokens);
     runReplayStoreContract(() => underTest.store.replay);
     runClientStoreContract(() => underTest.store.clients);
+    runSessionStoreContract(() => underTest.store.sessions);
     runCountersContract(() => underTest.store.counters);
 
     test('ping resolves', async () => {

@@ -61,7 +61,7 @@ export function runTokenScenarios(name: string, factory: StoreFactory): void {
       assert.equal(t.attempts_left, null);
       const lifetime = Date.parse(t.expires_at) - Date.now();
       assert.ok(Math.abs(lifetime - server.config.tokenDefaultTtlSeconds * 1000) < 2000);
-      assert.equal(t.scopes.length, 14);
+      assert.equal(t.scopes.length, 15);
       const current = await server.call('GET', '/v1/tokens/current', { auth: t.new_token });
       assert.equal(current.body.attempts_left, null);
     });
@@ -102,7 +102,7 @@ export function runTokenScenarios(name: string, factory: StoreFactory): void {
         token_id: null,
         expires_at: null,
         attempts_left: null,
-        scopes: ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:keypair', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'hpke:seal', 'hpke:open', 'keys:read', 'keys:manage', 'audit:read'],
+        scopes: ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:keypair', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'hpke:seal', 'hpke:open', 'keys:read', 'keys:manage', 'audit:read', 'clients:manage'],
       });
     });
 

@@ -14,6 +14,9 @@
  */
 import { errorFor } from './errors.ts';
 import { OHTTP_MEDIA_TYPES, parseKeyConfigs, sealRequest, type OhttpKeyConfig, type SealedAead, type SealedKem } from './sealed.ts';
+import type { Binary } from './local.ts';
+import { openLoginInfo, sessionKey, signatureHeaders, type ClientSigner, type LoginInfo, type SessionKem } from './signer.ts';
+import { fromBase64, toBase64 } from './encoding.ts';
 import type { operations } from './openapi.ts';
 import { OPERATIONS, type OperationId } from './operations.ts';
 
@@ -86,6 +89,13 @@ export interface ClientOptions {
    * JWKS) are sent plainly. See docs/sealed.md.
    */
   readonly sealed?: boolean | SealedOptions;
+  /**
+   * A registered client's own key (docs/clients.md): every request is signed with it (RFC 9421,
+   * ML-DSA, Content-Digest for bodies) instead of carrying a token; the key never leaves this
+   * program. `token` is then ignored. The signature covers the URL as sent: `baseUrl` must be the
+   * address the service knows itself by (its PUBLIC_URL, when set).
+   */
+  readonly signer?: ClientSigner;
 }
 
 export interface SealedOptions {
@@ -95,6 +105,28 @@ export interface SealedOptions {
   readonly kem?: SealedKem;
   /** The AEAD (default: the first the service lists, AES-256-GCM). */
   readonly aead?: SealedAead;
+}
+
+export interface LoginOptions {
+  /** What the service shows in the open-sessions overview (at most 200 characters). */
+  readonly deviceDescription: string;
+  /**
+   * The tenant's attestation key (ML-DSA-65 public key, base64 or bytes) pinned once through a
+   * channel you trust. Without it, GET /v1/keys/attestation is asked (needs `keys:read`): trust on
+   * first use, no better than the channel to the service.
+   */
+  readonly attestationKey?: Binary;
+  /** The session key's KEM (default X-Wing). */
+  readonly kem?: SessionKem;
+  readonly expiryTime?: number;
+  readonly expireAfterAttempts?: number;
+  readonly scopes?: RequestBody<'sessionsCreate'>['scopes'];
+}
+
+/** What login() gives: a client that uses the session's token, and what login_info said. */
+export interface LoggedIn {
+  readonly client: PqcClient;
+  readonly info: LoginInfo;
 }
 
 /** Thrown when the service could not be reached at all (DNS, refused connection, TLS, abort). */
@@ -148,11 +180,14 @@ export class PqcClient {
   async #send(method: string, url: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...this.#options.headers };
     const token = typeof this.#options.token === 'function' ? await this.#options.token() : this.#options.token;
-    if (token) headers.authorization = `Bearer ${token}`;
+    const text = body !== undefined ? JSON.stringify(body) : undefined;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    // Signed afresh on every try: each signature's nonce is single-use.
+    if (this.#options.signer) Object.assign(headers, signatureHeaders(this.#options.signer, method, url, text === undefined ? undefined : new TextEncoder().encode(text)));
+    else if (token) headers.authorization = `Bearer ${token}`;
     const path = url.slice(this.#baseUrl.length);
     if (this.#sealed && path.startsWith('/v1/')) return this.#sendSealed(this.#sealed, method, path, headers, body, signal);
-    return this.#fetchOrThrow(method, url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }, signal);
+    return this.#fetchOrThrow(method, url, { method, headers, ...(text !== undefined ? { body: text } : {}) }, signal);
   }
 
   async #fetchOrThrow(method: string, url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
@@ -329,6 +364,57 @@ export class PqcClient {
     pqcVerify: (body: RequestBody<'compatPqcSignVerify'>, options?: CallOptions) => this.call('compatPqcSignVerify', { body }, options),
   };
 
+  /** Registered clients: callers with their own ML-DSA keys (docs/clients.md). Needs `clients:manage`. */
+  readonly clients = {
+    /** POST /v1/clients: registers a client by its public key (generateClientKey makes one). */
+    register: (body: RequestBody<'clientsCreate'>, options?: CallOptions) => this.call('clientsCreate', { body }, options),
+    /** GET /v1/clients: one page; pass `next_cursor` back as `cursor`. */
+    list: (query: QueryParams<'clientsList'> = {}, options?: CallOptions) => this.call('clientsList', { query }, options),
+    get: (clientId: string, options?: CallOptions) => this.call('clientsGet', { params: { client_id: clientId } }, options),
+    /** DELETE /v1/clients/{client_id}: its signatures, sessions and their tokens end everywhere at once. */
+    delete: (clientId: string, options?: CallOptions) => this.call('clientsDelete', { params: { client_id: clientId } }, options),
+  };
+
+  /** Login sessions (docs/clients.md): see login() to open one. */
+  readonly sessions = {
+    /** POST /v1/sessions as it is (login() does the key, the checks and the opening). Needs a `signer`. */
+    create: (body: RequestBody<'sessionsCreate'>, options?: CallOptions) => this.call('sessionsCreate', { body }, options),
+    /** GET /v1/sessions: a client's own open sessions, or (clients:manage) the tenant's. */
+    list: (query: QueryParams<'sessionsList'> = {}, options?: CallOptions) => this.call('sessionsList', { query }, options),
+    /** DELETE /v1/sessions/{session_id}: ends it; its token dies everywhere at once. */
+    end: (sessionId: string, options?: CallOptions) => this.call('sessionsDelete', { params: { session_id: sessionId } }, options),
+  };
+
+  /**
+   * Logs in as the client of `signer` (docs/clients.md): makes a fresh session key, signs
+   * POST /v1/sessions, checks login_info_signature under the pinned attestation key (context
+   * "pq-crypto-api/v1/login-info"), opens login_info with the session key (then dropped), and
+   * answers a client that uses the session's token. Throws LocalCryptoError when a check fails.
+   */
+  async login(options: LoginOptions, callOptions?: CallOptions): Promise<LoggedIn> {
+    if (!this.#options.signer) throw new TypeError('login() needs a client made with a `signer` (the registered client\'s key)');
+    const key = sessionKey(options.kem ?? 'X-Wing');
+    const answer = await this.call(
+      'sessionsCreate',
+      {
+        body: {
+          session_kem: key.kem,
+          session_pk: toBase64(key.publicKey),
+          device_description: options.deviceDescription,
+          ...(options.expiryTime !== undefined ? { expiry_time: options.expiryTime } : {}),
+          ...(options.expireAfterAttempts !== undefined ? { expire_after_attempts: options.expireAfterAttempts } : {}),
+          ...(options.scopes !== undefined ? { scopes: options.scopes } : {}),
+        },
+      },
+      callOptions,
+    );
+    const attestationKey = options.attestationKey ?? fromBase64((await this.call('keysAttestation', {}, callOptions)).pub);
+    const info = openLoginInfo(answer, attestationKey, key);
+    key.secretKey.fill(0);
+    const { signer: _signer, ...rest } = this.#options;
+    return { client: new PqcClient({ ...rest, token: info.token }), info };
+  }
+
   /** The tenant's audit trail (docs/observability.md). */
   readonly audit = {
     /** GET /v1/audit: one page of entries, newest first; pass `next_cursor` back as `cursor`. */
@@ -373,4 +459,5 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
 

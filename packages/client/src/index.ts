@@ -8,10 +8,11 @@
  * ```
  * @module
  */
-export { PqcClient, TransportError, type CallInput, type CallOptions, type ClientOptions, type PathParams, type RequestBody, type ResponseBody, type SealedOptions } from './client.ts';
+export { PqcClient, TransportError, type CallInput, type CallOptions, type ClientOptions, type LoggedIn, type LoginOptions, type PathParams, type RequestBody, type ResponseBody, type SealedOptions } from './client.ts';
 export { parseKeyConfigs, SealedKeysError, SealedResponseError, type OhttpKeyConfig, type SealedAead, type SealedKem } from './sealed.ts';
 export * from './errors.ts';
 export * from './local.ts';
+export { contentDigest, generateClientKey, hpkeOpen, LOGIN_INFO_CONTEXT, openLoginInfo, sessionKey, signatureHeaders, type ClientSigner, type ClientSigningAlgorithm, type LoginInfo, type SessionKem } from './signer.ts';
 export { fromBase64, toBase64 } from './encoding.ts';
 export { OPERATIONS, type OperationId } from './operations.ts';
 export type { components, operations, paths } from './openapi.ts';

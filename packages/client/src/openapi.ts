@@ -526,6 +526,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's registered clients
+         * @description The caller tenant's registered clients (public keys, scopes, expiry), a page at a time. Expired and deleted clients are not listed.
+         *
+         *     Scope: `clients:manage`. Uses one attempt of a token.
+         */
+        get: operations["clientsList"];
+        put?: never;
+        /**
+         * Register a client by its public key
+         * @description Registers a client that holds its own ML-DSA key pair: from then on its requests signed with that key (RFC 9421 HTTP Message Signatures, `keyid` = `client_id`) act with the client's scopes and key_ids, no bearer secret needed, and it can log in (`POST /v1/sessions`). Scopes and key_ids within yours; at most QUOTA_CLIENTS unexpired clients per tenant. See docs/clients.md.
+         *
+         *     Scope: `clients:manage`. Uses one attempt of a token. Recorded in the audit trail as `clients.register`, whatever the outcome.
+         */
+        post: operations["clientsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clients/{client_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Describe a registered client
+         * @description A registered client's public description. 404 when it is not the caller tenant's, or has expired or been deleted.
+         *
+         *     Scope: `clients:manage`. Uses one attempt of a token.
+         */
+        get: operations["clientsGet"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a registered client
+         * @description Deletes a client: its signed requests are refused at once on every instance, its sessions end and their tokens (and the tokens those minted) are revoked everywhere before this answers. 404 when it is not the caller tenant's, or is already gone.
+         *
+         *     Scope: `clients:manage`. Uses one attempt of a token. Recorded in the audit trail as `clients.delete`, whatever the outcome.
+         */
+        delete: operations["clientsDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dsa/keypair": {
         parameters: {
             query?: never;
@@ -796,6 +852,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List open sessions
+         * @description The open-sessions overview: device, creation, last use (exact to a minute) and expiry of each open session. A client (a request signed with its key, or a session's token) sees its own sessions; a credential with `clients:manage` sees the tenant's, optionally of one `client_id`; anyone else 403.
+         *
+         *     Scope: none (any valid credential). Uses one attempt of a token.
+         */
+        get: operations["sessionsList"];
+        put?: never;
+        /**
+         * Log in: open a session (signed request)
+         * @description A registered client, in a request signed with its own key (RFC 9421; a bearer credential is 403 here), opens a session: a temporary token within the client's scopes and key_ids (expiry and attempts as asked), sealed with HPKE to the fresh `session_pk`, and signed by the tenant's attestation key. The session shows in GET /v1/sessions; DELETE /v1/sessions/{session_id} or deleting the client ends it and its token everywhere. Each session holds a token: QUOTA_LIVE_TOKENS bounds them. See docs/clients.md.
+         *
+         *     Scope: none (any valid credential). Uses one attempt of a token. Recorded in the audit trail as `sessions.open`, whatever the outcome.
+         */
+        post: operations["sessionsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a session (log out)
+         * @description Ends a session: its token (and every token it minted) is revoked on every instance at once. A client ends its own sessions (a session's token may end its own: log out); `clients:manage` ends any of the tenant's. 404 for a session the caller may not end, or that has ended.
+         *
+         *     Scope: none (any valid credential). Uses one attempt of a token. Recorded in the audit trail as `sessions.end`, whatever the outcome.
+         */
+        delete: operations["sessionsDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tokens": {
         parameters: {
             query?: never;
@@ -979,6 +1085,8 @@ export interface components {
             use: "sig";
         };
         AuditEntry: {
+            /** @description The registered client that made the request (signed with its key, or with a token issued to it); null otherwise. */
+            client_id: string | null;
             /** @description The X-Request-Id the client sent (kept as the answer's X-Request-Id), as the client chose it; null when it sent none. */
             client_request_id: string | null;
             /** @description Unique and increasing within the tenant. */
@@ -990,7 +1098,7 @@ export interface components {
             /** @description Every stored key the request named, each once (at most 100); `key_id` is the first. */
             key_ids: string[];
             /** @enum {string} */
-            operation: "kem.keypair" | "kem.encapsulate" | "kem.decapsulate" | "dsa.keypair" | "dsa.sign" | "dsa.verify" | "aes.encrypt" | "aes.decrypt" | "hpke.seal" | "hpke.open" | "keys.rotate" | "keys.delete" | "tokens.mint" | "tokens.revoke" | "audit.suppressed";
+            operation: "kem.keypair" | "kem.encapsulate" | "kem.decapsulate" | "dsa.keypair" | "dsa.sign" | "dsa.verify" | "aes.encrypt" | "aes.decrypt" | "hpke.seal" | "hpke.open" | "keys.rotate" | "keys.delete" | "tokens.mint" | "tokens.revoke" | "clients.register" | "clients.delete" | "sessions.open" | "sessions.end" | "audit.suppressed";
             /** @description `ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...). */
             outcome: string;
             /** @description The server's own id of the request (never one the client chose): the X-Request-Id it answered when the client sent none, else `server_request_id` in its log lines. */
@@ -1009,6 +1117,69 @@ export interface components {
             /** @description Newest first. */
             entries: components["schemas"]["AuditEntry"][];
             /** @description Pass as `cursor` for the next (older) page; null when there is none. */
+            next_cursor: string | null;
+        };
+        ClientCreateRequest: {
+            /** @description Optional: the registration ends this many seconds from now, everywhere at once (never later than your own credential ends). */
+            expires_in?: number;
+            /** @description Optional: a KEM public key to seal to the client (encrypted challenges, docs/challenges.md). */
+            kem_key?: {
+                /** @enum {string} */
+                algorithm: "ML-KEM-768" | "ML-KEM-1024" | "X-Wing";
+                /**
+                 * Format: byte
+                 * @description The KEM public key (base64).
+                 */
+                pk: string;
+            };
+            /** @description Restrict the client to these keys of yours (default: your restriction, or none). */
+            key_ids?: string[];
+            /** @description A name for people (not unique). */
+            name: string;
+            /** @description What the client's signed requests may do: a subset of yours (default: all of yours). */
+            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
+            /** @description The key the client signs its requests with (RFC 9421, `alg` ml-dsa-44|65|87); its secret never reaches the service. */
+            signing_key: {
+                /** @enum {string} */
+                algorithm: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+                /**
+                 * Format: byte
+                 * @description The ML-DSA public key (base64): 1312, 1952 or 2592 bytes by set.
+                 */
+                pk: string;
+            };
+        };
+        ClientDescription: {
+            /** @description Names the client: the `keyid` of its signatures. */
+            client_id: string;
+            /** @description RFC 3339 UTC. */
+            created_at: string;
+            /** @description When the registration ends (RFC 3339 UTC), or null for never. */
+            expires_at: string | null;
+            /** @description A KEM public key to seal to it (encrypted challenges), or null. */
+            kem_key: {
+                /** @enum {string} */
+                algorithm: "ML-KEM-768" | "ML-KEM-1024" | "X-Wing";
+                /** @description Standard base64 of the public key. */
+                pk: string;
+            } | null;
+            /** @description The stored keys it may use; null for any key of the tenant. */
+            key_ids: string[] | null;
+            name: string;
+            /** @description What its signed requests may do. */
+            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
+            /** @description The ML-DSA public key its requests are signed with. */
+            signing_key: {
+                /** @enum {string} */
+                algorithm: "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+                /** @description Standard base64 of the public key. */
+                pk: string;
+            };
+        };
+        ClientsListResponse: {
+            /** @description The tenant's unexpired clients, in client_id order. */
+            clients: components["schemas"]["ClientDescription"][];
+            /** @description Pass as `cursor` for the next page; null on the last. */
             next_cursor: string | null;
         };
         CompatDecapsulateKeyRequest: {
@@ -1693,6 +1864,51 @@ export interface components {
             title: string;
             type: string;
         };
+        SessionCreateRequest: {
+            /** @description What the client is, for the open-sessions overview (GET /v1/sessions). */
+            device_description: string;
+            /** @description How many requests the session's token may make; omit for a token limited by time only. */
+            expire_after_attempts?: number;
+            /** @description The session's (and its token's) lifetime in seconds (default 300); never past the client's own expiry. */
+            expiry_time?: number;
+            /** @description The token's scopes: a subset of the client's (default: all of them). */
+            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
+            /**
+             * @description The KEM of `session_pk` (HPKE, draft-ietf-hpke-pq): X-Wing (default) or ML-KEM-768.
+             * @default X-Wing
+             * @enum {string}
+             */
+            session_kem?: "X-Wing" | "ML-KEM-768";
+            /**
+             * Format: byte
+             * @description A fresh public key of `session_kem` (base64), made for this login: `login_info` is sealed to it. Throw its secret away once login_info is open (forward secrecy).
+             */
+            session_pk: string;
+        };
+        SessionCreateResponse: {
+            /** @description base64(enc || ciphertext): HPKE (RFC 9180 base mode; session_kem, HKDF-SHA256, AES-256-GCM; info "pq-crypto-api/v1/login-info") to session_pk, opening to JSON { session_id, client_id, token, token_id, expires_at, attempts_left, scopes }. */
+            login_info: string;
+            /** @description base64 ML-DSA-65 signature by the tenant's attestation key (GET /v1/keys/attestation; the `verification_key` of key pairs) over the login_info bytes, with FIPS 204 context "pq-crypto-api/v1/login-info". */
+            login_info_signature: string;
+            session_id: string;
+        };
+        SessionDescription: {
+            client_id: string;
+            /** @description RFC 3339 UTC. */
+            created_at: string;
+            device_description: string;
+            /** @description When the session and its token end (RFC 3339 UTC). */
+            expires_at: string;
+            /** @description When the session's token was last used (RFC 3339 UTC; exact to a minute: written at most once a minute per instance), or null when never. */
+            last_used_at: string | null;
+            session_id: string;
+        };
+        SessionsListResponse: {
+            /** @description Pass as `cursor` for the next page; null on the last. */
+            next_cursor: string | null;
+            /** @description Open sessions, in session_id order. */
+            sessions: components["schemas"]["SessionDescription"][];
+        };
         TokenCreateRequest: {
             /** @description How many requests the token may make (each request that presents it uses one, whatever its outcome). Omit for a token limited by time only. A token minted by a limited token also uses its parent's attempts, so it gets at most what the parent has left (and that by default). */
             expire_after_attempts?: number;
@@ -1701,7 +1917,7 @@ export interface components {
             /** @description Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated. */
             key_ids?: string[];
             /** @description What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated. */
-            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read")[];
+            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
         };
         TokenCreateResponse: {
             /** @description Requests left; null when only time limits the token. */
@@ -1710,7 +1926,7 @@ export interface components {
             expires_at: string;
             /** @description The token: send it as `Authorization: Bearer <new_token>`. Secret. */
             new_token: string;
-            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read")[];
+            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
             /** @description Names the token for `DELETE /v1/tokens/{token_id}`; not a credential. */
             token_id: string;
         };
@@ -1719,7 +1935,7 @@ export interface components {
             attempts_left: number | null;
             /** @description RFC 3339 UTC expiry; null for an API key. */
             expires_at: string | null;
-            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read")[];
+            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
             /** @description The token id; null for an API key. */
             token_id: string | null;
         };
@@ -3392,6 +3608,360 @@ export interface operations {
             };
         };
     };
+    clientsList: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page; omit for the first page. */
+                cursor?: string;
+                /** @description Clients per page (default 50, at most 500). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of clients. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientsListResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clientsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClientCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The registered client. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientDescription"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; Quota exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clientsGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `client_id` of yours. */
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientDescription"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clientsDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `client_id` of yours. */
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with its sessions and their tokens. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     dsaKeypair: {
         parameters: {
             query?: never;
@@ -4679,6 +5249,258 @@ export interface operations {
             };
         };
     };
+    sessionsList: {
+        parameters: {
+            query?: {
+                /** @description Only this client's sessions (a client sees only its own anyway). */
+                client_id?: string;
+                /** @description The `next_cursor` of the previous page; omit for the first page. */
+                cursor?: string;
+                /** @description Sessions per page (default 50, at most 500). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of open sessions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionsListResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sessionsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The session, its sealed login info and the attestation signature over it. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionCreateResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; Quota exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable; Busy with cryptography */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sessionsDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `session_id` from POST /v1/sessions or GET /v1/sessions. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     tokensCreate: {
         parameters: {
             query?: {
@@ -4689,7 +5511,7 @@ export interface operations {
                 /** @description Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated. */
                 key_ids?: string[];
                 /** @description What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated. */
-                scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read")[];
+                scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
             };
             header?: never;
             path?: never;

@@ -35,6 +35,7 @@ export function auditListRoute() {
       item_count: z.number().int().openapi({ description: "1, or a batch's number of items; for `audit.suppressed`, the items of the entries it counts.", example: 1 }),
       suppressed: z.number().int().openapi({ description: 'For `audit.suppressed`: how many entries of the token, past AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE in that minute, it counts; 0 otherwise.', example: 0 }),
       target_token_id: z.string().nullable().openapi({ description: 'The token minted or revoked; null for key use.', example: null }),
+      client_id: z.string().nullable().openapi({ description: 'The registered client that made the request (signed with its key, or with a token issued to it); null otherwise.', example: null }),
     })
     .openapi('AuditEntry');
   const response = z
@@ -82,5 +83,6 @@ function toJson(e: AuditEntry) {
     item_count: e.itemCount,
     suppressed: e.suppressed,
     target_token_id: e.targetTokenId,
+    client_id: e.clientId ?? null,
   };
 }

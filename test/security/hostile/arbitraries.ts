@@ -213,7 +213,7 @@ const messages = (maxMessageBytes: number) =>
 
 const encodings = fc.constantFrom<Value>('utf8', 'base64', 'hex', 'UTF8', 'utf-8', 'Hex', 'base64url', 'latin1', 'binary', 'ascii', '', null, 1, ['hex']);
 
-const SCOPE_NAMES = ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:keypair', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'hpke:seal', 'hpke:open', 'keys:read', 'keys:manage', 'audit:read'];
+const SCOPE_NAMES = ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:keypair', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'hpke:seal', 'hpke:open', 'keys:read', 'keys:manage', 'audit:read', 'clients:manage'];
 const scopesLists = fc.oneof(
   fc.subarray(SCOPE_NAMES),
   fc.array(fc.constantFrom('kem:decapsulate', 'KEM:DECAPSULATE', 'admin', '*', 'kem:*', '', 'tokens:create ', 'audit:read', 'keys:manage', 'keys:*', 'keys:write', 'KEYS:READ', 'dsa:keypair ', 'keys', 'dsa'), { maxLength: 4 }),
@@ -804,6 +804,10 @@ function credentialHeaders(fx: Fixtures): fc.Arbitrary<{ lines: [string, string]
     { lines: [['cookie', `token=${alice}`]], credential: alice, label: 'cookie' },
     { lines: [['x-api-key', alice]], credential: alice, label: 'x-api-key' },
     { lines: [['authorization', `Bearer ${alice},Bearer ${bob}`]], label: 'comma-list' },
+    // RFC 9421 signatures instead of a bearer credential (registered clients): malformed, huge,
+    // bad base64, stale, unknown keyid, unsupported components; and beside a bearer credential.
+    ...signatureJunk().map(([label, lines]) => ({ lines, label })),
+    { lines: [['authorization', `Bearer ${alice}`], ['signature-input', `sig1=("@method");created=1;keyid="cl_${'A'.repeat(22)}"`], ['signature', 'sig1=:AAAA:']], credential: alice, label: 'sig-beside-bearer' },
   ];
   return fc.oneof(
     { arbitrary: fc.constant(bearer(['api:alice', alice])), weight: 5 },
@@ -812,6 +816,31 @@ function credentialHeaders(fx: Fixtures): fc.Arbitrary<{ lines: [string, string]
     { arbitrary: fc.constantFrom(...junk), weight: 2 },
     { arbitrary: fc.string({ maxLength: 60 }).map((s) => ({ lines: [['authorization', headerSafe(s)]] as [string, string][], label: 'random' })), weight: 1 },
   );
+}
+
+/** Signature-Input / Signature fields that must each be the uniform 401, never a 5xx. */
+function signatureJunk(): [string, [string, string][]][] {
+  const now = Math.floor(Date.now() / 1000);
+  const keyid = `cl_${'A'.repeat(22)}`;
+  const params = (created: number, extra = '') => `;created=${created};nonce="abcdefghijkl";alg="ml-dsa-65";keyid="${keyid}"${extra}`;
+  const sig = ['signature', `sig1=:${Buffer.alloc(3309).toString('base64')}:`] as [string, string];
+  return [
+    ['sig-malformed-input', [['signature-input', 'sig1=("@method"'], ['signature', 'sig1=:AAAA:']]],
+    ['sig-not-a-dictionary', [['signature-input', '"@method" "@path"'], ['signature', ':AAAA:']]],
+    ['sig-bad-base64', [['signature-input', `sig1=("@method" "@target-uri")${params(now)}`], ['signature', 'sig1=:%%%not base64%%%:']]],
+    ['sig-huge-input', [['signature-input', `sig1=(${'"x-a" '.repeat(1500)})${params(now)}`], sig]],
+    ['sig-huge-signature', [['signature-input', `sig1=("@method" "@target-uri")${params(now)}`], ['signature', `sig1=:${'A'.repeat(12_000)}:`]]],
+    ['sig-many-labels', [['signature-input', Array.from({ length: 300 }, (_, i) => `s${i}=("@method")${params(now)}`).join(', ')], sig]],
+    ['sig-stale', [['signature-input', `sig1=("@method" "@target-uri")${params(now - 3600)}`], sig]],
+    ['sig-unknown-keyid', [['signature-input', `sig1=("@method" "@target-uri")${params(now)}`], sig]],
+    ['sig-unsupported-components', [['signature-input', `sig1=("@query-param";name="a" "@status" "@signature-params" "content-digest";sf)${params(now)}`], sig]],
+    ['sig-duplicate-component', [['signature-input', `sig1=("@method" "@method" "@target-uri")${params(now)}`], sig]],
+    ['sig-wrong-types', [['signature-input', 'sig1=("@method");created="now";nonce=1;alg=ml-dsa-65;keyid=?1'], sig]],
+    ['sig-label-mismatch', [['signature-input', `a=("@method" "@target-uri")${params(now)}`], ['signature', 'b=:AAAA:']]],
+    ['sig-only-input', [['signature-input', `sig1=("@method" "@target-uri")${params(now)}`]]],
+    ['sig-digest-junk', [['signature-input', `sig1=("@method" "@target-uri" "content-digest")${params(now)}`], sig, ['content-digest', 'sha-256=:!!!:, md5=:AAAA:']]],
+    ['sig-content-encoding', [['signature-input', `sig1=("@method" "@target-uri")${params(now)}`], sig, ['content-encoding', 'gzip']]],
+  ];
 }
 
 const CONTENT_TYPES = [

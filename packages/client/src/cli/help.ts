@@ -6,9 +6,10 @@
  */
 import { GLOBAL_OPTIONS } from './args.ts';
 import type { LocalCommand } from './local.ts';
+import type { ServiceCommand } from './clients.ts';
 import type { CommandSpec, FieldSpec } from './spec.ts';
 
-export type AnyCommand = CommandSpec | LocalCommand;
+export type AnyCommand = CommandSpec | LocalCommand | ServiceCommand;
 
 /** Exit status by outcome, for `pqc --help` and the README. */
 export const EXIT_CODES = Object.freeze([
@@ -117,7 +118,8 @@ export function commandHelp(c: AnyCommand): string {
   if (api) {
     const answer = c.response.type === 'none' ? `${c.response.status}, nothing printed` : c.response.fields.length ? `${c.response.status} { ${c.response.fields.join(', ')} }` : `${c.response.status} ${c.response.type}`;
     out.push(`${c.method} ${c.path} (operation ${c.operationId}; ${c.auth ? 'needs a credential' : 'no credential needed'}); answers ${answer}`);
-  } else out.push('Runs on this machine: no server, no credential.');
+  } else if ('service' in c) out.push('Calls the service; the keys it makes or uses stay on this machine.');
+  else out.push('Runs on this machine: no server, no credential.');
   if (c.description) out.push('', wrap(c.description, ''));
   out.push('', 'Fields:');
   if (c.fields.length === 0) out.push('  (none)');

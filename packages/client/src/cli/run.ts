@@ -16,6 +16,7 @@ import { parseCommandArgs, splitCommand, suggest, UsageError, ValueReader, type 
 import { COMMANDS } from './commands.ts';
 import { commandHelp, commandWords, groupHelp, mainHelp, type AnyCommand } from './help.ts';
 import { LOCAL_COMMANDS } from './local.ts';
+import { CLIENT_COMMANDS } from './clients.ts';
 import type { CommandSpec } from './spec.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -31,7 +32,7 @@ export interface Io extends ValueSource {
   stderr(text: string): void;
 }
 
-export const ALL_COMMANDS: readonly AnyCommand[] = Object.freeze([...COMMANDS, ...LOCAL_COMMANDS]);
+export const ALL_COMMANDS: readonly AnyCommand[] = Object.freeze([...COMMANDS, ...LOCAL_COMMANDS, ...CLIENT_COMMANDS]);
 
 /** The exit status for an HTTP error status (help.ts EXIT_CODES). */
 export function exitCodeFor(status: number): number {
@@ -102,7 +103,11 @@ async function execute(argv: readonly string[], io: Io, named: (words: string) =
   }
   if (globals.field !== undefined && api && cmd.response.type !== 'json') throw new UsageError(`--field: pqc ${name} answers ${cmd.response.type === 'none' ? 'nothing' : 'text'}, not JSON`, name);
 
-  const answer = api ? await callApi(cmd, values, body, globals, io, reader) : cmd.run(Object.fromEntries(values));
+  const answer = api
+    ? await callApi(cmd, values, body, globals, io, reader)
+    : 'service' in cmd
+      ? await cmd.run(Object.fromEntries(values), await connection(globals, io, reader))
+      : cmd.run(Object.fromEntries(values));
   if (answer === undefined) return 0; // 204
   if (api && cmd.response.type === 'text' && typeof answer === 'string') io.stdout(answer);
   else if (globals.field !== undefined) {
