@@ -13,6 +13,7 @@ import { MemoryKeyStore } from './memory-keys.ts';
 import { MemoryTokenStore } from './memory-tokens.ts';
 import { MemoryReplayStore } from './memory-replay.ts';
 import { MemoryClientStore } from './memory-clients.ts';
+import { MemoryChallengeStore } from './memory-challenges.ts';
 import { systemClock, type Clock, type Store, type StorePersistence } from './store.ts';
 
 export interface MemoryStoreOptions {
@@ -33,6 +34,7 @@ export class MemoryStore implements Store {
   readonly audit: MemoryAuditLog;
   readonly replay: MemoryReplayStore;
   readonly clients: MemoryClientStore;
+  readonly challenges: MemoryChallengeStore;
   readonly counters: MemoryCounters;
   readonly #sweeper: NodeJS.Timeout;
 
@@ -42,12 +44,14 @@ export class MemoryStore implements Store {
     this.audit = new MemoryAuditLog({ ...audit, clock });
     this.replay = new MemoryReplayStore(clock);
     this.clients = new MemoryClientStore(clock);
+    this.challenges = new MemoryChallengeStore(clock);
     this.counters = new MemoryCounters(clock);
     this.#sweeper = setInterval(() => {
       this.tokens.sweep();
       this.keys.sweep();
       this.replay.sweep();
       this.clients.sweep();
+      this.challenges.sweep();
       this.counters.sweep();
     }, sweepIntervalMs);
     this.#sweeper.unref();

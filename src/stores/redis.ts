@@ -31,6 +31,7 @@ import { RedisKeyStore } from './redis-keys.ts';
 import { RedisTokenStore } from './redis-tokens.ts';
 import { RedisReplayStore } from './redis-replay.ts';
 import { RedisClientStore } from './redis-clients.ts';
+import { RedisChallengeStore } from './redis-challenges.ts';
 import { StoreFullError, StoreUnavailableError, type Store, type StorePersistence } from './store.ts';
 
 /**
@@ -108,6 +109,7 @@ export class RedisStore implements Store {
   readonly audit: RedisAuditLog;
   readonly replay: RedisReplayStore;
   readonly clients: RedisClientStore;
+  readonly challenges: RedisChallengeStore;
   readonly counters: RedisCounters;
   readonly #client: Client;
   readonly #ownsClient: boolean;
@@ -170,6 +172,7 @@ export class RedisStore implements Store {
     this.audit = new RedisAuditLog(connection, audit);
     this.replay = new RedisReplayStore(connection);
     this.clients = new RedisClientStore(connection);
+    this.challenges = new RedisChallengeStore(connection);
     this.counters = new RedisCounters(connection);
   }
 
