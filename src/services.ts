@@ -12,6 +12,7 @@ import { TokenService, type TokenSigning } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { createCryptoBackend } from './crypto/select.ts';
 import type { CryptoBackend } from './crypto/backend.ts';
+import { createHpke, type Hpke } from './crypto/hpke.ts';
 import { Sealer } from './keys/sealing.ts';
 import { KeyService } from './keys/service.ts';
 import { RateLimits } from './limits/rate-limits.ts';
@@ -30,6 +31,8 @@ export interface Services {
   readonly limits: RateLimits;
   /** The CRYPTO_BACKEND in use (crypto/select.ts); `crypto.info` names it, `crypto.close()` stops its workers. */
   readonly crypto: CryptoBackend;
+  /** HPKE (RFC 9180) with the post-quantum KEMs, primitives as CRYPTO_BACKEND chooses (auto: native where the runtime has them). */
+  readonly hpke: Hpke;
   /** The audit trail (stores/audit.ts) and this app's metrics (observability/metrics.ts). */
   readonly audit: AuditLog;
   readonly metrics: Metrics;
@@ -54,6 +57,7 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
     logger,
     clock,
     crypto,
+    hpke: createHpke(config.cryptoBackend),
     keys: new KeyService(store.keys, new Sealer(config.masterKey), clock, crypto, {
       cache: { ttlSeconds: config.keyCacheTtlSeconds, maxEntries: config.keyCacheMaxEntries },
       keyQuota: config.quotaKeys,

@@ -17,6 +17,7 @@ export const SCOPES = Object.freeze([
   'keys:read',
   'keys:manage',
   'audit:read',
+  'challenges:manage',
 ] as const);
 export type Scope = (typeof SCOPES)[number];
 

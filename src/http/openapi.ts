@@ -145,6 +145,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
       { name: 'AES-256-GCM', description: 'Authenticated encryption under a key derived from a shared secret.' },
       { name: 'Keys', description: 'Stored keys as resources: list, describe, rotate (signing keys), delete. See docs/keys.md.' },
       { name: 'Tokens', description: 'Temporary tokens with expiry, attempt limits, scopes and key restrictions.' },
+      { name: 'Challenges', description: 'Challenges for registered clients to answer with their own ML-DSA or ML-KEM key, each valid at most once across instances, with receipts signed by the attestation key. See docs/challenges.md.' },
       { name: 'Audit', description: "The tenant's audit trail: key use, token mints and revocations." },
       { name: 'Compatibility', description: "The seed vendor's paths and field names (hex `shared_key`, `sk` as a key handle), so its clients work after changing only the base URL and token. See docs/compatibility.md." },
       { name: 'Health', description: 'Liveness, readiness and metrics, without an API key.' },

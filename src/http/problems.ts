@@ -14,7 +14,8 @@ import type { Logger } from 'pino';
 import { CryptoBusyError, CryptoInputError, DecryptionError } from '../crypto/errors.ts';
 import { KeyForbiddenError, KeyNotFoundError, KeyUnusableError } from '../keys/errors.ts';
 import { QuotaExceededError, RateLimitedError } from '../limits/errors.ts';
-import { CredentialEndedError, InvalidInputError, KeyConfirmationError, NotAllowedError, TokenNotFoundError } from '../operations/errors.ts';
+import { ChallengeNotFoundError, CredentialEndedError, InvalidInputError, KeyConfirmationError, NotAllowedError, TokenNotFoundError } from '../operations/errors.ts';
+import { ClientNotFoundError } from '../clients/errors.ts';
 import { StoreFullError, StoreUnavailableError } from '../stores/store.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -203,6 +204,7 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof NotAllowedError) return forbidden(err.message);
   if (err instanceof KeyConfirmationError) return new Problem('key-confirmation-failed', err.message);
   if (err instanceof TokenNotFoundError) return notFound(err.message);
+  if (err instanceof ChallengeNotFoundError || err instanceof ClientNotFoundError) return notFound(err.message);
   if (err instanceof CredentialEndedError) return unauthorized();
   const clientError = err && typeof err === 'object' ? (fromBodyParser(err) ?? fromHttpClientError(err)) : undefined;
   return clientError ?? new Problem('internal-error', PROBLEMS['internal-error'].example);

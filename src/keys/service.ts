@@ -366,6 +366,26 @@ export class KeyService {
   }
 
   /**
+   * A statement the service makes itself (never a message a caller chooses), signed by the
+   * tenant's attestation key: pure ML-DSA-65 over `message` under the statement kind's own FIPS 204
+   * context (ATTESTATION_CONTEXTS), so that no signature of one kind verifies as another, nor as a
+   * KEM key attestation (empty context). `message` is built by the operation that makes the
+   * statement (operations/challenges.ts receiptMessage), from values the service chose.
+   */
+  async attestStatement(tenant: string, kind: AttestationStatement, message: Uint8Array, job?: CryptoJob): Promise<{ signature: Uint8Array; key: SigningKey }> {
+    const attestation = await this.#roleKey(tenant, 'attestation');
+    const context = new TextEncoder().encode(ATTESTATION_CONTEXTS[kind]);
+    const signature = await this.#withSecretKey(
+      attestation,
+      1,
+      'attestation',
+      (seed) => this.crypto.dsa.prepareSecretKey(attestation.algorithm, seed, job),
+      (secret) => this.crypto.dsa.sign(secret as PreparedSecretKey<DsaAlgorithm>, message, { context }, job),
+    );
+    return { signature, key: signingKeyOf(attestation, 1) };
+  }
+
+  /**
    * Runs `use` with the prepared secret key of a version: from the cache, or unsealed and
    * prepared now (the seed is wiped at once). `use` is called synchronously after the last await,
    * and the backends take what they need from the key before their first await, so a key evicted
@@ -442,6 +462,17 @@ function signingRoleKey(key: StoredKey, role: TenantKeyRole): StoredSigningKey {
   if (key.type !== 'dsa') throw new Error(`the tenant's ${role} key is not a signing key`);
   return key;
 }
+
+/**
+ * The FIPS 204 contexts of the statements the attestation key signs besides KEM key attestations
+ * (which keep the empty context, so existing clients verify as before): one per kind (BRIEF,
+ * "Clients with their own keys"). Frozen; a kind added here is a new statement, never a context a
+ * caller picks.
+ */
+export const ATTESTATION_CONTEXTS = Object.freeze({
+  'challenge-receipt': 'pq-crypto-api/v1/challenge-receipt',
+} as const);
+export type AttestationStatement = keyof typeof ATTESTATION_CONTEXTS;
 
 /** The id prefix of attestation keys: no key-id pattern accepts it, so no request can name one. */
 const ATTESTATION_KEY_PREFIX = 'att_';

@@ -42,6 +42,8 @@ export const AUDIT_EVENTS = Object.freeze([
   'keys.delete',
   'tokens.mint',
   'tokens.revoke',
+  'challenges.create',
+  'challenges.validate',
   /** Written by the audit log itself: a token's use entries past its budget, counted. */
   'audit.suppressed',
 ] as const);
