@@ -496,6 +496,12 @@ function specialValue(op: Operation, field: string, fx: Fixtures, maxMessageByte
       return fc.constantFrom<Value>('kem', 'dsa', 'shared', 'kem', 'dsa', 'shared', 'KEM', 'Dsa', 'sk', 'signing', 'attestation', 'kem,dsa', 'kem ', '', 'all', '*', '__proto__', 'toString');
     case 'get /v1/keys#cursor':
       return cursorValues(fx);
+    case 'post /v1/challenges#client_id':
+      return fc.constantFrom<Value>(...fx.challenges.clientIds, fx.challenges.bobClientId, `cl_${TAIL}`, fx.challenges.clientIds[0]!.slice(0, -1), `${fx.challenges.clientIds[0]}x`, 'cl_', fx.challenges.clientIds[0]!.toUpperCase(), `kem_${TAIL}`, ...fx.challenges.ids);
+    case 'post /v1/challenges#ttl':
+      return fc.constantFrom<Value>(1, 30, 300, 0, 301, -1, 1.5, 1e9, '30', null, 3.0000001, Number.MAX_SAFE_INTEGER + 2);
+    case 'post /v1/challenges/{challenge_id}/validate#response':
+      return bytesField([0, 1, 31, 32, 33, 2420, 3309, 4627, 4628, 20_000], [...fx.challenges.responses]);
     case 'get /v1/keys#limit':
       return fc.constantFrom<Value>('1', '2', '50', '500', '501', '0', '-1', '1.5', '01', '0001', '00000', '99999', '10000', ' 5', '5 ', '1e2', '0x10', 'NaN', 'Infinity', '', '+5');
   }
@@ -574,6 +580,10 @@ function validBody(op: Operation, fx: Fixtures, cheap = false): fc.Arbitrary<Pai
         if (how === 5) return [['ciphertext', fx.shared.ciphertext], ['key_id', fx.shared.exhausted], ['aad', fx.shared.aad]]; // another key: decryption-failed
         return [['ciphertext', fx.aes.binaryCiphertext], ['key', fx.aes.key], ['encoding', how === 2 ? 'utf8' : 'hex']];
       });
+    case 'post /v1/challenges':
+      return fc.tuple(pick(fx.challenges.clientIds), opt(['signature', 'kem']), opt([1, 30, 300])).map(([c, m, ttl]) => present(['client_id', c], ['method', m], ['ttl', ttl]));
+    case 'post /v1/challenges/{challenge_id}/validate':
+      return pick(fx.challenges.responses).map((r): Pairs => [['response', r]]);
     case 'post /v1/tokens':
       return fc
         .record({
@@ -925,6 +935,8 @@ function pathParams(op: Operation, fx: Fixtures, method = op.method): fc.Arbitra
       ? fc.oneof(fc.constantFrom(...fx.tokenIds), fakeTokenIds)
       : name === 'key_id'
         ? keyPathIds(op, fx, method)
+        : name === 'challenge_id'
+          ? fc.oneof(fc.constantFrom(...fx.challenges.ids), fc.constantFrom(`ch_${TAIL}`, `${fx.challenges.ids[0]}x`, 'ch_', fx.challenges.clientIds[0]!), weirdStrings.map(String))
         : fc.oneof(schema.example !== undefined ? fc.constant(String(schema.example)) : fc.constant('x'), weirdStrings.map(String));
   return fc
     .tuple(...params.map((p) => fc.tuple(value(p.name, p.schema), fc.constantFrom('component', 'component', 'component', 'raw', 'double')).map(([v, how]) => [p.name, v, how] as const)))
