@@ -45,6 +45,8 @@ test('every operation of the document has a client method that calls it', async 
     healthz: client.health,
     readyz: client.ready,
     auditList: client.audit.list,
+    challengeCreate: client.challenges.create,
+    challengeValidate: client.challenges.validate,
     metrics: client.metrics,
     compatKemGenerateKeys: client.compat.generateKeys,
     compatKemGenerateKeysGet: client.compat.generateKeys,

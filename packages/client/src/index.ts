@@ -11,6 +11,8 @@
 export { PqcClient, TransportError, type CallInput, type CallOptions, type ClientOptions, type PathParams, type RequestBody, type ResponseBody } from './client.ts';
 export * from './errors.ts';
 export * from './local.ts';
+export * from './challenges.ts';
+export { hpkeOpen, hpkePublicKey, HpkeOpenError, HPKE_KEMS, type HpkeKemName } from './hpke.ts';
 export { fromBase64, toBase64 } from './encoding.ts';
 export { OPERATIONS, type OperationId } from './operations.ts';
 export type { components, operations, paths } from './openapi.ts';

@@ -8,6 +8,8 @@ export const OPERATIONS = Object.freeze({
   aesDecrypt: { method: 'POST', path: '/v1/aes/decrypt', status: 200 },
   aesEncrypt: { method: 'POST', path: '/v1/aes/encrypt', status: 200 },
   auditList: { method: 'GET', path: '/v1/audit', status: 200 },
+  challengeCreate: { method: 'POST', path: '/v1/challenges', status: 201 },
+  challengeValidate: { method: 'POST', path: '/v1/challenges/{challenge_id}/validate', status: 200 },
   compatKemDecapsulateKey: { method: 'POST', path: '/api/kem/decapsulate_key', status: 200 },
   compatKemEncapsulateKey: { method: 'POST', path: '/api/kem/encapsulate_key', status: 200 },
   compatKemGenerateKeys: { method: 'POST', path: '/api/kem/generate_keys', status: 200 },

@@ -45,7 +45,7 @@ export function challengesCreateRoute() {
   return defineRoute({
     method: 'post',
     path: '/v1/challenges',
-    operationId: 'challengesCreate',
+    operationId: 'challengeCreate',
     tag: 'Challenges',
     summary: 'Make a challenge for a registered client',
     description:

@@ -46,7 +46,7 @@ export function challengesValidateRoute() {
   return defineRoute({
     method: 'post',
     path: '/v1/challenges/{challenge_id}/validate',
-    operationId: 'challengesValidate',
+    operationId: 'challengeValidate',
     tag: 'Challenges',
     summary: "Check a client's answer to a challenge (once)",
     description:

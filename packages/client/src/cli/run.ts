@@ -102,7 +102,7 @@ async function execute(argv: readonly string[], io: Io, named: (words: string) =
   }
   if (globals.field !== undefined && api && cmd.response.type !== 'json') throw new UsageError(`--field: pqc ${name} answers ${cmd.response.type === 'none' ? 'nothing' : 'text'}, not JSON`, name);
 
-  const answer = api ? await callApi(cmd, values, body, globals, io, reader) : cmd.run(Object.fromEntries(values));
+  const answer = api ? await callApi(cmd, values, body, globals, io, reader) : await cmd.run(Object.fromEntries(values));
   if (answer === undefined) return 0; // 204
   if (api && cmd.response.type === 'text' && typeof answer === 'string') io.stdout(answer);
   else if (globals.field !== undefined) {
