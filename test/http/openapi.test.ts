@@ -120,6 +120,15 @@ const TABLE: readonly Row[] = [
   { method: 'delete', path: '/v1/keys/{key_id}', request: null, status: '204', response: null },
   { method: 'post', path: '/v1/keys/{key_id}/rotate', request: null, status: '200', response: ['key_id', 'version', 'pk'] },
   { method: 'get', path: '/v1/audit', request: null, status: '200', response: ['entries', 'next_cursor'] },
+  {
+    method: 'post',
+    path: '/v1/challenges',
+    request: ['client_id', 'method', 'ttl'],
+    status: '201',
+    response: ['challenge_id', 'client_id', 'method', 'expires_at', 'challenge', 'encrypted_challenge'],
+    always: ['challenge_id', 'client_id', 'method', 'expires_at'],
+  },
+  { method: 'post', path: '/v1/challenges/{challenge_id}/validate', request: ['response'], status: '200', response: ['valid', 'reason', 'challenge_id', 'client_id', 'validated_at', 'receipt_signature'] },
 ];
 
 /** The single form of a schema that may also be a batch (anyOf [single, batch]). */

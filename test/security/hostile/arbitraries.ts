@@ -213,7 +213,7 @@ const messages = (maxMessageBytes: number) =>
 
 const encodings = fc.constantFrom<Value>('utf8', 'base64', 'hex', 'UTF8', 'utf-8', 'Hex', 'base64url', 'latin1', 'binary', 'ascii', '', null, 1, ['hex']);
 
-const SCOPE_NAMES = ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:keypair', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'keys:read', 'keys:manage', 'audit:read'];
+const SCOPE_NAMES = ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:keypair', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'keys:read', 'keys:manage', 'audit:read', 'challenges:manage'];
 const scopesLists = fc.oneof(
   fc.subarray(SCOPE_NAMES),
   fc.array(fc.constantFrom('kem:decapsulate', 'KEM:DECAPSULATE', 'admin', '*', 'kem:*', '', 'tokens:create ', 'audit:read', 'keys:manage', 'keys:*', 'keys:write', 'KEYS:READ', 'dsa:keypair ', 'keys', 'dsa'), { maxLength: 4 }),
