@@ -229,13 +229,24 @@ describeOnEachStore('challenges', (on) => {
     assert.equal(ml_dsa65.verify(Buffer.from(body.receipt_signature, 'base64'), utf8(receiptText(body)), Buffer.from(bobs.body.pub, 'base64url'), { context: utf8(RECEIPT_CONTEXT) }), false);
   });
 
-  test('the audit trail records each create and validate', async () => {
+  test('the audit trail records each create and validate, with the verdict as the outcome', async () => {
     const client: TestClient = await registerClient(on.store, 'alice');
     const made = (await create({ client_id: client.id })).body;
     await validate(made.challenge_id, 'AA==');
-    const trail = await on.server.call('GET', '/v1/audit?limit=5', { auth: 'alice' });
+    await validate(made.challenge_id, signChallenge(client, made.challenge));
+    const good = (await create({ client_id: client.id })).body;
+    await validate(good.challenge_id, signChallenge(client, good.challenge));
+    await validate('ch_' + 'q'.repeat(22), 'AA==');
+    const trail = await on.server.call('GET', '/v1/audit?limit=6', { auth: 'alice' });
     assert.equal(trail.status, 200);
-    const ops = trail.body.entries.map((e: { operation: string }) => e.operation);
-    assert.deepEqual(ops.slice(0, 2), ['challenges.validate', 'challenges.create']);
+    const entries = trail.body.entries.map((e: { operation: string; outcome: string }) => `${e.operation} ${e.outcome}`);
+    assert.deepEqual(entries, [
+      'challenges.validate not-found',
+      'challenges.validate ok',
+      'challenges.create ok',
+      'challenges.validate used',
+      'challenges.validate mismatch',
+      'challenges.create ok',
+    ]);
   });
 });

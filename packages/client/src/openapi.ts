@@ -854,7 +854,7 @@ export interface components {
             key_ids: string[];
             /** @enum {string} */
             operation: "kem.keypair" | "kem.encapsulate" | "kem.decapsulate" | "dsa.keypair" | "dsa.sign" | "dsa.verify" | "aes.encrypt" | "aes.decrypt" | "keys.rotate" | "keys.delete" | "tokens.mint" | "tokens.revoke" | "challenges.create" | "challenges.validate" | "audit.suppressed";
-            /** @description `ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...). */
+            /** @description `ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...); for `challenges.validate` answered 200, `ok` when valid, else the reason (`mismatch`, `used`, `expired`). */
             outcome: string;
             /** @description The server's own id of the request (never one the client chose): the X-Request-Id it answered when the client sent none, else `server_request_id` in its log lines. */
             request_id: string;

@@ -61,7 +61,8 @@ export function challengesValidateRoute() {
     rateClass: 'crypto',
     // At most an ML-DSA-87 verification, and the receipt's ML-DSA-65 signature.
     cost: (_input, _found, ctx) => cryptoCost(ctx, 'ML-DSA-87', 'verify') + cryptoCost(ctx, 'ML-DSA-65', 'sign'),
-    audit: { event: 'challenges.validate', subject: () => ({ keyId: null }) },
+    // The verdict, so that guessing shows in the trail: `ok` when valid, else its reason.
+    audit: { event: 'challenges.validate', subject: () => ({ keyId: null }), outcome: (result) => result.reason ?? 'ok' },
     async handle(input, ctx) {
       const v = await validateChallenge(ctx, { challengeId: input.challenge_id, response: input.response });
       return {
