@@ -133,7 +133,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
         '5. `POST /v1/aes/encrypt` and `POST /v1/aes/decrypt` with `key` = that `shared_key`.',
         '6. `POST /v1/tokens` mints a temporary token for a third party; **Authorize** again with its `new_token` to act as that party, and `DELETE /v1/tokens/{token_id}` with its `token_id` revokes it.',
         '',
-        'Every example value works as it is, except the ids (`key_id`, `token_id`), which must come from an earlier answer. Errors are RFC 9457 `application/problem+json`.',
+        'Every example value works as it is, except the ids (`key_id`, `token_id`, `client_id`, `challenge_id`), which must come from an earlier answer. Errors are RFC 9457 `application/problem+json`.',
       ].join('\n'),
     },
     servers: [{ url: '/' }],
