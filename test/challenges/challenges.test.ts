@@ -250,3 +250,13 @@ describeOnEachStore('challenges', (on) => {
     ]);
   });
 });
+
+test('the documented examples are genuine: the example response signs the example challenge, the example receipt verifies under the example attestation key', async () => {
+  const { challengeExamples, examples } = await import('../../src/http/examples.ts');
+  const ex = challengeExamples();
+  const client = ml_dsa65.keygen(new Uint8Array(32).fill(17));
+  assert.ok(ml_dsa65.verify(Buffer.from(ex.response, 'base64'), Buffer.from(ex.challenge, 'base64'), client.publicKey, { context: utf8(CHALLENGE_CONTEXT) }));
+  const receipt = { challenge_id: ex.challengeId, client_id: ex.clientId, valid: true, validated_at: ex.validatedAt };
+  assert.ok(ml_dsa65.verify(Buffer.from(ex.receiptSignature, 'base64'), utf8(receiptText(receipt)), Buffer.from(examples().attestationPublicKey, 'base64'), { context: utf8(RECEIPT_CONTEXT) }));
+  assert.match(ex.challengeId, CH_PATTERN);
+});
