@@ -46,12 +46,15 @@ function poster(base: string) {
   return { post, close: () => agent.destroy() };
 }
 
-test(`${VALIDATIONS} concurrent validations of one challenge over two instances: exactly one valid, ${TRIALS} trials`, { timeout: 600_000 }, async (t) => {
+test(`${VALIDATIONS} concurrent validations of one challenge over two instances: exactly one valid, ${TRIALS} trials`, { timeout: 900_000 }, async (t) => {
   const client = await registerClient(two.a.store, 'alice');
-  const a = poster(two.a.url);
-  const b = poster(two.b.url);
-  try {
-    for (let trial = 1; trial <= TRIALS; trial++) {
+  for (let trial = 1; trial <= TRIALS; trial++) {
+    // Fresh connection pools each trial: a keep-alive socket left idle between trials could be
+    // closed by the server (keepAliveTimeout) just as it is reused, and a validation is not
+    // something to resend.
+    const a = poster(two.a.url);
+    const b = poster(two.b.url);
+    try {
       const made = await (trial % 2 ? a : b).post('/v1/challenges', { client_id: client.id, ttl: 300 });
       assert.equal(made.status, 201);
       const { challenge_id, challenge } = made.body as unknown as { challenge_id: string; challenge: string };
@@ -67,9 +70,9 @@ test(`${VALIDATIONS} concurrent validations of one challenge over two instances:
       assert.equal(used.length, VALIDATIONS - 1, `trial ${trial}: every other one used`);
       assert.ok(answers.every((r) => typeof r.body.receipt_signature === 'string'));
       t.diagnostic(`trial ${trial}: ${VALIDATIONS} validations in ${ms} ms: 1 valid, ${used.length} used`);
+    } finally {
+      a.close();
+      b.close();
     }
-  } finally {
-    a.close();
-    b.close();
   }
 });
