@@ -21,6 +21,7 @@ export const SCOPES = Object.freeze([
   'audit:read',
   /** Register, list and delete the tenant's clients (their own ML-DSA keys), see their sessions. */
   'clients:manage',
+  'challenges:manage',
 ] as const);
 export type Scope = (typeof SCOPES)[number];
 

@@ -68,3 +68,40 @@ export function examples(): Examples {
 
 /** The example shared key as the seed vendor's routes answer it: 64 lowercase hex characters. */
 export const hexSharedKeyExample = (): string => Buffer.from(examples().sharedKey, 'base64').toString('hex');
+
+export interface ChallengeExamples {
+  readonly challengeId: string;
+  readonly clientId: string;
+  readonly challenge: string;
+  /** A client's ML-DSA-65 signature over `challenge` with the challenge context. */
+  readonly response: string;
+  readonly validatedAt: string;
+  /** The example attestation key's receipt over `challengeId|clientId|true|validatedAt`. */
+  readonly receiptSignature: string;
+  /** A stand-in of the right length for an X-Wing sealed challenge (enc 1120 + 32 + tag 16 bytes). */
+  readonly encryptedChallenge: string;
+}
+
+let cachedChallenge: ChallengeExamples | undefined;
+
+/** Genuine example values of the challenge routes (fixed public seeds, as examples() uses). */
+export function challengeExamples(): ChallengeExamples {
+  if (cachedChallenge) return cachedChallenge;
+  const challengeId = 'ch_Qm9vbS1jaGFsbGVuZ2UtMQ';
+  const clientId = 'cl_2mK7vQ9xJb4Tn1cR8pWz3A';
+  const validatedAt = '2026-12-06T09:30:00.123Z';
+  const challenge = fixed(32, 21);
+  const client = dsaKeygen('ML-DSA-65', fixed(32, 17));
+  const attestation = dsaKeygen('ML-DSA-65', fixed(32, 13)); // examples().attestationPublicKey
+  const sign = (seed: Uint8Array, message: Uint8Array, context: string) => encodeBase64(dsaSign('ML-DSA-65', seed, message, { deterministic: true, context: encodeUtf8(context) }));
+  cachedChallenge = Object.freeze({
+    challengeId,
+    clientId,
+    challenge: encodeBase64(challenge),
+    response: sign(client.seed, challenge, 'pq-crypto-api/v1/challenge'),
+    validatedAt,
+    receiptSignature: sign(attestation.seed, encodeUtf8(`${challengeId}|${clientId}|true|${validatedAt}`), 'pq-crypto-api/v1/challenge-receipt'),
+    encryptedChallenge: encodeBase64(fixed(1120 + 32 + 16, 3)),
+  });
+  return cachedChallenge;
+}

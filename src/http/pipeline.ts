@@ -128,7 +128,7 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
     // and what the handler wrote is taken back.
     if (audit && trails.shouldRecord(trail)) {
       try {
-        await trails.write(req, trail, 'ok');
+        await trails.write(req, trail, audit.outcome?.(result) ?? 'ok');
       } catch (error) {
         if (audit.bestEffort) return send(res, result);
         await audit.undo?.(result, ctx).catch((undoError: unknown) => {

@@ -17,7 +17,7 @@ import { CryptoBusyError, CryptoInputError, DecryptionError } from '../crypto/er
 import { HpkeOpenError } from '../crypto/hpke.ts';
 import { KeyForbiddenError, KeyNotFoundError, KeyUnusableError } from '../keys/errors.ts';
 import { QuotaExceededError, RateLimitedError } from '../limits/errors.ts';
-import { CredentialEndedError, InvalidInputError, KeyConfirmationError, NotAllowedError, TokenNotFoundError } from '../operations/errors.ts';
+import { ChallengeNotFoundError, CredentialEndedError, InvalidInputError, KeyConfirmationError, NotAllowedError, TokenNotFoundError } from '../operations/errors.ts';
 import { StoreFullError, StoreUnavailableError } from '../stores/store.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -211,6 +211,7 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof NotAllowedError) return forbidden(err.message);
   if (err instanceof KeyConfirmationError) return new Problem('key-confirmation-failed', err.message);
   if (err instanceof TokenNotFoundError) return notFound(err.message);
+  if (err instanceof ChallengeNotFoundError) return notFound(err.message);
   if (err instanceof CredentialEndedError) return unauthorized();
   if (err instanceof ClientNotFoundError || err instanceof SessionNotFoundError) return notFound(err.message);
   if (err instanceof ClientQuotaExceededError) {

@@ -66,6 +66,12 @@ export interface Route<I, R = undefined, K = undefined> {
      */
     readonly subject?: (input: NoInfer<I> | undefined, result: NoInfer<R> | undefined) => { readonly keyId?: string | null; readonly targetTokenId?: string };
     /**
+     * The outcome a successful request records, when it is not simply `ok`: a 200 that says no
+     * (a challenge validation's `mismatch`, `used` or `expired`) is worth telling apart in the
+     * trail. Failed requests record their problem type whatever this says.
+     */
+    readonly outcome?: (result: NoInfer<R>) => string;
+    /**
      * Takes back what a successful handler wrote when its audit entry then cannot be written, so
      * the refused request leaves nothing behind (the token it minted, the key it stored). Best
      * effort: the client is told 503 (or 507) either way.

@@ -6,6 +6,8 @@
 import type { Config } from '../config.ts';
 import type { AnyRoute } from './route.ts';
 import { auditListRoute } from './routes/audit-list.ts';
+import { challengesCreateRoute } from './routes/challenges-create.ts';
+import { challengesValidateRoute } from './routes/challenges-validate.ts';
 import { aesDecryptRoute } from './routes/aes-decrypt.ts';
 import { aesEncryptRoute } from './routes/aes-encrypt.ts';
 import { compatKemDecapsulateKeyRoute } from './routes/compat-kem-decapsulate-key.ts';
@@ -65,6 +67,8 @@ export function buildRoutes(config: Config): AnyRoute[] {
     keysGetRoute(),
     keysRotateRoute(),
     keysDeleteRoute(),
+    challengesCreateRoute(),
+    challengesValidateRoute(),
     auditListRoute(),
     // Clients with their own keys (docs/clients.md).
     clientsCreateRoute(config.keyMaxExpiresInSeconds),

@@ -371,7 +371,7 @@ export class KeyService {
    * `context`) over `message`. Never with the empty context of KEM key attestations (attest), so
    * no signature of one kind verifies as another; never over a message a caller chose whole.
    */
-  async attestStatement(tenant: string, kind: AttestedStatement, message: Uint8Array, job?: CryptoJob): Promise<{ signature: Uint8Array; key: SigningKey }> {
+  async attestStatement(tenant: string, kind: AttestationStatement, message: Uint8Array, job?: CryptoJob): Promise<{ signature: Uint8Array; key: SigningKey }> {
     const attestation = await this.#roleKey(tenant, 'attestation');
     const algorithm = attestation.algorithm;
     const context = new TextEncoder().encode(ATTESTATION_CONTEXTS[kind]);
@@ -484,5 +484,7 @@ function signingKeyOf(key: StoredSigningKey, version: number): SigningKey {
 export const ATTESTATION_CONTEXTS = Object.freeze({
   /** POST /v1/sessions: the sealed login_info. */
   'login-info': 'pq-crypto-api/v1/login-info',
+  /** POST /v1/challenges/{challenge_id}/validate: the receipt (operations/challenges.ts receiptMessage). */
+  'challenge-receipt': 'pq-crypto-api/v1/challenge-receipt',
 } as const);
-export type AttestedStatement = keyof typeof ATTESTATION_CONTEXTS;
+export type AttestationStatement = keyof typeof ATTESTATION_CONTEXTS;

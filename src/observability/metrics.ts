@@ -180,17 +180,18 @@ export function instrumented<T extends object>(target: T, metrics: Metrics, pref
  * `counters.hit`, ...) and its own methods (`ping`) too. A Proxy, so the store keeps its class,
  * and a port added later is measured once it is listed here.
  */
-export function instrumentedStore<T extends { readonly keys: object; readonly tokens: object; readonly counters: object; readonly audit: object }>(store: T, metrics: Metrics): T {
+export function instrumentedStore<T extends { readonly keys: object; readonly tokens: object; readonly counters: object; readonly audit: object; readonly challenges: object }>(store: T, metrics: Metrics): T {
   const ports = {
     keys: instrumented(store.keys, metrics, 'keys.'),
     tokens: instrumented(store.tokens, metrics, 'tokens.'),
     counters: instrumented(store.counters, metrics, 'counters.'),
     audit: instrumented(store.audit, metrics, 'audit.'),
+    challenges: instrumented(store.challenges, metrics, 'challenges.'),
   };
   const rest = instrumented(store, metrics);
   return new Proxy(store, {
     get(object, property) {
-      if (property === 'keys' || property === 'tokens' || property === 'counters' || property === 'audit') return ports[property];
+      if (property === 'keys' || property === 'tokens' || property === 'counters' || property === 'audit' || property === 'challenges') return ports[property];
       return Reflect.get(rest, property);
     },
   });

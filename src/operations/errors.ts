@@ -52,3 +52,11 @@ export class CredentialEndedError extends Error {
     this.name = 'CredentialEndedError';
   }
 }
+
+/** No challenge of the caller's tenant has this id (never made, another tenant's, or forgotten): 404, alike. */
+export class ChallengeNotFoundError extends Error {
+  constructor() {
+    super('No challenge of yours has this challenge_id (or it expired long enough ago to be forgotten).');
+    this.name = 'ChallengeNotFoundError';
+  }
+}

@@ -48,6 +48,8 @@ export const AUDIT_EVENTS = Object.freeze([
   'clients.delete',
   'sessions.open',
   'sessions.end',
+  'challenges.create',
+  'challenges.validate',
   /** Written by the audit log itself: a token's use entries past its budget, counted. */
   'audit.suppressed',
 ] as const);

@@ -14,6 +14,7 @@ import { MemoryTokenStore } from './memory-tokens.ts';
 import { MemoryReplayStore } from './memory-replay.ts';
 import { MemoryClientStore } from './memory-clients.ts';
 import { MemorySessionStore } from './memory-sessions.ts';
+import { MemoryChallengeStore } from './memory-challenges.ts';
 import { systemClock, type Clock, type Store, type StorePersistence } from './store.ts';
 
 export interface MemoryStoreOptions {
@@ -35,6 +36,7 @@ export class MemoryStore implements Store {
   readonly replay: MemoryReplayStore;
   readonly clients: MemoryClientStore;
   readonly sessions: MemorySessionStore;
+  readonly challenges: MemoryChallengeStore;
   readonly counters: MemoryCounters;
   readonly #sweeper: NodeJS.Timeout;
 
@@ -45,6 +47,7 @@ export class MemoryStore implements Store {
     this.replay = new MemoryReplayStore(clock);
     this.clients = new MemoryClientStore(clock);
     this.sessions = new MemorySessionStore(clock);
+    this.challenges = new MemoryChallengeStore(clock);
     this.counters = new MemoryCounters(clock);
     this.#sweeper = setInterval(() => {
       this.tokens.sweep();
@@ -52,6 +55,7 @@ export class MemoryStore implements Store {
       this.replay.sweep();
       this.clients.sweep();
       this.sessions.sweep();
+      this.challenges.sweep();
       this.counters.sweep();
     }, sweepIntervalMs);
     this.#sweeper.unref();

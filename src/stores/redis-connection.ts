@@ -46,7 +46,7 @@ export interface RedisConnection {
   tenantKey(tenant: string, name: string): string;
   /** The Redis key `name` of a token family, under the family's hash tag `{f:<family>}`. */
   familyKey(family: string, name: string): string;
-  /** The Redis key `name` under the hash tag `{<kind>:<scope>}` (kind `r`: a replay scope; `c`: a client id). */
+  /** The Redis key `name` under the hash tag `{<kind>:<scope>}` (kind `r`: a replay scope; `c`: a client id; `ch`: a challenge id). */
   scopedKey(kind: string, scope: string, name: string): string;
 }
 

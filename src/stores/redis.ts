@@ -32,6 +32,7 @@ import { RedisTokenStore } from './redis-tokens.ts';
 import { RedisReplayStore } from './redis-replay.ts';
 import { RedisClientStore } from './redis-clients.ts';
 import { RedisSessionStore } from './redis-sessions.ts';
+import { RedisChallengeStore } from './redis-challenges.ts';
 import { StoreFullError, StoreUnavailableError, type Store, type StorePersistence } from './store.ts';
 
 /**
@@ -110,6 +111,7 @@ export class RedisStore implements Store {
   readonly replay: RedisReplayStore;
   readonly clients: RedisClientStore;
   readonly sessions: RedisSessionStore;
+  readonly challenges: RedisChallengeStore;
   readonly counters: RedisCounters;
   readonly #client: Client;
   readonly #ownsClient: boolean;
@@ -173,6 +175,7 @@ export class RedisStore implements Store {
     this.replay = new RedisReplayStore(connection);
     this.clients = new RedisClientStore(connection);
     this.sessions = new RedisSessionStore(connection);
+    this.challenges = new RedisChallengeStore(connection);
     this.counters = new RedisCounters(connection);
   }
 

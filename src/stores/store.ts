@@ -19,6 +19,7 @@ import type { AuditLog } from './audit.ts';
 export type { ReplayStore, ClaimResult } from './replay.ts';
 export type { ClientStore, ClientRecord } from './clients.ts';
 export type { SessionStore, SessionRecord } from './sessions.ts';
+export type { ChallengeStore, ChallengeRecord, ConsumeChallengeResult } from './challenges.ts';
 export type { Counters, CounterHit, CounterCharge } from './counters.ts';
 import type { Counters } from './counters.ts';
 import type { KeyStore } from './keys.ts';
@@ -26,6 +27,7 @@ import type { TokenStore } from './tokens.ts';
 import type { ReplayStore } from './replay.ts';
 import type { ClientStore } from './clients.ts';
 import type { SessionStore } from './sessions.ts';
+import type { ChallengeStore } from './challenges.ts';
 
 /** The store: one port per concern, sharing one backend (and its connection) and one lifecycle. */
 export interface Store {
@@ -41,6 +43,8 @@ export interface Store {
   readonly clients: ClientStore;
   /** The clients' open login sessions (POST /v1/sessions). */
   readonly sessions: SessionStore;
+  /** Challenges to registered clients, each valid at most once across instances. */
+  readonly challenges: ChallengeStore;
   /** Fixed-window counters (the rate limits), shared by every instance on the store. */
   readonly counters: Counters;
   /** Resolves when the store answers; rejects otherwise. */

@@ -54,6 +54,8 @@ test('every operation of the document has a client method that calls it', async 
     sessionsCreate: client.sessions.create,
     sessionsList: client.sessions.list,
     sessionsDelete: client.sessions.end,
+    challengeCreate: client.challenges.create,
+    challengeValidate: client.challenges.validate,
     metrics: client.metrics,
     compatKemGenerateKeys: client.compat.generateKeys,
     compatKemGenerateKeysGet: client.compat.generateKeys,

@@ -141,6 +141,13 @@ const TABLE: readonly Row[] = [
   },
   { method: 'get', path: '/v1/sessions', request: null, status: '200', response: ['sessions', 'next_cursor'] },
   { method: 'delete', path: '/v1/sessions/{session_id}', request: null, status: '204', response: null },
+    path: '/v1/challenges',
+    request: ['client_id', 'method', 'ttl'],
+    status: '201',
+    response: ['challenge_id', 'client_id', 'method', 'expires_at', 'challenge', 'encrypted_challenge'],
+    always: ['challenge_id', 'client_id', 'method', 'expires_at'],
+  },
+  { method: 'post', path: '/v1/challenges/{challenge_id}/validate', request: ['response'], status: '200', response: ['valid', 'reason', 'challenge_id', 'client_id', 'validated_at', 'receipt_signature'] },
 ];
 
 /** The single form of a schema that may also be a batch (anyOf [single, batch]). */

@@ -1,6 +1,6 @@
 /**
  * The store contract: every Store implementation passes each port's contract suite
- * (key-contract.ts, token-contract.ts, counters-contract.ts, replay-contract.ts, client-contract.ts; the audit port has its own runners) on a fresh store per
+ * (key-contract.ts, token-contract.ts, counters-contract.ts, replay-contract.ts, client-contract.ts, challenge-contract.ts; the audit port has its own runners) on a fresh store per
  * test. memory.test.ts, redis.test.ts, redis-cluster.test.ts and redis-sentinel.test.ts run it.
  */
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -11,6 +11,7 @@ import { runTokenStoreContract } from './token-contract.ts';
 import { runReplayStoreContract } from './replay-contract.ts';
 import { runClientStoreContract } from './client-contract.ts';
 import { runSessionStoreContract } from './session-contract.ts';
+import { runChallengeStoreContract } from './challenge-contract.ts';
 
 export { keyId, storedKey } from './key-contract.ts';
 export { tokenRecord } from './token-contract.ts';
@@ -38,6 +39,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
     runReplayStoreContract(() => underTest.store.replay);
     runClientStoreContract(() => underTest.store.clients);
     runSessionStoreContract(() => underTest.store.sessions);
+    runChallengeStoreContract(() => underTest.store.challenges);
     runCountersContract(() => underTest.store.counters);
 
     test('ping resolves', async () => {

@@ -8,6 +8,7 @@ import { RedisStore } from '../../src/stores/redis.ts';
 import { StoreFullError, StoreUnavailableError, type ConsumeResult, type Store } from '../../src/stores/store.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
 import { clientId, clientRecord, keyId, runStoreContract, storedKey, tokenRecord } from './contract.ts';
+import { challengeId, challengeRecord } from './challenge-contract.ts';
 
 let redis: TestRedis;
 /** Whether a test stopped the server (so that a failed test cannot leave it down for the next). */
@@ -79,6 +80,8 @@ function everyMethod(store: Store): Record<string, () => Promise<unknown>> {
     'clients.delete': () => store.clients.delete('acme', clientId('c1')),
     'clients.list': () => store.clients.list('acme', { limit: 5 }),
     'clients.count': () => store.clients.count('acme'),
+    'challenges.create': () => store.challenges.create(challengeRecord('acme')),
+    'challenges.consume': () => store.challenges.consume('acme', challengeId()),
     'counters.hit': () => store.counters.hit('tenant:acme', 1, 10, 1),
     'counters.charge': () => store.counters.charge('tenant:acme', 3, 1),
     'counters.refund': () => store.counters.refund('tenant:acme', 1),

@@ -415,6 +415,18 @@ export class PqcClient {
     return { client: new PqcClient({ ...rest, token: info.token }), info };
   }
 
+  /**
+   * Challenges for registered clients (docs/challenges.md): create one, then validate the client's
+   * answer (answerChallenge, with keys that stay on the client) once; verifyReceipt checks the
+   * answer's receipt offline.
+   */
+  readonly challenges = {
+    /** POST /v1/challenges: 32 random bytes for `client_id` to sign (`signature`) or to open (`kem`). */
+    create: (body: RequestBody<'challengeCreate'>, options?: CallOptions) => this.call('challengeCreate', { body }, options),
+    /** POST /v1/challenges/{challenge_id}/validate: valid at most once; uses the challenge up, right or wrong. */
+    validate: (challengeId: string, response: string, options?: CallOptions) => this.call('challengeValidate', { params: { challenge_id: challengeId }, body: { response } }, options),
+  };
+
   /** The tenant's audit trail (docs/observability.md). */
   readonly audit = {
     /** GET /v1/audit: one page of entries, newest first; pass `next_cursor` back as `cursor`. */

@@ -12,7 +12,9 @@ export { PqcClient, TransportError, type CallInput, type CallOptions, type Clien
 export { parseKeyConfigs, SealedKeysError, SealedResponseError, type OhttpKeyConfig, type SealedAead, type SealedKem } from './sealed.ts';
 export * from './errors.ts';
 export * from './local.ts';
-export { contentDigest, generateClientKey, hpkeOpen, LOGIN_INFO_CONTEXT, openLoginInfo, sessionKey, signatureHeaders, type ClientSigner, type ClientSigningAlgorithm, type LoginInfo, type SessionKem } from './signer.ts';
+export { contentDigest, generateClientKey, LOGIN_INFO_CONTEXT, openLoginInfo, sessionKey, signatureHeaders, type ClientSigner, type ClientSigningAlgorithm, type LoginInfo, type SessionKem } from './signer.ts';
+export * from './challenges.ts';
+export { hpkeOpen, hpkePublicKey, HpkeOpenError, HPKE_KEMS, type HpkeKemName } from './hpke.ts';
 export { fromBase64, toBase64 } from './encoding.ts';
 export { OPERATIONS, type OperationId } from './operations.ts';
 export type { components, operations, paths } from './openapi.ts';

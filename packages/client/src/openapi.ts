@@ -526,6 +526,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a challenge for a registered client
+         * @description Makes 32 random bytes for one of the tenant's registered clients to answer with its own key, before `expires_at`: by signing them (`signature`), or by opening them, sealed to its KEM key (`kem`). Check the answer with `/v1/challenges/{challenge_id}/validate`, which is valid at most once. An unknown, expired or deleted client is 404; `kem` for a client without a kem_key is 422 naming `method`.
+         *
+         *     Scope: `challenges:manage`. Uses one attempt of a token. Recorded in the audit trail as `challenges.create`, whatever the outcome.
+         */
+        post: operations["challengeCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/challenges/{challenge_id}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a client's answer to a challenge (once)
+         * @description Uses the challenge up, atomically on every instance, then checks the response: of all validations of one challenge, at most one is `valid: true`, and a wrong answer spends the challenge too (no online guessing). Expired and used challenges answer `valid: false` with the reason for a minute after expiry; then, like an unknown id or another tenant's, 404. Every answer carries a receipt signed by the tenant's attestation key, verifiable offline.
+         *
+         *     Scope: `challenges:manage`. Uses one attempt of a token. Recorded in the audit trail as `challenges.validate`, whatever the outcome.
+         */
+        post: operations["challengeValidate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clients": {
         parameters: {
             query?: never;
@@ -1098,8 +1142,8 @@ export interface components {
             /** @description Every stored key the request named, each once (at most 100); `key_id` is the first. */
             key_ids: string[];
             /** @enum {string} */
-            operation: "kem.keypair" | "kem.encapsulate" | "kem.decapsulate" | "dsa.keypair" | "dsa.sign" | "dsa.verify" | "aes.encrypt" | "aes.decrypt" | "hpke.seal" | "hpke.open" | "keys.rotate" | "keys.delete" | "tokens.mint" | "tokens.revoke" | "clients.register" | "clients.delete" | "sessions.open" | "sessions.end" | "audit.suppressed";
-            /** @description `ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...). */
+            operation: "kem.keypair" | "kem.encapsulate" | "kem.decapsulate" | "dsa.keypair" | "dsa.sign" | "dsa.verify" | "aes.encrypt" | "aes.decrypt" | "hpke.seal" | "hpke.open" | "keys.rotate" | "keys.delete" | "tokens.mint" | "tokens.revoke" | "clients.register" | "clients.delete" | "sessions.open" | "sessions.end" | "challenges.create" | "challenges.validate" | "audit.suppressed";
+            /** @description `ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...); for `challenges.validate` answered 200, `ok` when valid, else the reason (`mismatch`, `used`, `expired`). */
             outcome: string;
             /** @description The server's own id of the request (never one the client chose): the X-Request-Id it answered when the client sent none, else `server_request_id` in its log lines. */
             request_id: string;
@@ -1119,6 +1163,58 @@ export interface components {
             /** @description Pass as `cursor` for the next (older) page; null when there is none. */
             next_cursor: string | null;
         };
+        ChallengeCreateRequest: {
+            /** @description The registered client that must answer (required: the answer is checked with its public key). */
+            client_id: string;
+            /**
+             * @description `signature` (default): the client signs the challenge bytes with its ML-DSA signing key, FIPS 204 context "pq-crypto-api/v1/challenge". `kem`: the challenge is sealed with HPKE to the client's kem_key, and the client answers the opened bytes.
+             * @default signature
+             * @enum {string}
+             */
+            method?: "signature" | "kem";
+            /**
+             * @description Seconds the challenge can be answered: 1 to 300, default 30.
+             * @default 30
+             */
+            ttl?: number;
+        };
+        ChallengeCreateResponse: {
+            /** @description Method `signature`: the 32 random challenge bytes, base64. The client signs these raw bytes. */
+            challenge?: string;
+            /** @description Names the challenge in `/v1/challenges/{challenge_id}/validate`. */
+            challenge_id: string;
+            /** @description The client that must answer. */
+            client_id: string;
+            /** @description Method `kem`: base64(enc || ciphertext), HPKE (RFC 9180) base mode to the client's kem_key: its KEM (ML-KEM-768, ML-KEM-1024 or X-Wing), HKDF-SHA256, AES-256-GCM, info "pq-crypto-api/v1/challenge", empty aad. `enc` is the KEM's ciphertext length (1088, 1568 or 1120 bytes); the rest (48 bytes) opens to the 32 challenge bytes. */
+            encrypted_challenge?: string;
+            /** @description RFC 3339 UTC: a validation at or after this instant answers `expired`. */
+            expires_at: string;
+            /** @enum {string} */
+            method: "signature" | "kem";
+        };
+        ChallengeValidateRequest: {
+            /**
+             * Format: byte
+             * @description The answer, base64. Method `signature`: the client's ML-DSA signature over the raw challenge bytes, FIPS 204 context "pq-crypto-api/v1/challenge". Method `kem`: the 32 bytes the encrypted challenge opens to. Any well-formed response uses the challenge up, right or wrong.
+             */
+            response: string;
+        };
+        ChallengeValidateResponse: {
+            challenge_id: string;
+            /** @description The client the challenge was for. */
+            client_id: string | null;
+            /**
+             * @description Why not valid: `expired` (answered at or after expires_at), `used` (an earlier validation took it), `mismatch` (the response is wrong, or the client is gone; the challenge is now used). Null when valid. Not part of the receipt.
+             * @enum {string|null}
+             */
+            reason: "expired" | "used" | "mismatch" | null;
+            /** @description ML-DSA-65 (pure, FIPS 204) by the tenant's attestation key (GET /v1/keys/attestation; `verification_key` of /v1/kem/keypair), context "pq-crypto-api/v1/challenge-receipt", over the UTF-8 of `challenge_id|client_id|valid|validated_at` (valid `true` or `false`, validated_at exactly as answered, client_id empty when null), base64. Verifiable offline. */
+            receipt_signature: string;
+            /** @description True for exactly one validation of a challenge: the first, if its response is right and the challenge had not expired. */
+            valid: boolean;
+            /** @description RFC 3339 UTC with milliseconds: when the store decided (its clock). */
+            validated_at: string;
+        };
         ClientCreateRequest: {
             /** @description Optional: the registration ends this many seconds from now, everywhere at once (never later than your own credential ends). */
             expires_in?: number;
@@ -1137,7 +1233,7 @@ export interface components {
             /** @description A name for people (not unique). */
             name: string;
             /** @description What the client's signed requests may do: a subset of yours (default: all of yours). */
-            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
+            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage" | "challenges:manage")[];
             /** @description The key the client signs its requests with (RFC 9421, `alg` ml-dsa-44|65|87); its secret never reaches the service. */
             signing_key: {
                 /** @enum {string} */
@@ -1167,7 +1263,7 @@ export interface components {
             key_ids: string[] | null;
             name: string;
             /** @description What its signed requests may do. */
-            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
+            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage" | "challenges:manage")[];
             /** @description The ML-DSA public key its requests are signed with. */
             signing_key: {
                 /** @enum {string} */
@@ -1872,7 +1968,7 @@ export interface components {
             /** @description The session's (and its token's) lifetime in seconds (default 300); never past the client's own expiry. */
             expiry_time?: number;
             /** @description The token's scopes: a subset of the client's (default: all of them). */
-            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
+            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage" | "challenges:manage")[];
             /**
              * @description The KEM of `session_pk` (HPKE, draft-ietf-hpke-pq): X-Wing (default) or ML-KEM-768.
              * @default X-Wing
@@ -1917,7 +2013,7 @@ export interface components {
             /** @description Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated. */
             key_ids?: string[];
             /** @description What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated. */
-            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
+            scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage" | "challenges:manage")[];
         };
         TokenCreateResponse: {
             /** @description Requests left; null when only time limits the token. */
@@ -1926,7 +2022,7 @@ export interface components {
             expires_at: string;
             /** @description The token: send it as `Authorization: Bearer <new_token>`. Secret. */
             new_token: string;
-            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
+            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage" | "challenges:manage")[];
             /** @description Names the token for `DELETE /v1/tokens/{token_id}`; not a credential. */
             token_id: string;
         };
@@ -1935,7 +2031,7 @@ export interface components {
             attempts_left: number | null;
             /** @description RFC 3339 UTC expiry; null for an API key. */
             expires_at: string | null;
-            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
+            scopes: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage" | "challenges:manage")[];
             /** @description The token id; null for an API key. */
             token_id: string | null;
         };
@@ -3599,6 +3695,237 @@ export interface operations {
             };
             /** @description Service unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    challengeCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChallengeCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The challenge: its bytes, or their sealed form. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengeCreateResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable; Busy with cryptography */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    challengeValidate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `challenge_id` from `POST /v1/challenges`. */
+                challenge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChallengeValidateRequest"];
+            };
+        };
+        responses: {
+            /** @description The verdict and its signed receipt. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengeValidateResponse"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable; Busy with cryptography */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient storage */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5511,7 +5838,7 @@ export interface operations {
                 /** @description Restrict the token to these keys of yours (default: the caller's restriction, or none). In the query string, comma-separated. */
                 key_ids?: string[];
                 /** @description What the token may do: a subset of the caller's scopes (default: all of them). In the query string, comma-separated. */
-                scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage")[];
+                scopes?: ("tokens:create" | "kem:keypair" | "kem:encapsulate" | "kem:decapsulate" | "dsa:keypair" | "dsa:sign" | "dsa:verify" | "aes:encrypt" | "aes:decrypt" | "hpke:seal" | "hpke:open" | "keys:read" | "keys:manage" | "audit:read" | "clients:manage" | "challenges:manage")[];
             };
             header?: never;
             path?: never;

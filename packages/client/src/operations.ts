@@ -8,6 +8,8 @@ export const OPERATIONS = Object.freeze({
   aesDecrypt: { method: 'POST', path: '/v1/aes/decrypt', status: 200 },
   aesEncrypt: { method: 'POST', path: '/v1/aes/encrypt', status: 200 },
   auditList: { method: 'GET', path: '/v1/audit', status: 200 },
+  challengeCreate: { method: 'POST', path: '/v1/challenges', status: 201 },
+  challengeValidate: { method: 'POST', path: '/v1/challenges/{challenge_id}/validate', status: 200 },
   clientsCreate: { method: 'POST', path: '/v1/clients', status: 201 },
   clientsDelete: { method: 'DELETE', path: '/v1/clients/{client_id}', status: 204 },
   clientsGet: { method: 'GET', path: '/v1/clients/{client_id}', status: 200 },

@@ -23,7 +23,7 @@ export function auditListRoute() {
       time: z.string().openapi({ description: 'RFC 3339 UTC.', example: '2026-12-01T20:13:20.000Z' }),
       tenant: z.string().openapi({ example: 'alice' }),
       operation: z.enum(AUDIT_EVENTS).openapi({ example: 'kem.decapsulate' }),
-      outcome: z.string().openapi({ description: '`ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...).', example: 'ok' }),
+      outcome: z.string().openapi({ description: '`ok`, or the problem type the request was answered with (`not-found`, `forbidden`, ...); for `challenges.validate` answered 200, `ok` when valid, else the reason (`mismatch`, `used`, `expired`).', example: 'ok' }),
       request_id: z.string().openapi({
         description: "The server's own id of the request (never one the client chose): the X-Request-Id it answered when the client sent none, else `server_request_id` in its log lines.",
         example: '5f0c6f2e-8d5b-4b0e-9d43-2a6f1c0de001',

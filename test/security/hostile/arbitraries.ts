@@ -213,7 +213,7 @@ const messages = (maxMessageBytes: number) =>
 
 const encodings = fc.constantFrom<Value>('utf8', 'base64', 'hex', 'UTF8', 'utf-8', 'Hex', 'base64url', 'latin1', 'binary', 'ascii', '', null, 1, ['hex']);
 
-const SCOPE_NAMES = ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:keypair', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'hpke:seal', 'hpke:open', 'keys:read', 'keys:manage', 'audit:read', 'clients:manage'];
+const SCOPE_NAMES = ['tokens:create', 'kem:keypair', 'kem:encapsulate', 'kem:decapsulate', 'dsa:keypair', 'dsa:sign', 'dsa:verify', 'aes:encrypt', 'aes:decrypt', 'hpke:seal', 'hpke:open', 'keys:read', 'keys:manage', 'audit:read', 'clients:manage', 'challenges:manage'];
 const scopesLists = fc.oneof(
   fc.subarray(SCOPE_NAMES),
   fc.array(fc.constantFrom('kem:decapsulate', 'KEM:DECAPSULATE', 'admin', '*', 'kem:*', '', 'tokens:create ', 'audit:read', 'keys:manage', 'keys:*', 'keys:write', 'KEYS:READ', 'dsa:keypair ', 'keys', 'dsa'), { maxLength: 4 }),
@@ -536,6 +536,12 @@ function specialValue(op: Operation, field: string, fx: Fixtures, maxMessageByte
       return fc.constantFrom<Value>('kem', 'dsa', 'shared', 'kem', 'dsa', 'shared', 'KEM', 'Dsa', 'sk', 'signing', 'attestation', 'kem,dsa', 'kem ', '', 'all', '*', '__proto__', 'toString');
     case 'get /v1/keys#cursor':
       return cursorValues(fx);
+    case 'post /v1/challenges#client_id':
+      return fc.constantFrom<Value>(...fx.challenges.clientIds, fx.challenges.bobClientId, `cl_${TAIL}`, fx.challenges.clientIds[0]!.slice(0, -1), `${fx.challenges.clientIds[0]}x`, 'cl_', fx.challenges.clientIds[0]!.toUpperCase(), `kem_${TAIL}`, ...fx.challenges.ids);
+    case 'post /v1/challenges#ttl':
+      return fc.constantFrom<Value>(1, 30, 300, 0, 301, -1, 1.5, 1e9, '30', null, 3.0000001, Number.MAX_SAFE_INTEGER + 2);
+    case 'post /v1/challenges/{challenge_id}/validate#response':
+      return bytesField([0, 1, 31, 32, 33, 2420, 3309, 4627, 4628, 20_000], [...fx.challenges.responses]);
     case 'get /v1/keys#limit':
       return fc.constantFrom<Value>('1', '2', '50', '500', '501', '0', '-1', '1.5', '01', '0001', '00000', '99999', '10000', ' 5', '5 ', '1e2', '0x10', 'NaN', 'Infinity', '', '+5');
   }
@@ -630,6 +636,10 @@ function validBody(op: Operation, fx: Fixtures, cheap = false): fc.Arbitrary<Pai
         ['suite', { aead: how === 2 ? (h.aead === 'AES-256-GCM' ? 'ChaCha20-Poly1305' : 'AES-256-GCM') : h.aead }],
         ...present(['encoding', how === 3 ? 'hex' : undefined]),
       ]);
+    case 'post /v1/challenges':
+      return fc.tuple(pick(fx.challenges.clientIds), opt(['signature', 'kem']), opt([1, 30, 300])).map(([c, m, ttl]) => present(['client_id', c], ['method', m], ['ttl', ttl]));
+    case 'post /v1/challenges/{challenge_id}/validate':
+      return pick(fx.challenges.responses).map((r): Pairs => [['response', r]]);
     case 'post /v1/tokens':
       return fc
         .record({
@@ -1010,6 +1020,8 @@ function pathParams(op: Operation, fx: Fixtures, method = op.method): fc.Arbitra
       ? fc.oneof(fc.constantFrom(...fx.tokenIds), fakeTokenIds)
       : name === 'key_id'
         ? keyPathIds(op, fx, method)
+        : name === 'challenge_id'
+          ? fc.oneof(fc.constantFrom(...fx.challenges.ids), fc.constantFrom(`ch_${TAIL}`, `${fx.challenges.ids[0]}x`, 'ch_', fx.challenges.clientIds[0]!), weirdStrings.map(String))
         : fc.oneof(schema.example !== undefined ? fc.constant(String(schema.example)) : fc.constant('x'), weirdStrings.map(String));
   return fc
     .tuple(...params.map((p) => fc.tuple(value(p.name, p.schema), fc.constantFrom('component', 'component', 'component', 'raw', 'double')).map(([v, how]) => [p.name, v, how] as const)))

@@ -13,6 +13,7 @@ import { SCOPES } from '../../../src/auth/scopes.ts';
 import type { TestServer } from '../../helpers/server.ts';
 import { TENANTS } from '../../helpers/server.ts';
 import { fetchKeyConfigs, httpDate, sealRequest, AEAD } from '../../sealed/independent-client.ts';
+import { registerClient, signChallenge } from '../../challenges/support.ts';
 
 export interface KemFixture {
   readonly keyId: string;
@@ -74,6 +75,10 @@ export interface Fixtures {
    * deletion): the fuzzer truncates, flips, pads and replays them. Each runs once at most.
    */
   readonly sealedRequests: readonly Buffer[];
+   * Registered clients (alice's: ML-DSA-65 with an X-Wing key, ML-DSA-44 without; bob's), and
+   * challenges to alice's with their right answers (used up as the attack goes: then `used`).
+   */
+  readonly challenges: { readonly clientIds: readonly string[]; readonly bobClientId: string; readonly ids: readonly string[]; readonly responses: readonly string[] };
 }
 
 const jwtPart = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -206,6 +211,19 @@ export async function makeFixtures(api: TestServer): Promise<Fixtures> {
   const sacrificial = [await mint('alice', {}), await mint('alice', { scopes: ['aes:encrypt'] }), await mint(credentials['token:all'], {})];
   const bobToken = await mint('bob', {});
 
+  // Registered clients (below HTTP: the store's port) and challenges to them, with right answers.
+  const withKem = await registerClient(api.store, 'alice', { kem: 'X-Wing' });
+  const plain = await registerClient(api.store, 'alice', { dsa: 'ML-DSA-44' });
+  const bobClient = await registerClient(api.store, 'bob');
+  const challengeIds: string[] = [];
+  const responses: string[] = [];
+  for (const client of [withKem, plain, withKem, plain]) {
+    const made = await ok('POST', '/v1/challenges', 'alice', { client_id: client.id, ttl: 300 }, 201);
+    challengeIds.push(made.challenge_id);
+    responses.push(signChallenge(client, made.challenge));
+  }
+  const challenges = { clientIds: [withKem.id, plain.id], bobClientId: bobClient.id, ids: challengeIds, responses };
+
   // The short-lived token and keys are dead by now or soon: wait out their second.
   await new Promise((resolve) => setTimeout(resolve, 1100));
   credentials['token:expired'] = expiring.new_token;
@@ -243,6 +261,7 @@ export async function makeFixtures(api: TestServer): Promise<Fixtures> {
     aliceKeyIds: new Set([...alice.map((k) => k.keyId), ...[signing.mlDsa44, signing.slh, signing.rotated].map((k) => k.keyId), signed.key_id, sharedKeyId, fromDecapsulate, usedUp, ...forTheAttack.deletable, ...forTheAttack.rotatable]),
     aliceKemByPk: new Map(alice.map((k) => [k.pk, k.keyId])),
     tokenIds: [...sacrificial.map((t) => t.token_id), bobToken.token_id],
+    challenges,
     secrets: [TENANTS.alice, TENANTS.bob, ...Object.entries(credentials).filter(([k]) => k.startsWith('token:')).map(([, v]) => v)],
   };
 }

@@ -8,11 +8,13 @@
  */
 import { Buffer } from 'node:buffer';
 import { fromBase64 } from '../encoding.ts';
+import { answerChallenge, verifyReceipt } from '../challenges.ts';
 import { checkKeyConfirmation, decryptBlob, encapsulateLocally, encryptBlob, keyConfirmation, LocalCryptoError, verifyAttestation } from '../local.ts';
 import type { FieldSpec } from './spec.ts';
 
 export interface LocalCommand {
-  readonly group: 'local';
+  /** `local`, or `challenge` for the client's side of challenges (beside the API's challenge create and validate). */
+  readonly group: 'local' | 'challenge';
   readonly name: string;
   readonly summary: string;
   readonly description: string;
@@ -49,6 +51,8 @@ function bytes(values: Readonly<Record<string, unknown>>, name: string): Uint8Ar
   }
 }
 
+const bytesToText = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+
 function encoding(values: Readonly<Record<string, unknown>>): (typeof ENCODINGS)[number] {
   const value = values.encoding ?? 'utf8';
   if (!ENCODINGS.includes(value as never)) throw new LocalCryptoError(`--encoding must be one of ${ENCODINGS.join(', ')}`);
@@ -80,7 +84,62 @@ function encodeMessage(message: Uint8Array, enc: (typeof ENCODINGS)[number]): st
   return Buffer.from(message).toString(enc);
 }
 
+/** A text field (an id, a timestamp) that is not free text: trimmed when read from a file. */
+const idField = (name: string, required: boolean, description: string): FieldSpec => ({ name, flag: name.replace(/_/g, '-'), in: 'body', type: 'string', required, description });
+
 export const LOCAL_COMMANDS: readonly LocalCommand[] = Object.freeze([
+  {
+    group: 'challenge',
+    name: 'answer',
+    summary: 'Answer a challenge with the client\'s own key, on this machine',
+    description:
+      'Method `signature`: signs the raw challenge bytes with the client\'s ML-DSA secret key (pure FIPS 204, context "pq-crypto-api/v1/challenge"). Method `kem`: opens `encrypted_challenge` (HPKE base mode to the client\'s KEM key, info "pq-crypto-api/v1/challenge") with its seed. Give the answer of `pqc challenge create` as --body; prints { challenge_id, response } for `pqc challenge validate`. Exits 5 when the challenge does not open with the key.',
+    fields: [
+      idField('challenge_id', false, 'The challenge_id, echoed in the answer.'),
+      { name: 'method', flag: 'method', in: 'body', type: 'string', required: false, enum: ['signature', 'kem'], description: 'The challenge\'s method (default: kem when --encrypted-challenge is given, else signature).' },
+      base64Field('challenge', false, 'Method signature: the challenge bytes, base64 (`challenge` of challenge create).'),
+      base64Field('encrypted_challenge', false, 'Method kem: base64(enc || ciphertext) (`encrypted_challenge` of challenge create).'),
+      base64Field('signing_secret_key', false, 'The client\'s ML-DSA secret key (FIPS 204 encoding), base64: for signature challenges.'),
+      base64Field('kem_seed', false, 'The client\'s KEM private key (ML-KEM: the 64-byte seed; X-Wing: 32 bytes), base64: for kem challenges.'),
+    ],
+    run(values) {
+      const method = (values.method ?? (values.encrypted_challenge !== undefined ? 'kem' : 'signature')) as 'signature' | 'kem';
+      if (method !== 'signature' && method !== 'kem') throw new LocalCryptoError('--method must be signature or kem');
+      const keyName = method === 'kem' ? 'kem_seed' : 'signing_secret_key';
+      const challengeName = method === 'kem' ? 'encrypted_challenge' : 'challenge';
+      const response = answerChallenge(
+        { challenge_id: String(values.challenge_id ?? ''), method, [challengeName]: String(bytesToText(bytes(values, challengeName))) },
+        method === 'kem' ? { kemSeed: bytes(values, keyName) } : { signingSecretKey: bytes(values, keyName) },
+      );
+      return { ...(values.challenge_id !== undefined ? { challenge_id: values.challenge_id } : {}), response };
+    },
+  },
+  {
+    group: 'challenge',
+    name: 'verify-receipt',
+    summary: "Check a validation's receipt offline against the tenant's pinned attestation key",
+    description:
+      'ML-DSA-65 (pure FIPS 204) by the attestation key, context "pq-crypto-api/v1/challenge-receipt", over the UTF-8 of `challenge_id|client_id|valid|validated_at`. Give the answer of `pqc challenge validate` as --body and the pinned key as --verification-key; prints { verified: true, valid }, or exits 5 when the receipt does not verify.',
+    fields: [
+      idField('challenge_id', true, 'The challenge_id of the validation.'),
+      idField('client_id', false, 'The client_id of the validation (absent or null: none).'),
+      { name: 'valid', flag: 'valid', in: 'body', type: 'boolean', required: true, description: 'The verdict of the validation.' },
+      idField('validated_at', true, 'validated_at exactly as the validation answered it.'),
+      base64Field('receipt_signature', true, 'The receipt_signature of the validation.'),
+      base64Field('verification_key', true, "The tenant's attestation key (ML-DSA-65), base64, pinned once through a channel you trust."),
+    ],
+    run(values) {
+      const receipt = {
+        challenge_id: String(values.challenge_id),
+        client_id: values.client_id === undefined || values.client_id === null ? null : String(values.client_id),
+        valid: values.valid === true || values.valid === 'true',
+        validated_at: String(values.validated_at),
+        receipt_signature: bytesToText(bytes(values, 'receipt_signature')),
+      };
+      if (!verifyReceipt(receipt, bytes(values, 'verification_key'))) throw new LocalCryptoError('the receipt does not verify under this attestation key');
+      return { verified: true, valid: receipt.valid };
+    },
+  },
   {
     group: 'local',
     name: 'confirm',

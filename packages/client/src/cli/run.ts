@@ -107,7 +107,7 @@ async function execute(argv: readonly string[], io: Io, named: (words: string) =
     ? await callApi(cmd, values, body, globals, io, reader)
     : 'service' in cmd
       ? await cmd.run(Object.fromEntries(values), await connection(globals, io, reader))
-      : cmd.run(Object.fromEntries(values));
+      : await cmd.run(Object.fromEntries(values));
   if (answer === undefined) return 0; // 204
   if (api && cmd.response.type === 'text' && typeof answer === 'string') io.stdout(answer);
   else if (globals.field !== undefined) {
