@@ -141,6 +141,8 @@ const TABLE: readonly Row[] = [
   },
   { method: 'get', path: '/v1/sessions', request: null, status: '200', response: ['sessions', 'next_cursor'] },
   { method: 'delete', path: '/v1/sessions/{session_id}', request: null, status: '204', response: null },
+  {
+    method: 'post',
     path: '/v1/challenges',
     request: ['client_id', 'method', 'ttl'],
     status: '201',

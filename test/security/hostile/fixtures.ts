@@ -75,6 +75,7 @@ export interface Fixtures {
    * deletion): the fuzzer truncates, flips, pads and replays them. Each runs once at most.
    */
   readonly sealedRequests: readonly Buffer[];
+  /**
    * Registered clients (alice's: ML-DSA-65 with an X-Wing key, ML-DSA-44 without; bob's), and
    * challenges to alice's with their right answers (used up as the attack goes: then `used`).
    */
