@@ -59,6 +59,11 @@ export interface MintRequest {
   readonly attempts: number | null;
   readonly scopes: readonly Scope[];
   readonly keyIds: readonly string[] | null;
+  /**
+   * Development only: a fixed id for a token minted by an API key, for the demonstration token
+   * Swagger UI's examples name (http/examples.ts); random otherwise.
+   */
+  readonly fixedId?: string;
 }
 
 export interface MintedToken {
@@ -150,7 +155,8 @@ export class TokenService {
     const now = this.now();
     let expiresAtMs = now + req.expirySeconds * 1000;
     if (parent.token) expiresAtMs = Math.min(expiresAtMs, parent.token.expiresAtMs);
-    const random = randomBytes(16).toString('base64url');
+    if (req.fixedId !== undefined && (parent.token || !isTokenId(req.fixedId))) throw new RangeError('a fixed token id is for a root token, in the form of a token id');
+    const random = req.fixedId ?? randomBytes(16).toString('base64url');
     const family = parent.token ? parent.token.family : random;
     const id = parent.token ? `${family}.${random}` : random;
     const ancestors = parent.token ? [...parent.token.ancestors, parent.token.id] : [];
