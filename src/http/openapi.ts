@@ -20,7 +20,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
     scheme: 'bearer',
     description: 'An API key (from API_KEYS, or the development key the server prints at start) or a temporary token from POST /v1/tokens.',
   });
-  documentProblems(registry);
+  // The health routes below refer to these two.
+  documentProblems(registry, new Set<ProblemType>(['store-unavailable', 'unauthorized', ...routes.flatMap((route) => problemsOf(route))]));
   for (const route of routes) documentRoute(registry, route, maxBatch);
 
   const health = z.object({ status: z.string().openapi({ example: 'ok' }) });
@@ -122,6 +123,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
     info: {
       title: 'Post-quantum crypto API',
       version: API_VERSION,
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       description: [
         'ML-KEM key exchange, ML-DSA signatures and AES-256-GCM over HTTP, with temporary tokens limited by time and attempts.',
         '',
@@ -133,7 +135,9 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
         '5. `POST /v1/aes/encrypt` and `POST /v1/aes/decrypt` with `key` = that `shared_key`.',
         '6. `POST /v1/tokens` mints a temporary token for a third party; **Authorize** again with its `new_token` to act as that party, and `DELETE /v1/tokens/{token_id}` with its `token_id` revokes it.',
         '',
-        'Outside development the example ids name nothing of yours (404): use ids from your own answers. Errors are RFC 9457 `application/problem+json`.',
+        'Outside development the example ids name nothing of yours (404): use ids from your own answers. Errors are RFC 9457 `application/problem+json`; besides those each operation lists, any request may be answered by the HTTP layer ' +
+          REQUEST_LEVEL_PROBLEMS.map((t) => `${PROBLEMS[t].status} \`${t}\``).join(', ') +
+          ' (docs/api.md lists every problem type).',
       ].join('\n'),
     },
     servers: [{ url: '/' }],
@@ -197,12 +201,18 @@ const ProblemSchema = z
 const exampleRef = (type: ProblemType) => ({ $ref: `#/components/examples/${type}` });
 
 /**
- * Registers one example per problem type of the catalogue (components.examples), each with its
- * own status, type and title; operations refer to the ones they can answer.
+ * The problem types no operation answers by itself: the HTTP layer's, for any request (the info
+ * description names them; docs/api.md lists every type).
  */
-export function documentProblems(registry: OpenAPIRegistry): void {
+export const REQUEST_LEVEL_PROBLEMS: readonly ProblemType[] = ['method-not-allowed', 'expectation-failed', 'headers-too-large', 'internal-error'];
+
+/**
+ * Registers one example per problem type that an operation answers (components.examples; `used`),
+ * each with its own status, type and title; operations refer to the ones they can answer.
+ */
+export function documentProblems(registry: OpenAPIRegistry, used: ReadonlySet<ProblemType>): void {
   for (const type of Object.keys(PROBLEMS) as ProblemType[]) {
-    registry.registerComponent('examples', type, { summary: PROBLEMS[type].title, value: problemExample(type) });
+    if (used.has(type)) registry.registerComponent('examples', type, { summary: PROBLEMS[type].title, value: problemExample(type) });
   }
 }
 
