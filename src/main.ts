@@ -98,6 +98,9 @@ async function runServer(config: Config, logger: Logger, opts: { banner: boolean
   serving = await serve({ config, store, logger });
   if (opts.banner) {
     const lines = [...storeLines(config, opts.check ?? { answers: true }), `  ${describeCryptoBackend(serving.crypto)}`, ...(opts.note ? [`  ${opts.note}`] : [])];
+    if (serving.demonstrations.length > 0) {
+      lines.push(`  Demonstration keys for Swagger UI's examples (tenant "${config.apiKeys[0]!.tenant}", from public seeds, this run only): ${serving.demonstrations.join(', ')}.`);
+    }
     printBanner(config, serving.port, store.kind, lines);
   }
   if (cluster.isWorker) logger.info({ port: serving.port }, 'worker listening');

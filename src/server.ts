@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { answerClientErrors } from './http/client-errors.ts';
 import type { CryptoBackendInfo } from './crypto/backend.ts';
 import { buildApp } from './app.ts';
+import { makeDemonstrations, wantsDemonstrations } from './http/examples.ts';
 import type { Config } from './config.ts';
 import { EXIT, listenFailure, StartupError } from './startup.ts';
 import type { Store } from './stores/store.ts';
@@ -32,6 +33,8 @@ export interface Serving {
   readonly metricsPort: number | undefined;
   /** What the crypto backend runs on (for the start banner). */
   readonly crypto: CryptoBackendInfo;
+  /** The demonstration resources Swagger UI's examples name, made at start (development only; http/examples.ts). */
+  readonly demonstrations: readonly string[];
   /** Starts the graceful shutdown (once; later calls get the same promise): the exit code. */
   shutdown(reason: string): Promise<number>;
 }
@@ -56,6 +59,15 @@ interface Connection {
 /** Builds the app, listens, and resolves once listening; rejects with a StartupError otherwise. */
 export async function serve({ config, store, logger }: { config: Config; store: Store; logger: Logger }): Promise<Serving> {
   const built = buildApp({ config, store, logger });
+  let demonstrations: string[] = [];
+  if (wantsDemonstrations(config, store.kind)) {
+    try {
+      demonstrations = await makeDemonstrations(built.services);
+    } catch (error) {
+      // Only Swagger UI's examples need them: say so and serve all the same.
+      logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'could not make the demonstration keys Swagger UI examples name');
+    }
+  }
   const connections = new Map<Socket, Connection>();
   let requests = 0;
   const server = createServer((req, res) => {
@@ -172,6 +184,7 @@ export async function serve({ config, store, logger }: { config: Config; store: 
     port,
     metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : undefined,
     crypto: built.services.crypto.info,
+    demonstrations,
     shutdown: (reason) => (stopping ??= shutdown(reason)),
   };
 }

@@ -65,6 +65,11 @@ export interface MintRequest {
   readonly keyIds: readonly string[] | null;
   /** The login session the token is issued for (its `ses` claim); children inherit their parent's. */
   readonly sessionId?: string;
+  /**
+   * Development only: a fixed id for a token minted by an API key, for the demonstration token
+   * Swagger UI's examples name (http/examples.ts); random otherwise.
+   */
+  readonly fixedId?: string;
 }
 
 export interface MintedToken {
@@ -158,7 +163,8 @@ export class TokenService {
     if (parent.token) expiresAtMs = Math.min(expiresAtMs, parent.token.expiresAtMs);
     // A client's token never outlives the client's registration.
     if (typeof parent.client?.expiresAtMs === 'number') expiresAtMs = Math.min(expiresAtMs, parent.client.expiresAtMs);
-    const random = randomBytes(16).toString('base64url');
+    if (req.fixedId !== undefined && (parent.token || !isTokenId(req.fixedId))) throw new RangeError('a fixed token id is for a root token, in the form of a token id');
+    const random = req.fixedId ?? randomBytes(16).toString('base64url');
     const family = parent.token ? parent.token.family : random;
     const id = parent.token ? `${family}.${random}` : random;
     const ancestors = parent.token ? [...parent.token.ancestors, parent.token.id] : [];

@@ -1,9 +1,20 @@
 /**
- * Working example values for Swagger UI, so a person can click "Execute" on every operation and
- * get a real answer. They are computed from fixed, public seeds (never used for anything else):
- * the example public key, its signature and the AES ciphertext are genuine.
+ * Working example values for Swagger UI, so a person can click "Execute" on every operation, top
+ * to bottom, and get a real answer without editing anything (test/browser/swagger.test.ts clicks
+ * them all). They are computed from fixed, public seeds (never used for anything else): the
+ * example public key, its signature and the AES ciphertext are genuine.
+ *
+ * Examples that name a stored resource (a key_id, a token_id) name a demonstration resource
+ * (DEMO), which the server makes at start-up in development with the embedded store and the
+ * generated development key only (makeDemonstrations; the banner lists them), from the same
+ * seeds: the example cipher decapsulates under DEMO.kemKeyId, the example signature verifies under
+ * DEMO.dsaKeyId. To add one: an id in DEMO, and its maker in DEMONSTRATIONS.
  * @module
  */
+import { SCOPES, type Principal } from '../auth/scopes.ts';
+import { apiKeyId } from '../auth/api-keys.ts';
+import type { Config } from '../config.ts';
+import type { Services } from '../services.ts';
 import { dsaKeygen, dsaSign } from '../crypto/dsa.ts';
 import { aeadSeal } from '../crypto/aead.ts';
 import { keyConfirmation } from '../crypto/confirmation.ts';
@@ -104,4 +115,59 @@ export function challengeExamples(): ChallengeExamples {
     encryptedChallenge: encodeBase64(fixed(1120 + 32 + 16, 3)),
   });
   return cachedChallenge;
+}
+
+/**
+ * The ids of the demonstration resources the examples name. Ids have their real form (a type
+ * prefix and 22 characters), so the examples pass their own patterns.
+ */
+export const DEMO = Object.freeze({
+  /** ML-KEM-768 from the example seed: decapsulates the example cipher to the example shared key. */
+  kemKeyId: 'kem_swagger-example-key-01',
+  /** ML-DSA-65 from the example seed: made the example signature; rotated by the rotate example. */
+  dsaKeyId: 'dsa_swagger-example-key-01',
+  /** The example shared key, stored: encrypts and decrypts with `key_id`. */
+  sharedKeyId: 'sk_swagger-example-key-01',
+  /** A key that exists to be deleted by the delete example (so the others stay). */
+  deletableKeyId: 'kem_swagger-delete-me-0001',
+  /** A token (no credential is shown: its JWT is not kept) that exists to be revoked by the revoke example. */
+  tokenId: 'swagger-example-token1',
+});
+
+/** What a maker is given: the services, and the development key's tenant and principal. */
+export interface DemonstrationContext {
+  readonly services: Services;
+  readonly principal: Principal;
+}
+
+/**
+ * The makers of the demonstration resources, run in this order at start-up; each answers what it
+ * made, for the banner. One entry per resource: a route whose example names one adds its maker.
+ */
+const DEMONSTRATIONS: readonly ((ctx: DemonstrationContext) => Promise<string>)[] = [
+  async ({ services, principal }) => (await services.keys.createDemonstrationKey(principal.tenant, DEMO.kemKeyId, 'ML-KEM-768', fixed(64, 7)), DEMO.kemKeyId),
+  async ({ services, principal }) => (await services.keys.createDemonstrationKey(principal.tenant, DEMO.dsaKeyId, 'ML-DSA-65', fixed(32, 11)), DEMO.dsaKeyId),
+  async ({ services, principal }) => (await services.keys.createDemonstrationKey(principal.tenant, DEMO.sharedKeyId, 'AES-256-GCM', Buffer.from(examples().sharedKey, 'base64')), DEMO.sharedKeyId),
+  async ({ services, principal }) => (await services.keys.createDemonstrationKey(principal.tenant, DEMO.deletableKeyId, 'ML-KEM-768', fixed(64, 8)), DEMO.deletableKeyId),
+  async ({ services, principal }) => {
+    await services.tokens.mint(principal, { expirySeconds: services.config.tokenMaxTtlSeconds, attempts: null, scopes: principal.scopes, keyIds: null, fixedId: DEMO.tokenId });
+    return `token ${DEMO.tokenId}`;
+  },
+];
+
+/**
+ * Whether this start makes the demonstration resources: only in development, with the embedded
+ * store (nothing shared, nothing kept) and the development key the server generated, so they
+ * never appear in a configured tenant, a shared store or production.
+ */
+export const wantsDemonstrations = (config: Pick<Config, 'env' | 'generated'>, storeKind: string): boolean =>
+  config.env === 'development' && storeKind === 'memory' && config.generated.includes('API_KEYS');
+
+/** Makes the demonstration resources for the development key's tenant; answers what it made. */
+export async function makeDemonstrations(services: Services): Promise<string[]> {
+  const key = services.config.apiKeys[0]!;
+  const principal: Principal = { tenant: key.tenant, scopes: SCOPES, keyIds: null, apiKeyId: apiKeyId(key.key) };
+  const made: string[] = [];
+  for (const make of DEMONSTRATIONS) made.push(await make({ services, principal }));
+  return made;
 }

@@ -20,7 +20,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
     scheme: 'bearer',
     description: 'An API key (from API_KEYS, or the development key the server prints at start) or a temporary token from POST /v1/tokens.',
   });
-  documentProblems(registry);
+  // The health routes below refer to these two.
+  documentProblems(registry, new Set<ProblemType>(['store-unavailable', 'unauthorized', ...routes.flatMap((route) => problemsOf(route))]));
   for (const route of routes) documentRoute(registry, route, maxBatch);
 
   const health = z.object({ status: z.string().openapi({ example: 'ok' }) });
@@ -124,18 +125,21 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
     info: {
       title: 'Post-quantum crypto API',
       version: API_VERSION,
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       description: [
         'ML-KEM key exchange, ML-DSA signatures and AES-256-GCM over HTTP, with temporary tokens limited by time and attempts.',
         '',
-        'To try it: click **Authorize** and paste the development API key the server printed at start. Then run the operations top to bottom:',
-        '1. `POST /v1/kem/keypair`: copy `key_id`, `pk`, `signature` and `verification_key` from the answer.',
-        '2. `POST /v1/kem/encapsulate`: replace the example `pk`, `signature` and `verification_key` with those; copy `cipher` and `shared_key`.',
+        'To try it: click **Authorize** and paste the development API key the server printed at start. Then run the operations top to bottom: every default example works as it is (a development server with the embedded store makes the demonstration keys and token the examples name, from public seeds; the banner lists them). To follow one key through, paste from each answer into the next request:',
+        '1. `POST /v1/kem/keypair`: copy `key_id` and `pk` from the answer (and `signature` and `verification_key`, to have encapsulate check that the key is this service\'s).',
+        '2. `POST /v1/kem/encapsulate`: `{ "pk": ... }` alone is enough; copy `cipher` and `shared_key`.',
         '3. `POST /v1/kem/decapsulate`: paste `cipher` and `key_id`; the `shared_key` matches step 2.',
         '4. `POST /v1/dsa/sign`, then `POST /v1/dsa/verify` with the returned `pk` and `signature`.',
         '5. `POST /v1/aes/encrypt` and `POST /v1/aes/decrypt` with `key` = that `shared_key`.',
         '6. `POST /v1/tokens` mints a temporary token for a third party; **Authorize** again with its `new_token` to act as that party, and `DELETE /v1/tokens/{token_id}` with its `token_id` revokes it.',
         '',
-        'Every example value works as it is, except the ids (`key_id`, `token_id`, `client_id`, `challenge_id`), which must come from an earlier answer. Errors are RFC 9457 `application/problem+json`.',
+        'Outside development the example ids name nothing of yours (404): use ids from your own answers. Errors are RFC 9457 `application/problem+json`; besides those each operation lists, any request may be answered by the HTTP layer ' +
+          REQUEST_LEVEL_PROBLEMS.map((t) => `${PROBLEMS[t].status} \`${t}\``).join(', ') +
+          ' (docs/api.md lists every problem type).',
       ].join('\n'),
     },
     servers: [{ url: '/' }],
@@ -240,12 +244,18 @@ const ProblemSchema = z
 const exampleRef = (type: ProblemType) => ({ $ref: `#/components/examples/${type}` });
 
 /**
- * Registers one example per problem type of the catalogue (components.examples), each with its
- * own status, type and title; operations refer to the ones they can answer.
+ * The problem types no operation answers by itself: the HTTP layer's, for any request (the info
+ * description names them; docs/api.md lists every type).
  */
-export function documentProblems(registry: OpenAPIRegistry): void {
+export const REQUEST_LEVEL_PROBLEMS: readonly ProblemType[] = ['method-not-allowed', 'expectation-failed', 'headers-too-large', 'internal-error'];
+
+/**
+ * Registers one example per problem type that an operation answers (components.examples; `used`),
+ * each with its own status, type and title; operations refer to the ones they can answer.
+ */
+export function documentProblems(registry: OpenAPIRegistry, used: ReadonlySet<ProblemType>): void {
   for (const type of Object.keys(PROBLEMS) as ProblemType[]) {
-    registry.registerComponent('examples', type, { summary: PROBLEMS[type].title, value: problemExample(type) });
+    if (used.has(type)) registry.registerComponent('examples', type, { summary: PROBLEMS[type].title, value: problemExample(type) });
   }
 }
 

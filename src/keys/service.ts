@@ -166,11 +166,29 @@ export class KeyService {
     return { id: key.id };
   }
 
-  async #store<T extends KeyType>(tenant: string, type: T, algorithm: StoredKeyOf<T>['algorithm'], publicKey: Uint8Array, secret: Uint8Array, expiresInSeconds?: number, origin?: string): Promise<StoredKeyOf<T>> {
+  /**
+   * Development only: a key under a fixed id from a fixed seed (or, for a shared key, the fixed
+   * secret itself), for the demonstration resources Swagger UI's examples name (http/examples.ts).
+   * Its secret is public: nothing may rely on it. Answers false, writing nothing, when the id is taken.
+   */
+  async createDemonstrationKey(tenant: string, id: string, algorithm: KemAlgorithm | DsaAlgorithm | typeof SHARED_KEY_ALGORITHM, seed: Uint8Array): Promise<boolean> {
+    if (await this.store.get(tenant, id)) return false;
+    if (algorithm === SHARED_KEY_ALGORITHM) await this.#store(tenant, 'shared', SHARED_KEY_ALGORITHM, new Uint8Array(0), seed, undefined, undefined, id);
+    else if (isKemAlgorithm(algorithm)) {
+      const pair = await this.crypto.kem.keygen(algorithm, seed);
+      await this.#store(tenant, 'kem', algorithm, pair.publicKey, pair.seed, undefined, undefined, id);
+    } else {
+      const pair = await this.crypto.dsa.keygen(algorithm, seed);
+      await this.#store(tenant, 'dsa', algorithm, pair.publicKey, pair.seed, undefined, undefined, id);
+    }
+    return true;
+  }
+
+  async #store<T extends KeyType>(tenant: string, type: T, algorithm: StoredKeyOf<T>['algorithm'], publicKey: Uint8Array, secret: Uint8Array, expiresInSeconds?: number, origin?: string, fixedId?: string): Promise<StoredKeyOf<T>> {
     const createdMs = this.now();
     // 128-bit random ids do not collide in practice; the store still refuses to overwrite.
     for (;;) {
-      const id = newKeyId(type);
+      const id = fixedId ?? newKeyId(type);
       const createdAt = new Date(createdMs).toISOString();
       // typedKey checks the algorithm is one of the type's: the record is of type T.
       const key = typedKey({
@@ -187,6 +205,7 @@ export class KeyService {
       const outcome = await this.store.put(key, this.#keyQuota);
       if (outcome === 'quota-exceeded') throw new QuotaExceededError('QUOTA_KEYS', this.#keyQuota);
       if (outcome === 'stored') return key as StoredKeyOf<T>;
+      if (fixedId !== undefined) throw new Error(`key id ${fixedId} is taken`);
     }
   }
 

@@ -21,7 +21,7 @@ export const UPSTREAM_SOURCES =
 /** false when the vectors are there; otherwise the skip message. */
 export const VECTORS_SKIP: string | false = existsSync(VECTORS_DIR)
   ? false
-  : `test vectors not found at ${VECTORS_DIR} (set VECTORS_DIR); they are subsets of ${UPSTREAM_SOURCES}`;
+  : `test vectors not found at ${VECTORS_DIR}, \`npm run vectors\` fetches them (pinned commits, SHA-256 checked); or set VECTORS_DIR to a folder of them. They are subsets of ${UPSTREAM_SOURCES}`;
 
 export function loadVectors<T>(file: string): T {
   return JSON.parse(readFileSync(join(VECTORS_DIR, file), 'utf8')) as T;

@@ -313,7 +313,7 @@ describe('the document', () => {
     assert.ok(resolve(operation('post', '/v1/kem/decapsulate').responses['404']));
   });
 
-  test('every request-body property and every path parameter has an example; query parameters beside a body have none', () => {
+  test('every request-body property and every path parameter has an example; query parameters beside a body, and cursors, have none', () => {
     for (const [method, path, op] of allOperations()) {
       // POST /ohttp's body is binary (message/ohttp-req), not JSON: nothing to give examples for.
       if (op.requestBody && path !== '/ohttp') {
@@ -329,6 +329,11 @@ describe('the document', () => {
         // quietly fill in what the body leaves out (found clicking through /docs in Chromium).
         if (param.in === 'query' && op.requestBody) {
           assert.ok(!example, `${method} ${path}: query parameter ${param.name} has an example Swagger UI would send`);
+          continue;
+        }
+        // A cursor comes from the previous page: an example one would show a page that looks wrong.
+        if (param.name === 'cursor') {
+          assert.ok(!example, `${method} ${path}: the cursor has an example`);
           continue;
         }
         assert.ok(example, `${method} ${path}: parameter ${param.name} has no example`);
@@ -402,9 +407,6 @@ describe('Swagger examples work', () => {
     const listed = await api.call('GET', '/v1/keys?type=dsa', { auth: 'alice' });
     assertOk(listed);
     assert.ok(listed.body.keys.some((k: { key_id: string }) => k.key_id === made.key_id));
-    // The documented cursor example is a well-formed cursor (Swagger UI sends it as it is).
-    const cursorExample = (operation('get', '/v1/keys').parameters ?? []).map(resolve).find((p: Json) => p.name === 'cursor').schema.example;
-    assertOk(await api.call('GET', `/v1/keys?cursor=${cursorExample}`, { auth: 'alice' }));
     const rotated = await api.call('POST', `/v1/keys/${made.key_id}/rotate`, { auth: 'alice' });
     assertOk(rotated);
     assert.deepEqual(Object.keys(rotated.body).sort(), keys(responseSchema('post', '/v1/keys/{key_id}/rotate', '200')));

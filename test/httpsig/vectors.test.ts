@@ -22,7 +22,7 @@ import { parseHttpFile } from './http-file.ts';
 
 const DIR = join(VECTORS_DIR, 'httpsig-mldsa');
 const SOURCE = 'panva/draft-httpbis-message-signatures-ml-dsa at commit 4374e1a95ffadb5710dfc798f34289a0aa4d81a1 (draft-skokan-httpbis-message-signatures-ml-dsa)';
-const SKIP = existsSync(DIR) ? false : `vectors not found at ${DIR} (set VECTORS_DIR); they are the examples of ${SOURCE}`;
+const SKIP = existsSync(DIR) ? false : `vectors not found at ${DIR}, \`npm run vectors\` fetches them (or set VECTORS_DIR); they are the examples of ${SOURCE}`;
 
 /** The fields of `signature-fields.txt` as request headers. */
 function signatureFields(text: string): Record<string, string> {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -98,6 +98,11 @@ describe('X_FILE: a secret read from a file', () => {
     // Two newlines: the secret keeps one, and a token secret may hold any bytes.
     const config = loadConfig({ ...strong, TOKEN_SECRET: undefined, TOKEN_SECRET_FILE: file(`${strong.TOKEN_SECRET}\n\n`) });
     assert.deepEqual(Buffer.from(config.tokenSecret), Buffer.from(`${strong.TOKEN_SECRET}\n`));
+  });
+
+  it('.env.example shows each X_FILE beside its secret', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    for (const name of SECRET_VARIABLES) assert.match(example, new RegExp(`^# ${name}=.*\\n# ${name}_FILE=/run/secrets/`, 'm'), name);
   });
 
   for (const name of SECRET_VARIABLES) {

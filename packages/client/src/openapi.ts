@@ -769,7 +769,7 @@ export interface paths {
         put?: never;
         /**
          * Encapsulate a shared secret to a public key (step 2)
-         * @description FIPS 203 ML-KEM.Encaps with the checks of section 7.2 (length and modulus). With `signature` and `verif_key`, the ML-DSA signature over `pk` is verified first. The service sees the shared secret: when that matters, encapsulate on the client instead (docs/security.md).
+         * @description FIPS 203 ML-KEM.Encaps with the checks of section 7.2 (length and modulus). **`pk` alone is enough**: `{ "pk": "..." }` encapsulates. With `signature` and `verif_key` (or `verification_key`) as well, the ML-DSA signature over `pk` is verified first, which proves the key came from this service; to try it, paste only `pk` from `POST /v1/kem/keypair` over the example, or all three. The service sees the shared secret: when that matters, encapsulate on the client instead (docs/security.md).
          *
          *     Scope: `kem:encapsulate`. Uses one attempt of a token. Recorded in the audit trail as `kem.encapsulate` when it uses or makes a stored key, whatever the outcome. Batch form: `{ "batch_input": [ ... ] }` (at most 100 items) answers `{ "batch_results": [ ... ] }`, each item its result or `{ "error": <problem> }`; one attempt for the whole request.
          */
@@ -1806,7 +1806,7 @@ export interface components {
              * @description The key confirmation from encapsulate (or computed by a client that encapsulated itself): base64(HMAC-SHA256(HKDF-SHA256(shared_key, info "pq-crypto-api/v1/key-confirmation"), cipher)). A mismatch is 400 `key-confirmation-failed`.
              */
             confirmation?: string;
-            /** @description Paste `key_id` from `POST /v1/kem/keypair`. Give this or `pk`. */
+            /** @description Paste `key_id` from `POST /v1/kem/keypair`. Give this or `pk`. (The example names a demonstration key that the development server makes, which decapsulates the example `cipher`.) */
             key_id?: string;
             /**
              * Format: byte
@@ -1849,7 +1849,7 @@ export interface components {
         KemEncapsulateRequest: {
             /**
              * Format: byte
-             * @description The KEM public key to encapsulate to, base64. Paste the `pk` returned by `POST /v1/kem/keypair` (the example is a valid ML-KEM-768 key). Its length selects ML-KEM-512, -768, -1024 or X-Wing.
+             * @description The KEM public key to encapsulate to, base64: the only field needed. Paste the `pk` returned by `POST /v1/kem/keypair` (the example is a valid ML-KEM-768 key, that of the demonstration key the development server makes). Its length selects ML-KEM-512, -768, -1024 or X-Wing.
              */
             pk: string;
             /**
@@ -5956,7 +5956,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The `token_id` from `POST /v1/tokens`. */
+                /** @description The `token_id` from `POST /v1/tokens`. (The example names a demonstration token that the development server makes to be revoked.) */
                 token_id: string;
             };
             cookie?: never;

@@ -2,7 +2,7 @@
 import { GCM_MIN_BLOB_BYTES } from '../../crypto/aead.ts';
 import { decrypt, resolveSharedKey } from '../../operations/aes.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { examples } from '../examples.ts';
+import { DEMO, examples } from '../examples.ts';
 import { aesKeyField, aadField, refineAesKey, sharedKeyId, base64Bytes, encodingField } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -20,7 +20,7 @@ export function aesDecryptRoute(maxMessageBytes: number) {
       key: aesKeyField(ex.sharedKey).optional(),
       key_id: sharedKeyId()
         .optional()
-        .openapi({ description: 'Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`.', example: 'paste shared_key_id from encapsulate with store: true' }),
+        .openapi({ description: 'Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`.', example: DEMO.sharedKeyId }),
       aad: aadField(ex.aad),
       encoding: encodingField('How to encode `decrypted`: utf8 (default; 422 if the plaintext is not UTF-8), base64 or hex.'),
     })

@@ -2,7 +2,7 @@
 import { encodeBase64 } from '../../crypto/encoding.ts';
 import { encrypt, resolveSharedKey } from '../../operations/aes.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { examples } from '../examples.ts';
+import { DEMO, examples } from '../examples.ts';
 import { aesKeyField, aadField, refineAesKey, sharedKeyId, encodingField, messageText, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -15,7 +15,7 @@ export function aesEncryptRoute(maxMessageBytes: number) {
       key: aesKeyField(ex.sharedKey).optional(),
       key_id: sharedKeyId()
         .optional()
-        .openapi({ description: 'Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`.', example: 'paste shared_key_id from encapsulate with store: true' }),
+        .openapi({ description: 'Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`.', example: DEMO.sharedKeyId }),
       aad: aadField(ex.aad),
     })
     .superRefine(refineAesKey, { when: (payload) => typeof payload.value === 'object' && payload.value !== null })

@@ -14,7 +14,7 @@ export function auditListRoute() {
       .string()
       .regex(AUDIT_CURSOR, 'must be a next_cursor returned by GET /v1/audit')
       .optional()
-      .openapi({ description: 'The `next_cursor` of the previous page; omit for the newest entries.', example: '1764620000000-0' }),
+      .openapi({ description: 'The `next_cursor` of the previous page; omit for the newest entries.' }),
     limit: pageLimitField(AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, 'Entries'),
   });
   const entry = z

@@ -13,7 +13,7 @@ import { KEM_KEY_ID } from '../../keys/service.ts';
 import { decapsulate, resolveKemKey } from '../../operations/kem.ts';
 import { encodeSecret } from '../answers.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { examples, hexSharedKeyExample } from '../examples.ts';
+import { DEMO, examples, hexSharedKeyExample } from '../examples.ts';
 import { base64Bytes } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -25,7 +25,7 @@ export function compatKemDecapsulateKeyRoute() {
         .string()
         .regex(KEM_KEY_ID, 'must be the sk returned by /api/kem/generate_keys (a key handle: kem_ and 22 characters), not a secret key')
         .optional()
-        .openapi({ description: 'The `sk` from `/api/kem/generate_keys`: a handle to the stored secret key (its key_id). Give this or `pk`.', example: 'paste sk from /api/kem/generate_keys' }),
+        .openapi({ description: 'The `sk` from `/api/kem/generate_keys`: a handle to the stored secret key (its key_id). Give this or `pk`.', example: DEMO.kemKeyId }),
       pk: base64Bytes({
         description: 'Alternatively (as the seed vendor\'s documentation has it), the `pk` from `/api/kem/generate_keys`: the service finds its secret key. Give this or `sk`.',
         example: ex.kemPublicKey,
@@ -42,7 +42,7 @@ export function compatKemDecapsulateKeyRoute() {
     .superRefine((o, ctx) => {
       if (!o.sk && !o.pk) ctx.addIssue({ code: 'custom', path: ['sk'], message: 'give sk or pk' });
     })
-    .openapi('CompatDecapsulateKeyRequest', { example: { sk: 'paste sk from /api/kem/generate_keys', cipher: ex.kemCipherText } });
+    .openapi('CompatDecapsulateKeyRequest', { example: { sk: DEMO.kemKeyId, cipher: ex.kemCipherText } });
   const response = z
     .object({
       shared_key: z

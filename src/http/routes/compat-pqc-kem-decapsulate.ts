@@ -10,7 +10,7 @@ import { DEFAULT_KEM_ALGORITHM, KEM_SIZES, ML_KEM_ALGORITHMS } from '../../crypt
 import { decapsulate, resolveKemKey } from '../../operations/kem.ts';
 import { encodeSecret } from '../answers.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { examples, hexSharedKeyExample } from '../examples.ts';
+import { DEMO, examples, hexSharedKeyExample } from '../examples.ts';
 import { anyKeyId, base64Bytes } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -21,7 +21,7 @@ export function compatPqcKemDecapsulateRoute() {
   // Any key id is well-formed here: one of another kind is then not found (404), as on /v1.
   const handle = anyKeyId().openapi({
     description: 'The `decapsulation_key` from `/api/v1/pqc/kem/generate-keys/`: a handle to the stored secret key (its key_id), not key material.',
-    example: 'paste decapsulation_key from /api/v1/pqc/kem/generate-keys/',
+    example: DEMO.kemKeyId,
   });
   const body = z
     .strictObject({
@@ -38,7 +38,7 @@ export function compatPqcKemDecapsulateRoute() {
       }),
     })
     .openapi('CompatPqcKemDecapsulateRequest', {
-      example: { algorithm: DEFAULT_KEM_ALGORITHM, decapsulation_key: 'paste decapsulation_key from /api/v1/pqc/kem/generate-keys/', ciphertext: ex.kemCipherText },
+      example: { algorithm: DEFAULT_KEM_ALGORITHM, decapsulation_key: DEMO.kemKeyId, ciphertext: ex.kemCipherText },
     });
   const response = z
     .object({

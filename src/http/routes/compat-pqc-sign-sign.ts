@@ -10,7 +10,7 @@ import { DEFAULT_DSA_ALGORITHM, ML_DSA_ALGORITHMS } from '../../crypto/algorithm
 import { resolveSigningKey, sign } from '../../operations/dsa.ts';
 import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { examples } from '../examples.ts';
+import { DEMO, examples } from '../examples.ts';
 import { anyKeyId, encodingField, messageText, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -21,7 +21,7 @@ export function compatPqcSignSignRoute(maxMessageBytes: number) {
   // Any key id is well-formed here: one of another kind is then not found (404), as on /v1.
   const handle = anyKeyId().openapi({
     description: 'The `secret_key` from `/api/v1/pqc/sign/generate-keys/`: a handle to the stored signing key (its key_id), not key material.',
-    example: 'paste secret_key from /api/v1/pqc/sign/generate-keys/',
+    example: DEMO.dsaKeyId,
   });
   const body = z
     .strictObject({
@@ -34,7 +34,7 @@ export function compatPqcSignSignRoute(maxMessageBytes: number) {
       encoding: encodingField('How `message` is encoded: utf8 (default, what the client sends), base64 or hex.'),
     })
     .openapi('CompatPqcSignRequest', {
-      example: { algorithm: DEFAULT_DSA_ALGORITHM, secret_key: 'paste secret_key from /api/v1/pqc/sign/generate-keys/', message: ex.message },
+      example: { algorithm: DEFAULT_DSA_ALGORITHM, secret_key: DEMO.dsaKeyId, message: ex.message },
     });
   const response = z
     .object({ signature: z.string().openapi({ description: 'Pure ML-DSA signature (FIPS 204, hedged, empty context), base64.', example: ex.messageSignature }) })

@@ -4,7 +4,7 @@ import { DSA_ALGORITHMS, MAX_DSA_CONTEXT_BYTES } from '../../crypto/algorithms.t
 import { resolveSigningKey, sign } from '../../operations/dsa.ts';
 import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { examples } from '../examples.ts';
+import { DEMO, examples } from '../examples.ts';
 import { checkContext, contextFields, dsaKeyId, encodingField, messageText, withContext, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -17,7 +17,7 @@ export function dsaSignRoute(maxMessageBytes: number) {
       ...contextFields(`Optional FIPS 204 / 205 context string, at most ${MAX_DSA_CONTEXT_BYTES} bytes once decoded: UTF-8 text, or bytes in \`context_encoding\`. The verifier must give the same one.`, ex.context),
       key_id: dsaKeyId()
         .optional()
-        .openapi({ description: "Optional: the signing key (`key_id` from `POST /v1/dsa/keypair`). Without it, the tenant's default ML-DSA-65 key, made on first use.", example: 'paste key_id from POST /v1/dsa/keypair' }),
+        .openapi({ description: "Optional: the signing key (`key_id` from `POST /v1/dsa/keypair`). Without it, the tenant's default ML-DSA-65 key, made on first use.", example: DEMO.dsaKeyId }),
     })
     .openapi('DsaSignRequest', { example: { data: ex.message, encoding: 'utf8' } });
   const response = z

@@ -7,7 +7,7 @@ import { DSA_ALGORITHMS, DSA_SIZES, MAX_DSA_CONTEXT_BYTES, dsaAlgorithmsMatching
 import { resolveSigningKey, verify } from '../../operations/dsa.ts';
 import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { examples } from '../examples.ts';
+import { DEMO, examples } from '../examples.ts';
 import { base64Bytes, checkContext, contextFields, dsaKeyId, dsaPublicKeyField, encodingField, messageText, withContext, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -28,7 +28,7 @@ export function dsaVerifyRoute(maxMessageBytes: number) {
       ).optional(),
       key_id: dsaKeyId()
         .optional()
-        .openapi({ description: 'Alternatively, a stored signing key of yours (`key_id` from `POST /v1/dsa/keypair` or `/v1/dsa/sign`): verifies against any of its versions, or `version`.', example: 'paste key_id from POST /v1/dsa/keypair' }),
+        .openapi({ description: 'Alternatively, a stored signing key of yours (`key_id` from `POST /v1/dsa/keypair` or `/v1/dsa/sign`): verifies against any of its versions, or `version`.', example: DEMO.dsaKeyId }),
       version: z.number().int().min(1).optional().openapi({ description: 'With `key_id`: only this version (default: any version).', example: 1 }),
       algorithm: z
         .enum(DSA_ALGORITHMS)

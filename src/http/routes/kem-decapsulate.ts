@@ -4,7 +4,7 @@ import { decapsulate, resolveKemKey } from '../../operations/kem.ts';
 import { sharedKeyFields } from '../answers.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { examples } from '../examples.ts';
+import { DEMO, examples } from '../examples.ts';
 import { base64Bytes, confirmationField, kemKeyId, storeField } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -31,7 +31,7 @@ export function kemDecapsulateRoute() {
       }),
       key_id: kemKeyId()
         .optional()
-        .openapi({ description: 'Paste `key_id` from `POST /v1/kem/keypair`. Give this or `pk`.', example: 'paste key_id from POST /v1/kem/keypair' }),
+        .openapi({ description: 'Paste `key_id` from `POST /v1/kem/keypair`. Give this or `pk`. (The example names a demonstration key that the development server makes, which decapsulates the example `cipher`.)', example: DEMO.kemKeyId }),
       pk: publicKeyField('Alternatively, the `pk` from `POST /v1/kem/keypair`: the service finds its secret key. Give this or `key_id`.').optional(),
       confirmation: confirmationField(ex.confirmation).optional(),
       store: storeField(),
@@ -39,7 +39,7 @@ export function kemDecapsulateRoute() {
     .superRefine((o, ctx) => {
       if (!o.key_id && !o.pk) ctx.addIssue({ code: 'custom', path: ['key_id'], message: 'give key_id or pk' });
     })
-    .openapi('KemDecapsulateRequest', { example: { cipher: ex.kemCipherText, key_id: 'paste key_id from POST /v1/kem/keypair', confirmation: ex.confirmation } });
+    .openapi('KemDecapsulateRequest', { example: { cipher: ex.kemCipherText, key_id: DEMO.kemKeyId, confirmation: ex.confirmation } });
   const response = z
     .object({
       shared_key: z.string().optional().openapi({ description: 'The 32-byte shared secret, base64 (absent with `store: true`).', example: ex.sharedKey }),

@@ -18,7 +18,7 @@ export function kemEncapsulateRoute() {
     .strictObject({
       pk: base64Bytes({
         description:
-          'The KEM public key to encapsulate to, base64. Paste the `pk` returned by `POST /v1/kem/keypair` (the example is a valid ML-KEM-768 key). Its length selects ML-KEM-512, -768, -1024 or X-Wing.',
+          'The KEM public key to encapsulate to, base64: the only field needed. Paste the `pk` returned by `POST /v1/kem/keypair` (the example is a valid ML-KEM-768 key, that of the demonstration key the development server makes). Its length selects ML-KEM-512, -768, -1024 or X-Wing.',
         example: ex.kemPublicKey,
         lengths: KEM_ALGORITHMS.map((a) => KEM_SIZES[a].publicKey),
         what: `a ${KEM_ALGORITHMS.join(', ')} public key`,
@@ -58,7 +58,7 @@ export function kemEncapsulateRoute() {
     tag: 'ML-KEM',
     summary: 'Encapsulate a shared secret to a public key (step 2)',
     description:
-      'FIPS 203 ML-KEM.Encaps with the checks of section 7.2 (length and modulus). With `signature` and `verif_key`, the ML-DSA signature over `pk` is verified first. The service sees the shared secret: when that matters, encapsulate on the client instead (docs/security.md).',
+      'FIPS 203 ML-KEM.Encaps with the checks of section 7.2 (length and modulus). **`pk` alone is enough**: `{ "pk": "..." }` encapsulates. With `signature` and `verif_key` (or `verification_key`) as well, the ML-DSA signature over `pk` is verified first, which proves the key came from this service; to try it, paste only `pk` from `POST /v1/kem/keypair` over the example, or all three. The service sees the shared secret: when that matters, encapsulate on the client instead (docs/security.md).',
     scope: 'kem:encapsulate',
     request: { body },
     input: body,

@@ -6,18 +6,20 @@ import { deleteKey, resolveKey, rotateKey } from '../../operations/keys.ts';
 import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { anyKeyId, dsaKeyId } from '../schemas.ts';
+import { DEMO } from '../examples.ts';
 import { z } from '../zod.ts';
 
-const keyIdParam = (schema = anyKeyId()) =>
+/** `example`: a demonstration key (examples.ts DEMO), so the default example works as it is. */
+const keyIdParam = (example: string, schema = anyKeyId()) =>
   z.object({
-    key_id: schema.openapi({ param: { name: 'key_id', in: 'path' }, description: 'A `key_id` (or `shared_key_id`) of yours.', example: 'paste a key_id' }),
+    key_id: schema.openapi({ param: { name: 'key_id', in: 'path' }, description: 'A `key_id` (or `shared_key_id`) of yours.', example }),
   });
 
 /** The key the path names, of the caller's tenant (404) and allowed to the credential (403). */
-const pathKey = (types: readonly KeyType[], params = keyIdParam()) => keyRefs(params, ({ key_id }, ctx) => resolveKey(ctx, types, key_id));
+const pathKey = (types: readonly KeyType[], params: ReturnType<typeof keyIdParam>) => keyRefs(params, ({ key_id }, ctx) => resolveKey(ctx, types, key_id));
 
 export function keysGetRoute() {
-  const params = keyIdParam();
+  const params = keyIdParam(DEMO.kemKeyId);
   return defineRoute({
     method: 'get',
     path: '/v1/keys/{key_id}',
@@ -29,7 +31,7 @@ export function keysGetRoute() {
     rateClass: 'read',
     request: { params },
     input: params,
-    keys: pathKey(['kem', 'dsa', 'shared']),
+    keys: pathKey(['kem', 'dsa', 'shared'], params),
     status: 200,
     response: KeyDescriptionSchema,
     responseDescription: 'The key.',
@@ -40,7 +42,8 @@ export function keysGetRoute() {
 }
 
 export function keysDeleteRoute() {
-  const params = keyIdParam();
+  // Its own demonstration key: deleting it leaves the others to the examples after it.
+  const params = keyIdParam(DEMO.deletableKeyId);
   return defineRoute({
     method: 'delete',
     path: '/v1/keys/{key_id}',
@@ -53,7 +56,7 @@ export function keysDeleteRoute() {
     rateClass: 'read',
     request: { params },
     input: params,
-    keys: pathKey(['kem', 'dsa', 'shared']),
+    keys: pathKey(['kem', 'dsa', 'shared'], params),
     status: 204,
     responseDescription: 'Deleted.',
     // Like revocation, deletion only takes away: a 507 after the key is gone would say it lives.
@@ -66,7 +69,7 @@ export function keysDeleteRoute() {
 }
 
 export function keysRotateRoute() {
-  const params = keyIdParam(dsaKeyId());
+  const params = keyIdParam(DEMO.dsaKeyId, dsaKeyId());
   const response = z
     .object({
       key_id: z.string().openapi({ example: 'dsa_3q2-7wAAAAC6vr6-vr6-vg' }),

@@ -29,7 +29,7 @@ export function keysListRoute() {
         return decoded;
       })
       .optional()
-      .openapi({ type: 'string', description: 'The `next_cursor` of the previous page; omit for the first page.', example: encodeCursor('1764620000000 kem_AAAAAAAAAAAAAAAAAAAAAA') }),
+      .openapi({ type: 'string', description: 'The `next_cursor` of the previous page; omit for the first page.' }),
     limit: pageLimitField(KEYS_PAGE_DEFAULT, KEYS_PAGE_MAX, 'Keys'),
   });
   const response = z

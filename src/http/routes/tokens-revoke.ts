@@ -2,6 +2,7 @@
 import { isTokenId } from '../../auth/tokens.ts';
 import { revoke } from '../../operations/tokens.ts';
 import { defineRoute } from '../route.ts';
+import { DEMO } from '../examples.ts';
 import { z } from '../zod.ts';
 
 export function tokensRevokeRoute() {
@@ -9,7 +10,7 @@ export function tokensRevokeRoute() {
     token_id: z
       .string()
       .refine(isTokenId, 'must be a token_id returned by POST /v1/tokens')
-      .openapi({ param: { name: 'token_id', in: 'path' }, description: 'The `token_id` from `POST /v1/tokens`.', example: 'mC2sX0b5t4vXkq9Yw3m0Qg' }),
+      .openapi({ param: { name: 'token_id', in: 'path' }, description: 'The `token_id` from `POST /v1/tokens`. (The example names a demonstration token that the development server makes to be revoked.)', example: DEMO.tokenId }),
   });
   return defineRoute({
     method: 'delete',

@@ -19,7 +19,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     fields: [
       {"name":"ciphertext","flag":"ciphertext","in":"body","type":"string","required":false,"format":"byte","description":"base64(nonce[12] || ciphertext || tag[16]): the `ciphertext` from `POST /v1/aes/encrypt`."},
       {"name":"key","flag":"key","in":"body","type":"string","required":false,"format":"byte","example":"r88Y39a3EKCbXPWR0OuCKdg6oQkEk0o8pgpS2l/za5Y=","description":"A 32-byte `shared_key` from `/v1/kem/encapsulate` or `/v1/kem/decapsulate`, base64. The AES key is derived from it with HKDF-SHA256."},
-      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"description":"Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`."},
+      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"sk_swagger-example-key-01","description":"Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`."},
       {"name":"aad","flag":"aad","in":"body","type":"string","required":false,"text":true,"example":"order-42","description":"Optional associated data (UTF-8): authenticated but not encrypted; decryption must give the same."},
       {"name":"encoding","flag":"encoding","in":"body","type":"string","required":false,"enum":["utf8","base64","hex"],"default":"utf8","example":"utf8","description":"How to encode `decrypted`: utf8 (default; 422 if the plaintext is not UTF-8), base64 or hex."},
       {"name":"batch_input","flag":"batch-input","in":"body","type":"json","required":false,"description":"1 to 100 items (MAX_BATCH), each a request of the single form."},
@@ -42,7 +42,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       {"name":"unencrypted","flag":"unencrypted","in":"body","type":"string","required":false,"text":true,"example":"hello, post-quantum world","description":"The plaintext, in `encoding` (at most 65536 bytes once decoded)."},
       {"name":"encoding","flag":"encoding","in":"body","type":"string","required":false,"enum":["utf8","base64","hex"],"default":"utf8","example":"utf8","description":"How `unencrypted` is encoded: utf8 (default), base64 or hex."},
       {"name":"key","flag":"key","in":"body","type":"string","required":false,"format":"byte","example":"r88Y39a3EKCbXPWR0OuCKdg6oQkEk0o8pgpS2l/za5Y=","description":"A 32-byte `shared_key` from `/v1/kem/encapsulate` or `/v1/kem/decapsulate`, base64. The AES key is derived from it with HKDF-SHA256."},
-      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"description":"Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`."},
+      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"sk_swagger-example-key-01","description":"Alternatively, a stored shared key: the `shared_key_id` that encapsulate or decapsulate answered with `store: true`. Give this or `key`."},
       {"name":"aad","flag":"aad","in":"body","type":"string","required":false,"text":true,"example":"order-42","description":"Optional associated data (UTF-8): authenticated but not encrypted; decryption must give the same."},
       {"name":"batch_input","flag":"batch-input","in":"body","type":"json","required":false,"description":"1 to 100 items (MAX_BATCH), each a request of the single form."},
     ],
@@ -61,7 +61,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: false,
     fields: [
-      {"name":"cursor","flag":"cursor","in":"query","type":"string","required":false,"example":"1764620000000-0","description":"The `next_cursor` of the previous page; omit for the newest entries."},
+      {"name":"cursor","flag":"cursor","in":"query","type":"string","required":false,"description":"The `next_cursor` of the previous page; omit for the newest entries."},
       {"name":"limit","flag":"limit","in":"query","type":"integer","required":false,"example":20,"description":"Entries per page (default 50, at most 500)."},
     ],
     response: {"status":200,"type":"json","fields":["entries","next_cursor"]},
@@ -183,7 +183,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: true,
     fields: [
-      {"name":"sk","flag":"sk","in":"body","type":"string","required":false,"example":"paste sk from /api/kem/generate_keys","description":"The `sk` from `/api/kem/generate_keys`: a handle to the stored secret key (its key_id). Give this or `pk`."},
+      {"name":"sk","flag":"sk","in":"body","type":"string","required":false,"example":"kem_swagger-example-key-01","description":"The `sk` from `/api/kem/generate_keys`: a handle to the stored secret key (its key_id). Give this or `pk`."},
       {"name":"pk","flag":"pk","in":"body","type":"string","required":false,"format":"byte","description":"Alternatively (as the seed vendor's documentation has it), the `pk` from `/api/kem/generate_keys`: the service finds its secret key. Give this or `sk`."},
       {"name":"cipher","flag":"cipher","in":"body","type":"string","required":true,"format":"byte","description":"The `cipher` from `/api/kem/encapsulate_key`, base64. Its length must match the key: 768, 1088 or 1568 bytes."},
     ],
@@ -251,7 +251,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     body: true,
     fields: [
       {"name":"algorithm","flag":"algorithm","in":"body","type":"string","required":false,"enum":["ML-KEM-512","ML-KEM-768","ML-KEM-1024"],"default":"ML-KEM-768","example":"ML-KEM-768","description":"ML-KEM parameter set of the key; must be the one it was made with (422 otherwise)."},
-      {"name":"decapsulation_key","flag":"decapsulation-key","in":"body","type":"string","required":true,"description":"The `decapsulation_key` from `/api/v1/pqc/kem/generate-keys/`: a handle to the stored secret key (its key_id), not key material."},
+      {"name":"decapsulation_key","flag":"decapsulation-key","in":"body","type":"string","required":true,"example":"kem_swagger-example-key-01","description":"The `decapsulation_key` from `/api/v1/pqc/kem/generate-keys/`: a handle to the stored secret key (its key_id), not key material."},
       {"name":"ciphertext","flag":"ciphertext","in":"body","type":"string","required":true,"format":"byte","description":"The `ciphertext` from `/api/v1/pqc/kem/encapsulate/`, base64. Its length must match the key: 768, 1088 or 1568 bytes."},
     ],
     response: {"status":200,"type":"json","fields":["shared_secret"]},
@@ -318,7 +318,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     body: true,
     fields: [
       {"name":"algorithm","flag":"algorithm","in":"body","type":"string","required":false,"enum":["ML-DSA-44","ML-DSA-65","ML-DSA-87"],"default":"ML-DSA-65","example":"ML-DSA-65","description":"ML-DSA parameter set of the key; must be the one it was made with (422 otherwise)."},
-      {"name":"secret_key","flag":"secret-key","in":"body","type":"string","required":true,"description":"The `secret_key` from `/api/v1/pqc/sign/generate-keys/`: a handle to the stored signing key (its key_id), not key material."},
+      {"name":"secret_key","flag":"secret-key","in":"body","type":"string","required":true,"example":"dsa_swagger-example-key-01","description":"The `secret_key` from `/api/v1/pqc/sign/generate-keys/`: a handle to the stored signing key (its key_id), not key material."},
       {"name":"message","flag":"message","in":"body","type":"string","required":true,"text":true,"example":"hello, post-quantum world","description":"The message to sign, in `encoding` (at most 65536 bytes once decoded)."},
       {"name":"encoding","flag":"encoding","in":"body","type":"string","required":false,"enum":["utf8","base64","hex"],"default":"utf8","example":"utf8","description":"How `message` is encoded: utf8 (default, what the client sends), base64 or hex."},
     ],
@@ -413,7 +413,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       {"name":"encoding","flag":"encoding","in":"body","type":"string","required":false,"enum":["utf8","base64","hex"],"default":"utf8","example":"utf8","description":"How `data` is encoded: utf8 (default), base64 or hex."},
       {"name":"context","flag":"context","in":"body","type":"string","required":false,"text":true,"example":"","description":"Optional FIPS 204 / 205 context string, at most 255 bytes once decoded: UTF-8 text, or bytes in `context_encoding`. The verifier must give the same one."},
       {"name":"context_encoding","flag":"context-encoding","in":"body","type":"string","required":false,"enum":["utf8","base64","hex"],"example":"utf8","description":"How `context` is encoded: utf8 (default), or base64 or hex for a context of arbitrary bytes."},
-      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"paste key_id from POST /v1/dsa/keypair","description":"Optional: the signing key (`key_id` from `POST /v1/dsa/keypair`). Without it, the tenant's default ML-DSA-65 key, made on first use."},
+      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"dsa_swagger-example-key-01","description":"Optional: the signing key (`key_id` from `POST /v1/dsa/keypair`). Without it, the tenant's default ML-DSA-65 key, made on first use."},
       {"name":"batch_input","flag":"batch-input","in":"body","type":"json","required":false,"description":"1 to 100 items (MAX_BATCH), each a request of the single form."},
     ],
     alternatives: [["data"],["batch_input"]],
@@ -433,7 +433,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     fields: [
       {"name":"data","flag":"data","in":"body","type":"string","required":false,"text":true,"example":"hello, post-quantum world","description":"The signed message, in `encoding`."},
       {"name":"pk","flag":"pk","in":"body","type":"string","required":false,"format":"byte","description":"The signer's public key, base64 (the `pk` from `POST /v1/dsa/sign`). Give this or `key_id` (both: `pk` must be one of the key's versions). Its length selects the algorithm where that is unambiguous (ML-DSA); SLH-DSA needs `algorithm`."},
-      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"paste key_id from POST /v1/dsa/keypair","description":"Alternatively, a stored signing key of yours (`key_id` from `POST /v1/dsa/keypair` or `/v1/dsa/sign`): verifies against any of its versions, or `version`."},
+      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"dsa_swagger-example-key-01","description":"Alternatively, a stored signing key of yours (`key_id` from `POST /v1/dsa/keypair` or `/v1/dsa/sign`): verifies against any of its versions, or `version`."},
       {"name":"version","flag":"version","in":"body","type":"integer","required":false,"example":1,"description":"With `key_id`: only this version (default: any version)."},
       {"name":"algorithm","flag":"algorithm","in":"body","type":"string","required":false,"enum":["ML-DSA-44","ML-DSA-65","ML-DSA-87","SLH-DSA-SHA2-128s","SLH-DSA-SHA2-128f","SLH-DSA-SHAKE-128s","SLH-DSA-SHAKE-128f"],"example":"ML-DSA-65","description":"The algorithm of `pk`: required when its length is ambiguous (the SLH-DSA SHA2 and SHAKE sets have the same sizes); when given, must match the lengths."},
       {"name":"signature","flag":"signature","in":"body","type":"string","required":false,"format":"byte","description":"The signature, base64 (the `signature` from `POST /v1/dsa/sign`)."},
@@ -534,7 +534,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     body: true,
     fields: [
       {"name":"cipher","flag":"cipher","in":"body","type":"string","required":true,"format":"byte","description":"The ciphertext from `POST /v1/kem/encapsulate` (its `cipher`), base64. Its length must match the key: 768, 1088, 1568 (ML-KEM-512, -768, -1024) or 1120 bytes (X-Wing)."},
-      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"paste key_id from POST /v1/kem/keypair","description":"Paste `key_id` from `POST /v1/kem/keypair`. Give this or `pk`."},
+      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"kem_swagger-example-key-01","description":"Paste `key_id` from `POST /v1/kem/keypair`. Give this or `pk`. (The example names a demonstration key that the development server makes, which decapsulates the example `cipher`.)"},
       {"name":"pk","flag":"pk","in":"body","type":"string","required":false,"format":"byte","description":"Alternatively, the `pk` from `POST /v1/kem/keypair`: the service finds its secret key. Give this or `key_id`."},
       {"name":"confirmation","flag":"confirmation","in":"body","type":"string","required":false,"format":"byte","example":"XtC5esaU1EZKQK8gOUMqM37Foy20s+KVnpwzlEJ2vIc=","description":"The key confirmation from encapsulate (or computed by a client that encapsulated itself): base64(HMAC-SHA256(HKDF-SHA256(shared_key, info \"pq-crypto-api/v1/key-confirmation\"), cipher)). A mismatch is 400 `key-confirmation-failed`."},
       {"name":"store","flag":"store","in":"body","type":"boolean","required":false,"default":false,"example":false,"description":"Keep the shared key in the service (it never leaves) and answer `shared_key_id` instead of `shared_key`: use it with the AES endpoints as `key_id`."},
@@ -549,11 +549,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: "/v1/kem/encapsulate",
     tag: "ML-KEM",
     summary: "Encapsulate a shared secret to a public key (step 2)",
-    description: "FIPS 203 ML-KEM.Encaps with the checks of section 7.2 (length and modulus). With `signature` and `verif_key`, the ML-DSA signature over `pk` is verified first. The service sees the shared secret: when that matters, encapsulate on the client instead (docs/security.md).\n\nScope: `kem:encapsulate`. Uses one attempt of a token. Recorded in the audit trail as `kem.encapsulate` when it uses or makes a stored key, whatever the outcome. Batch form: `{ \"batch_input\": [ ... ] }` (at most 100 items) answers `{ \"batch_results\": [ ... ] }`, each item its result or `{ \"error\": <problem> }`; one attempt for the whole request.",
+    description: "FIPS 203 ML-KEM.Encaps with the checks of section 7.2 (length and modulus). **`pk` alone is enough**: `{ \"pk\": \"...\" }` encapsulates. With `signature` and `verif_key` (or `verification_key`) as well, the ML-DSA signature over `pk` is verified first, which proves the key came from this service; to try it, paste only `pk` from `POST /v1/kem/keypair` over the example, or all three. The service sees the shared secret: when that matters, encapsulate on the client instead (docs/security.md).\n\nScope: `kem:encapsulate`. Uses one attempt of a token. Recorded in the audit trail as `kem.encapsulate` when it uses or makes a stored key, whatever the outcome. Batch form: `{ \"batch_input\": [ ... ] }` (at most 100 items) answers `{ \"batch_results\": [ ... ] }`, each item its result or `{ \"error\": <problem> }`; one attempt for the whole request.",
     auth: true,
     body: true,
     fields: [
-      {"name":"pk","flag":"pk","in":"body","type":"string","required":false,"format":"byte","description":"The KEM public key to encapsulate to, base64. Paste the `pk` returned by `POST /v1/kem/keypair` (the example is a valid ML-KEM-768 key). Its length selects ML-KEM-512, -768, -1024 or X-Wing."},
+      {"name":"pk","flag":"pk","in":"body","type":"string","required":false,"format":"byte","description":"The KEM public key to encapsulate to, base64: the only field needed. Paste the `pk` returned by `POST /v1/kem/keypair` (the example is a valid ML-KEM-768 key, that of the demonstration key the development server makes). Its length selects ML-KEM-512, -768, -1024 or X-Wing."},
       {"name":"signature","flag":"signature","in":"body","type":"string","required":false,"format":"byte","description":"Optional: an ML-DSA signature over the raw bytes of `pk` (paste `signature` from `POST /v1/kem/keypair`). When given, it is checked before encapsulating and a mismatch is refused with 422."},
       {"name":"verif_key","flag":"verif-key","in":"body","type":"string","required":false,"format":"byte","description":"The ML-DSA public key that made `signature` (paste `verification_key` from `POST /v1/kem/keypair`). Required with `signature`."},
       {"name":"verification_key","flag":"verification-key","in":"body","type":"string","required":false,"format":"byte","description":"Alias of `verif_key`, the name `/v1/kem/keypair` returns."},
@@ -606,7 +606,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: false,
     fields: [
-      {"name":"key_id","flag":"key-id","in":"path","type":"string","required":true,"example":"paste a key_id","description":"A `key_id` (or `shared_key_id`) of yours."},
+      {"name":"key_id","flag":"key-id","in":"path","type":"string","required":true,"example":"kem_swagger-delete-me-0001","description":"A `key_id` (or `shared_key_id`) of yours."},
     ],
     response: {"status":204,"type":"none","fields":[]},
   },
@@ -622,7 +622,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: false,
     fields: [
-      {"name":"key_id","flag":"key-id","in":"path","type":"string","required":true,"example":"paste a key_id","description":"A `key_id` (or `shared_key_id`) of yours."},
+      {"name":"key_id","flag":"key-id","in":"path","type":"string","required":true,"example":"kem_swagger-example-key-01","description":"A `key_id` (or `shared_key_id`) of yours."},
     ],
     response: {"status":200,"type":"json","fields":["key_id","type","algorithm","created_at","expires_at","pk","version","versions","origin_key_id"]},
   },
@@ -656,7 +656,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: false,
     fields: [
-      {"name":"key_id","flag":"key-id","in":"path","type":"string","required":true,"example":"paste a key_id","description":"A `key_id` (or `shared_key_id`) of yours."},
+      {"name":"key_id","flag":"key-id","in":"path","type":"string","required":true,"example":"dsa_swagger-example-key-01","description":"A `key_id` (or `shared_key_id`) of yours."},
     ],
     response: {"status":200,"type":"json","fields":["key_id","version","pk"]},
   },
@@ -787,7 +787,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: false,
     fields: [
-      {"name":"token_id","flag":"token-id","in":"path","type":"string","required":true,"example":"mC2sX0b5t4vXkq9Yw3m0Qg","description":"The `token_id` from `POST /v1/tokens`."},
+      {"name":"token_id","flag":"token-id","in":"path","type":"string","required":true,"example":"swagger-example-token1","description":"The `token_id` from `POST /v1/tokens`. (The example names a demonstration token that the development server makes to be revoked.)"},
     ],
     response: {"status":204,"type":"none","fields":[]},
   },
