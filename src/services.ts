@@ -14,7 +14,7 @@ import { createCryptoBackend } from './crypto/select.ts';
 import type { CryptoBackend } from './crypto/backend.ts';
 import { Sealer } from './keys/sealing.ts';
 import { KeyService } from './keys/service.ts';
-import { RateLimits } from './limits/rate-limits.ts';
+import { RateLimits, sharedTenantBatch } from './limits/rate-limits.ts';
 import { instrumentedCrypto, type Metrics } from './observability/metrics.ts';
 import type { AuditLog } from './stores/audit.ts';
 import type { Clock, Store } from './stores/store.ts';
@@ -65,6 +65,10 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
       perTenant: config.rateLimitPerTenant,
       perToken: config.rateLimitPerToken,
       authFailuresPerMinute: config.authFailuresPerMinute,
+      // On a shared store an instance reserves its tenants' places in batches (one round trip per
+      // batch, not per request; the bound is in docs/operations.md); in this process, one at a time.
+      tenantBatch: store.kind === 'memory' ? 1 : sharedTenantBatch(config.rateLimitPerTenant),
+      now: clock,
     }),
   };
 }
