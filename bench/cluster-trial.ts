@@ -78,7 +78,7 @@ try {
   log(`${TOKENS} tokens of K = ${K} attempts; their families' slots on the three primaries: ${perPrimary.join(' / ')}`);
 
   // 4. 3K concurrent requests per token, all tokens at once, alternating between the instances.
-  const calls = async () => Object.fromEntries(await Promise.all(admins.map(async (a, i) => [i, String(await a.call('INFO', 'commandstats'))])));
+  const calls = async (): Promise<Record<string, string>> => Object.fromEntries(await Promise.all(admins.map(async (a, i) => [i, String(await a.call('INFO', 'commandstats'))])));
   // Scripts run (INFO commandstats counts the commands inside a script too, so those are left
   // out): EVALSHA calls that ran (not refused NOSCRIPT) and EVAL calls, over the three primaries.
   const commandsOf = (stats: Record<string, string>) =>
@@ -100,7 +100,7 @@ try {
   const requests = TOKENS * 3 * K;
   const after = await calls();
   const commands = commandsOf(after) - before;
-  if (process.env.TRIAL_VERBOSE) for (const text of Object.values(after)) log(text);
+  if (process.env.TRIAL_VERBOSE) for (const text of Object.values(after) as string[]) log(text);
   for (const a of admins) a.disconnect();
 
   const exact = outcomes.filter((o) => o.passed === K && o.other.length === 0).length;

@@ -112,7 +112,11 @@ export class TokenService {
    */
   readonly #key: KeyObject | undefined;
   readonly #signing: TokenSigning;
-  /** ML-DSA: SHA-256 of a token whose signature verified -> its payload (claims checked on every use). */
+  /**
+   * SHA-256 of a token whose signature verified -> its payload (expiry, issuer and audience checked
+   * on every use). ML-DSA: a verification is ~0.2 to 2 ms. HS256: jsonwebtoken's verify measured
+   * ~18 us per call on Node 24 against ~3 us for the digest, on every request of a token.
+   */
   readonly #verified: LruCache<Record<string, unknown>>;
 
   constructor(
@@ -128,7 +132,7 @@ export class TokenService {
     this.#key = signing.alg === 'HS256' ? createSecretKey(signing.secret) : undefined;
     // An entry outlives no token: its own `exp` is checked on every hit, and no token lives longer
     // than 30 days (TOKEN_MAX_TTL_SECONDS' bound), which is the entries' fixed lifetime.
-    this.#verified = new LruCache({ maxEntries: signing.alg === 'HS256' ? 0 : (signing.cacheMaxEntries ?? 10_000), ttlMs: 30 * 86_400_000, now });
+    this.#verified = new LruCache({ maxEntries: signing.alg === 'HS256' ? 10_000 : (signing.cacheMaxEntries ?? 10_000), ttlMs: 30 * 86_400_000, now });
   }
 
   /** The JWS `alg` every token has (TOKEN_SIGNING). */
@@ -314,18 +318,27 @@ export class TokenService {
   }
 
   #verifyHs256(credential: string): Claims | undefined {
+    const now = Math.floor(this.now() / 1000);
+    // The exact text verified before (the digest covers header, payload and signature): only its
+    // claims are checked again, as jsonwebtoken checks them (expired at or after exp).
+    const digest = createHash('sha256').update(credential).digest('base64url');
+    const cached = this.#verified.get(digest);
+    if (cached) {
+      if (!(typeof cached.exp === 'number' && now < cached.exp)) {
+        this.#verified.delete(digest);
+        return undefined;
+      }
+      return cached.iss === ISSUER && cached.aud === AUDIENCE ? parseClaims(cached) : undefined;
+    }
     let payload: unknown;
     try {
-      payload = jwt.verify(credential, this.#key!, {
-        algorithms: ['HS256'],
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        clockTimestamp: Math.floor(this.now() / 1000),
-      });
+      payload = jwt.verify(credential, this.#key!, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, clockTimestamp: now });
     } catch {
       return undefined;
     }
-    return parseClaims(payload);
+    const claims = parseClaims(payload);
+    if (claims) this.#verified.set(digest, payload as Record<string, unknown>);
+    return claims;
   }
 }
 
