@@ -69,11 +69,13 @@ async function specFor(url: string): Promise<autocannon.Options> {
     case 'apikey-redis':
       return encapsulate(`Bearer ${secrets.apiKey}`);
     case 'token-encapsulate': {
-      const { token } = await post(url, '/v1/tokens', { expiry_seconds: 3600, attempts: 100_000_000, scopes: ['kem:encapsulate'] });
+      const { new_token: token } = await post(url, '/v1/tokens', { expiry_time: 3600, expire_after_attempts: 1_000_000 });
+      if (!token) throw new Error('could not mint a token');
       return encapsulate(`Bearer ${token}`);
     }
     case 'current': {
-      const { token } = await post(url, '/v1/tokens', { expiry_seconds: 3600, attempts: 10, scopes: ['kem:encapsulate'] });
+      const { new_token: token } = await post(url, '/v1/tokens', { expiry_time: 3600 });
+      if (!token) throw new Error('could not mint a token');
       return { ...base, url: url + '/v1/tokens/current', headers: { authorization: `Bearer ${token}` } };
     }
     case 'healthz':

@@ -18,7 +18,7 @@
  * - Each use takes one attempt atomically, before the handler runs, whatever the outcome.
  * @module
  */
-import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, hash, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { MlDsaAlgorithm } from '../crypto/algorithms.ts';
 import type { AkpPublicJwk } from '../crypto/jwk.ts';
@@ -321,7 +321,7 @@ export class TokenService {
     const now = Math.floor(this.now() / 1000);
     // The exact text verified before (the digest covers header, payload and signature): only its
     // claims are checked again, as jsonwebtoken checks them (expired at or after exp).
-    const digest = createHash('sha256').update(credential).digest('base64url');
+    const digest = hash('sha256', credential, 'base64url');
     const cached = this.#verified.get(digest);
     if (cached) {
       if (!(typeof cached.exp === 'number' && now < cached.exp)) {
