@@ -103,7 +103,8 @@ export async function resolvePrincipal(
       } catch (error) {
         // The places went to concurrent requests and the window has no more: 429, and the
         // attempt this request used is given back (a 429 uses no attempt).
-        if (consume) await tokens.refundAttempt(admission.principal);
+        // (Best effort: a refund the store refuses leaves the attempt used, never one too many.)
+        if (consume) await tokens.refundAttempt(admission.principal).catch(() => {});
         throw error;
       }
     }
