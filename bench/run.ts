@@ -483,7 +483,7 @@ function pairedRatio(a: Load[], b: Load[], by: 'rps' | 'cpu' = 'rps'): { value: 
 }
 
 const spreadOf = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
-const range = ([lo, hi]: [number, number], digits = 2) => `${lo.toFixed(digits)}-${hi.toFixed(digits)}`;
+const range = ([lo, hi]: [number, number], digits = 2) => `${lo.toFixed(digits)} to ${hi.toFixed(digits)}`;
 
 function ratios(result: BenchResult, base: Runtime, n24: Runtime | undefined): Ratio[] {
   const enc = (rt: Runtime | undefined, service: NaiveRow['service']) => (rt ? result.naive.find((n) => n.runtime === rt.label && n.service === service) : undefined);

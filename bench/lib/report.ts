@@ -113,6 +113,9 @@ export function renderMarkdown(result: BenchResult): string {
       `${rt}; our server from ${result.entry}, CRYPTO_BACKEND ${result.cryptoBackendEnv ?? 'unset (server default)'}; ` +
       `${result.settings.seconds} s per measurement after ${result.settings.warmupSeconds} s of warm-up, comparisons in ${result.settings.rounds} alternating rounds of ${result.settings.roundSeconds} s, ${result.settings.connections} connections; ` +
       `${result.durationSeconds ? `the whole run took ${Math.round(result.durationSeconds)} s.` : ''}`,
+    ...(result.machine.loadavgAtStart[0]! > result.machine.cpus
+      ? ['', `**A busy machine:** the load average at the start (${result.machine.loadavgAtStart[0]!.toFixed(1)}) was above the ${result.machine.cpus} cores: other work took much of the CPU, so rates and CPU per request are inflated and noisy, and these figures are not comparable with a quiet run's.`]
+      : []),
     ...(result.node24Skipped ? ['', `**Node 24 rows skipped:** ${result.node24Skipped}`] : []),
     '',
     '![ML-KEM-768 encapsulate req/s, /healthz p99 under signing load, tokens through Redis](../bench/results/chart.svg)',
