@@ -120,12 +120,14 @@ interface Held {
 
 /**
  * The per-tenant limit taken from places held locally (see the module comment): a place is
- * reserved in the shared counter before it is handed out, a batch at a time, one reservation per
- * tenant in flight.
+ * reserved in the shared counter before it is handed out, a batch at a time. Up to `batch`
+ * requests wait on one reservation; more start their own, concurrently (so with batches of 1
+ * every request has its own, as a plain hit would, and none waits on another's round trip).
  */
 class TenantPlaces {
   readonly #held = new Map<string, Held>();
-  readonly #reserving = new Map<string, Promise<void>>();
+  /** The latest reservation in flight per tenant, and how many requests count on it. */
+  readonly #reserving = new Map<string, { readonly done: Promise<number | undefined>; waiting: number }>();
 
   constructor(
     private readonly limit: Limit,
@@ -140,19 +142,20 @@ class TenantPlaces {
         held.units -= points;
         return this.limit.state(held.sharedRemaining + held.units, held.endsAtMs - this.now());
       }
-      const inFlight = this.#reserving.get(tenant);
-      if (inFlight) {
-        await inFlight;
-        continue;
+      let reservation = this.#reserving.get(tenant);
+      if (reservation && reservation.waiting < this.batch && points === 1) reservation.waiting++;
+      else {
+        const done = this.#reserve(tenant, Math.max(points - (held?.units ?? 0), this.batch));
+        reservation = { done, waiting: 1 };
+        this.#reserving.set(tenant, reservation);
+        const mine = reservation;
+        void done.finally(() => {
+          if (this.#reserving.get(tenant) === mine) this.#reserving.delete(tenant);
+        }).catch(() => {});
       }
-      const reserving = this.#reserve(tenant, Math.max(points - (held?.units ?? 0), this.batch));
-      this.#reserving.set(tenant, reserving.then(() => undefined, () => undefined));
-      try {
-        const refusedFor = await reserving;
-        if (refusedFor !== undefined) throw this.limit.refused(refusedFor);
-      } finally {
-        this.#reserving.delete(tenant);
-      }
+      const refusedFor = await reservation.done;
+      // Refused: the window has no place left (another request may have taken what was granted).
+      if (refusedFor !== undefined && !((this.#live(tenant)?.units ?? 0) >= points)) throw this.limit.refused(refusedFor);
     }
   }
 
