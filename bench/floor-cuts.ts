@@ -9,7 +9,6 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import jwt from 'jsonwebtoken';
-import pino from 'pino';
 import { keyConfirmation } from '../src/crypto/confirmation.ts';
 import { decodeBase64, encodeBase64 } from '../src/crypto/encoding.ts';
 import { LruCache } from '../src/lib/lru.ts';
@@ -40,7 +39,6 @@ const sharedKey = new Uint8Array(randomBytes(32));
 const cipher = new Uint8Array(randomBytes(1088));
 const pk = randomBytes(1184).toString('base64');
 const answer = JSON.stringify({ cipher: Buffer.from(cipher).toString('base64'), shared_key: Buffer.from(sharedKey).toString('base64'), confirmation: Buffer.from(randomBytes(32)).toString('base64') });
-const logger = pino({ level: 'warn' }, pino.destination('/dev/null'));
 const secret = createSecretKey(randomBytes(48));
 const token = jwt.sign({ sub: 'bench', jti: 'abcdefghijklmnopqrstuv', scp: ['kem:encapsulate'], kys: null, anc: [], akf: 'k', xms: Date.now() + 3_600_000, exp: Math.floor(Date.now() / 1000) + 3600 }, secret, { algorithm: 'HS256', issuer: 'i', audience: 'a' });
 const verified = new LruCache<Record<string, unknown>>({ maxEntries: 10_000, ttlMs: 60_000, now: Date.now });
@@ -48,11 +46,6 @@ const verified = new LruCache<Record<string, unknown>>({ maxEntries: 10_000, ttl
 const cuts: { name: string; before: () => unknown; after: () => unknown }[] = [
   { name: 'key confirmation (HKDF + HMAC over a 1,088-byte cipher)', before: () => confirmationBefore(sharedKey, cipher), after: () => keyConfirmation(sharedKey, cipher) },
   { name: 'decodeBase64 of a 1,184-byte public key', before: () => decodeBase64Before(pk), after: () => decodeBase64(pk) },
-  {
-    name: "the request's child logger at LOG_LEVEL=warn (made, and the request line's fields built), against made on first use",
-    before: () => logger.child({ request_id: 'r' }).info({ method: 'POST', path: '/v1/kem/encapsulate', route: '/v1/kem/encapsulate', status: 200, ms: 1 }, 'request'),
-    after: () => logger.isLevelEnabled('info'),
-  },
   { name: 'ETag of the encapsulate answer (Express default), against none', before: () => etagBefore(answer), after: () => undefined },
   {
     name: 'HS256 token seen before: jsonwebtoken verify, against the digest and the cache of verified tokens',

@@ -109,17 +109,7 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
       throw new Problem('unsupported-media-type', 'Send the body as JSON with Content-Type: application/json.');
     }
     const principal = req.principal!;
-    const ctx: RouteContext = {
-      principal,
-      services,
-      requestId: req.id,
-      // Read when used: the request's child logger is made on first use (request-context.ts).
-      get log() {
-        return req.log;
-      },
-      signal: clientGone(res),
-      lifecycle: new Lifecycle({ principal, services }),
-    };
+    const ctx: RouteContext = { principal, services, requestId: req.id, log: req.log, signal: clientGone(res), lifecycle: new Lifecycle({ principal, services }) };
     const trail = trailOf<I, R>(res);
     const raw = rawInput(req, route.request);
     if (route.batch && 'batch_input' in raw) return runBatch(route, req, res, raw, ctx, trails);

@@ -50,33 +50,18 @@ export function routeLabel(res: { locals: Record<string, unknown> }, path: strin
 }
 
 export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
-  // Whether the per-request line is written at all: at LOG_LEVEL=warn and above it is not, and
-  // then neither the line's fields nor the request's child logger are made (both measured per
-  // request on the plain encapsulate path).
-  const logsRequests = () => logger.isLevelEnabled('info');
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const incoming = req.headers['x-request-id'];
-    req.id = requestIdFor(typeof incoming === 'string' ? incoming : undefined);
-    const clientSent = req.id === incoming;
+    req.id = requestIdFor(req.get(REQUEST_ID_HEADER));
+    const clientSent = req.id === req.get(REQUEST_ID_HEADER);
     req.clientRequestId = clientSent ? req.id : null;
     req.serverRequestId = clientSent ? randomUUID() : req.id;
-    // The child logger is made on first use (most requests log nothing but their request line).
-    let log: Logger | undefined;
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      enumerable: true,
-      get: () => (log ??= logger.child(clientSent ? { request_id: req.id, server_request_id: req.serverRequestId } : { request_id: req.id })),
-      set: (value: Logger) => {
-        log = value;
-      },
-    });
+    req.log = logger.child(clientSent ? { request_id: req.id, server_request_id: req.serverRequestId } : { request_id: req.id });
     res.setHeader(REQUEST_ID_HEADER, req.id);
     const done = (status: number | 'aborted') => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = typeof res.locals.routeLabel === 'string' ? res.locals.routeLabel : UNMATCHED_ROUTE;
       metrics.request(route, req.method, status, seconds);
-      if (!logsRequests()) return;
       const principal = req.principal;
       req.log.info(
         {
