@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { findNode24 } from './lib/node24.ts';
-import { startService } from './lib/procs.ts';
+import { ourEntry, startService } from './lib/procs.ts';
 
 const argv = process.argv.slice(2);
 const target = argv.find((a) => !a.startsWith('--') && !/^\d/.test(a)) ?? 'encapsulate';
@@ -32,7 +32,10 @@ if (useNode24) {
 }
 const dir = resolve('bench/results/profiles', `${naive ? 'naive-' : ''}${target}-${useNode24 ? 'node24' : `node${process.versions.node.split('.')[0]}`}-${Date.now()}`);
 mkdirSync(dir, { recursive: true });
-const entry = ['--import', 'tsx', naive ? 'bench/naive-noble.ts' : 'src/main.ts'];
+// Ours from dist/ when built (as `npm run bench` runs it, and with line numbers in the profile), else through tsx.
+const ours = ourEntry();
+if (!naive && ours.warning) console.log(`warning: ${ours.warning}`);
+const entry = naive ? ['--import', 'tsx', useNode24 && argv.includes('--native') ? 'bench/naive-native.ts' : 'bench/naive-noble.ts'] : ours.args;
 if (naive && target !== 'encapsulate') throw new Error('--naive profiles encapsulate only');
 const spawnedAt = performance.now();
 const server = await startService({
@@ -112,14 +115,14 @@ const where = (url: string, fn: string) => {
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
   if (url.startsWith('node:')) return 'node core';
-  const src = /\/(src\/.*)$/.exec(url);
+  const src = /\/((src|dist)\/.*)$/.exec(url);
   return src ? 'our src/' : url;
 };
 for (const n of profile.nodes) {
   const hits = hitsById.get(n.id) ?? 0;
   if (!hits) continue;
   const { functionName, url, lineNumber } = n.callFrame;
-  const short = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/src\//, 'src/');
+  const short = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|dist)\//, '$1/');
   const key = `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
   byFrame.set(key, (byFrame.get(key) ?? 0) + hits);
   byPackage.set(where(url, functionName), (byPackage.get(where(url, functionName)) ?? 0) + hits);
@@ -134,8 +137,8 @@ for (const [id, hits] of hitsById) {
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const { functionName, url, lineNumber } = nodeById.get(cur)!.callFrame;
-    if (!/\/src\/|node_modules\/(express|router|body-parser|zod|pino)\//.test(url)) continue;
-    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/src\//, 'src/')}:${lineNumber + 1}`;
+    if (!/\/(src|dist)\/|node_modules\/(express|router|body-parser|zod|pino)\//.test(url)) continue;
+    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|dist)\//, '$1/')}:${lineNumber + 1}`;
     seen.add(key);
   }
   for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + hits);
@@ -144,7 +147,7 @@ const pct = (h: number) => `${((100 * h) / total).toFixed(1).padStart(5)}%`;
 console.log(`\nSelf time by package (${total} samples after the first ${(startupMs / 1000).toFixed(1)} s of start-up, profile in ${dir}):`);
 for (const [k, h] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${pct(h)}  ${k}`);
 console.log('\nTop functions by self time:');
-for (const [k, h] of [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${pct(h)}  ${k}`);
+for (const [k, h] of [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 20))) console.log(`  ${pct(h)}  ${k}`);
 console.log('\nInclusive time, our src/ and the HTTP middleware (express, router, body-parser, zod, pino):');
-for (const [k, h] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(h)}  ${k}`);
+for (const [k, h] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 25))) console.log(`  ${pct(h)}  ${k}`);
 process.exit(0);

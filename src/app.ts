@@ -55,6 +55,9 @@ export function buildApp(deps: AppDeps): App {
   const routes = buildRoutes(config);
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: every answer but the docs' static assets (which serve-static tags itself) is
+  // Cache-Control: no-store, so no client revalidates one, and Express would hash every body for it.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 

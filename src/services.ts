@@ -17,7 +17,7 @@ import { createHpke, type Hpke } from './crypto/hpke.ts';
 import { Sealer } from './keys/sealing.ts';
 import { SessionService } from './sessions/service.ts';
 import { KeyService } from './keys/service.ts';
-import { RateLimits } from './limits/rate-limits.ts';
+import { RateLimits, sharedTenantBatch } from './limits/rate-limits.ts';
 import { SealedGateway } from './sealed/service.ts';
 import { instrumentedCrypto, type Metrics } from './observability/metrics.ts';
 import type { AuditLog } from './stores/audit.ts';
@@ -96,6 +96,10 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
       perTenant: config.rateLimitPerTenant,
       perToken: config.rateLimitPerToken,
       authFailuresPerMinute: config.authFailuresPerMinute,
+      // On a shared store an instance reserves its tenants' places in batches (one round trip per
+      // batch, not per request; the bound is in docs/operations.md); in this process, one at a time.
+      tenantBatch: store.kind === 'memory' ? 1 : sharedTenantBatch(config.rateLimitPerTenant),
+      now: clock,
     }),
     sealed: new SealedGateway({
       hpke,

@@ -9,6 +9,12 @@ export const END = '<!-- bench:end -->';
 
 const fmt = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 2));
 const cpu = (n: number | null) => (n === null ? '-' : n.toFixed(n >= 10 ? 1 : n >= 1 ? 2 : 3));
+/** The rounds' lowest and highest value: the spread beside every median. */
+const spread = (xs: number[]) => (xs.length > 1 ? `${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))} (${xs.length} rounds)` : fmt(xs[0]));
+const spreadCpu = (rounds: { cpuMs: number | null }[]) => {
+  const xs = rounds.map((l) => l.cpuMs).filter((x): x is number => x !== null);
+  return xs.length ? `${cpu(Math.min(...xs))}-${cpu(Math.max(...xs))}` : '-';
+};
 const ms = (n: number) => (n >= 10 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 
 function value(r: Ratio): string {
@@ -24,7 +30,7 @@ export function renderRatios(ratios: Ratio[], style: 'text' | 'md'): string {
     return ratios.map((r) => `${r.label}: ${value(r)} (target ${r.target})${verdict(r) ? ` ${verdict(r)}` : ''}; ${r.detail}`).join('\n') + '\n';
   }
   return [
-    '| measured in this run | value (req/s) | target | | by server CPU per request |',
+    '| measured in this run (median of the rounds; met only when met by req/s AND by CPU per request) | value (req/s) | target | | by server CPU per request |',
     '|---|---:|---|---|---:|',
     ...ratios.map((r) => `| ${r.label} (${r.detail}) | ${value(r)} | ${r.target} | ${r.met === false ? '**MISSED**' : verdict(r)} | ${r.byCpu === undefined || r.byCpu === null ? '-' : value({ ...r, value: r.byCpu })} |`),
   ].join('\n') + '\n';
@@ -36,11 +42,11 @@ export function renderTables(result: BenchResult): string {
 
   out.push('### ML-KEM-768 encapsulate: ours against the naive services\n');
   out.push(`All services up together; ${result.settings.rounds} alternating rounds of ${result.settings.roundSeconds} s, ${result.settings.connections} connections, each request naming one of ${result.settings.kemKeys} public keys in turn.\n`);
-  out.push('| runtime | service | req/s (median) | rounds | p50 ms | p99 ms | non-2xx | server CPU ms/request |');
+  out.push('| runtime | service | req/s (median) | req/s min-max | p50 ms | p99 ms | non-2xx | server CPU ms/request, median (min-max) |');
   out.push('|---|---|---:|---|---:|---:|---:|---:|');
   for (const n of result.naive) {
     const name = n.service === 'ours' ? `**ours** (${result.runtimes.find((r) => r.label === n.runtime)?.backend ?? 'unknown'} backend)` : n.service;
-    out.push(`| ${n.runtime} | ${name} | ${fmt(n.load.rps)} | ${n.rounds.map((l) => fmt(l.rps)).join(', ')} | ${ms(n.load.p50)} | ${ms(n.load.p99)} | ${n.load.bad} | ${cpu(n.load.cpuMs)} |`);
+    out.push(`| ${n.runtime} | ${name} | ${fmt(n.load.rps)} | ${spread(n.rounds.map((l) => l.rps))} | ${ms(n.load.p50)} | ${ms(n.load.p99)} | ${n.load.bad} | ${cpu(n.load.cpuMs)} (${spreadCpu(n.rounds)}) |`);
   }
 
   out.push('\n### Each endpoint of ours: HTTP against the same operation in-process\n');
@@ -65,25 +71,32 @@ export function renderTables(result: BenchResult): string {
   const lib = (rt: string, op: string) => fmt(result.inProcess[rt]?.[op] ?? null);
   out.push(`The libraries alone, in-process, ML-KEM-768 encapsulate: ${rts.map((rt) => `${rt}: noble ${lib(rt, 'noble.encapsulate')}/s, node:crypto ${lib(rt, 'native.encapsulate')}/s`).join('; ')}.`);
 
-  out.push('\n### /healthz while POST /v1/dsa/sign is saturated\n');
-  out.push(`${result.settings.connections} connections signing 1 KiB; meanwhile 2 probes call /healthz in a loop, as a health checker would (each probe waited for, up to 10 s, never dropped).\n`);
-  out.push('| runtime | backend | sign req/s meanwhile | sign p99 ms | /healthz p50 ms | /healthz p99 ms | /healthz max ms | probes (failed) |');
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  out.push('\n### /healthz while signing is saturated\n');
+  out.push(
+    `"signing": ${result.settings.connections} connections signing 1 KiB with ML-DSA-65; "slow lane": 8 connections signing 1 KiB with SLH-DSA-SHA2-128f (always the slow lane), one signature after another. ` +
+      'Meanwhile 2 probes call /healthz in a loop, as a health checker would (each probe waited for, up to 10 s, never dropped).\n',
+  );
+  out.push('| runtime | backend | load | sign req/s meanwhile | sign p99 ms | /healthz p50 ms | /healthz p99 ms | /healthz max ms | probes (failed) |');
+  out.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
   for (const s of result.saturation) {
-    out.push(`| ${s.runtime} | ${s.backend} | ${fmt(s.sign.rps)} | ${ms(s.sign.p99)} | ${ms(s.healthz.p50)} | **${ms(s.healthz.p99)}** | ${ms(s.healthz.max)} | ${s.healthz.requests} (${s.healthz.bad}) |`);
+    out.push(`| ${s.runtime} | ${s.backend} | ${s.load ?? 'signing'} | ${fmt(s.sign.rps)} | ${ms(s.sign.p99)} | ${ms(s.healthz.p50)} | **${ms(s.healthz.p99)}** | ${ms(s.healthz.max)} | ${s.healthz.requests} (${s.healthz.bad}) |`);
   }
 
   out.push('\n### Temporary tokens through Redis against API keys\n');
   if (result.redisSkipped) out.push(`Skipped: ${result.redisSkipped}\n`);
   else {
-    out.push('A throwaway redis-server on loopback. "token with attempts" uses one attempt per request (the Lua script); "time-only token" is checked against the store without using an attempt.\n');
-    out.push('| runtime | WORKERS | request | credential | req/s (median) | rounds | p99 ms | req/s against the API key | server CPU ms/request |');
+    out.push(
+      'A throwaway redis-server on loopback; rate limits on but never binding (1,000,000 a second per tenant and per token), so each request pays their store round trips: ' +
+        'a token one admission script (its counter, lineage and attempt), an API key a reservation per batch of its tenant\'s places. ' +
+        '"token with attempts" uses one attempt per request; "time-only token" is read without using one. Every group in alternating rounds, all its servers up (WORKERS=1 and WORKERS=2 together).\n',
+    );
+    out.push('| runtime | WORKERS | request | credential | req/s (median) | req/s min-max | p99 ms | req/s against the API key | server CPU ms/request, median (min-max) |');
     out.push('|---|---:|---|---|---:|---|---:|---:|---:|');
     for (const r of result.redis) {
       const key = result.redis.find((x) => x.runtime === r.runtime && x.workers === r.workers && x.label === r.label && x.auth === 'API key');
       const diff = key ? (r.http.rps / key.http.rps - 1) * 100 : 0;
       const vs = key && r !== key ? `${diff >= 0 ? '+' : ''}${diff.toFixed(1)}%` : '-';
-      out.push(`| ${r.runtime} | ${r.workers} | ${r.label} | ${r.auth} | ${fmt(r.http.rps)}${r.http.bad ? ` (${r.http.bad} non-2xx)` : ''} | ${r.rounds.map((l) => fmt(l.rps)).join(', ')} | ${ms(r.http.p99)} | ${vs} | ${cpu(r.http.cpuMs)} |`);
+      out.push(`| ${r.runtime} | ${r.workers} | ${r.label} | ${r.auth} | ${fmt(r.http.rps)}${r.http.bad ? ` (${r.http.bad} non-2xx)` : ''} | ${spread(r.rounds.map((l) => l.rps))} | ${ms(r.http.p99)} | ${vs} | ${cpu(r.http.cpuMs)} (${spreadCpu(r.rounds)}) |`);
     }
   }
   return out.join('\n') + '\n';
@@ -100,6 +113,9 @@ export function renderMarkdown(result: BenchResult): string {
       `${rt}; our server from ${result.entry}, CRYPTO_BACKEND ${result.cryptoBackendEnv ?? 'unset (server default)'}; ` +
       `${result.settings.seconds} s per measurement after ${result.settings.warmupSeconds} s of warm-up, comparisons in ${result.settings.rounds} alternating rounds of ${result.settings.roundSeconds} s, ${result.settings.connections} connections; ` +
       `${result.durationSeconds ? `the whole run took ${Math.round(result.durationSeconds)} s.` : ''}`,
+    ...(result.machine.loadavgAtStart[0]! > result.machine.cpus
+      ? ['', `**A busy machine:** the load average at the start (${result.machine.loadavgAtStart[0]!.toFixed(1)}) was above the ${result.machine.cpus} cores: other work took much of the CPU, so rates and CPU per request are inflated and noisy, and these figures are not comparable with a quiet run's.`]
+      : []),
     ...(result.node24Skipped ? ['', `**Node 24 rows skipped:** ${result.node24Skipped}`] : []),
     '',
     '![ML-KEM-768 encapsulate req/s, /healthz p99 under signing load, tokens through Redis](../bench/results/chart.svg)',
@@ -168,7 +184,7 @@ export function renderChart(result: BenchResult): string {
   if (result.saturation.length) {
     panels.push({
       title: '/healthz p99 while dsa/sign is saturated, ms (lower is better; target < 50 ms)',
-      bars: result.saturation.map((s) => ({ label: `ours, ${s.runtime} (${s.backend})`, value: s.healthz.p99, color: COLORS.ours, text: `${ms(s.healthz.p99)} ms` })),
+      bars: result.saturation.map((s) => ({ label: `ours, ${s.runtime} (${s.backend}), ${s.load ?? 'signing'}`, value: s.healthz.p99, color: COLORS.ours, text: `${ms(s.healthz.p99)} ms` })),
       target: { value: 50, label: '50 ms' },
     });
   }

@@ -47,6 +47,8 @@ export interface NaiveRow {
 export interface SaturationRow {
   runtime: string;
   backend: string;
+  /** What saturates the server: 'signing' (ML-DSA-65, fast lane) or 'slow lane' (SLH-DSA). */
+  load?: 'signing' | 'slow lane';
   sign: Load;
   healthz: Load;
 }
@@ -71,9 +73,12 @@ export interface Ratio {
   met: boolean | null;
   /**
    * The same ratio from the servers' CPU per request (throughput-equivalent when CPU-bound), far
-   * less sensitive to what else runs on the machine; informative, `met` follows the issue's req/s.
+   * less sensitive to what else runs on the machine. A target is met only when the median req/s
+   * ratio AND this one meet it.
    */
   byCpu?: number | null;
+  /** The lowest and highest of the rounds' ratios (req/s), when measured in rounds. */
+  spread?: [number, number] | null;
   detail: string;
 }
 

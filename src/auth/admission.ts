@@ -1,27 +1,25 @@
 /**
  * Admission: from a credential to a live principal, with the rate limits counted in the order
- * that makes a dead credential spend nothing of its tenant's, and a 429 use no attempt.
+ * that makes a dead credential spend nothing of its tenant's, and a 429 use no attempt, in as few
+ * store round trips as that allows.
  *
- * - An API key lives if the configuration names it: its tenant's limit is counted at once.
+ * - An API key lives if the configuration names it: its tenant's limit is counted at once (from
+ *   the places this instance holds: no round trip for most requests, limits/rate-limits.ts).
  * - A token (signature and claims checked in memory first) is counted against its own limit,
  *   live or dead (a dead token's requests are failures, and failures count against the token
- *   itself and, in authenticate, the address), while the store is asked, in the same moment and
- *   without using an attempt, whether it lives. Only a live token's request is counted against
- *   its tenant; then its attempt is used. A 429 from either limit comes before the attempt.
- * - The read is skipped for a token this instance saw live within the last second
- *   (TokenService.recentlyAlive): its attempt tells. That saves a store command per request of a
- *   token in use (the common case), at the cost below.
- * - The gap: a token that dies (revoked, or its last attempt used by a concurrent request) after
- *   the read, or within a second after this instance last saw it live, has been counted against
- *   its tenant when its attempt is refused; the count is given back at once (refund). So dead
- *   tokens hold at most, for one store round trip, as many of the tenant's places as they have
- *   requests in flight in the second after their death, and keep none. A token that was never
- *   live here, or has been dead a second, spends nothing of its tenant's.
- *
- * The price: one more store read for the first request of a token on an instance in a second,
- * where the tenant limit is on and an attempt is used (none where the limit is off), sent together
- * with the token's own count, so it adds no round trip to the latency when the token limit is on
- * too. The tenant limit stays exact: every place is taken by one atomic hit.
+ *   itself and, in authenticate, the address), then judged alive or dead, then its attempt is
+ *   used: one store step (TokenService.admit, one Redis script on the family's hash tag), one
+ *   round trip. Only a live token's request is counted against its tenant, and a 429 from either
+ *   limit comes before the attempt:
+ *   - when this instance holds a place of the tenant's window (the common case under load), the
+ *     step runs with the attempt, and the place is taken after it, without a round trip. Should
+ *     concurrent requests have taken the last places meanwhile and the shared counter have none
+ *     left, the attempt is given back (one more round trip, only at the tenant's limit) and the
+ *     answer is 429: so a 429 still uses no attempt, and the tenant's limit is never passed;
+ *   - otherwise the step first only reads (its own limit counted, whether it lives: no attempt),
+ *     then the tenant's place is reserved, then the attempt used: three round trips, once per
+ *     batch of places (every request when the tenant's batch is 1, as on the embedded store).
+ *   A dead token never takes a place of its tenant's, even for a moment.
  *
  * On a full store (StoreFullError), counter writes are refused like every growing write, so a
  * request is answered 507; with `failOpenWhenFull` (operations that only take something away:
@@ -34,7 +32,7 @@ import type { LimitState, RateLimits } from '../limits/rate-limits.ts';
 import { StoreFullError } from '../stores/store.ts';
 import type { ApiKeys } from './api-keys.ts';
 import { SCOPES, type Principal } from './scopes.ts';
-import { looksLikeJwt, type TokenService } from './tokens.ts';
+import { looksLikeJwt, type Admission, type TokenService } from './tokens.ts';
 
 export interface AdmissionOptions {
   readonly apiKeys: ApiKeys;
@@ -79,28 +77,51 @@ export async function resolvePrincipal(
   if (!looksLikeJwt(credential)) return undefined;
   const verified = await tokens.verify(credential);
   if (!verified) return undefined;
-  if (!limits?.countsTenants) {
-    // No tenant to protect: its own limit, then the store as usual (no extra read).
-    const ownState = limits && (await count(limits.countToken(verified.token.id)));
-    if (limits) admitted(tightestFirst([ownState]));
-    return tokens.activate(verified, consume);
+
+  // The token's own limit, counted in the store's step (or skipped on a full store, see above).
+  const counter = limits?.tokenCounter(verified.token);
+  const admit = async (use: boolean): Promise<Admission> => {
+    if (!counter) return tokens.admit(verified, use);
+    try {
+      return await tokens.admit(verified, use, counter);
+    } catch (error) {
+      if (opts.failOpenWhenFull && error instanceof StoreFullError) return tokens.admit(verified, use);
+      throw error;
+    }
+  };
+  const ownState = (admission: Admission) => (admission.outcome !== 'limited' && admission.count ? limits?.tokenState(admission.count) : undefined);
+
+  if (!limits?.countsTenants || !consume || limits.holdsTenantPlace(verified.tenant)) {
+    // One round trip: counted, judged and (with `consume`) its attempt used.
+    const admission = await admit(consume);
+    if (admission.outcome === 'limited') throw limits!.tokenRefused(admission.resetMs);
+    if (admission.outcome === 'dead') return undefined;
+    let tenantState: LimitState | undefined;
+    if (limits?.countsTenants) {
+      try {
+        tenantState = await count(limits.countTenant(verified.tenant));
+      } catch (error) {
+        // The places went to concurrent requests and the window has no more: 429, and the
+        // attempt this request used is given back (a 429 uses no attempt).
+        // (Best effort: a refund the store refuses leaves the attempt used, never one too many.)
+        if (consume) await tokens.refundAttempt(admission.principal).catch(() => {});
+        throw error;
+      }
+    }
+    admitted(tightestFirst([ownState(admission), tenantState]));
+    return admission.principal;
   }
 
-  // Its own limit, live or dead; and, at once, whether it lives (a read: no attempt used), unless
-  // this instance has just seen it live: then its attempt will tell (and a refund undoes the count).
-  const seenAlive = consume && tokens.recentlyAlive(verified);
-  const [ownState, read] = await Promise.all([
-    count(limits.countToken(verified.token.id)),
-    seenAlive ? undefined : tokens.activate(verified, false),
-  ]);
-  if (!seenAlive && !read) return undefined;
+  // No place of the tenant's held here: whether it lives first (no attempt used), then its place.
+  const read = await admit(false);
+  if (read.outcome === 'limited') throw limits.tokenRefused(read.resetMs);
+  if (read.outcome === 'dead') return undefined;
   const tenantState = await count(limits.countTenant(verified.tenant));
-  admitted(tightestFirst([ownState, tenantState]));
-  if (!consume) return read;
+  admitted(tightestFirst([ownState(read), tenantState]));
   const principal = await tokens.activate(verified, true);
   if (!principal && tenantState) {
-    // Died since the read: give its tenant the place back (best effort: the answer is 401 anyway).
-    await limits.refundTenant(verified.tenant).catch(() => {});
+    // Died since the read: its tenant's place goes back to this instance's holding.
+    limits.refundTenant(verified.tenant);
   }
   return principal;
 }

@@ -4,10 +4,11 @@
  * the time taken says nothing about which key (or how much of one) matched.
  * @module
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyEntry } from '../config.ts';
 
-const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest();
+/** SHA-256 of the key (one-shot: on every request with a credential). */
+const digest = (key: string) => hash('sha256', key, 'buffer');
 
 /**
  * A key's public name: the first 96 bits of SHA-256 over a label and the key, base64url. Carried in

@@ -4,7 +4,7 @@
  * ignored on read and swept with the store's other expired entries.
  * @module
  */
-import { checkCount, type CounterCharge, type CounterHit, type Counters } from './counters.ts';
+import { checkCount, type CounterCharge, type CounterHit, type CounterReservation, type Counters } from './counters.ts';
 import { systemClock, type Clock } from './store.ts';
 
 interface Window {
@@ -22,6 +22,11 @@ export class MemoryCounters implements Counters {
   }
 
   async hit(key: string, points: number, limit: number, windowSeconds: number): Promise<CounterHit> {
+    return this.hitNow(key, points, limit, windowSeconds);
+  }
+
+  /** hit, synchronously: for the token store's admission, which counts and uses an attempt in one step. */
+  hitNow(key: string, points: number, limit: number, windowSeconds: number): CounterHit {
     checkCount('points', points);
     checkCount('limit', limit);
     const now = this.#clock();
@@ -31,6 +36,19 @@ export class MemoryCounters implements Counters {
     window.count += points;
     this.#windows.set(key, window);
     return { allowed: true, remaining: limit - window.count, resetMs };
+  }
+
+  async reserve(key: string, points: number, limit: number, windowSeconds: number): Promise<CounterReservation> {
+    checkCount('points', points);
+    checkCount('limit', limit);
+    const now = this.#clock();
+    const window = this.#window(key, windowSeconds, now);
+    const granted = Math.max(0, Math.min(points, limit - window.count));
+    if (granted > 0) {
+      window.count += granted;
+      this.#windows.set(key, window);
+    }
+    return { granted, remaining: Math.max(0, limit - window.count), resetMs: window.endsAtMs - now };
   }
 
   async charge(key: string, points: number, windowSeconds: number): Promise<CounterCharge> {

@@ -1,10 +1,14 @@
 /**
  * The counters on Redis (see redis.ts for the layout):
  *
- *   pqapi:rl:<key>     string   the window's count; PEXPIRE at the window's end, so Redis drops it
+ *   pqapi:rl:<key>                 string   the window's count; PEXPIRE at the window's end, so
+ *                                           Redis drops it
+ *   pqapi:{f:<family>}:rl:<key>    string   the same, for a counter kept with a token family (the
+ *                                           per-token limit): the token's admission script
+ *                                           (redis-tokens.ts) counts it with the attempt
  *
- * One key per counter and one key per script, outside any hash tag: counters are spread over a
- * Redis Cluster by their own names. `<key>` is the caller's (limits/rate-limits.ts names the
+ * One key per counter and one key per script: counters are spread over a Redis Cluster by their
+ * own names (or their family's). `<key>` is the caller's (limits/rate-limits.ts names the
  * limit and URI-encodes the tenant, token or address).
  *
  * The hit and charge scripts declare no flags, so on a Redis past maxmemory they are refused whole
@@ -12,7 +16,7 @@
  * refund script only lowers a count in place and allows OOM.
  * @module
  */
-import { checkCount, type CounterCharge, type CounterHit, type Counters } from './counters.ts';
+import { checkCount, type CounterCharge, type CounterHit, type CounterReservation, type Counters } from './counters.ts';
 import { LuaScript, outcome, type RedisConnection } from './redis-connection.ts';
 
 /**
@@ -29,6 +33,41 @@ if count + points > limit then return {'outcome', 'refused', 'count', count, 're
 redis.call('SET', KEYS[1], count + points, 'PX', ttl)
 return {'outcome', 'counted', 'count', count + points, 'reset', ttl}
 `);
+
+/**
+ * Takes up to ARGV[1] points, as many as the window has left before the limit; takes none (and
+ * writes nothing) when it has none left. KEYS: the counter. ARGV: points, limit, window (ms).
+ * Answers outcome 'reserved' with `granted`, `count` (after) and `reset` (ms until the window ends).
+ */
+const RESERVE = new LuaScript(`#!lua
+local points, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+local count = 0
+if ttl > 0 then count = tonumber(redis.call('GET', KEYS[1])) or 0 else ttl = tonumber(ARGV[3]) end
+local granted = math.min(points, limit - count)
+if granted <= 0 then return {'outcome', 'reserved', 'granted', 0, 'count', count, 'reset', ttl} end
+redis.call('SET', KEYS[1], count + granted, 'PX', ttl)
+return {'outcome', 'reserved', 'granted', granted, 'count', count + granted, 'reset', ttl}
+`);
+
+/** The Redis key of counter `key`, kept with token family `family` when one is named (see the layout). */
+export function counterKey(redis: RedisConnection, key: string, family?: string): string {
+  return family === undefined ? redis.key(`rl:${key}`) : redis.familyKey(family, `rl:${key}`);
+}
+
+/**
+ * The window logic of HIT, for the token's admission script (redis-tokens.ts) to count the
+ * per-token limit in the same step as the attempt: on KEYS[1] with limit ARGV[2] and window
+ * ARGV[3] (ms), one point; sets `counted` (false when refused), `count` and `ttl`.
+ */
+export const HIT_LUA = `
+local counted, count, ttl = true, 0, redis.call('PTTL', KEYS[1])
+if ttl > 0 then count = tonumber(redis.call('GET', KEYS[1])) or 0 else ttl = tonumber(ARGV[3]) end
+if count + 1 > tonumber(ARGV[2]) then counted = false else
+  count = count + 1
+  redis.call('SET', KEYS[1], count, 'PX', ttl)
+end
+`;
 
 /**
  * Counts points whatever the count. KEYS: the counter. ARGV: points, window (ms).
@@ -58,29 +97,34 @@ return {'outcome', 'refunded'}
 export class RedisCounters implements Counters {
   constructor(private readonly redis: RedisConnection) {}
 
-  async hit(key: string, points: number, limit: number, windowSeconds: number): Promise<CounterHit> {
+  async hit(key: string, points: number, limit: number, windowSeconds: number, family?: string): Promise<CounterHit> {
     checkCount('points', points);
     checkCount('limit', limit);
     checkCount('windowSeconds', windowSeconds);
-    const answer = await this.redis.eval(HIT, [this.#key(key)], [points, limit, windowSeconds * 1000]);
+    const answer = await this.redis.eval(HIT, [counterKey(this.redis, key, family)], [points, limit, windowSeconds * 1000]);
     const { outcome: o, fields } = outcome(answer, 'counters.hit', ['counted', 'refused']);
     return { allowed: o === 'counted', remaining: Math.max(0, limit - Number(fields.count)), resetMs: Number(fields.reset) };
   }
 
-  async charge(key: string, points: number, windowSeconds: number): Promise<CounterCharge> {
+  async reserve(key: string, points: number, limit: number, windowSeconds: number, family?: string): Promise<CounterReservation> {
+    checkCount('points', points);
+    checkCount('limit', limit);
+    checkCount('windowSeconds', windowSeconds);
+    const answer = await this.redis.eval(RESERVE, [counterKey(this.redis, key, family)], [points, limit, windowSeconds * 1000]);
+    const { fields } = outcome(answer, 'counters.reserve', ['reserved']);
+    return { granted: Number(fields.granted), remaining: Math.max(0, limit - Number(fields.count)), resetMs: Number(fields.reset) };
+  }
+
+  async charge(key: string, points: number, windowSeconds: number, family?: string): Promise<CounterCharge> {
     checkCount('points', points);
     checkCount('windowSeconds', windowSeconds);
-    const answer = await this.redis.eval(CHARGE, [this.#key(key)], [points, windowSeconds * 1000]);
+    const answer = await this.redis.eval(CHARGE, [counterKey(this.redis, key, family)], [points, windowSeconds * 1000]);
     const { fields } = outcome(answer, 'counters.charge', ['counted']);
     return { count: Number(fields.count), resetMs: Number(fields.reset) };
   }
 
-  async refund(key: string, points: number): Promise<void> {
+  async refund(key: string, points: number, family?: string): Promise<void> {
     checkCount('points', points);
-    outcome(await this.redis.eval(REFUND, [this.#key(key)], [points]), 'counters.refund', ['refunded', 'none']);
-  }
-
-  #key(key: string): string {
-    return this.redis.key(`rl:${key}`);
+    outcome(await this.redis.eval(REFUND, [counterKey(this.redis, key, family)], [points]), 'counters.refund', ['refunded', 'none']);
   }
 }

@@ -28,6 +28,16 @@ export interface CounterHit {
   readonly resetMs: number;
 }
 
+/** What a reservation took, and where its window stands afterwards. */
+export interface CounterReservation {
+  /** Points taken, 0 to `points`: as many as the window had left (0: refused, nothing written). */
+  readonly granted: number;
+  /** Points the window can still take after this reservation. */
+  readonly remaining: number;
+  /** Milliseconds until the window ends: what was granted is for this window only. */
+  readonly resetMs: number;
+}
+
 /** Where a window stands after a charge. */
 export interface CounterCharge {
   /** Points counted in the window, this charge included (may be past any limit). */
@@ -36,23 +46,35 @@ export interface CounterCharge {
   readonly resetMs: number;
 }
 
+/**
+ * Every method takes an optional `family`: the counter is then kept with that token family's
+ * records (on Redis, under its hash tag, so one script can count it and use the token's attempt
+ * together on a Cluster: the per-token limit). Counters are told apart by `key` alone either way;
+ * a caller names a counter with the same family every time.
+ */
 export interface Counters {
   /**
    * Counts `points` under `key` unless that would take the window's count past `limit`.
    * `points` and `limit` are whole numbers >= 1; `windowSeconds` >= 1.
    */
-  hit(key: string, points: number, limit: number, windowSeconds: number): Promise<CounterHit>;
+  hit(key: string, points: number, limit: number, windowSeconds: number, family?: string): Promise<CounterHit>;
+  /**
+   * Takes up to `points` under `key`, as many as the window has left before `limit` (all of them,
+   * some, or none: then nothing is written): for an instance that reserves a batch of a shared
+   * limit and hands it out locally (limits/rate-limits.ts). Same arguments as hit.
+   */
+  reserve(key: string, points: number, limit: number, windowSeconds: number, family?: string): Promise<CounterReservation>;
   /**
    * Counts `points` under `key` whatever the count (never refuses): for a cost known only after
    * the request was admitted, e.g. a batch's items once its body is parsed. A later `hit` sees it.
    */
-  charge(key: string, points: number, windowSeconds: number): Promise<CounterCharge>;
+  charge(key: string, points: number, windowSeconds: number, family?: string): Promise<CounterCharge>;
   /**
    * Takes back `points` counted in the current window of `key` (a hit that turned out to be for a
    * credential that is dead): never below zero, and never starts a window. Does not grow the
    * store, so it works on a full one.
    */
-  refund(key: string, points: number): Promise<void>;
+  refund(key: string, points: number, family?: string): Promise<void>;
 }
 
 /** Checks the arguments both adapters take alike: a bad one is a bug in the caller. */

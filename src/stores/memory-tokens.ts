@@ -3,8 +3,9 @@
  * does not await is atomic, as the Redis scripts are.
  * @module
  */
+import { MemoryCounters } from './counters-memory.ts';
 import { systemClock, type Clock } from './store.ts';
-import type { ConsumeResult, TokenRecord, TokenStore } from './tokens.ts';
+import type { AdmitResult, ConsumeResult, TokenCounter, TokenRecord, TokenStore } from './tokens.ts';
 
 interface LiveToken {
   tenant: string;
@@ -19,8 +20,28 @@ export class MemoryTokenStore implements TokenStore {
   /** Per tenant: token id -> expiry, the live-token quota's count. */
   readonly #tokenCounts = new Map<string, Map<string, number>>();
 
-  constructor(clock: Clock = systemClock) {
+  /** The store's counters, where admit counts the per-token limit (the same as the Counters port's). */
+  readonly #counters: MemoryCounters;
+
+  constructor(clock: Clock = systemClock, counters: MemoryCounters = new MemoryCounters(clock)) {
     this.#clock = clock;
+    this.#counters = counters;
+  }
+
+  async admit(family: string, tokenId: string, ancestors: readonly string[], consume: boolean, counter: TokenCounter): Promise<AdmitResult> {
+    // No await below: counted, checked and used in one step, as the Redis script does.
+    const hit = this.#counters.hitNow(counter.key, 1, counter.limit, counter.windowSeconds);
+    if (!hit.allowed) return { outcome: 'limited', resetMs: hit.resetMs };
+    const count = { remaining: hit.remaining, resetMs: hit.resetMs };
+    const lineage = this.#lineage(family, tokenId, ancestors);
+    if (!lineage) return { outcome: 'dead', count };
+    let least: number | null = null;
+    for (const token of lineage) {
+      if (token.attemptsLeft === null) continue;
+      if (consume) token.attemptsLeft -= 1;
+      least = least === null ? token.attemptsLeft : Math.min(least, token.attemptsLeft);
+    }
+    return { outcome: 'alive', attemptsLeft: least, count };
   }
 
   async createToken(family: string, tokenId: string, record: TokenRecord): Promise<void> {

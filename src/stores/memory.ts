@@ -42,13 +42,14 @@ export class MemoryStore implements Store {
 
   constructor({ clock = systemClock, sweepIntervalMs = 60_000, audit = DEFAULT_AUDIT }: MemoryStoreOptions = {}) {
     this.keys = new MemoryKeyStore(clock);
-    this.tokens = new MemoryTokenStore(clock);
+    this.counters = new MemoryCounters(clock);
+    // The per-token limit is counted by the token store's admission on the same counters.
+    this.tokens = new MemoryTokenStore(clock, this.counters);
     this.audit = new MemoryAuditLog({ ...audit, clock });
     this.replay = new MemoryReplayStore(clock);
     this.clients = new MemoryClientStore(clock);
     this.sessions = new MemorySessionStore(clock);
     this.challenges = new MemoryChallengeStore(clock);
-    this.counters = new MemoryCounters(clock);
     this.#sweeper = setInterval(() => {
       this.tokens.sweep();
       this.keys.sweep();

@@ -6,13 +6,16 @@
  *                                                  Redis drops it then
  *   pqapi:{t:<tenant>}:tokens              zset    the tenant's token ids, scored by expiry (ms):
  *                                                  the live-token quota's count
+ *   pqapi:{f:<family>}:rl:token:<tokenId>  string  the per-token rate limit's window (counters-redis.ts)
  *
  * A token, its parent chain and its children share their root's `{f:<family>}` hash tag, so the
- * attempt script can check the whole lineage in one step on Redis Cluster.
+ * attempt script can check the whole lineage in one step on Redis Cluster; the per-token rate
+ * counter shares it too, so a request presenting a token is one script, one round trip (ADMIT).
  * @module
  */
+import { counterKey, HIT_LUA } from './counters-redis.ts';
 import { LuaScript, outcome, type RedisConnection } from './redis-connection.ts';
-import type { ConsumeResult, TokenRecord, TokenStore } from './tokens.ts';
+import type { AdmitResult, ConsumeResult, TokenCounter, TokenRecord, TokenStore } from './tokens.ts';
 
 /**
  * Records a new token, expiring at `exp`; never replaces a record (ids are 128 random bits).
@@ -105,6 +108,37 @@ return answer
 `);
 
 /**
+ * A request presenting a token, in one step: counts it against the token's own limit (HIT_LUA:
+ * refused -> 'limited', nothing else done), then judges the lineage as CONSUME_ATTEMPT does, then
+ * with ARGV[1] = '1' uses one attempt of the token and of each limited ancestor, else only reads.
+ * No allow-oom: the counter may need a new key, so a full Redis refuses the whole step before it
+ * runs (the caller may then go on without the counter: see auth/admission.ts).
+ * KEYS: the token's counter, the token, then its ancestors (one hash tag). ARGV: consume ('1' or
+ * '0'), limit, window (ms). Answers outcome 'limited', 'dead' or 'alive' with `count` and `reset`
+ * (the counter), and for 'alive' `left` (absent when no token of the lineage is limited).
+ */
+const ADMIT = new LuaScript(`#!lua
+${HIT_LUA}
+if not counted then return {'outcome', 'limited', 'count', count, 'reset', ttl} end
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 then return {'outcome', 'dead', 'count', count, 'reset', ttl} end
+  local left = redis.call('HGET', KEYS[i], 'left')
+  if left and tonumber(left) <= 0 then return {'outcome', 'dead', 'count', count, 'reset', ttl} end
+end
+local least = nil
+for i = 2, #KEYS do
+  if redis.call('HEXISTS', KEYS[i], 'left') == 1 then
+    local left
+    if ARGV[1] == '1' then left = redis.call('HINCRBY', KEYS[i], 'left', -1) else left = tonumber(redis.call('HGET', KEYS[i], 'left')) end
+    if least == nil or left < least then least = left end
+  end
+end
+local answer = {'outcome', 'alive', 'count', count, 'reset', ttl}
+if least ~= nil then table.insert(answer, 'left'); table.insert(answer, least) end
+return answer
+`);
+
+/**
  * Deletes a token only when it belongs to the tenant and, when a requesting token is named, only
  * when the token is that one or one of its descendants (the requester is among its ancestors).
  * KEYS: token. ARGV: tenant, requesting token id ('' for an API key), the token's id.
@@ -152,6 +186,16 @@ export class RedisTokenStore implements TokenStore {
     const { outcome: o, fields } = outcome(answer, 'consumeAttempt', ['granted', 'dead']);
     if (o === 'dead') return { ok: false };
     return { ok: true, attemptsLeft: fields.left === undefined ? null : Number(fields.left) };
+  }
+
+  async admit(family: string, tokenId: string, ancestors: readonly string[], consume: boolean, counter: TokenCounter): Promise<AdmitResult> {
+    const keys = [counterKey(this.redis, counter.key, family), ...this.#lineage(family, tokenId, ancestors)];
+    const answer = await this.redis.eval(ADMIT, keys, [consume ? '1' : '0', counter.limit, counter.windowSeconds * 1000]);
+    const { outcome: o, fields } = outcome(answer, 'admitToken', ['limited', 'dead', 'alive']);
+    if (o === 'limited') return { outcome: 'limited', resetMs: Number(fields.reset) };
+    const count = { remaining: Math.max(0, counter.limit - Number(fields.count)), resetMs: Number(fields.reset) };
+    if (o === 'dead') return { outcome: 'dead', count };
+    return { outcome: 'alive', attemptsLeft: fields.left === undefined ? null : Number(fields.left), count };
   }
 
   async peekToken(family: string, tokenId: string, ancestors: readonly string[]): Promise<TokenRecord | undefined> {

@@ -23,6 +23,31 @@ export type ConsumeResult =
   /** Unknown, expired, revoked, exhausted, or an ancestor revoked: answered alike by the caller. */
   | { readonly ok: false };
 
+/** The per-token rate limit, counted in the same step as the attempt (TokenStore.admit). */
+export interface TokenCounter {
+  /** The counter's name on the Counters port, kept with the token's family (Counters' `family`). */
+  readonly key: string;
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+/** Where the per-token counter stands after an admission counted it (the RateLimit headers). */
+export interface TokenCount {
+  readonly remaining: number;
+  readonly resetMs: number;
+}
+
+export type AdmitResult =
+  /** Past its own limit: refused before anything else was looked at; no attempt used, nothing counted. */
+  | { readonly outcome: 'limited'; readonly resetMs: number }
+  /** Dead (as consumeAttempt says); the request was counted against the token's own limit. */
+  | { readonly outcome: 'dead'; readonly count?: TokenCount }
+  /**
+   * Live: with `consume`, one attempt used, else only read; `attemptsLeft` as consumeAttempt and
+   * peekToken give it (after the attempt; the least over the limited tokens of the lineage).
+   */
+  | { readonly outcome: 'alive'; readonly attemptsLeft: number | null; readonly count?: TokenCount };
+
 export interface TokenStore {
   /**
    * Records a new token under `family` (the root token's id: children share their root's hash
@@ -67,5 +92,14 @@ export interface TokenStore {
   reserveToken(tenant: string, tokenId: string, expiresAtMs: number, quota: number, nowMs: number): Promise<boolean>;
   /** Takes a token out of its tenant's live-token count (after revocation, or a failed create). */
   releaseToken(tenant: string, tokenId: string): Promise<void>;
+  /**
+   * A request presenting the token, with its own rate limit, in one atomic step (one Redis script,
+   * on the family's hash tag): counts it against `counter` (refused: 'limited', and nothing else
+   * happens), then judges the token and its lineage as consumeAttempt does, then with `consume`
+   * uses one attempt (else reads it as peekToken). On a full Redis the whole step is refused
+   * (the counter may need a new key). Without a per-token limit, consumeAttempt or peekToken is
+   * the same step.
+   */
+  admit(family: string, tokenId: string, ancestors: readonly string[], consume: boolean, counter: TokenCounter): Promise<AdmitResult>;
 
 }

@@ -79,6 +79,23 @@ export function runRateLimitContract(name: string, backend: LimitsUnderTest): vo
       assert.equal(passed, 6);
     });
 
+    test('instances reserving places in batches never admit more than the limit together, and fewer by at most the bound', async () => {
+      // Batches of 4, two instances: at most (2 - 1) x (4 - 1) = 3 places can sit unused in one of them.
+      const batched = async () => new RateLimits((await backend.makeStore()).counters, { perTenant: 20, perToken: 0, authFailuresPerMinute: 0, tenantBatch: 4 });
+      const [a, b] = [await batched(), await batched()];
+      const t = tenant();
+      const { passed, refused } = await settle(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).admit({ tenant: t })));
+      assert.ok(passed <= 20 && passed >= 20 - 3, `${passed} admitted`);
+      assert.ok(refused.every((e) => e.policy === 'tenant' && e.retryAfterMs > 0));
+      // A place given back (a token found dead) serves the same instance's next request.
+      const one = await batched();
+      const u = tenant();
+      await one.countTenant(u);
+      one.refundTenant(u);
+      const states = await Promise.all(Array.from({ length: 4 }, () => one.countTenant(u)));
+      assert.deepEqual(states.map((s) => s!.remaining).sort((x, y) => x - y), [16, 17, 18, 19], 'four places of one batch, the given-back one among them');
+    });
+
     test('failed authentications: the address is refused past its limit', async () => {
       const l = await limits({ authFailuresPerMinute: 3 });
       const address = `10.0.0.${Math.floor(Math.random() * 250)}-${randomUUID()}`;

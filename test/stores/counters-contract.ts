@@ -85,7 +85,36 @@ export function runCountersContract(current: () => Counters): void {
       assert.equal(hits.filter((h) => h.allowed).length, 3);
     });
 
+    test('reserve takes as many as the window has left: all, some, then none, and a reservation of none writes nothing', async () => {
+      assert.deepEqual(await pickReservation(counters.reserve(key, 4, 10, 60)), { granted: 4, remaining: 6 });
+      assert.deepEqual(await pickReservation(counters.reserve(key, 4, 10, 60)), { granted: 4, remaining: 2 });
+      assert.deepEqual(await pickReservation(counters.reserve(key, 4, 10, 60)), { granted: 2, remaining: 0 });
+      const none = await counters.reserve(key, 4, 10, 60);
+      assert.deepEqual({ granted: none.granted, remaining: none.remaining }, { granted: 0, remaining: 0 });
+      assert.ok(none.resetMs > 0 && none.resetMs <= 60_000, `reset in ${none.resetMs} ms`);
+      assert.equal((await counters.charge(key, 1, 60)).count, 11, 'the refused reservation left no trace');
+    });
+
+    test('of concurrent reservations, together exactly the limit is granted, never more', async () => {
+      const granted = await Promise.all(Array.from({ length: 12 }, () => counters.reserve(key, 3, 20, 60)));
+      assert.equal(granted.reduce((sum, r) => sum + r.granted, 0), 20);
+      assert.equal((await counters.hit(key, 1, 20, 60)).allowed, false, 'hits see the reserved places as taken');
+      const another = await counters.reserve(`${key}-other`, 3, 20, 60);
+      assert.equal(another.granted, 3, 'keys count apart');
+    });
+
+    test('a counter kept with a token family counts like any other, and apart from the same key kept elsewhere', async () => {
+      const family = `fam-{${randomUUID()}}`;
+      assert.deepEqual(pick(await counters.hit(key, 1, 2, 60, family)), { allowed: true, remaining: 1 });
+      assert.deepEqual(pick(await counters.hit(key, 1, 2, 60, family)), { allowed: true, remaining: 0 });
+      assert.equal((await counters.hit(key, 1, 2, 60, family)).allowed, false);
+      await counters.refund(key, 1, family);
+      assert.equal((await counters.charge(key, 1, 60, family)).count, 2);
+      assert.equal((await counters.reserve(key, 5, 3, 60, family)).granted, 1);
+    });
+
     test('points, limits and windows must be whole numbers >= 1', async () => {
+      await assert.rejects(counters.reserve(key, 0, 5, 60), RangeError);
       await assert.rejects(counters.hit(key, 0, 5, 60), RangeError);
       await assert.rejects(counters.hit(key, 1, 0, 60), RangeError);
       await assert.rejects(counters.hit(key, 1, 5, 0.5), RangeError);
@@ -95,5 +124,10 @@ export function runCountersContract(current: () => Counters): void {
     });
   });
 }
+
+const pickReservation = async (reserving: Promise<{ granted: number; remaining: number }>) => {
+  const { granted, remaining } = await reserving;
+  return { granted, remaining };
+};
 
 const pick = ({ allowed, remaining }: { allowed: boolean; remaining: number }) => ({ allowed, remaining });

@@ -85,6 +85,51 @@ export function runTokenStoreContract(current: () => TokenStore): void {
           assert.deepEqual(await tokens.consumeAttempt(family, 't1', []), { ok: false });
         });
 
+        describe('admit: the per-token counter, the lineage and the attempt in one step', () => {
+          const counter = (limit: number) => ({ key: `token:${randomUUID()}`, limit, windowSeconds: 60 });
+
+          test('exactly K of 3K concurrent admits pass, each remaining count handed out once, each counted', async () => {
+            const K = 7;
+            await tokens.createToken(family, 't1', tokenRecord('acme', K));
+            const c = counter(1000);
+            const results = await Promise.all(Array.from({ length: 3 * K }, () => tokens.admit(family, 't1', [], true, c)));
+            const alive = results.flatMap((r) => (r.outcome === 'alive' ? [r.attemptsLeft] : []));
+            assert.deepEqual(alive.sort((x, y) => Number(y) - Number(x)), Array.from({ length: K }, (_, i) => K - 1 - i));
+            assert.equal(results.filter((r) => r.outcome === 'dead').length, 2 * K);
+            const remaining = results.map((r) => (r.outcome === 'limited' ? -1 : r.count!.remaining)).sort((x, y) => y - x);
+            assert.deepEqual(remaining, Array.from({ length: 3 * K }, (_, i) => 999 - i), 'live and dead requests alike are counted, once each');
+          });
+
+          test('past its own limit: refused before anything else, no attempt used, nothing counted', async () => {
+            await tokens.createToken(family, 't1', tokenRecord('acme', 10));
+            const c = counter(4);
+            const results = await Promise.all(Array.from({ length: 12 }, () => tokens.admit(family, 't1', [], true, c)));
+            assert.equal(results.filter((r) => r.outcome === 'alive').length, 4);
+            const limited = results.filter((r) => r.outcome === 'limited');
+            assert.equal(limited.length, 8);
+            for (const r of limited) assert.ok(r.outcome === 'limited' && r.resetMs > 0 && r.resetMs <= 60_000);
+            assert.equal((await tokens.peekToken(family, 't1', []))?.attemptsLeft, 6, 'only the 4 admitted used an attempt');
+          });
+
+          test('a dead token is counted against its own limit; a read (no consume) uses no attempt', async () => {
+            await tokens.createToken(family, 'root', tokenRecord('acme', 3));
+            await tokens.createToken(family, 'child', tokenRecord('acme', null));
+            const c = counter(5);
+            const read = await tokens.admit(family, 'child', ['root'], false, c);
+            assert.deepEqual(read.outcome === 'alive' && [read.attemptsLeft, read.count?.remaining], [3, 4], 'read: the lineage\'s least, counted once');
+            const used = await tokens.admit(family, 'child', ['root'], true, c);
+            assert.equal(used.outcome === 'alive' && used.attemptsLeft, 2, "the child's request uses its root's attempt");
+            assert.equal(await tokens.revokeToken(family, 'root', 'acme'), true);
+            const dead = await tokens.admit(family, 'child', ['root'], true, c);
+            assert.equal(dead.outcome, 'dead', 'an ancestor revoked');
+            assert.equal(dead.outcome === 'dead' && dead.count?.remaining, 2, 'counted: 3 of 5 used');
+            assert.equal((await tokens.peekToken(family, 'child', ['root'])), undefined);
+            await tokens.admit(family, 'unknown', [], true, c);
+            await tokens.admit(family, 'unknown', [], true, c);
+            assert.equal((await tokens.admit(family, 'unknown', [], true, c)).outcome, 'limited', 'the counter is the caller\'s, whatever the token');
+          });
+        });
+
         test('an exhausted token stays dead for consume and peek', async () => {
           await tokens.createToken(family, 't1', tokenRecord('acme', 1));
           assert.deepEqual(await tokens.consumeAttempt(family, 't1', []), { ok: true, attemptsLeft: 0 });

@@ -1,0 +1,127 @@
+/**
+ * Two (or more) builds of our server side by side, in alternating rounds: how a change moves the
+ * CPU each request costs, measured within one run, so the noise of a shared machine falls on both
+ * sides. Each argument is a directory holding a compiled `dist/` (and a `node_modules`), e.g. a
+ * copy of an earlier `dist/` and this checkout:
+ *
+ *   npm run build:dist && cp -r dist /tmp/before/dist && ln -s $PWD/node_modules /tmp/before/
+ *   ...change, npm run build:dist...
+ *   npx tsx bench/ab.ts /tmp/before . [--node24] [--target encapsulate|healthz|current|token-encapsulate] [--rounds 9] [--seconds 2]
+ *
+ * Prints, per build, the median req/s and server CPU µs per request (with min-max over the
+ * rounds), and each build's median per-round ratio against the first by CPU per request.
+ * `--target token-encapsulate` and `current` run on a throwaway redis-server with a token.
+ */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import { findNode24 } from './lib/node24.ts';
+import { ourEnv, startService, type Service } from './lib/procs.ts';
+import { startRedis } from '../test/helpers/redis.ts';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
+const flags = new Set(['--target', '--rounds', '--seconds', '--connections', '--env']);
+const dirs = argv.filter((a, i) => !a.startsWith('--') && !flags.has(argv[i - 1] ?? ''));
+if (dirs.length < 2) throw new Error('give at least two directories, each with a dist/main.js');
+const target = opt('--target', 'encapsulate');
+const rounds = Number(opt('--rounds', '9'));
+const seconds = Number(opt('--seconds', '2'));
+const connections = Number(opt('--connections', '32'));
+const extraEnv = Object.fromEntries(
+  opt('--env', '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => kv.split('=') as [string, string]),
+);
+let bin = process.execPath;
+if (argv.includes('--node24')) {
+  const n24 = findNode24(console.log);
+  if (!n24.ok) throw new Error(n24.reason);
+  bin = n24.bin;
+}
+const secrets = { apiKey: `bench-key-${randomBytes(24).toString('base64url')}`, tokenSecret: randomBytes(48).toString('base64'), masterKey: randomBytes(32).toString('base64') };
+const usesRedis = target === 'token-encapsulate' || target === 'current' || target === 'apikey-redis';
+const redis = usesRedis ? await startRedis() : undefined;
+const servers: Service[] = [];
+for (const dir of dirs) {
+  const env = ourEnv(secrets, { ...(redis ? { REDIS_URL: redis.url } : {}), ...extraEnv });
+  servers.push(await startService({ name: dir, bin, args: [resolve(dir, 'dist/main.js')], env, readyPath: '/readyz' }));
+}
+const auth = (url: string) => ({ authorization: `Bearer ${secrets.apiKey}`, 'content-type': 'application/json' });
+const post = async (url: string, path: string, body: unknown, headers = auth(url)) => (await (await fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as Record<string, string>;
+const pks = Array.from({ length: 16 }, () => Buffer.from(ml_kem768.keygen().publicKey).toString('base64'));
+
+async function specFor(url: string): Promise<autocannon.Options> {
+  const base = { url, connections, duration: seconds };
+  const bodies = pks.map((pk) => JSON.stringify({ pk }));
+  let i = 0;
+  const encapsulate = (authorization: string): autocannon.Options => ({
+    ...base,
+    url: url + '/v1/kem/encapsulate',
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
+  });
+  switch (target) {
+    case 'encapsulate':
+    case 'apikey-redis':
+      return encapsulate(`Bearer ${secrets.apiKey}`);
+    case 'token-encapsulate': {
+      const { new_token: token } = await post(url, '/v1/tokens', { expiry_time: 3600, expire_after_attempts: 1_000_000 });
+      if (!token) throw new Error('could not mint a token');
+      return encapsulate(`Bearer ${token}`);
+    }
+    case 'current': {
+      const { new_token: token } = await post(url, '/v1/tokens', { expiry_time: 3600 });
+      if (!token) throw new Error('could not mint a token');
+      return { ...base, url: url + '/v1/tokens/current', headers: { authorization: `Bearer ${token}` } };
+    }
+    case 'healthz':
+      return { ...base, url: url + '/healthz' };
+    default:
+      throw new Error(`unknown target ${target}`);
+  }
+}
+const specs = await Promise.all(servers.map((s) => specFor(s.url)));
+const idle = async (s: Service) => {
+  for (let last = s.cpuSeconds() ?? 0, n = 0; n < 50; n++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = s.cpuSeconds() ?? 0;
+    if (now - last < 0.005) return;
+    last = now;
+  }
+};
+const results: { rps: number; cpuUs: number; non2xx: number }[][] = servers.map(() => []);
+for (const spec of specs) await autocannon({ ...spec, duration: 1 }); // warm-up
+for (let r = 0; r < rounds; r++) {
+  // Each round starts with the next build, so no build always runs first (or right after another).
+  for (const i of servers.map((_, k) => (k + r) % servers.length)) {
+    const s = servers[i]!;
+    await idle(s);
+    const before = s.cpuSeconds() ?? 0;
+    const res = await autocannon(specs[i]!);
+    await idle(s);
+    const cpu = (s.cpuSeconds() ?? 0) - before;
+    results[i]!.push({ rps: res.requests.total / seconds, cpuUs: (cpu * 1e6) / Math.max(1, res.requests.total), non2xx: res.non2xx });
+  }
+}
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;
+console.log(`${target} on ${bin === process.execPath ? process.version : 'Node 24'}, ${rounds} alternating rounds of ${seconds} s, ${connections} connections`);
+for (const [i, dir] of dirs.entries()) {
+  const rs = results[i]!;
+  const cpuRatio = median(rs.map((x, r) => results[0]![r]!.cpuUs / x.cpuUs));
+  const rpsRatio = median(rs.map((x, r) => x.rps / results[0]![r]!.rps));
+  console.log(
+    `${dir.padEnd(28)} req/s ${median(rs.map((x) => x.rps)).toFixed(0)} (${range(rs.map((x) => x.rps))})  CPU µs/req ${median(rs.map((x) => x.cpuUs)).toFixed(1)} (${range(rs.map((x) => x.cpuUs))})  non-2xx ${rs.reduce((a, x) => a + x.non2xx, 0)}` +
+      (i ? `  vs first: ${rpsRatio.toFixed(3)}x req/s, ${cpuRatio.toFixed(3)}x by CPU (first's CPU / this one's)` : ''),
+  );
+}
+for (const s of servers) await s.stop();
+await redis?.stop();
+process.exit(0);
