@@ -68,6 +68,19 @@ const KEYGEN: Readonly<Record<HpkeKemName, (seed: Uint8Array) => { publicKey: Ui
   'X-Wing': (s) => ml_kem768_x25519.keygen(s),
 };
 
+/**
+ * Bytes as this realm's Uint8Array: the library checks `instanceof Uint8Array`, which a
+ * Uint8Array of another realm (an iframe, node:vm, a test environment's TextEncoder) fails.
+ * Copies only such foreign arrays. @throws TypeError for anything that is not a Uint8Array
+ */
+function own(bytes: Uint8Array, name: string): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (ArrayBuffer.isView(bytes) && Object.prototype.toString.call(bytes) === '[object Uint8Array]') return new Uint8Array(bytes as ArrayLike<number>);
+  throw new TypeError(`${name} must be a Uint8Array`);
+}
+const ownOr = (bytes: Uint8Array | undefined, name: string): Uint8Array => (bytes === undefined ? new Uint8Array(0) : own(bytes, name));
+const isBytes = (x: unknown): x is Uint8Array => x instanceof Uint8Array || (ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === '[object Uint8Array]');
+
 const has = (table: object, name: unknown): boolean => typeof name === 'string' && Object.hasOwn(table, name);
 
 /** The suite with its defaults filled in. @throws RangeError for a part this module does not have */
@@ -124,8 +137,8 @@ export type HpkeRecipientKey = Uint8Array | HpkeKeyPair;
 export function hpkePublicKey(kem: HpkeKemName, seed: Uint8Array): Uint8Array {
   const spec = HPKE_KEMS[kem];
   if (!spec) throw new RangeError(`not an HPKE KEM of this client: ${String(kem)}`);
-  if (!(seed instanceof Uint8Array) || seed.length !== spec.Nsk) throw new RangeError(`an ${kem} seed is ${spec.Nsk} bytes, got ${seed?.length}`);
-  return KEYGEN[kem](seed).publicKey;
+  if (!isBytes(seed) || seed.length !== spec.Nsk) throw new RangeError(`an ${kem} seed is ${spec.Nsk} bytes, got ${(seed as Uint8Array | undefined)?.length}`);
+  return KEYGEN[kem](own(seed, 'seed')).publicKey;
 }
 
 /** A fresh key pair (GenerateKeyPair); its private key never leaves the library. */
@@ -138,7 +151,7 @@ export async function hpkeGenerateKeyPair(kem: HpkeKemName): Promise<HpkeKeyPair
 /** DeriveKeyPair (draft-ietf-hpke-pq section 3) from input keying material; the private key is extractable (its seed: hpkeSerializePrivateKey). */
 export async function hpkeDeriveKeyPair(kem: HpkeKemName, ikm: Uint8Array): Promise<HpkeKeyPair> {
   const cs = cipherSuite(kem);
-  const { publicKey, privateKey } = await cs.DeriveKeyPair(ikm, true);
+  const { publicKey, privateKey } = await cs.DeriveKeyPair(own(ikm, 'ikm'), true);
   return Object.freeze({ kem, publicKey: await cs.SerializePublicKey(publicKey), privateKey });
 }
 
@@ -148,10 +161,10 @@ export async function hpkeSerializePrivateKey(pair: HpkeKeyPair): Promise<Uint8A
 }
 
 async function privateKeyOf(cs: HPKE.CipherSuite, kem: HpkeKemName, recipient: HpkeRecipientKey): Promise<HPKE.Key> {
-  if (recipient instanceof Uint8Array) {
+  if (isBytes(recipient)) {
     const Nsk = HPKE_KEMS[kem].Nsk;
     if (recipient.length !== Nsk) throw new RangeError(`an ${kem} seed is ${Nsk} bytes, got ${recipient.length}`);
-    return cs.DeserializePrivateKey(recipient, false);
+    return cs.DeserializePrivateKey(own(recipient, 'seed'), false);
   }
   if (recipient.kem !== kem) throw new RangeError(`an ${recipient.kem} key cannot open an ${kem} message`);
   return recipient.privateKey;
@@ -188,20 +201,20 @@ export async function hpkeSetupRecipient(suite: HpkeKemName | HpkeSuite, recipie
   const sk = await privateKeyOf(cs, s.kem, recipient);
   let ctx: HPKE.RecipientContext;
   try {
-    if (!(enc instanceof Uint8Array) || enc.length !== HPKE_KEMS[s.kem].Nenc) throw new HPKE.DecapError('wrong enc length');
-    ctx = await cs.SetupRecipient(sk, enc, { info: options.info ?? new Uint8Array(0) });
+    if (!isBytes(enc) || enc.length !== HPKE_KEMS[s.kem].Nenc) throw new HPKE.DecapError('wrong enc length');
+    ctx = await cs.SetupRecipient(sk, own(enc, 'enc'), { info: ownOr(options.info, 'info') });
   } catch (cause) {
     throw new HpkeOpenError({ cause });
   }
   return Object.freeze({
     async open(ciphertext: Uint8Array, aad?: Uint8Array) {
       try {
-        return await ctx.Open(ciphertext, aad ?? new Uint8Array(0));
+        return await ctx.Open(own(ciphertext, 'ciphertext'), ownOr(aad, 'aad'));
       } catch (cause) {
         throw new HpkeOpenError({ cause });
       }
     },
-    export: (exporterContext: Uint8Array, length: number) => ctx.Export(exporterContext, length),
+    export: async (exporterContext: Uint8Array, length: number) => ctx.Export(own(exporterContext, 'exporterContext'), length),
   });
 }
 
@@ -217,18 +230,18 @@ export async function hpkeSetupSender(suite: HpkeKemName | HpkeSuite, recipientP
   const s = hpkeSuite(suite);
   const cs = cipherSuite(s);
   const Npk = HPKE_KEMS[s.kem].Npk;
-  if (!(recipientPublicKey instanceof Uint8Array) || recipientPublicKey.length !== Npk) throw new RangeError(`an ${s.kem} public key is ${Npk} bytes`);
+  if (!isBytes(recipientPublicKey) || recipientPublicKey.length !== Npk) throw new RangeError(`an ${s.kem} public key is ${Npk} bytes`);
   let setup: Awaited<ReturnType<HPKE.CipherSuite['SetupSender']>>;
   try {
-    setup = await cs.SetupSender(await cs.DeserializePublicKey(recipientPublicKey), { info: options.info ?? new Uint8Array(0) });
+    setup = await cs.SetupSender(await cs.DeserializePublicKey(own(recipientPublicKey, 'public key')), { info: ownOr(options.info, 'info') });
   } catch (cause) {
     throw new RangeError(`not a valid ${s.kem} public key`, { cause });
   }
   const { ctx, encapsulatedSecret } = setup;
   return Object.freeze({
     enc: encapsulatedSecret,
-    seal: (plaintext: Uint8Array, aad?: Uint8Array) => ctx.Seal(plaintext, aad ?? new Uint8Array(0)),
-    export: (exporterContext: Uint8Array, length: number) => ctx.Export(exporterContext, length),
+    seal: async (plaintext: Uint8Array, aad?: Uint8Array) => ctx.Seal(own(plaintext, 'plaintext'), ownOr(aad, 'aad')),
+    export: async (exporterContext: Uint8Array, length: number) => ctx.Export(own(exporterContext, 'exporterContext'), length),
   });
 }
 
