@@ -15,7 +15,7 @@
  * checked on the suites it has (ML-KEM-768 + HKDF-SHA256 + AES-128-GCM, ML-KEM-1024 +
  * HKDF-SHA384 + AES-256-GCM, X-Wing + HKDF-SHA256 + ChaCha20-Poly1305).
  */
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   HPKE_AEADS,
