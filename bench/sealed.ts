@@ -49,7 +49,7 @@ interface Sample {
 }
 
 /** Sends `inits` (one request each), CONNECTIONS at a time; the server's CPU per request from its process group. */
-async function measure(s: Service, path: string, inits: RequestInit[], check?: (i: number, res: Response, body: Uint8Array) => boolean): Promise<Sample> {
+async function measure(s: Service, path: string, inits: RequestInit[], check?: (i: number, res: Response, body: Uint8Array) => boolean | Promise<boolean>): Promise<Sample> {
   await settle(s);
   const cpu0 = s.cpuSeconds();
   let next = 0;
@@ -60,7 +60,7 @@ async function measure(s: Service, path: string, inits: RequestInit[], check?: (
       for (let i = next++; i < inits.length; i = next++) {
         const res = await fetch(s.url + path, inits[i]);
         const body = new Uint8Array(await res.arrayBuffer());
-        if (res.status !== 200 || (check && !check(i, res, body))) bad++;
+        if (res.status !== 200 || (check && !(await check(i, res, body)))) bad++;
       }
     }),
   );
@@ -84,8 +84,9 @@ async function settle(s: Service): Promise<void> {
 const plainInits = (): RequestInit[] =>
   Array.from({ length: AMOUNT }, (_, i) => ({ method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: BODIES[i % BODIES.length] }));
 
-function sealedInits(configs: OhttpKeyConfig[], authority: string) {
-  const sealed = Array.from({ length: AMOUNT }, (_, i) =>
+async function sealedInits(configs: OhttpKeyConfig[], authority: string) {
+  // The client's sealing is async (its HPKE is the hpke library).
+  const sealed = await Promise.all(Array.from({ length: AMOUNT }, (_, i) =>
     sealRequest(configs, {
       method: 'POST',
       path: '/v1/kem/encapsulate',
@@ -97,10 +98,10 @@ function sealedInits(configs: OhttpKeyConfig[], authority: string) {
       ],
       body: new TextEncoder().encode(BODIES[i % BODIES.length]!),
     }),
-  );
+  ));
   const inits = sealed.map((m): RequestInit => ({ method: 'POST', headers: { 'content-type': 'message/ohttp-req' }, body: new Uint8Array(m.message) }));
   // Every 25th answer is opened: the inner request must have answered 200.
-  const check = (i: number, _res: Response, body: Uint8Array) => i % 25 !== 0 || sealed[i]!.open(body).status === 200;
+  const check = async (i: number, _res: Response, body: Uint8Array) => i % 25 !== 0 || (await sealed[i]!.open(body)).status === 200;
   return { inits, check };
 }
 
@@ -125,12 +126,12 @@ async function runtime(label: string, bin: string): Promise<Row> {
     const authority = new URL(server.url).host;
     // Warm-up: both paths, once.
     await measure(server, '/v1/kem/encapsulate', plainInits().slice(0, 50));
-    await measure(server, '/ohttp', sealedInits(configs, authority).inits.slice(0, 50));
+    await measure(server, '/ohttp', (await sealedInits(configs, authority)).inits.slice(0, 50));
     const plain: Sample[] = [];
     const sealed: Sample[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       plain.push(await measure(server, '/v1/kem/encapsulate', plainInits()));
-      const s = sealedInits(configs, authority); // sealed just before the round: fresh Dates, unseen encs
+      const s = await sealedInits(configs, authority); // sealed just before the round: fresh Dates, unseen encs
       sealed.push(await measure(server, '/ohttp', s.inits, s.check));
     }
     const bad = [...plain, ...sealed].reduce((n, s) => n + s.bad, 0);

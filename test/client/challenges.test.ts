@@ -55,7 +55,7 @@ describe('client helpers', () => {
     test(`signature (${dsa}): create, answer locally, validate once; the receipt verifies offline`, async () => {
       const client = await register(dsa);
       const issued = await api.challenges.create({ client_id: client.id });
-      const response = answerChallenge(issued, client);
+      const response = await answerChallenge(issued, client);
       const first = await api.challenges.validate(issued.challenge_id, response);
       assert.deepEqual([first.valid, first.reason, first.client_id], [true, null, client.id]);
       assert.equal(verifyReceipt(first, attestationKey), true);
@@ -72,9 +72,9 @@ describe('client helpers', () => {
       const client = await register('ML-DSA-65', kem);
       const issued = await api.challenges.create({ client_id: client.id, method: 'kem' });
       assert.equal(issued.challenge, undefined);
-      const response = answerChallenge(issued, client);
+      const response = await answerChallenge(issued, client);
       assert.equal(fromBase64(response).length, 32);
-      assert.throws(() => openChallenge(issued.encrypted_challenge!, new Uint8Array(SEED_BYTES[kem])), LocalCryptoError, 'another key does not open it');
+      await assert.rejects(openChallenge(issued.encrypted_challenge!, new Uint8Array(SEED_BYTES[kem])), LocalCryptoError, 'another key does not open it');
       const result = await api.challenges.validate(issued.challenge_id, response);
       assert.equal(result.valid, true);
       assert.equal(verifyReceipt(result, attestationKey), true);
@@ -85,21 +85,21 @@ describe('client helpers', () => {
       const info = new TextEncoder().encode('pq-crypto-api/v1/challenge');
       const aad = new TextEncoder().encode('aad');
       const sealed = await createHpke('noble').seal(hpkeSuite(kem), hpkePublicKey(kem, seed), new TextEncoder().encode('sealed by the service'), { info, aad });
-      assert.equal(new TextDecoder().decode(hpkeOpen(kem, seed, sealed.enc, sealed.ciphertext, { info, aad })), 'sealed by the service');
-      assert.throws(() => hpkeOpen(kem, seed, sealed.enc, sealed.ciphertext, { info }), HpkeOpenError);
-      assert.throws(() => hpkeOpen(kem, seed, sealed.enc, sealed.ciphertext, { aad }), HpkeOpenError);
+      assert.equal(new TextDecoder().decode(await hpkeOpen(kem, seed, sealed.enc, sealed.ciphertext, { info, aad })), 'sealed by the service');
+      await assert.rejects(hpkeOpen(kem, seed, sealed.enc, sealed.ciphertext, { info }), HpkeOpenError);
+      await assert.rejects(hpkeOpen(kem, seed, sealed.enc, sealed.ciphertext, { aad }), HpkeOpenError);
       const flipped = sealed.ciphertext.slice();
       flipped[0]! ^= 1;
-      assert.throws(() => hpkeOpen(kem, seed, sealed.enc, flipped, { info, aad }), HpkeOpenError);
+      await assert.rejects(hpkeOpen(kem, seed, sealed.enc, flipped, { info, aad }), HpkeOpenError);
     });
   }
 
   test('answering needs the right material: a signature challenge without a secret key, a key of no ML-DSA size', async () => {
     const client = await register('ML-DSA-44');
     const issued = await api.challenges.create({ client_id: client.id });
-    assert.throws(() => answerChallenge(issued, {}), LocalCryptoError);
+    await assert.rejects(answerChallenge(issued, {}), LocalCryptoError);
     assert.throws(() => signChallenge(issued.challenge!, new Uint8Array(100)), LocalCryptoError);
-    assert.throws(() => answerChallenge({ ...issued, method: 'kem' }, client), LocalCryptoError);
+    await assert.rejects(answerChallenge({ ...issued, method: 'kem' }, client), LocalCryptoError);
   });
 });
 

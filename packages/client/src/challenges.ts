@@ -6,7 +6,7 @@
  *   204, context "pq-crypto-api/v1/challenge" (signChallenge);
  * - `kem`: the client opens `encrypted_challenge`, base64(enc || ciphertext) of HPKE base mode to
  *   its KEM key (info "pq-crypto-api/v1/challenge", empty aad; hpke.ts), and answers the 32 bytes
- *   (openChallenge);
+ *   (openChallenge, async);
  * - a validation's receipt is ML-DSA-65 by the tenant's attestation key, context
  *   "pq-crypto-api/v1/challenge-receipt", over the UTF-8 of `challenge_id|client_id|valid|validated_at`
  *   (receiptMessage), checked against the attestation key pinned once (verifyReceipt).
@@ -14,7 +14,7 @@
  */
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { bytesOf, toBase64, utf8 } from './encoding.ts';
-import { HPKE_KEMS, hpkeOpen, type HpkeKemName } from './hpke.ts';
+import { HPKE_KEMS, hpkeOpen, HpkeOpenError, type HpkeKemName } from './hpke.ts';
 import { LocalCryptoError, type Binary } from './local.ts';
 
 export const CHALLENGE_CONTEXT = 'pq-crypto-api/v1/challenge';
@@ -56,24 +56,25 @@ export function signChallenge(challenge: Binary, signingSecretKey: Binary): stri
  * client's KEM seed (the KEM told by the length: enc + 48 bytes).
  * @throws LocalCryptoError when it does not open (not sealed to this key, or modified).
  */
-export function openChallenge(encryptedChallenge: Binary, kemSeed: Binary): string {
+export async function openChallenge(encryptedChallenge: Binary, kemSeed: Binary): Promise<string> {
   const sealed = bytesOf(encryptedChallenge);
   const seed = bytesOf(kemSeed);
-  const kem = (Object.keys(HPKE_KEMS) as HpkeKemName[]).find((k) => HPKE_KEMS[k].enc + 48 === sealed.length && HPKE_KEMS[k].seed === seed.length);
+  const kem = (Object.keys(HPKE_KEMS) as HpkeKemName[]).find((k) => HPKE_KEMS[k].Nenc + 48 === sealed.length && HPKE_KEMS[k].Nsk === seed.length);
   if (!kem) throw new LocalCryptoError(`an encrypted challenge of ${sealed.length} bytes does not fit a ${seed.length}-byte KEM seed (ML-KEM-768 or -1024: 64, X-Wing: 32)`);
-  const n = HPKE_KEMS[kem].enc;
+  const n = HPKE_KEMS[kem].Nenc;
   try {
-    return toBase64(hpkeOpen(kem, seed, sealed.subarray(0, n), sealed.subarray(n), { info: utf8(CHALLENGE_CONTEXT) }));
+    return toBase64(await hpkeOpen(kem, seed, sealed.subarray(0, n), sealed.subarray(n), { info: utf8(CHALLENGE_CONTEXT) }));
   } catch (e) {
-    throw new LocalCryptoError(`the encrypted challenge does not open with this key: ${(e as Error).message}`);
+    if (e instanceof HpkeOpenError) throw new LocalCryptoError(`the encrypted challenge does not open with this key: ${e.message}`);
+    throw e;
   }
 }
 
 /** The `response` to a challenge as its method asks, with the client's own keys. */
-export function answerChallenge(issued: IssuedChallenge, keys: ChallengeKeys): string {
+export async function answerChallenge(issued: IssuedChallenge, keys: ChallengeKeys): Promise<string> {
   if (issued.method === 'kem') {
     if (issued.encrypted_challenge === undefined || keys.kemSeed === undefined) throw new LocalCryptoError('a kem challenge needs encrypted_challenge and the client\'s KEM seed');
-    return openChallenge(issued.encrypted_challenge, keys.kemSeed);
+    return await openChallenge(issued.encrypted_challenge, keys.kemSeed);
   }
   if (issued.challenge === undefined || keys.signingSecretKey === undefined) throw new LocalCryptoError('a signature challenge needs challenge and the client\'s ML-DSA secret key');
   return signChallenge(issued.challenge, keys.signingSecretKey);

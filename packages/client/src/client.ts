@@ -214,11 +214,11 @@ export class PqcClient {
       const fields = Object.entries(headers).map(([n, v]): [string, string] => [n.toLowerCase(), v]);
       // The gateway refuses a request whose Date is not within its window (replay protection).
       fields.push(['date', new Date().toUTCString()]);
-      const message = sealRequest(configs, { method, path, authority, headers: fields, body: content }, { ...(sealed.kem ? { kem: sealed.kem } : {}), ...(sealed.aead ? { aead: sealed.aead } : {}) });
+      const message = await sealRequest(configs, { method, path, authority, headers: fields, body: content }, { ...(sealed.kem ? { kem: sealed.kem } : {}), ...(sealed.aead ? { aead: sealed.aead } : {}) });
       const url = `${this.#baseUrl}/ohttp`;
       const res = await this.#fetchOrThrow('POST', url, { method: 'POST', headers: { 'content-type': OHTTP_MEDIA_TYPES.request, accept: `${OHTTP_MEDIA_TYPES.response}, application/problem+json` }, body: new Uint8Array(message.message) }, signal);
       if (res.status === 200 && (res.headers.get('content-type') ?? '').startsWith(OHTTP_MEDIA_TYPES.response)) {
-        const inner = message.open(new Uint8Array(await res.arrayBuffer()));
+        const inner = await message.open(new Uint8Array(await res.arrayBuffer()));
         const nullBody = inner.status === 204 || inner.status === 205 || inner.status === 304;
         return new Response(nullBody ? null : new Uint8Array(inner.body), { status: inner.status, headers: inner.headers });
       }
@@ -393,7 +393,7 @@ export class PqcClient {
    */
   async login(options: LoginOptions, callOptions?: CallOptions): Promise<LoggedIn> {
     if (!this.#options.signer) throw new TypeError('login() needs a client made with a `signer` (the registered client\'s key)');
-    const key = sessionKey(options.kem ?? 'X-Wing');
+    const key = await sessionKey(options.kem ?? 'X-Wing');
     const answer = await this.call(
       'sessionsCreate',
       {
@@ -409,8 +409,8 @@ export class PqcClient {
       callOptions,
     );
     const attestationKey = options.attestationKey ?? fromBase64((await this.call('keysAttestation', {}, callOptions)).pub);
-    const info = openLoginInfo(answer, attestationKey, key);
-    key.secretKey.fill(0);
+    // The session key's private key lives inside the HPKE library (not extractable) and is dropped with `key`.
+    const info = await openLoginInfo(answer, attestationKey, key);
     const { signer: _signer, ...rest } = this.#options;
     return { client: new PqcClient({ ...rest, token: info.token }), info };
   }

@@ -12,9 +12,32 @@ export { PqcClient, TransportError, type CallInput, type CallOptions, type Clien
 export { parseKeyConfigs, SealedKeysError, SealedResponseError, type OhttpKeyConfig, type SealedAead, type SealedKem } from './sealed.ts';
 export * from './errors.ts';
 export * from './local.ts';
-export { contentDigest, generateClientKey, LOGIN_INFO_CONTEXT, openLoginInfo, sessionKey, signatureHeaders, type ClientSigner, type ClientSigningAlgorithm, type LoginInfo, type SessionKem } from './signer.ts';
+export { contentDigest, generateClientKey, LOGIN_INFO_CONTEXT, openLoginInfo, sessionKey, signatureHeaders, type ClientSigner, type ClientSigningAlgorithm, type LoginInfo, type SessionKem, type SessionKey } from './signer.ts';
 export * from './challenges.ts';
-export { hpkeOpen, hpkePublicKey, HpkeOpenError, HPKE_KEMS, type HpkeKemName } from './hpke.ts';
+export {
+  hpkeDeriveKeyPair,
+  hpkeGenerateKeyPair,
+  hpkeOpen,
+  hpkePublicKey,
+  hpkeSerializePrivateKey,
+  hpkeSetupRecipient,
+  hpkeSetupSender,
+  hpkeSuite,
+  HpkeOpenError,
+  HPKE_AEADS,
+  HPKE_KDFS,
+  HPKE_KEMS,
+  type HpkeAeadName,
+  type HpkeKdfName,
+  type HpkeKemName,
+  type HpkeKeyPair,
+  type HpkeOpenOptions,
+  type HpkePrivateKey,
+  type HpkeRecipientContext,
+  type HpkeRecipientKey,
+  type HpkeSenderContext,
+  type HpkeSuite,
+} from './hpke.ts';
 export { fromBase64, toBase64 } from './encoding.ts';
 export { OPERATIONS, type OperationId } from './operations.ts';
 export type { components, operations, paths } from './openapi.ts';

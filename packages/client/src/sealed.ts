@@ -1,34 +1,26 @@
 /**
  * Sealed requests, the client's side (docs/sealed.md): Oblivious HTTP (RFC 9458) with the
- * service's post-quantum key configurations, Binary HTTP (RFC 9292) inside, on @noble/* only (no
- * Node-only API: browsers too).
+ * service's post-quantum key configurations, Binary HTTP (RFC 9292) inside; no
+ * Node-only API (browsers too). This file is the framing; the cryptography is hpke.ts.
  *
  * - Key configurations: RFC 9458 section 3 (`application/ohttp-keys`, from GET /ohttp-keys or
  *   pinned). The first configuration whose KEM (X-Wing 0x647a, ML-KEM-768 0x0041) and some
  *   KDF / AEAD pair (HKDF-SHA256 0x0001 with AES-256-GCM 0x0002 or ChaCha20-Poly1305 0x0003) this
  *   code has is used, unless a KEM or AEAD is asked for.
- * - HPKE (RFC 9180) base mode, sender side only: SetupBaseS (section 5.1: the key schedule with
- *   LabeledExtract / LabeledExpand, empty psk and psk_id), one Seal (sequence 0: the nonce is
- *   base_nonce), and Export (section 5.3). The post-quantum KEMs of draft-ietf-hpke-pq: Encap is
- *   the KEM's own encapsulation (FIPS 203 ML-KEM.Encaps; X-Wing Encaps), `enc` its ciphertext,
- *   the shared secret used as it comes.
+ * - HPKE (RFC 9180) base mode, sender side: hpke.ts (the `hpke` library on @panva/hpke-noble):
+ *   SetupBaseS to the configuration's key, one Seal, and Export (section 5.3).
  * - Request: hdr || enc || Seal("", bhttp), info = "message/bhttp request" || 0x00 || hdr
  *   (section 4.3). Response (section 4.4): secret = Export("message/bhttp response", max(Nn, Nk)),
  *   prk = HKDF-Extract(enc || response_nonce, secret), key and nonce expanded from it, the
- *   Binary HTTP response opened with them.
+ *   Binary HTTP response opened with them (the suite's KDF and AEAD from hpke.ts).
  * - Binary HTTP: known-length messages (section 3.1) out; known-length responses in, with
  *   informational (1xx) responses skipped (what the service sends).
  *
  * Checked against the service's gateway over HTTP (test/client/sealed.test.ts).
  * @module
  */
-import { gcm } from '@noble/ciphers/aes.js';
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { concatBytes } from '@noble/ciphers/utils.js';
-import { expand, extract } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
-import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import { concatBytes } from '@noble/hashes/utils.js';
+import { hpkeSetupSender, hpkeSuitePrimitives, type HpkeSuite } from './hpke.ts';
 import { utf8 } from './encoding.ts';
 
 export const OHTTP_MEDIA_TYPES = Object.freeze({ keys: 'application/ohttp-keys', request: 'message/ohttp-req', response: 'message/ohttp-res' });
@@ -36,14 +28,15 @@ export const OHTTP_MEDIA_TYPES = Object.freeze({ keys: 'application/ohttp-keys',
 export type SealedKem = 'X-Wing' | 'ML-KEM-768';
 export type SealedAead = 'AES-256-GCM' | 'ChaCha20-Poly1305';
 
+// The suites of the service's key configurations this client uses (ids: RFC 9180 section 7, draft-ietf-hpke-pq).
 const KEMS = Object.freeze({
-  0x647a: { name: 'X-Wing', Npk: 1216, kem: ml_kem768_x25519 },
-  0x0041: { name: 'ML-KEM-768', Npk: 1184, kem: ml_kem768 },
+  0x647a: { name: 'X-Wing', Npk: 1216 },
+  0x0041: { name: 'ML-KEM-768', Npk: 1184 },
 } as const);
 const KDF_HKDF_SHA256 = 0x0001;
 const AEADS = Object.freeze({
-  0x0002: { name: 'AES-256-GCM', Nk: 32, Nn: 12, cipher: (key: Uint8Array, nonce: Uint8Array) => gcm(key, nonce) },
-  0x0003: { name: 'ChaCha20-Poly1305', Nk: 32, Nn: 12, cipher: (key: Uint8Array, nonce: Uint8Array) => chacha20poly1305(key, nonce) },
+  0x0002: { name: 'AES-256-GCM' },
+  0x0003: { name: 'ChaCha20-Poly1305' },
 } as const);
 type KemId = keyof typeof KEMS;
 type AeadId = keyof typeof AEADS;
@@ -88,45 +81,6 @@ export function parseKeyConfigs(list: Uint8Array): OhttpKeyConfig[] {
     out.push({ keyId: c[0]!, kemId, publicKey: c.slice(3, end), algorithms });
   }
   return out;
-}
-
-// ---- HPKE (RFC 9180), base mode, sender ----
-
-function labeled(suiteId: Uint8Array) {
-  const prefix = (label: string) => concatBytes(utf8('HPKE-v1'), suiteId, utf8(label));
-  return {
-    extract: (salt: Uint8Array, label: string, ikm: Uint8Array) => extract(sha256, concatBytes(prefix(label), ikm), salt),
-    expand: (prk: Uint8Array, label: string, info: Uint8Array, length: number) => expand(sha256, prk, concatBytes(i2osp2(length), prefix(label), info), length),
-  };
-}
-
-interface SenderContext {
-  readonly enc: Uint8Array;
-  seal(plaintext: Uint8Array): Uint8Array;
-  export(context: Uint8Array, length: number): Uint8Array;
-}
-
-function setupBaseS(kemId: KemId, aeadId: AeadId, publicKey: Uint8Array, info: Uint8Array): SenderContext {
-  const { cipherText: enc, sharedSecret } = KEMS[kemId].kem.encapsulate(publicKey);
-  const aead = AEADS[aeadId];
-  const { extract: lExtract, expand: lExpand } = labeled(concatBytes(utf8('HPKE'), i2osp2(kemId), i2osp2(KDF_HKDF_SHA256), i2osp2(aeadId)));
-  const empty = new Uint8Array(0);
-  const context = concatBytes(Uint8Array.of(0), lExtract(empty, 'psk_id_hash', empty), lExtract(empty, 'info_hash', info));
-  const secret = lExtract(sharedSecret, 'secret', empty);
-  const key = lExpand(secret, 'key', context, aead.Nk);
-  const baseNonce = lExpand(secret, 'base_nonce', context, aead.Nn);
-  const exporterSecret = lExpand(secret, 'exp', context, 32);
-  let sealed = false;
-  return {
-    enc,
-    seal(plaintext) {
-      // One message per context here, so the sequence number is 0 and the nonce is base_nonce.
-      if (sealed) throw new Error('this context seals one message');
-      sealed = true;
-      return aead.cipher(key, baseNonce).encrypt(plaintext);
-    },
-    export: (exporterContext, length) => lExpand(exporterSecret, 'sec', exporterContext, length),
-  };
 }
 
 // ---- Binary HTTP (RFC 9292) ----
@@ -228,29 +182,30 @@ export interface SealedMessage {
   /** The `message/ohttp-req` body. */
   readonly message: Uint8Array;
   /** The response inside a `message/ohttp-res` body. @throws SealedResponseError */
-  open(encResponse: Uint8Array): SealedHttpResponse;
+  open(encResponse: Uint8Array): Promise<SealedHttpResponse>;
 }
 
 /** Seals a request to a configuration (section 4.3) and keeps what opens its response (section 4.4). */
-export function sealRequest(configs: readonly OhttpKeyConfig[], request: SealedHttpRequest, prefer: { kem?: SealedKem; aead?: SealedAead } = {}): SealedMessage {
+export async function sealRequest(configs: readonly OhttpKeyConfig[], request: SealedHttpRequest, prefer: { kem?: SealedKem; aead?: SealedAead } = {}): Promise<SealedMessage> {
   const { config, kemId, aeadId } = chooseConfig(configs, prefer);
+  const suite: HpkeSuite = { kem: KEMS[kemId].name, kdf: 'HKDF-SHA256', aead: AEADS[aeadId].name };
   const hdr = concatBytes(Uint8Array.of(config.keyId), i2osp2(kemId), i2osp2(KDF_HKDF_SHA256), i2osp2(aeadId));
-  const sender = setupBaseS(kemId, aeadId, config.publicKey, concatBytes(utf8('message/bhttp request'), Uint8Array.of(0), hdr));
-  const message = concatBytes(hdr, sender.enc, sender.seal(encodeBhttpRequest(request)));
-  const aead = AEADS[aeadId];
+  const sender = await hpkeSetupSender(suite, config.publicKey, { info: concatBytes(utf8('message/bhttp request'), Uint8Array.of(0), hdr) });
+  const message = concatBytes(hdr, sender.enc, await sender.seal(encodeBhttpRequest(request)));
+  const { kdf, aead } = hpkeSuitePrimitives(suite);
   const nonceLength = Math.max(aead.Nn, aead.Nk);
-  const secret = sender.export(utf8('message/bhttp response'), nonceLength);
+  const secret = await sender.export(utf8('message/bhttp response'), nonceLength);
   return {
     message,
-    open(encResponse) {
-      if (encResponse.length < nonceLength + 16) throw new SealedResponseError('shorter than a response nonce and a tag');
+    async open(encResponse) {
+      if (encResponse.length < nonceLength + aead.Nt) throw new SealedResponseError('shorter than a response nonce and a tag');
       const responseNonce = encResponse.subarray(0, nonceLength);
-      const prk = extract(sha256, secret, concatBytes(sender.enc, responseNonce));
-      const key = expand(sha256, prk, utf8('key'), aead.Nk);
-      const nonce = expand(sha256, prk, utf8('nonce'), aead.Nn);
+      const prk = await kdf.Extract(concatBytes(sender.enc, responseNonce), secret);
+      const key = await kdf.Expand(prk, utf8('key'), aead.Nk);
+      const nonce = await kdf.Expand(prk, utf8('nonce'), aead.Nn);
       let plain: Uint8Array;
       try {
-        plain = aead.cipher(key, nonce).decrypt(encResponse.subarray(nonceLength));
+        plain = await aead.Open(key, nonce, new Uint8Array(0), encResponse.subarray(nonceLength));
       } catch (cause) {
         throw new SealedResponseError('the sealed response does not open', { cause });
       }

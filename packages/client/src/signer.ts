@@ -6,23 +6,20 @@
  *   `@method`, `@target-uri` and, with a body, `content-digest` (RFC 9530, sha-256), with
  *   `created`, a fresh `nonce`, `alg` and `keyid` = the client id;
  * - logging in: a fresh session key (X-Wing, or ML-KEM-768), the login_info the service sealed to
- *   it opened with HPKE (RFC 9180 base mode, HKDF-SHA256, AES-256-GCM, info
- *   "pq-crypto-api/v1/login-info"; draft-ietf-hpke-pq: the KEM's shared secret used as is), and
+ *   it opened with HPKE (hpke.ts: RFC 9180 base mode, HKDF-SHA256, AES-256-GCM, info
+ *   "pq-crypto-api/v1/login-info"), and
  *   login_info_signature checked under the tenant's attestation key with the context
  *   "pq-crypto-api/v1/login-info" (so no other signature of that key passes for it).
  *
- * Browser-safe: @noble/* only.
+ * Browser-safe: @noble/* and the `hpke` library only.
  * @module
  */
-import { gcm } from '@noble/ciphers/aes.js';
-import { extract, expand } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
-import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { base64url } from '@scure/base';
 import { bytesOf, fromUtf8, toBase64, utf8 } from './encoding.ts';
+import { hpkeGenerateKeyPair, hpkeOpen, HPKE_KEMS, HpkeOpenError, type HpkeKeyPair } from './hpke.ts';
 import { LocalCryptoError, type Binary } from './local.ts';
 
 export type ClientSigningAlgorithm = 'ML-DSA-44' | 'ML-DSA-65' | 'ML-DSA-87';
@@ -83,55 +80,13 @@ export type SessionKem = 'X-Wing' | 'ML-KEM-768';
 /** The HPKE `info` and the FIPS 204 context of login_info (its seal and its signature). */
 export const LOGIN_INFO_CONTEXT = 'pq-crypto-api/v1/login-info';
 
-const KEM_IDS: Readonly<Record<SessionKem, number>> = Object.freeze({ 'X-Wing': 0x647a, 'ML-KEM-768': 0x0041 });
-const ENC_BYTES: Readonly<Record<SessionKem, number>> = Object.freeze({ 'X-Wing': 1120, 'ML-KEM-768': 1088 });
+/** A session key: its public key for POST /v1/sessions, and the private key (inside the library, not extractable) that opens the answer. */
+export type SessionKey = HpkeKeyPair & { readonly kem: SessionKem };
 
-/** A fresh session key: its public key for POST /v1/sessions, and what opens the answer (keep it only until then). */
-export function sessionKey(kem: SessionKem = 'X-Wing'): { readonly kem: SessionKem; readonly publicKey: Uint8Array; readonly secretKey: Uint8Array } {
-  const impl = kem === 'X-Wing' ? ml_kem768_x25519 : ml_kem768;
-  const { publicKey, secretKey } = impl.keygen(randomBytes(kem === 'X-Wing' ? 32 : 64));
-  return { kem, publicKey, secretKey };
-}
-
-const i2osp = (n: number, length: number) => {
-  const out = new Uint8Array(length);
-  for (let i = length - 1, v = n; i >= 0; i--, v = Math.floor(v / 256)) out[i] = v & 0xff;
-  return out;
-};
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-
-/**
- * RFC 9180 single-shot Open, base mode, for the suites of login_info: KEM (X-Wing 0x647a or
- * ML-KEM-768 0x0041), HKDF-SHA256 (0x0001), AES-256-GCM (0x0002). Throws LocalCryptoError when it
- * does not open (a wrong key, a modified message).
- */
-export function hpkeOpen(kem: SessionKem, secretKey: Uint8Array, sealed: Uint8Array, info: Uint8Array): Uint8Array {
-  const nenc = ENC_BYTES[kem];
-  if (sealed.length < nenc + 16) throw new LocalCryptoError('login_info is too short');
-  const impl = kem === 'X-Wing' ? ml_kem768_x25519 : ml_kem768;
-  const sharedSecret = impl.decapsulate(sealed.subarray(0, nenc), secretKey);
-  const suiteId = concat(utf8('HPKE'), i2osp(KEM_IDS[kem], 2), i2osp(0x0001, 2), i2osp(0x0002, 2));
-  const labeledExtract = (salt: Uint8Array, label: string, ikm: Uint8Array) => extract(sha256, concat(utf8('HPKE-v1'), suiteId, utf8(label), ikm), salt);
-  const labeledExpand = (prk: Uint8Array, label: string, context: Uint8Array, length: number) =>
-    expand(sha256, prk, concat(i2osp(length, 2), utf8('HPKE-v1'), suiteId, utf8(label), context), length);
-  const empty = new Uint8Array(0);
-  const context = concat(new Uint8Array([0]), labeledExtract(empty, 'psk_id_hash', empty), labeledExtract(empty, 'info_hash', info));
-  const secret = labeledExtract(sharedSecret, 'secret', empty);
-  const key = labeledExpand(secret, 'key', context, 32);
-  const nonce = labeledExpand(secret, 'base_nonce', context, 12);
-  try {
-    return gcm(key, nonce).decrypt(sealed.subarray(nenc));
-  } catch {
-    throw new LocalCryptoError('login_info does not open with this session key');
-  }
+/** A fresh session key (HPKE GenerateKeyPair); keep it only until login_info is open. */
+export async function sessionKey(kem: SessionKem = 'X-Wing'): Promise<SessionKey> {
+  if (kem !== 'X-Wing' && kem !== 'ML-KEM-768') throw new RangeError(`not a session KEM: ${String(kem)}`);
+  return (await hpkeGenerateKeyPair(kem)) as SessionKey;
 }
 
 /** What login_info opens to. */
@@ -150,12 +105,22 @@ export interface LoginInfo {
  * "pq-crypto-api/v1/login-info"), then opens login_info with the session key. Throws
  * LocalCryptoError when either fails.
  */
-export function openLoginInfo(answer: { readonly login_info: string; readonly login_info_signature: string }, attestationKey: Binary, key: { readonly kem: SessionKem; readonly secretKey: Uint8Array }): LoginInfo {
+export async function openLoginInfo(answer: { readonly login_info: string; readonly login_info_signature: string }, attestationKey: Binary, key: SessionKey): Promise<LoginInfo> {
   const sealed = bytesOf(answer.login_info);
   if (!ml_dsa65.verify(bytesOf(answer.login_info_signature), sealed, bytesOf(attestationKey), { context: utf8(LOGIN_INFO_CONTEXT) })) {
     throw new LocalCryptoError('login_info_signature does not verify under the attestation key: not from your service');
   }
-  const info = JSON.parse(fromUtf8(hpkeOpen(key.kem, key.secretKey, sealed, utf8(LOGIN_INFO_CONTEXT)))) as LoginInfo;
+  // login_info is base64(enc || ciphertext), sealed single-shot with info LOGIN_INFO_CONTEXT and an empty aad.
+  const nenc = HPKE_KEMS[key.kem].Nenc;
+  if (sealed.length < nenc + 16) throw new LocalCryptoError('login_info is too short');
+  let opened: Uint8Array;
+  try {
+    opened = await hpkeOpen(key.kem, key, sealed.subarray(0, nenc), sealed.subarray(nenc), { info: utf8(LOGIN_INFO_CONTEXT) });
+  } catch (e) {
+    if (e instanceof HpkeOpenError) throw new LocalCryptoError('login_info does not open with this session key');
+    throw e;
+  }
+  const info = JSON.parse(fromUtf8(opened)) as LoginInfo;
   if (typeof info.token !== 'string' || typeof info.session_id !== 'string') throw new LocalCryptoError('login_info holds no token');
   return info;
 }

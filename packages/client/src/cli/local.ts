@@ -20,7 +20,7 @@ export interface LocalCommand {
   readonly description: string;
   readonly fields: readonly FieldSpec[];
   /** The answer, printed like an API answer; throws LocalCryptoError (exit 5) when the check fails. */
-  run(values: Readonly<Record<string, unknown>>): unknown;
+  run(values: Readonly<Record<string, unknown>>): unknown | Promise<unknown>;
 }
 
 const ENCODINGS = ['utf8', 'base64', 'hex'] as const;
@@ -102,12 +102,12 @@ export const LOCAL_COMMANDS: readonly LocalCommand[] = Object.freeze([
       base64Field('signing_secret_key', false, 'The client\'s ML-DSA secret key (FIPS 204 encoding), base64: for signature challenges.'),
       base64Field('kem_seed', false, 'The client\'s KEM private key (ML-KEM: the 64-byte seed; X-Wing: 32 bytes), base64: for kem challenges.'),
     ],
-    run(values) {
+    async run(values) {
       const method = (values.method ?? (values.encrypted_challenge !== undefined ? 'kem' : 'signature')) as 'signature' | 'kem';
       if (method !== 'signature' && method !== 'kem') throw new LocalCryptoError('--method must be signature or kem');
       const keyName = method === 'kem' ? 'kem_seed' : 'signing_secret_key';
       const challengeName = method === 'kem' ? 'encrypted_challenge' : 'challenge';
-      const response = answerChallenge(
+      const response = await answerChallenge(
         { challenge_id: String(values.challenge_id ?? ''), method, [challengeName]: String(bytesToText(bytes(values, challengeName))) },
         method === 'kem' ? { kemSeed: bytes(values, keyName) } : { signingSecretKey: bytes(values, keyName) },
       );
