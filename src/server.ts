@@ -107,7 +107,7 @@ export async function serve({ config, store, logger }: { config: Config; store: 
   });
   server.on('error', (error) => logger.error({ error: error.message }, 'http server error'));
   // The sealed-request keys (docs/sealed.md) are derived now, once, rather than by the first request.
-  built.services.sealed.keys().catch((error: unknown) => logger.error({ cause: error instanceof Error ? error.message : String(error) }, 'could not derive the OHTTP keys'));
+  built.services.sealed.warm().catch((error: unknown) => logger.error({ cause: error instanceof Error ? error.message : String(error) }, 'could not derive or prepare the OHTTP keys'));
   const { port } = server.address() as AddressInfo;
   const metricsServer = built.metricsApp ? await listenMetrics(built.metricsApp, config.metricsPort!, server) : undefined;
 

@@ -103,6 +103,7 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
     }),
     sealed: new SealedGateway({
       hpke,
+      kem: crypto.kem,
       masterKey: config.masterKey,
       keyId: config.ohttpKeyId,
       windowSeconds: config.ohttpWindowSeconds,

@@ -32,9 +32,10 @@
  * - A stored seed of the wrong length is an internal error (RangeError), never the caller's.
  *
  * The KEM step done elsewhere: for these KEMs HPKE's Encap / Decap ARE the KEM's encapsulation /
- * decapsulation, so the service runs them on its scheduled crypto backend (operations/hpke.ts) and
- * `sealWithEncapsulation` / `openWithSharedSecret` run only the key schedule (RFC 9180 section
- * 5.1) and the AEAD, through the same library, given the KEM's output.
+ * decapsulation, so the service runs them on its scheduled crypto backend (operations/hpke.ts, and
+ * the sealed-request gateway: sealed/service.ts) and `sealWithEncapsulation` /
+ * `openWithSharedSecret` / `setupRecipientWithSharedSecret` run only the key schedule (RFC 9180
+ * section 5.1) and the AEAD, through the same library, given the KEM's output.
  *
  * Off the event loop: native calls are Web Cryptography jobs on the libuv pool. The noble
  * primitives run on the calling thread (Node 20: ML-KEM and X-Wing, ~1-3 ms per seal or open;
@@ -220,6 +221,13 @@ export interface Hpke {
    * @throws HpkeOpenError when the ciphertext does not open (or enc has the wrong length)
    */
   openWithSharedSecret(suite: HpkeSuite, sharedSecret: Uint8Array, enc: Uint8Array, ciphertext: Uint8Array, options?: HpkeOptions): Promise<Uint8Array>;
+  /**
+   * SetupBaseR whose KEM step was done elsewhere (`sharedSecret` is Decap(enc, skR)): the key
+   * schedule only, through the library, giving a context that opens in order and exports (an
+   * OHTTP gateway keys its response from it, RFC 9458 section 4.4).
+   * @throws HpkeOpenError when enc has the wrong length; RangeError for a shared secret of the wrong length
+   */
+  setupRecipientWithSharedSecret(suite: HpkeSuite, sharedSecret: Uint8Array, enc: Uint8Array, options?: { readonly info?: Uint8Array | undefined }): Promise<HpkeRecipientContext>;
   /** Which implementation serves each part of a suite on this runtime (probes on first call). */
   implementationsFor(suite: HpkeSuite): Promise<{ readonly kem: Implementation; readonly kdf: Implementation; readonly aead: Implementation }>;
 }
@@ -403,6 +411,11 @@ export function createHpke(choice: HpkeImplementationChoice = 'auto'): Hpke {
       if (isInputFailure(e)) throw new HpkeOpenError({ cause: e });
       throw e;
     }
+    return recipientContext(ctx);
+  }
+
+  /** A library recipient context, its failures to open turned into HpkeOpenError. */
+  function recipientContext(ctx: HPKE.RecipientContext): HpkeRecipientContext {
     return Object.freeze({
       open: async (ciphertext: Uint8Array, aad?: Uint8Array) => {
         try {
@@ -471,6 +484,18 @@ export function createHpke(choice: HpkeImplementationChoice = 'auto'): Hpke {
         if (isInputFailure(e)) throw new HpkeOpenError({ cause: e });
         throw e;
       }
+    },
+    async setupRecipientWithSharedSecret(suite: HpkeSuite, sharedSecret: Uint8Array, enc: Uint8Array, options: { readonly info?: Uint8Array | undefined } = {}): Promise<HpkeRecipientContext> {
+      if (!(enc instanceof Uint8Array) || enc.length !== HPKE_SUITE_PARTS.kem[suite.kem]?.Nenc) throw new HpkeOpenError();
+      const cs = await givenSuite(suite, { enc, sharedSecret });
+      let ctx: HPKE.RecipientContext;
+      try {
+        ctx = await cs.SetupRecipient(placeholder(suite.kem, 'private'), enc, { info: options.info ?? new Uint8Array(0) });
+      } catch (e) {
+        if (isInputFailure(e)) throw new HpkeOpenError({ cause: e });
+        throw e;
+      }
+      return recipientContext(ctx);
     },
     async seal(suite: HpkeSuite, recipientPublicKey: Uint8Array, plaintext: Uint8Array, options: HpkeOptions = {}): Promise<HpkeSealed> {
       const sender = await setupSender(suite, recipientPublicKey, options);

@@ -14,12 +14,13 @@
  * Every outer failure (see sealed/service.ts for the checks and their order) is one `400
  * sealed-request-refused` with one body, counted against the client address's failed
  * authentications (AUTH_FAILURES_PER_MINUTE; past it, 429 as for a bad credential). Its reason
- * goes to the log only. A body that is not `message/ohttp-req` is 415, one over MAX_BODY_BYTES 413.
+ * goes to the log only. A gateway too busy to decapsulate (the scheduler refuses the job) is not a
+ * refusal of the request: `503 crypto-busy` with Retry-After, unsealed, counted against nothing. A body that is not `message/ohttp-req` is 415, one over MAX_BODY_BYTES 413.
  * @module
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import type { BhttpResponseInit, FieldLines } from '../sealed/bhttp.ts';
 import { SealedRequestError, sealResponse } from '../sealed/gateway.ts';
 import { MEDIA_TYPES } from '../sealed/ohttp.ts';
@@ -60,8 +61,9 @@ export function mountSealed(app: Express, services: Services): void {
     }
     let opened;
     try {
-      opened = await sealed.open(new Uint8Array(req.body));
+      opened = await sealed.open(new Uint8Array(req.body), { tenant: SEALED_GATEWAY_TENANT, signal: clientGone(res) });
     } catch (error) {
+      // CryptoBusyError (503 crypto-busy, Retry-After) passes: a busy gateway refuses nothing about the request.
       if (!(error instanceof SealedRequestError)) throw error;
       req.log.info({ reason: error.reason }, 'sealed request refused');
       // Throws RateLimitedError (429) instead when this address has failed too often.
@@ -71,6 +73,25 @@ export function mountSealed(app: Express, services: Services): void {
     const inner = await runInProcess(app, req, opened.request);
     res.status(200).type(MEDIA_TYPES.response).send(Buffer.from(sealResponse(opened, inner)));
   });
+}
+
+/**
+ * The scheduler tenant (crypto/scheduler.ts) of the gateway's decapsulations: one for every outer
+ * request, whoever sends it. The outer request is not authenticated (its inner request is, after
+ * opening), so all sealed traffic together gets one tenant's fair share of the fast lane and one
+ * tenant's queue bound: a flood of sealed requests, from however many addresses, waits or is
+ * refused 503 among itself and never takes the lane from the authenticated tenants. Not a valid
+ * tenant name, so it never shares a queue with one.
+ */
+export const SEALED_GATEWAY_TENANT = '(ohttp gateway)';
+
+/** Aborted when the outer connection closes before the answer: the decapsulation leaves the queue. */
+function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
 }
 
 function clientAddress(req: Request): string {

@@ -21,7 +21,8 @@
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { HPKE_SUITE_PARTS, HpkeOpenError, hpkeSuite, hpkeSuiteFromIds, hpkeSuiteIds, type Hpke, type HpkeAead, type HpkeKem, type HpkeSuite } from '../crypto/hpke.ts';
+import { HPKE_SUITE_PARTS, HpkeOpenError, hpkeSuite, hpkeSuiteFromIds, hpkeSuiteIds, type Hpke, type HpkeAead, type HpkeKem, type HpkeRecipientContext, type HpkeSuite } from '../crypto/hpke.ts';
+import { CryptoInputError } from '../crypto/errors.ts';
 import { BhttpFormatError, decodeRequest, decodeResponse, encodeRequest, encodeResponse, type BhttpRequest, type BhttpRequestInit, type BhttpResponse, type BhttpResponseInit } from './bhttp.ts';
 import {
   decapsulateResponse,
@@ -113,8 +114,21 @@ export interface OpenedSealedRequest {
   readonly responseKeying: ResponseKeying;
 }
 
-/** Opens a `message/ohttp-req` body. @throws SealedRequestError for anything that makes it unusable */
-export async function openSealedRequest(hpke: Hpke, keys: OhttpKeys, message: Uint8Array): Promise<OpenedSealedRequest> {
+/**
+ * The KEM step of opening done elsewhere: Decap(enc, skR) with the private key of `pair`, for
+ * these KEMs the KEM's own decapsulation (the service runs it on its scheduled crypto backend with
+ * the pair's key prepared once: service.ts). Anything it throws that is not a CryptoInputError (an
+ * enc the KEM refuses: one that does not open) passes through unchanged, e.g. CryptoBusyError.
+ */
+export type OhttpDecapsulate = (pair: OhttpKeyPair, enc: Uint8Array) => Promise<Uint8Array>;
+
+/**
+ * Opens a `message/ohttp-req` body. With `decapsulate`, the KEM step is that function's and only
+ * the key schedule and AEAD run here; without, all of HPKE runs in `hpke` from the pair's seed
+ * (which rebuilds the private key on every call: for clients, tests and tools, not the gateway).
+ * @throws SealedRequestError for anything that makes it unusable
+ */
+export async function openSealedRequest(hpke: Hpke, keys: OhttpKeys, message: Uint8Array, options: { readonly decapsulate?: OhttpDecapsulate | undefined } = {}): Promise<OpenedSealedRequest> {
   let parsed: ReturnType<typeof parseEncapsulatedRequest>;
   try {
     parsed = parseEncapsulatedRequest(message);
@@ -131,7 +145,25 @@ export async function openSealedRequest(hpke: Hpke, keys: OhttpKeys, message: Ui
   let bhttp: Uint8Array;
   let responseKeyingValue: ResponseKeying;
   try {
-    const context = await hpke.setupRecipient(suite, pair.seed, enc, { info: requestInfo(header) });
+    const info = requestInfo(header);
+    let context: HpkeRecipientContext;
+    if (options.decapsulate) {
+      let sharedSecret: Uint8Array;
+      try {
+        sharedSecret = await options.decapsulate(pair, enc);
+      } catch (e) {
+        // An X-Wing enc whose X25519 part is low-order: from outside, one more enc that does not open.
+        if (e instanceof CryptoInputError) throw new HpkeOpenError({ cause: e });
+        throw e;
+      }
+      try {
+        context = await hpke.setupRecipientWithSharedSecret(suite, sharedSecret, enc, { info });
+      } finally {
+        sharedSecret.fill(0);
+      }
+    } else {
+      context = await hpke.setupRecipient(suite, pair.seed, enc, { info });
+    }
     bhttp = await context.open(ciphertext);
     responseKeyingValue = await responseKeying(context, header, enc);
   } catch (e) {

@@ -16,13 +16,20 @@
  * must be remembered for up to 2 x window after the first claim.
  *
  * A store that cannot answer the claim fails closed (StoreUnavailableError: 503, nothing run).
+ *
+ * The KEM step of opening (Decap(enc, skR): the KEM's own decapsulation) runs on the crypto
+ * backend, scheduled like any decapsulation of that KEM (its lane and cost, fair among the
+ * scheduler's tenants) under the caller's CryptoJob, with the two private keys prepared once (not
+ * rebuilt from the seed per request). A scheduler that cannot take it refuses with CryptoBusyError,
+ * which is not a refusal of the request (it says nothing about it): it passes through, for a 503.
  * @module
  */
+import type { CryptoJob, KemBackend, PreparedKemKey } from '../crypto/backend.ts';
 import type { Hpke } from '../crypto/hpke.ts';
 import type { ReplayStore } from '../stores/replay.ts';
 import type { Clock } from '../stores/store.ts';
 import type { BhttpRequest } from './bhttp.ts';
-import { deriveOhttpKeys, openSealedRequest, SealedRequestError, type OhttpKeys, type OpenedSealedRequest } from './gateway.ts';
+import { deriveOhttpKeys, openSealedRequest, SealedRequestError, type OhttpDecapsulate, type OhttpKeyPair, type OhttpKeys, type OpenedSealedRequest } from './gateway.ts';
 import { isFreshRequest } from './replay.ts';
 
 /**
@@ -37,6 +44,12 @@ export function replayClaimOf(enc: Uint8Array): { readonly scope: string; readon
 
 export interface SealedGatewayOptions {
   readonly hpke: Hpke;
+  /**
+   * The crypto backend whose scheduled decapsulation is the KEM step of opening (the gateway's two
+   * keys prepared on it once). Without one, HPKE opens from the seeds in `hpke`, on the calling
+   * thread, rebuilding the private key every time (tests of the checks only).
+   */
+  readonly kem?: KemBackend | undefined;
   readonly masterKey: Uint8Array;
   /** OHTTP_KEY_ID. */
   readonly keyId: number;
@@ -58,6 +71,7 @@ export function isV1Target(path: string): boolean {
 export class SealedGateway {
   readonly #options: SealedGatewayOptions;
   #keys: Promise<OhttpKeys> | undefined;
+  #prepared: Promise<ReadonlyMap<OhttpKeyPair, PreparedKemKey>> | undefined;
 
   constructor(options: SealedGatewayOptions) {
     this.#options = options;
@@ -78,13 +92,32 @@ export class SealedGateway {
     return this.#keys;
   }
 
+  /** Derives the keys and prepares them on the backend (server.ts, at start), so the first request pays for neither. */
+  async warm(): Promise<void> {
+    await this.#preparedKeys(await this.keys());
+  }
+
+  /** The key pairs prepared on the backend, once (kept for the life of the process, like the keys). */
+  #preparedKeys(keys: OhttpKeys): Promise<ReadonlyMap<OhttpKeyPair, PreparedKemKey>> | undefined {
+    const kem = this.#options.kem;
+    if (!kem) return undefined;
+    if (!this.#prepared) {
+      this.#prepared = Promise.all(keys.pairs.map(async (pair) => [pair, await kem.prepareSecretKey(pair.kem, pair.seed)] as const)).then((entries) => new Map(entries));
+      this.#prepared.catch(() => (this.#prepared = undefined));
+    }
+    return this.#prepared;
+  }
+
   /**
    * Opens a `message/ohttp-req` body and makes the checks of the module comment, in that order.
    * @throws SealedRequestError (its reason for logs only), StoreUnavailableError
    */
-  async open(message: Uint8Array): Promise<OpenedSealedRequest> {
+  async open(message: Uint8Array, job?: CryptoJob): Promise<OpenedSealedRequest> {
     const { clock, windowSeconds, replay } = this.#options;
-    const opened = await openSealedRequest(this.#options.hpke, await this.keys(), message);
+    const keys = await this.keys();
+    const prepared = await this.#preparedKeys(keys);
+    const decapsulate = prepared && this.#options.kem ? decapsulateWith(this.#options.kem, prepared, job) : undefined;
+    const opened = await openSealedRequest(this.#options.hpke, keys, message, { decapsulate });
     if (!isFreshRequest(opened.request.headers, clock(), windowSeconds)) throw new SealedRequestError('stale');
     if (!isV1Target(opened.request.path)) throw new SealedRequestError('not-v1-route');
     const { scope, value } = replayClaimOf(opened.enc);
@@ -92,6 +125,15 @@ export class SealedGateway {
     if (claimed === 'replayed') throw new SealedRequestError('replayed');
     return opened;
   }
+}
+
+/** The KEM step on the backend: a scheduled decapsulation of the pair's KEM, under `job`. */
+function decapsulateWith(kem: KemBackend, prepared: ReadonlyMap<OhttpKeyPair, PreparedKemKey>, job: CryptoJob | undefined): OhttpDecapsulate {
+  return (pair, enc) => {
+    const key = prepared.get(pair);
+    if (!key) throw new Error('an OHTTP key pair that was not prepared');
+    return kem.decapsulate(key, enc, job);
+  };
 }
 
 export type { BhttpRequest, OpenedSealedRequest };
