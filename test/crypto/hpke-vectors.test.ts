@@ -194,6 +194,18 @@ describeVectors<readonly HpkeVector[]>('HPKE with post-quantum KEMs (draft-ietf-
           await assert.rejects(hpke.openWithSharedSecret(suite, wrong, hex(v.enc), hex(first.ct), options), HpkeOpenError);
           await assert.rejects(hpke.openWithSharedSecret(suite, hex(v.shared_secret), hex(v.enc), hex(first.ct), { ...options, info: new Uint8Array(1) }), HpkeOpenError);
         });
+        test(`${label(v)} (${choice}): setupRecipientWithSharedSecret opens every encryption in order and gives every export; a wrong secret, info or enc length does not open`, async () => {
+          const recipient = await hpke.setupRecipientWithSharedSecret(suite, hex(v.shared_secret), hex(v.enc), { info: hex(v.info) });
+          for (const [i, e] of v.encryptions.entries()) assert.deepEqual(await recipient.open(hex(e.ct), hex(e.aad)), hex(e.pt), `open #${i}`);
+          for (const x of v.exports) assert.deepEqual(await recipient.export(hex(x.exporter_context), x.L), hex(x.exported_value));
+          const first = v.encryptions[0]!;
+          const wrong = hex(v.shared_secret);
+          wrong[0]! ^= 1;
+          await assert.rejects(async () => (await hpke.setupRecipientWithSharedSecret(suite, wrong, hex(v.enc), { info: hex(v.info) })).open(hex(first.ct), hex(first.aad)), HpkeOpenError);
+          await assert.rejects(async () => (await hpke.setupRecipientWithSharedSecret(suite, hex(v.shared_secret), hex(v.enc), { info: new Uint8Array(1) })).open(hex(first.ct), hex(first.aad)), HpkeOpenError);
+          await assert.rejects(hpke.setupRecipientWithSharedSecret(suite, hex(v.shared_secret), hex(v.enc).subarray(1), { info: hex(v.info) }), HpkeOpenError);
+          await assert.rejects(hpke.setupRecipientWithSharedSecret(suite, hex(v.shared_secret).subarray(1), hex(v.enc), { info: hex(v.info) }), RangeError);
+        });
       }
     }
   });

@@ -4,8 +4,9 @@
  * key-pair creation and decapsulation work; every refusal of the outer request (replayed, stale or
  * missing Date, tampered, unknown key id, unsupported suite, not Binary HTTP, not a /v1 target)
  * is the one uniform 400 and changes nothing (no attempt of the inner token used, no key made);
- * refusals count against the address's failed authentications; a replay is refused on another
- * instance sharing the Redis store.
+ * refusals count against the address's failed authentications; a gateway too busy to decapsulate
+ * answers 503 crypto-busy (not a refusal); a replay is refused on another instance sharing the
+ * Redis store.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -276,6 +277,39 @@ test('an inner request with a wrong credential counts against the outer client\'
     assert.equal((await limited.call('POST', '/v1/kem/keypair', { auth: `wrong-key-${'w'.repeat(32)}` })).status, 429);
   } finally {
     await limited.close();
+  }
+});
+
+test('a gateway too busy to decapsulate answers 503 crypto-busy, unsealed, with Retry-After: not a refusal, counted against nothing, and the request works when sent again', async () => {
+  // One fast-lane slot and a queue bound of one unit for the gateway's tenant: one decapsulation runs, one waits, the rest are refused at once.
+  const busy = await startServer({ env: { CRYPTO_THREADS: '1', CRYPTO_TENANT_QUEUE_COST: '1', AUTH_FAILURES_PER_MINUTE: '1' } });
+  try {
+    const [config] = await fetchKeyConfigs(busy.url);
+    const listKeys = (): PlainRequest => ({ method: 'GET', path: '/v1/keys', headers: [['date', httpDate()], ['authorization', `Bearer ${TENANTS.alice}`]] });
+    const sealed = await Promise.all(Array.from({ length: 24 }, () => sealRequest(config!, listKeys())));
+    const answers = await Promise.all(sealed.map((s) => postSealed(busy.url, s.message)));
+    const refusedBusy: number[] = [];
+    for (const [i, res] of answers.entries()) {
+      if (res.status === 200) {
+        assert.equal(res.headers.get('content-type'), 'message/ohttp-res');
+        assert.equal(sealed[i]!.open(res.body).status, 200);
+        continue;
+      }
+      assert.equal(res.status, 503, Buffer.from(res.body).toString());
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal((JSON.parse(Buffer.from(res.body).toString()) as { type: string }).type, 'urn:pq-crypto-api:problem:crypto-busy');
+      assert.match(res.headers.get('retry-after') ?? '', /^\d+$/);
+      refusedBusy.push(i);
+    }
+    assert.ok(refusedBusy.length >= 1, 'no request was refused busy');
+    assert.ok(refusedBusy.length < answers.length, 'every request was refused busy');
+    // Busy answers claimed no enc and counted no failed authentication: the same request runs now, and a bad one is a 400, not a 429.
+    const again = await postSealed(busy.url, sealed[refusedBusy[0]!]!.message);
+    assert.equal(again.status, 200);
+    assert.equal(sealed[refusedBusy[0]!]!.open(again.body).status, 200);
+    assert.equal((await postSealed(busy.url, new Uint8Array(10))).status, 400);
+  } finally {
+    await busy.close();
   }
 });
 
