@@ -103,7 +103,7 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
     }),
     sealed: new SealedGateway({
       hpke,
-      kem: crypto.kem,
+      crypto: { kem: crypto.kem, scheduler: backend.scheduler },
       masterKey: config.masterKey,
       keyId: config.ohttpKeyId,
       windowSeconds: config.ohttpWindowSeconds,

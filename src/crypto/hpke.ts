@@ -197,6 +197,17 @@ export interface HpkeKeyPair {
   readonly publicKey: Uint8Array;
 }
 
+/**
+ * A recipient's private key deserialized once by the library (on `native`, its Web Cryptography
+ * key object), for many decapsulations without rebuilding it from the seed. Secret: an opaque
+ * handle, the key itself is held inside this module.
+ */
+export interface HpkePreparedKey {
+  readonly kem: HpkeKem;
+  /** Whose KEM decapsulates with it. */
+  readonly implementation: Implementation;
+}
+
 export interface Hpke {
   /** Single-shot seal (RFC 9180 section 6.1, base mode). @throws CryptoInputError('pk') */
   seal(suite: HpkeSuite, recipientPublicKey: Uint8Array, plaintext: Uint8Array, options?: HpkeOptions): Promise<HpkeSealed>;
@@ -228,6 +239,14 @@ export interface Hpke {
    * @throws HpkeOpenError when enc has the wrong length; RangeError for a shared secret of the wrong length
    */
   setupRecipientWithSharedSecret(suite: HpkeSuite, sharedSecret: Uint8Array, enc: Uint8Array, options?: { readonly info?: Uint8Array | undefined }): Promise<HpkeRecipientContext>;
+  /** The private key of a stored seed, deserialized once, for decapsulate(). @throws RangeError for a seed of the wrong length */
+  prepareRecipientKey(kem: HpkeKem, seed: Uint8Array): Promise<HpkePreparedKey>;
+  /**
+   * Decap(enc, skR) alone (the library's KEM, native where the runtime has it): the shared
+   * secret, for setupRecipientWithSharedSecret. Runs where it is called (a scheduler's task).
+   * @throws HpkeOpenError when the KEM refuses enc (wrong length; an X-Wing enc whose X25519 part is low-order)
+   */
+  decapsulate(key: HpkePreparedKey, enc: Uint8Array): Promise<Uint8Array>;
   /** Which implementation serves each part of a suite on this runtime (probes on first call). */
   implementationsFor(suite: HpkeSuite): Promise<{ readonly kem: Implementation; readonly kdf: Implementation; readonly aead: Implementation }>;
 }
@@ -469,7 +488,32 @@ export function createHpke(choice: HpkeImplementationChoice = 'auto'): Hpke {
     return new HPKE.CipherSuite(givenKem(valid.kem, given), KDF_FACTORIES[valid.kdf][kdf], AEAD_FACTORIES[valid.aead][aead]);
   }
 
+  const preparedKeys = new WeakMap<HpkePreparedKey, { readonly kem: Readonly<HPKE.KEM>; readonly sk: HPKE.Key }>();
+
   return Object.freeze({
+    async prepareRecipientKey(kem: HpkeKem, seed: Uint8Array): Promise<HpkePreparedKey> {
+      const suite = hpkeSuite(kem);
+      const implementation = (await implementationsFor(suite)).kem;
+      const kemImpl = KEM_FACTORIES[kem][implementation]();
+      const Nsk = HPKE_SUITE_PARTS.kem[kem].Nsk;
+      if (!(seed instanceof Uint8Array) || seed.length !== Nsk) throw new RangeError(`an ${kem} seed is ${Nsk} bytes, got ${seed?.length}`);
+      const sk = await kemImpl.DeserializePrivateKey(seed, false);
+      const handle: HpkePreparedKey = Object.freeze({ kem, implementation });
+      preparedKeys.set(handle, { kem: kemImpl, sk });
+      return handle;
+    },
+    async decapsulate(key: HpkePreparedKey, enc: Uint8Array): Promise<Uint8Array> {
+      const held = preparedKeys.get(key);
+      if (!held) throw new Error('HPKE: not a key of prepareRecipientKey');
+      if (!(enc instanceof Uint8Array) || enc.length !== HPKE_SUITE_PARTS.kem[key.kem].Nenc) throw new HpkeOpenError();
+      try {
+        return await held.kem.Decap(enc, held.sk, undefined);
+      } catch (e) {
+        // As the library's SetupRecipient does: any failure of Decap (noble refuses a low-order X25519 point with a plain Error) is a DecapError.
+        if (e instanceof HPKE.NotSupportedError) throw e;
+        throw new HpkeOpenError({ cause: e });
+      }
+    },
     async sealWithEncapsulation(suite: HpkeSuite, encapsulation: { readonly enc: Uint8Array; readonly sharedSecret: Uint8Array }, plaintext: Uint8Array, options: HpkeOptions = {}): Promise<HpkeSealed> {
       const cs = await givenSuite(suite, encapsulation);
       const sealed = await cs.Seal(placeholder(suite.kem, 'public'), plaintext, { info: options.info ?? new Uint8Array(0), aad: options.aad ?? new Uint8Array(0) });

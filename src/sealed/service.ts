@@ -17,15 +17,18 @@
  *
  * A store that cannot answer the claim fails closed (StoreUnavailableError: 503, nothing run).
  *
- * The KEM step of opening (Decap(enc, skR): the KEM's own decapsulation) runs on the crypto
- * backend, scheduled like any decapsulation of that KEM (its lane and cost, fair among the
- * scheduler's tenants) under the caller's CryptoJob, with the two private keys prepared once (not
- * rebuilt from the seed per request). A scheduler that cannot take it refuses with CryptoBusyError,
+ * The KEM step of opening (Decap(enc, skR): the KEM's own decapsulation) runs off the event loop,
+ * scheduled like any decapsulation of that KEM (its lane and cost, fair among the scheduler's
+ * tenants) under the caller's CryptoJob, with the two private keys prepared once (not rebuilt
+ * from the seed per request): on the crypto backend, or for X-Wing on Node 24 on HPKE's native
+ * KEM (kemStepOf). A scheduler that cannot take it refuses with CryptoBusyError,
  * which is not a refusal of the request (it says nothing about it): it passes through, for a 503.
  * @module
  */
-import type { CryptoJob, KemBackend, PreparedKemKey } from '../crypto/backend.ts';
-import type { Hpke } from '../crypto/hpke.ts';
+import type { CryptoJob, KemBackend } from '../crypto/backend.ts';
+import { costOf, laneOf } from '../crypto/costs.ts';
+import { hpkeSuite, type Hpke } from '../crypto/hpke.ts';
+import type { CryptoScheduler } from '../crypto/scheduler.ts';
 import type { ReplayStore } from '../stores/replay.ts';
 import type { Clock } from '../stores/store.ts';
 import type { BhttpRequest } from './bhttp.ts';
@@ -45,11 +48,12 @@ export function replayClaimOf(enc: Uint8Array): { readonly scope: string; readon
 export interface SealedGatewayOptions {
   readonly hpke: Hpke;
   /**
-   * The crypto backend whose scheduled decapsulation is the KEM step of opening (the gateway's two
-   * keys prepared on it once). Without one, HPKE opens from the seeds in `hpke`, on the calling
-   * thread, rebuilding the private key every time (tests of the checks only).
+   * Where the KEM step of opening runs (see kemStepOf): the crypto backend's scheduled
+   * decapsulation, or `hpke`'s own KEM as a task of the same scheduler. Without them, HPKE opens
+   * from the seeds in `hpke`, where it is called, rebuilding the private key every time (tests of
+   * the checks only).
    */
-  readonly kem?: KemBackend | undefined;
+  readonly crypto?: { readonly kem: KemBackend; readonly scheduler: Pick<CryptoScheduler, 'run'> } | undefined;
   readonly masterKey: Uint8Array;
   /** OHTTP_KEY_ID. */
   readonly keyId: number;
@@ -71,7 +75,7 @@ export function isV1Target(path: string): boolean {
 export class SealedGateway {
   readonly #options: SealedGatewayOptions;
   #keys: Promise<OhttpKeys> | undefined;
-  #prepared: Promise<ReadonlyMap<OhttpKeyPair, PreparedKemKey>> | undefined;
+  #prepared: Promise<ReadonlyMap<OhttpKeyPair, KemStep>> | undefined;
 
   constructor(options: SealedGatewayOptions) {
     this.#options = options;
@@ -97,12 +101,12 @@ export class SealedGateway {
     await this.#preparedKeys(await this.keys());
   }
 
-  /** The key pairs prepared on the backend, once (kept for the life of the process, like the keys). */
-  #preparedKeys(keys: OhttpKeys): Promise<ReadonlyMap<OhttpKeyPair, PreparedKemKey>> | undefined {
-    const kem = this.#options.kem;
-    if (!kem) return undefined;
+  /** The KEM step of each pair, its key prepared once (kept for the life of the process, like the keys). */
+  #preparedKeys(keys: OhttpKeys): Promise<ReadonlyMap<OhttpKeyPair, KemStep>> | undefined {
+    const crypto = this.#options.crypto;
+    if (!crypto) return undefined;
     if (!this.#prepared) {
-      this.#prepared = Promise.all(keys.pairs.map(async (pair) => [pair, await kem.prepareSecretKey(pair.kem, pair.seed)] as const)).then((entries) => new Map(entries));
+      this.#prepared = Promise.all(keys.pairs.map(async (pair) => [pair, await kemStepOf(this.#options.hpke, crypto, pair)] as const)).then((entries) => new Map(entries));
       this.#prepared.catch(() => (this.#prepared = undefined));
     }
     return this.#prepared;
@@ -110,13 +114,20 @@ export class SealedGateway {
 
   /**
    * Opens a `message/ohttp-req` body and makes the checks of the module comment, in that order.
-   * @throws SealedRequestError (its reason for logs only), StoreUnavailableError
+   * @throws SealedRequestError (its reason for logs only), StoreUnavailableError, CryptoBusyError
+   *   (the scheduler could not take the KEM step: not a refusal), the job's abort reason
    */
   async open(message: Uint8Array, job?: CryptoJob): Promise<OpenedSealedRequest> {
     const { clock, windowSeconds, replay } = this.#options;
     const keys = await this.keys();
-    const prepared = await this.#preparedKeys(keys);
-    const decapsulate = prepared && this.#options.kem ? decapsulateWith(this.#options.kem, prepared, job) : undefined;
+    const steps = await this.#preparedKeys(keys);
+    const decapsulate: OhttpDecapsulate | undefined = steps
+      ? async (pair, enc) => {
+          const step = steps.get(pair);
+          if (!step) throw new Error('an OHTTP key pair without a prepared key');
+          return step(enc, job);
+        }
+      : undefined;
     const opened = await openSealedRequest(this.#options.hpke, keys, message, { decapsulate });
     if (!isFreshRequest(opened.request.headers, clock(), windowSeconds)) throw new SealedRequestError('stale');
     if (!isV1Target(opened.request.path)) throw new SealedRequestError('not-v1-route');
@@ -127,13 +138,27 @@ export class SealedGateway {
   }
 }
 
-/** The KEM step on the backend: a scheduled decapsulation of the pair's KEM, under `job`. */
-function decapsulateWith(kem: KemBackend, prepared: ReadonlyMap<OhttpKeyPair, PreparedKemKey>, job: CryptoJob | undefined): OhttpDecapsulate {
-  return (pair, enc) => {
-    const key = prepared.get(pair);
-    if (!key) throw new Error('an OHTTP key pair that was not prepared');
-    return kem.decapsulate(key, enc, job);
-  };
+/** Decap(enc, skR) of one key pair, scheduled under `job`. */
+type KemStep = (enc: Uint8Array, job: CryptoJob | undefined) => Promise<Uint8Array>;
+
+/**
+ * The KEM step of a pair, its private key prepared once. The backend's decapsulation (scheduled by
+ * the backend, counted in its metrics) wherever it is native, or where HPKE's own KEM would be
+ * noble on the calling thread (Node 20: it is noble on the worker pool instead). Otherwise (X-Wing
+ * on Node 24: the backend has X-Wing in noble only, about four times the CPU, where the HPKE
+ * library composes it from native ML-KEM-768 and X25519) HPKE's own native KEM, with its key
+ * imported once, as a task of the same scheduler at the lane and cost of that decapsulation.
+ */
+async function kemStepOf(hpke: Hpke, crypto: NonNullable<SealedGatewayOptions['crypto']>, pair: OhttpKeyPair): Promise<KemStep> {
+  const backendImpl = crypto.kem.implementationFor(pair.kem);
+  const hpkeImpl = (await hpke.implementationsFor(hpkeSuite(pair.kem))).kem;
+  if (backendImpl === 'native' || hpkeImpl === 'noble') {
+    const key = await crypto.kem.prepareSecretKey(pair.kem, pair.seed);
+    return (enc, job) => crypto.kem.decapsulate(key, enc, job);
+  }
+  const key = await hpke.prepareRecipientKey(pair.kem, pair.seed);
+  const work = { lane: laneOf(pair.kem, 'decapsulate', hpkeImpl), cost: costOf(pair.kem, 'decapsulate', hpkeImpl) };
+  return (enc, job) => crypto.scheduler.run(work, job, () => hpke.decapsulate(key, enc));
 }
 
 export type { BhttpRequest, OpenedSealedRequest };

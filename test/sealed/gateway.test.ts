@@ -12,7 +12,7 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
 import type { CryptoJob, KemBackend, PreparedKemKey } from '../../src/crypto/backend.ts';
 import { CryptoBusyError } from '../../src/crypto/errors.ts';
-import { createHpke, HpkeOpenError, hpkeSuite } from '../../src/crypto/hpke.ts';
+import { createHpke, HpkeOpenError, hpkeSuite, type Hpke, type HpkePreparedKey } from '../../src/crypto/hpke.ts';
 import { createCryptoBackend } from '../../src/crypto/select.ts';
 import { encodeRequest } from '../../src/sealed/bhttp.ts';
 import { chooseKeyConfig, deriveOhttpKeys, ohttpKeyIkm, openSealedRequest, SealedRequestError, sealRequest, sealResponse, type OhttpDecapsulate, type OhttpKeyPair, type OhttpKeys } from '../../src/sealed/gateway.ts';
@@ -46,7 +46,17 @@ function onBackend(kem: KemBackend, job?: CryptoJob): OhttpDecapsulate {
     return kem.decapsulate(await key, enc, job);
   };
 }
-const steps = { 'in hpke': undefined, 'on the crypto backend': onBackend(backend.kem) } as const;
+/** The KEM step on HPKE's own KEM with each key deserialized once (service.ts: X-Wing on Node 24). */
+function preparedInHpke(hpke: Hpke): OhttpDecapsulate {
+  const prepared = new Map<OhttpKeyPair, Promise<HpkePreparedKey>>();
+  return async (pair, enc) => {
+    let key = prepared.get(pair);
+    if (!key) prepared.set(pair, (key = hpke.prepareRecipientKey(pair.kem, pair.seed)));
+    return hpke.decapsulate(await key, enc);
+  };
+}
+const STEPS = ['in hpke', 'on the crypto backend', 'prepared in hpke'] as const;
+const stepsOf = (hpke: Hpke): Record<(typeof STEPS)[number], OhttpDecapsulate | undefined> => ({ 'in hpke': undefined, 'on the crypto backend': onBackend(backend.kem), 'prepared in hpke': preparedInHpke(hpke) });
 
 for (const [label, hpke] of [['noble', createHpke('noble')], ['auto', createHpke('auto')]] as const) {
   describe(`OHTTP keys (${label})`, () => {
@@ -85,7 +95,8 @@ for (const [label, hpke] of [['noble', createHpke('noble')], ['auto', createHpke
     });
   });
 
-  for (const step of ['in hpke', 'on the crypto backend'] as const) {
+  const steps = stepsOf(hpke);
+  for (const step of STEPS) {
     describe(`sealed requests (${label}, KEM step ${step})`, () => {
       const open = (k: OhttpKeys, body: Uint8Array) => openSealedRequest(hpke, k, body, { decapsulate: steps[step] });
       let keys: OhttpKeys;
