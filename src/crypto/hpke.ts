@@ -35,7 +35,10 @@
  * decapsulation, so the service runs them on its scheduled crypto backend (operations/hpke.ts, and
  * the sealed-request gateway: sealed/service.ts) and `sealWithEncapsulation` /
  * `openWithSharedSecret` / `setupRecipientWithSharedSecret` run only the key schedule (RFC 9180
- * section 5.1) and the AEAD, through the same library, given the KEM's output.
+ * section 5.1) and the AEAD, through the same library, given the KEM's output. Where the backend's
+ * KEM is worse than the library's (X-Wing on Node 24: noble there, native here), `prepareRecipientKey`
+ * deserializes a private key once and `decapsulate` runs Decap alone, as a scheduler's task
+ * (sealed/service.ts).
  *
  * Off the event loop: native calls are Web Cryptography jobs on the libuv pool. The noble
  * primitives run on the calling thread (Node 20: ML-KEM and X-Wing, ~1-3 ms per seal or open;

@@ -173,6 +173,14 @@ describeVectors<readonly HpkeVector[]>('HPKE with post-quantum KEMs (draft-ietf-
           assert.deepEqual(SERVICE_KEYGEN[kem](hex(v.skRm)).publicKey, hex(v.pkRm), 'a stored seed is the HPKE private key');
         });
 
+        test(`${label(v)} (${choice}): prepareRecipientKey(skRm) then decapsulate(enc) is the shared secret, again and again; a wrong length is refused`, async () => {
+          assert.ok(isHpkeKem(kem));
+          const key = await hpke.prepareRecipientKey(kem, hex(v.skRm));
+          for (let i = 0; i < 2; i++) assert.deepEqual(await hpke.decapsulate(key, hex(v.enc)), hex(v.shared_secret));
+          await assert.rejects(hpke.decapsulate(key, hex(v.enc).subarray(1)), HpkeOpenError);
+          await assert.rejects(hpke.prepareRecipientKey(kem, hex(v.skRm).subarray(1)), RangeError);
+        });
+
         const suite = hpkeSuiteFromIds(v.kem_id, v.kdf_id, v.aead_id);
         if (!suite) continue; // another KDF or AEAD than the offered ones
         test(`${label(v)} (${choice}): open and setupRecipient give the plaintexts and exports`, async () => {
