@@ -172,6 +172,7 @@ function documentSealed(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/ohttp-keys',
+    operationId: 'ohttpKeys',
     tags: ['Sealed requests'],
     summary: 'The key configurations for sealed requests (application/ohttp-keys)',
     description:
@@ -182,6 +183,7 @@ function documentSealed(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/ohttp',
+    operationId: 'ohttpRequest',
     tags: ['Sealed requests'],
     summary: 'A sealed request (message/ohttp-req) to any /v1 route',
     description:
