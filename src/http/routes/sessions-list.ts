@@ -12,7 +12,7 @@ export const SESSIONS_PAGE_MAX = 500;
 export function sessionsListRoute() {
   const query = z.strictObject({
     client_id: clientIdField().optional().openapi({ description: "Only this client's sessions (a client sees only its own anyway).", example: DEMO.clientId }),
-    cursor: sessionIdField().optional().openapi({ description: 'The `next_cursor` of the previous page; omit for the first page.', example: 'ss_3q2-7wAAAAC6vr6-vr6-vg' }),
+    cursor: sessionIdField().optional().openapi({ description: 'The `next_cursor` of the previous page; omit for the first page.' }),
     limit: pageLimitField(SESSIONS_PAGE_DEFAULT, SESSIONS_PAGE_MAX, 'Sessions'),
   });
   const response = z
