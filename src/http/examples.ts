@@ -15,14 +15,21 @@ import { SCOPES, type Principal } from '../auth/scopes.ts';
 import { apiKeyId } from '../auth/api-keys.ts';
 import type { Config } from '../config.ts';
 import type { Services } from '../services.ts';
+import type { ClientRecord } from '../stores/clients.ts';
 import { dsaKeygen, dsaSign } from '../crypto/dsa.ts';
 import { aeadSeal } from '../crypto/aead.ts';
 import { keyConfirmation } from '../crypto/confirmation.ts';
 import { encodeBase64, encodeUtf8 } from '../crypto/encoding.ts';
+import { createHpke, hpkeSuite } from '../crypto/hpke.ts';
 import { deriveAesKey } from '../crypto/kdf.ts';
 import { kemEncapsulate, kemKeygen } from '../crypto/kem.ts';
+import { CHALLENGE_KEEP_MS } from '../operations/challenges.ts';
 
 const fixed = (length: number, byte: number) => new Uint8Array(length).fill(byte);
+/** The demonstration client's ML-DSA-65 seed (public, as every example seed). */
+const CLIENT_SEED = fixed(32, 17);
+/** The demonstration challenge's bytes. */
+const CHALLENGE_BYTES = fixed(32, 21);
 
 export interface Examples {
   readonly kemPublicKey: string;
@@ -39,16 +46,25 @@ export interface Examples {
   readonly aad: string;
   readonly aesCiphertext: string;
   readonly context: string;
-  /** HPKE `info` and `aad` (base64 of short text), and a ciphertext-shaped HPKE example (opens with nothing: it is pasted over). */
+  /** HPKE `info` and `aad` (base64 of short text). */
   readonly hpkeInfo: string;
   readonly hpkeAad: string;
+  /**
+   * The example message sealed with HPKE (ML-KEM-768, HKDF-SHA256, AES-256-GCM; hpkeInfo,
+   * hpkeAad) to kemPublicKey, its `enc` being kemCipherText: opens under DEMO.kemKeyId.
+   */
   readonly hpkeCiphertext: string;
+  /** A client's ML-DSA-65 public key (challengeExamples' client: the demonstration client's). */
+  readonly clientPublicKey: string;
+  /** A client's X-Wing public key (the demonstration client's kem_key). */
+  readonly clientKemPublicKey: string;
 }
 
-let cached: Examples | undefined;
-
 export function examples(): Examples {
-  if (cached) return cached;
+  return cached;
+}
+
+async function makeExamples(): Promise<Examples> {
   const kem = kemKeygen('ML-KEM-768', fixed(64, 7));
   const { cipherText, sharedSecret } = kemEncapsulate('ML-KEM-768', kem.publicKey, fixed(32, 9));
   const dsa = dsaKeygen('ML-DSA-65', fixed(32, 11));
@@ -56,7 +72,10 @@ export function examples(): Examples {
   const message = 'hello, post-quantum world';
   const aad = 'order-42';
   const aesKey = deriveAesKey(sharedSecret);
-  cached = Object.freeze({
+  const hpkeInfo = encodeUtf8('pq-crypto-api example');
+  // HPKE's Encap for ML-KEM is ML-KEM's own encapsulation: the one above, made with fixed randomness.
+  const hpke = await createHpke('noble').sealWithEncapsulation(hpkeSuite('ML-KEM-768'), { enc: cipherText, sharedSecret }, encodeUtf8(message), { info: hpkeInfo, aad: encodeUtf8(aad) });
+  return Object.freeze({
     kemPublicKey: encodeBase64(kem.publicKey),
     kemCipherText: encodeBase64(cipherText),
     sharedKey: encodeBase64(sharedSecret),
@@ -69,13 +88,14 @@ export function examples(): Examples {
     aad,
     aesCiphertext: encodeBase64(aeadSeal(aesKey, encodeUtf8(message), encodeUtf8(aad), fixed(12, 5))),
     context: '',
-    hpkeInfo: encodeBase64(encodeUtf8('pq-crypto-api example')),
+    hpkeInfo: encodeBase64(hpkeInfo),
     hpkeAad: encodeBase64(encodeUtf8(aad)),
-    // The AES example's sealed bytes without the nonce: the length of an HPKE ciphertext of the example message.
-    hpkeCiphertext: encodeBase64(aeadSeal(aesKey, encodeUtf8(message), encodeUtf8(aad), fixed(12, 5)).subarray(12)),
+    hpkeCiphertext: encodeBase64(hpke.ciphertext),
+    clientPublicKey: encodeBase64(dsaKeygen('ML-DSA-65', CLIENT_SEED).publicKey),
+    clientKemPublicKey: encodeBase64(kemKeygen('X-Wing', fixed(32, 19)).publicKey),
   });
-  return cached;
 }
+
 
 /** The example shared key as the seed vendor's routes answer it: 64 lowercase hex characters. */
 export const hexSharedKeyExample = (): string => Buffer.from(examples().sharedKey, 'base64').toString('hex');
@@ -98,11 +118,11 @@ let cachedChallenge: ChallengeExamples | undefined;
 /** Genuine example values of the challenge routes (fixed public seeds, as examples() uses). */
 export function challengeExamples(): ChallengeExamples {
   if (cachedChallenge) return cachedChallenge;
-  const challengeId = 'ch_Qm9vbS1jaGFsbGVuZ2UtMQ';
-  const clientId = 'cl_2mK7vQ9xJb4Tn1cR8pWz3A';
+  const challengeId = DEMO.challengeId;
+  const clientId = DEMO.clientId;
   const validatedAt = '2026-12-06T09:30:00.123Z';
-  const challenge = fixed(32, 21);
-  const client = dsaKeygen('ML-DSA-65', fixed(32, 17));
+  const challenge = CHALLENGE_BYTES;
+  const client = dsaKeygen('ML-DSA-65', CLIENT_SEED);
   const attestation = dsaKeygen('ML-DSA-65', fixed(32, 13)); // examples().attestationPublicKey
   const sign = (seed: Uint8Array, message: Uint8Array, context: string) => encodeBase64(dsaSign('ML-DSA-65', seed, message, { deterministic: true, context: encodeUtf8(context) }));
   cachedChallenge = Object.freeze({
@@ -132,7 +152,39 @@ export const DEMO = Object.freeze({
   deletableKeyId: 'kem_swagger-delete-me-0001',
   /** A token (no credential is shown: its JWT is not kept) that exists to be revoked by the revoke example. */
   tokenId: 'swagger-example-token1',
+  /** A registered client whose signing key is examples().clientPublicKey: the challenge examples' client. */
+  clientId: 'cl_2mK7vQ9xJb4Tn1cR8pWz3A',
+  /** A client that exists to be deleted by the delete example (so the others stay). */
+  deletableClientId: 'cl_swagger-delete-me-0001',
+  /** A `signature` challenge of clientId with fixed bytes: the validate example's response is its right answer (valid once, then `used`). */
+  challengeId: 'ch_Qm9vbS1jaGFsbGVuZ2UtMQ',
+  /** A session of clientId (its token is not shown) that exists to be ended by the end-session example. */
+  sessionId: 'ss_swagger-example-sess01',
 });
+
+/** A registered client's record for a demonstration (written as POST /v1/clients would, with a fixed id). */
+const demoClient = ({ services, principal }: DemonstrationContext, id: string, name: string, signingSeed: Uint8Array): ClientRecord => ({
+  id,
+  tenant: principal.tenant,
+  name,
+  signingKey: { algorithm: 'ML-DSA-65' as const, pk: encodeBase64(dsaKeygen('ML-DSA-65', signingSeed).publicKey) },
+  kemKey: { algorithm: 'X-Wing' as const, pk: examples().clientKemPublicKey },
+  scopes: principal.scopes,
+  keyIds: null,
+  apiKeyId: principal.apiKeyId,
+  createdAt: new Date(services.clock()).toISOString(),
+  expiresAtMs: null,
+});
+
+/** Writes a demonstration client ('taken': it is there already, made before); over the quota is a failure to report. */
+async function putDemoClient(ctx: DemonstrationContext, id: string, name: string, signingSeed: Uint8Array): Promise<string> {
+  const result = await ctx.services.store.clients.put(demoClient(ctx, id, name, signingSeed), ctx.services.config.quotaClients);
+  if (result === 'quota-exceeded') throw new Error(`demonstration client ${id}: over QUOTA_CLIENTS`);
+  return `client ${id}`;
+}
+
+/** How long the demonstration challenge can be answered: as long as a development server runs, in practice. */
+const DEMO_CHALLENGE_TTL_MS = 365 * 24 * 3600 * 1000;
 
 /** What a maker is given: the services, and the development key's tenant and principal. */
 export interface DemonstrationContext {
@@ -153,6 +205,41 @@ const DEMONSTRATIONS: readonly ((ctx: DemonstrationContext) => Promise<string>)[
     await services.tokens.mint(principal, { expirySeconds: services.config.tokenMaxTtlSeconds, attempts: null, scopes: principal.scopes, keyIds: null, fixedId: DEMO.tokenId });
     return `token ${DEMO.tokenId}`;
   },
+  (ctx) => putDemoClient(ctx, DEMO.clientId, 'swagger example client', CLIENT_SEED),
+  (ctx) => putDemoClient(ctx, DEMO.deletableClientId, 'swagger example client to delete', fixed(32, 23)),
+  async ({ services, principal }) => {
+    const now = services.clock();
+    const expiresAtMs = now + DEMO_CHALLENGE_TTL_MS;
+    // 'taken': made before (and maybe used since: it stays so, as any challenge).
+    await services.store.challenges.create({
+      id: DEMO.challengeId,
+      tenant: principal.tenant,
+      clientId: DEMO.clientId,
+      method: 'signature',
+      expected: encodeBase64(CHALLENGE_BYTES),
+      createdAt: new Date(now).toISOString(),
+      expiresAtMs,
+      keepUntilMs: expiresAtMs + CHALLENGE_KEEP_MS,
+    });
+    return `challenge ${DEMO.challengeId}`;
+  },
+  async ({ services, principal }) => {
+    if (await services.store.sessions.get(principal.tenant, DEMO.sessionId)) return `session ${DEMO.sessionId}`;
+    // As POST /v1/sessions makes one, with a fixed id: a token bound to the session, then the session.
+    const minted = await services.tokens.mint(principal, { expirySeconds: services.config.tokenMaxTtlSeconds, attempts: null, scopes: principal.scopes, keyIds: null, sessionId: DEMO.sessionId });
+    const created = await services.store.sessions.create({
+      id: DEMO.sessionId,
+      tenant: principal.tenant,
+      clientId: DEMO.clientId,
+      deviceDescription: 'swagger example session',
+      tokenId: minted.info.id,
+      createdAt: new Date(services.clock()).toISOString(),
+      expiresAtMs: minted.info.expiresAtMs,
+      lastUsedAtMs: null,
+    });
+    if (!created) throw new Error(`demonstration session ${DEMO.sessionId} is taken`);
+    return `session ${DEMO.sessionId}`;
+  },
 ];
 
 /**
@@ -171,3 +258,9 @@ export async function makeDemonstrations(services: Services): Promise<string[]> 
   for (const make of DEMONSTRATIONS) made.push(await make({ services, principal }));
   return made;
 }
+
+/**
+ * Made once, at import (last, once everything above is defined): HPKE's key schedule is
+ * asynchronous, and the routes read the examples synchronously when they are defined.
+ */
+const cached: Examples = await makeExamples();

@@ -21,7 +21,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], maxBatch = 100
     description: 'An API key (from API_KEYS, or the development key the server prints at start) or a temporary token from POST /v1/tokens.',
   });
   // The health routes below refer to these two.
-  documentProblems(registry, new Set<ProblemType>(['store-unavailable', 'unauthorized', ...routes.flatMap((route) => problemsOf(route))]));
+  // 'sealed-request-refused': POST /ohttp's (documentSealed), which is no route of `routes`.
+  documentProblems(registry, new Set<ProblemType>(['store-unavailable', 'unauthorized', 'sealed-request-refused', ...routes.flatMap((route) => problemsOf(route))]));
   for (const route of routes) documentRoute(registry, route, maxBatch);
 
   const health = z.object({ status: z.string().openapi({ example: 'ok' }) });

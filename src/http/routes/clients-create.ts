@@ -4,6 +4,7 @@ import { ALGORITHMS } from '../../crypto/algorithms.ts';
 import { registerClient } from '../../operations/clients.ts';
 import { resolveKeyIds } from '../../operations/tokens.ts';
 import { ClientDescriptionSchema, describeClient } from '../client-view.ts';
+import { examples } from '../examples.ts';
 import { defineRoute, keyRefs } from '../route.ts';
 import { anyKeyId, base64Bytes } from '../schemas.ts';
 import { z } from '../zod.ts';
@@ -14,22 +15,23 @@ const KEM_ALGORITHMS = ['ML-KEM-768', 'ML-KEM-1024', 'X-Wing'] as const;
 const largest = (names: readonly (keyof typeof ALGORITHMS)[]) => Math.max(...names.map((n) => ALGORITHMS[n].sizes.publicKey));
 
 export function clientsCreateRoute(maxExpiresInSeconds: number) {
+  const ex = examples();
   const body = z
     .strictObject({
       name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').openapi({ description: 'A name for people (not unique).', example: 'billing backend' }),
       signing_key: z
         .strictObject({
           algorithm: z.enum(SIGNING_ALGORITHMS).openapi({ example: 'ML-DSA-65' }),
-          pk: base64Bytes({ description: 'The ML-DSA public key (base64): 1312, 1952 or 2592 bytes by set.', example: 'paste the client\'s public key', maxBytes: largest(SIGNING_ALGORITHMS), what: 'an ML-DSA public key' }),
+          pk: base64Bytes({ description: 'The ML-DSA public key (base64): 1312, 1952 or 2592 bytes by set.', example: ex.clientPublicKey, maxBytes: largest(SIGNING_ALGORITHMS), what: 'an ML-DSA public key' }),
         })
-        .openapi({ description: 'The key the client signs its requests with (RFC 9421, `alg` ml-dsa-44|65|87); its secret never reaches the service.', example: { algorithm: 'ML-DSA-65', pk: "paste the client's public key" } }),
+        .openapi({ description: 'The key the client signs its requests with (RFC 9421, `alg` ml-dsa-44|65|87); its secret never reaches the service.', example: { algorithm: 'ML-DSA-65', pk: ex.clientPublicKey } }),
       kem_key: z
         .strictObject({
           algorithm: z.enum(KEM_ALGORITHMS).openapi({ example: 'X-Wing' }),
-          pk: base64Bytes({ description: 'The KEM public key (base64).', example: 'paste the client\'s KEM public key', maxBytes: largest(KEM_ALGORITHMS), what: 'a KEM public key' }),
+          pk: base64Bytes({ description: 'The KEM public key (base64).', example: ex.clientKemPublicKey, maxBytes: largest(KEM_ALGORITHMS), what: 'a KEM public key' }),
         })
         .optional()
-        .openapi({ description: 'Optional: a KEM public key to seal to the client (encrypted challenges, docs/challenges.md).', example: { algorithm: 'X-Wing', pk: "paste the client's KEM public key" } }),
+        .openapi({ description: 'Optional: a KEM public key to seal to the client (encrypted challenges, docs/challenges.md).', example: { algorithm: 'X-Wing', pk: ex.clientKemPublicKey } }),
       scopes: z
         .array(z.enum(SCOPES))
         .max(SCOPES.length * 2)

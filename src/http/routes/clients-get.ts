@@ -1,16 +1,18 @@
 /** GET /v1/clients/{client_id}, DELETE /v1/clients/{client_id}: one registered client. */
 import { deleteClient, getClient } from '../../operations/clients.ts';
 import { ClientDescriptionSchema, clientIdField, describeClient } from '../client-view.ts';
+import { DEMO } from '../examples.ts';
 import { defineRoute } from '../route.ts';
 import { z } from '../zod.ts';
 
-const params = () =>
+/** `example`: a demonstration client (a deletable one for the delete example, so the others stay). */
+const params = (example: string) =>
   z.object({
-    client_id: clientIdField().openapi({ param: { name: 'client_id', in: 'path' }, description: 'A `client_id` of yours.', example: 'cl_3q2-7wAAAAC6vr6-vr6-vg' }),
+    client_id: clientIdField().openapi({ param: { name: 'client_id', in: 'path' }, description: 'A `client_id` of yours.', example }),
   });
 
 export function clientsGetRoute() {
-  const p = params();
+  const p = params(DEMO.clientId);
   return defineRoute({
     method: 'get',
     path: '/v1/clients/{client_id}',
@@ -33,7 +35,7 @@ export function clientsGetRoute() {
 }
 
 export function clientsDeleteRoute() {
-  const p = params();
+  const p = params(DEMO.deletableClientId);
   return defineRoute({
     method: 'delete',
     path: '/v1/clients/{client_id}',

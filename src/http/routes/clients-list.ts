@@ -10,7 +10,7 @@ export const CLIENTS_PAGE_MAX = 500;
 
 export function clientsListRoute() {
   const query = z.strictObject({
-    cursor: clientIdField().optional().openapi({ description: 'The `next_cursor` of the previous page; omit for the first page.', example: 'cl_3q2-7wAAAAC6vr6-vr6-vg' }),
+    cursor: clientIdField().optional().openapi({ description: 'The `next_cursor` of the previous page; omit for the first page.' }),
     limit: pageLimitField(CLIENTS_PAGE_DEFAULT, CLIENTS_PAGE_MAX, 'Clients'),
   });
   const response = z

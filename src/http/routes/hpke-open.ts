@@ -5,7 +5,7 @@ import { open, resolveHpkeKey } from '../../operations/hpke.ts';
 import { cryptoCost } from '../cost.ts';
 import { fieldError } from '../problems.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { examples } from '../examples.ts';
+import { DEMO, examples } from '../examples.ts';
 import { base64Bytes, encodingField, HPKE_MAX_AAD_BYTES, HPKE_MAX_INFO_BYTES, hpkeBytesField, hpkeSuiteField, kemKeyId } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -17,7 +17,7 @@ export function hpkeOpenRoute(maxMessageBytes: number) {
   const encs = HPKE_KEMS.map((k) => `${HPKE_SUITE_PARTS.kem[k].Nenc} (${k})`).join(', ');
   const body = z
     .strictObject({
-      key_id: kemKeyId().openapi({ description: 'The stored KEM key the message was sealed to (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing).', example: 'paste key_id from POST /v1/kem/keypair' }),
+      key_id: kemKeyId().openapi({ description: 'The stored KEM key the message was sealed to (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing). The example is the demonstration key the example message was sealed to.', example: DEMO.kemKeyId }),
       enc: base64Bytes({
         description: `The encapsulated key, base64 (\`enc\` from \`POST /v1/hpke/seal\`, or from any HPKE implementation): ${encs} bytes, matching the key.`,
         example: ex.kemCipherText,
@@ -37,7 +37,7 @@ export function hpkeOpenRoute(maxMessageBytes: number) {
       encoding: encodingField('How to encode `plaintext`: utf8 (default; 422 if the plaintext is not UTF-8), base64 or hex.'),
     })
     .openapi('HpkeOpenRequest', {
-      example: { key_id: 'paste key_id from POST /v1/kem/keypair', enc: ex.kemCipherText, ciphertext: ex.hpkeCiphertext, info: ex.hpkeInfo, aad: ex.hpkeAad, encoding: 'utf8' },
+      example: { key_id: DEMO.kemKeyId, enc: ex.kemCipherText, ciphertext: ex.hpkeCiphertext, info: ex.hpkeInfo, aad: ex.hpkeAad, encoding: 'utf8' },
     });
   const response = z
     .object({ plaintext: z.string().openapi({ description: 'The opened message, in the requested `encoding`.', example: ex.message }) })

@@ -5,7 +5,7 @@ import { encodeBase64 } from '../../crypto/encoding.ts';
 import { hpkeKemForPublicKey, resolveHpkeKey, seal } from '../../operations/hpke.ts';
 import { cryptoCost } from '../cost.ts';
 import { defineRoute, keyRefs } from '../route.ts';
-import { examples } from '../examples.ts';
+import { DEMO, examples } from '../examples.ts';
 import { base64Bytes, encodingField, HPKE_MAX_AAD_BYTES, HPKE_MAX_INFO_BYTES, hpkeBytesField, hpkeSuiteField, kemKeyId, messageText, withMessage } from '../schemas.ts';
 import { z } from '../zod.ts';
 
@@ -34,7 +34,7 @@ export function hpkeSealRoute(maxMessageBytes: number) {
         .openapi({ description: "The KEM of `pk`. Optional: each offered KEM's public keys have their own length; when given it must match.", example: 'ML-KEM-768' }),
       key_id: kemKeyId()
         .optional()
-        .openapi({ description: 'Alternatively, a stored KEM key of yours (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing): seals to its public key. Give this or `pk`.', example: 'paste key_id from POST /v1/kem/keypair' }),
+        .openapi({ description: 'Alternatively, a stored KEM key of yours (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing): seals to its public key. Give this or `pk`. The example is the demonstration key.', example: DEMO.kemKeyId }),
       info: hpkeBytesField('RFC 9180 `info`: context bound into the key schedule; the opener must give the same.', ex.hpkeInfo, HPKE_MAX_INFO_BYTES),
       aad: hpkeBytesField('Associated data: authenticated, not encrypted; the opener must give the same.', ex.hpkeAad, HPKE_MAX_AAD_BYTES),
       suite: hpkeSuiteField(),

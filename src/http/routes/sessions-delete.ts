@@ -1,12 +1,13 @@
 /** DELETE /v1/sessions/{session_id}: ends a session; its token dies on every instance at once. */
 import { endSession } from '../../operations/sessions.ts';
 import { sessionIdField } from '../client-view.ts';
+import { DEMO } from '../examples.ts';
 import { defineRoute } from '../route.ts';
 import { z } from '../zod.ts';
 
 export function sessionsDeleteRoute() {
   const params = z.object({
-    session_id: sessionIdField().openapi({ param: { name: 'session_id', in: 'path' }, description: 'A `session_id` from POST /v1/sessions or GET /v1/sessions.', example: 'ss_3q2-7wAAAAC6vr6-vr6-vg' }),
+    session_id: sessionIdField().openapi({ param: { name: 'session_id', in: 'path' }, description: 'A `session_id` from POST /v1/sessions or GET /v1/sessions.', example: DEMO.sessionId }),
   });
   return defineRoute({
     method: 'delete',

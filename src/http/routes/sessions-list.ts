@@ -1,6 +1,7 @@
 /** GET /v1/sessions: open login sessions (a client's own, or with clients:manage the tenant's). */
 import { listSessions } from '../../operations/sessions.ts';
 import { clientIdField, describeSession, SessionDescriptionSchema, sessionIdField } from '../client-view.ts';
+import { DEMO } from '../examples.ts';
 import { defineRoute } from '../route.ts';
 import { pageLimitField } from '../schemas.ts';
 import { z } from '../zod.ts';
@@ -10,8 +11,8 @@ export const SESSIONS_PAGE_MAX = 500;
 
 export function sessionsListRoute() {
   const query = z.strictObject({
-    client_id: clientIdField().optional().openapi({ description: "Only this client's sessions (a client sees only its own anyway).", example: 'cl_3q2-7wAAAAC6vr6-vr6-vg' }),
-    cursor: sessionIdField().optional().openapi({ description: 'The `next_cursor` of the previous page; omit for the first page.', example: 'ss_3q2-7wAAAAC6vr6-vr6-vg' }),
+    client_id: clientIdField().optional().openapi({ description: "Only this client's sessions (a client sees only its own anyway).", example: DEMO.clientId }),
+    cursor: sessionIdField().optional().openapi({ description: 'The `next_cursor` of the previous page; omit for the first page.' }),
     limit: pageLimitField(SESSIONS_PAGE_DEFAULT, SESSIONS_PAGE_MAX, 'Sessions'),
   });
   const response = z
