@@ -46,7 +46,7 @@
  * them as jobs later without a change of signature.
  * @module
  */
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import * as HPKE from 'hpke';
 import * as Noble from '@panva/hpke-noble';
 import { ALGORITHMS, type Implementation } from './algorithms.ts';
@@ -262,38 +262,15 @@ const KEM_FACTORIES: Readonly<Record<HpkeKem, Factories<HPKE.KEMFactory>>> = Obj
 });
 
 /**
- * The KDF and AEADs on node:crypto's synchronous primitives (OpenSSL, every supported Node): HKDF
- * (RFC 5869) as HMAC-SHA256, Extract and Expand; AES-256-GCM and ChaCha20-Poly1305 (RFC 8439)
- * with 16-byte tags. A few microseconds each, where each Web Cryptography call is an async job
- * costing about 0.05 ms of CPU (a single-shot seal makes about ten: measured, docs/decisions/0003-hpke.md).
- * The protocol around them stays the library's.
+ * The AEADs on node:crypto's synchronous ciphers (OpenSSL, every supported Node): AES-256-GCM and
+ * ChaCha20-Poly1305 (RFC 8439) with 16-byte tags, a few microseconds each, where each Web
+ * Cryptography call is an async job costing about 0.05 ms of CPU (a single-shot seal makes about
+ * ten: measured, docs/decisions/0003-hpke.md). The protocol around them stays the library's, and
+ * the KDF is a library's too (KDF_FACTORIES; `auto` takes @noble/hashes' synchronous HKDF through
+ * @panva/hpke-noble rather than Web Cryptography's async one, for the same reason): no key
+ * schedule or KDF is written here.
  */
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-const NODE_HKDF_SHA256: HPKE.KDFFactory = () =>
-  Object.freeze({
-    id: HPKE_SUITE_PARTS.kdf['HKDF-SHA256'].id,
-    type: 'KDF' as const,
-    name: 'HKDF-SHA256',
-    Nh: 32,
-    stages: 2 as const,
-    async Extract(salt: Uint8Array, ikm: Uint8Array) {
-      // An empty salt is HashLen zeros (RFC 5869 section 2.2); HMAC pads an empty key with the same zeros.
-      return u8(createHmac('sha256', salt).update(ikm).digest());
-    },
-    async Expand(prk: Uint8Array, info: Uint8Array, L: number) {
-      if (!Number.isInteger(L) || L < 0 || L > 255 * 32) throw new RangeError('HKDF-Expand: L must be at most 255 * HashLen');
-      const out = new Uint8Array(L);
-      let t: Uint8Array = new Uint8Array(0);
-      for (let i = 1, at = 0; at < L; i++, at += 32) {
-        t = u8(createHmac('sha256', prk).update(t).update(info).update(new Uint8Array([i])).digest());
-        out.set(t.subarray(0, Math.min(32, L - at)), at);
-      }
-      return out;
-    },
-    async Derive(): Promise<never> {
-      throw new Error('HKDF-SHA256 is a two-stage KDF');
-    },
-  });
 const nodeAead = (name: HpkeAead, cipher: 'aes-256-gcm' | 'chacha20-poly1305'): HPKE.AEADFactory => {
   const spec = HPKE_SUITE_PARTS.aead[name];
   return () =>
@@ -320,7 +297,7 @@ const nodeAead = (name: HpkeAead, cipher: 'aes-256-gcm' | 'chacha20-poly1305'): 
 };
 
 const KDF_FACTORIES: Readonly<Record<HpkeKdf, Factories<HPKE.KDFFactory>>> = Object.freeze({
-  'HKDF-SHA256': { native: NODE_HKDF_SHA256, noble: Noble.KDF_HKDF_SHA256 },
+  'HKDF-SHA256': { native: HPKE.KDF_HKDF_SHA256, noble: Noble.KDF_HKDF_SHA256 },
 });
 const AEAD_FACTORIES: Readonly<Record<HpkeAead, Factories<HPKE.AEADFactory>>> = Object.freeze({
   'AES-256-GCM': { native: nodeAead('AES-256-GCM', 'aes-256-gcm'), noble: Noble.AEAD_AES_256_GCM },
@@ -351,6 +328,9 @@ export function createHpke(choice: HpkeImplementationChoice = 'auto'): Hpke {
     if (!found) {
       found = (async (): Promise<Implementation> => {
         if (choice === 'noble') return 'noble';
+        // HKDF: @noble/hashes' synchronous one (vector-tested, a few microseconds) costs less CPU
+        // than Web Cryptography's async jobs; `native` still means Web Cryptography's.
+        if (choice === 'auto' && part === 'kdf') return 'noble';
         try {
           await (probes[part] as (f: F) => Promise<void>)(factories.native);
           return 'native';
