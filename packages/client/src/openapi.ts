@@ -1683,7 +1683,7 @@ export interface components {
              * @description The `info` the message was sealed with. Base64, at most 1024 bytes once decoded; default empty.
              */
             info?: string;
-            /** @description The stored KEM key the message was sealed to (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing). */
+            /** @description The stored KEM key the message was sealed to (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing). The example is the demonstration key the example message was sealed to. */
             key_id: string;
             /** @description Optional HPKE suite (RFC 9180, draft-ietf-hpke-pq), named by its parts; a part left out takes its default: the KEM of the key, HKDF-SHA256, AES-256-GCM. The opener must use the same suite. */
             suite?: {
@@ -1751,7 +1751,7 @@ export interface components {
              * @enum {string}
              */
             kem?: "ML-KEM-768" | "ML-KEM-1024" | "X-Wing";
-            /** @description Alternatively, a stored KEM key of yours (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing): seals to its public key. Give this or `pk`. */
+            /** @description Alternatively, a stored KEM key of yours (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing): seals to its public key. Give this or `pk`. The example is the demonstration key. */
             key_id?: string;
             /**
              * Format: byte

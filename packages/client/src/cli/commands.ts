@@ -134,7 +134,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: false,
     fields: [
-      {"name":"client_id","flag":"client-id","in":"path","type":"string","required":true,"example":"cl_3q2-7wAAAAC6vr6-vr6-vg","description":"A `client_id` of yours."},
+      {"name":"client_id","flag":"client-id","in":"path","type":"string","required":true,"example":"cl_swagger-delete-me-0001","description":"A `client_id` of yours."},
     ],
     response: {"status":204,"type":"none","fields":[]},
   },
@@ -150,7 +150,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: false,
     fields: [
-      {"name":"client_id","flag":"client-id","in":"path","type":"string","required":true,"example":"cl_3q2-7wAAAAC6vr6-vr6-vg","description":"A `client_id` of yours."},
+      {"name":"client_id","flag":"client-id","in":"path","type":"string","required":true,"example":"cl_2mK7vQ9xJb4Tn1cR8pWz3A","description":"A `client_id` of yours."},
     ],
     response: {"status":200,"type":"json","fields":["client_id","name","signing_key","kem_key","scopes","key_ids","created_at","expires_at"]},
   },
@@ -166,7 +166,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: false,
     fields: [
-      {"name":"cursor","flag":"cursor","in":"query","type":"string","required":false,"example":"cl_3q2-7wAAAAC6vr6-vr6-vg","description":"The `next_cursor` of the previous page; omit for the first page."},
+      {"name":"cursor","flag":"cursor","in":"query","type":"string","required":false,"description":"The `next_cursor` of the previous page; omit for the first page."},
       {"name":"limit","flag":"limit","in":"query","type":"integer","required":false,"example":20,"description":"Clients per page (default 50, at most 500)."},
     ],
     response: {"status":200,"type":"json","fields":["clients","next_cursor"]},
@@ -470,7 +470,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: true,
     fields: [
-      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"paste key_id from POST /v1/kem/keypair","description":"The stored KEM key the message was sealed to (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing)."},
+      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"kem_swagger-example-key-01","description":"The stored KEM key the message was sealed to (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing). The example is the demonstration key the example message was sealed to."},
       {"name":"enc","flag":"enc","in":"body","type":"string","required":false,"format":"byte","description":"The encapsulated key, base64 (`enc` from `POST /v1/hpke/seal`, or from any HPKE implementation): 1088 (ML-KEM-768), 1568 (ML-KEM-1024), 1120 (X-Wing) bytes, matching the key."},
       {"name":"ciphertext","flag":"ciphertext","in":"body","type":"string","required":false,"format":"byte","description":"The AEAD ciphertext, base64 (`ciphertext` from `POST /v1/hpke/seal`): the plaintext and its 16-byte tag."},
       {"name":"info","flag":"info","in":"body","type":"string","required":false,"format":"byte","example":"cHEtY3J5cHRvLWFwaSBleGFtcGxl","description":"The `info` the message was sealed with. Base64, at most 1024 bytes once decoded; default empty."},
@@ -498,7 +498,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       {"name":"encoding","flag":"encoding","in":"body","type":"string","required":false,"enum":["utf8","base64","hex"],"default":"utf8","example":"utf8","description":"How `plaintext` is encoded: utf8 (default), base64 or hex."},
       {"name":"pk","flag":"pk","in":"body","type":"string","required":false,"format":"byte","description":"The recipient's public key, base64 (e.g. the `pk` of `POST /v1/kem/keypair`; the example is an ML-KEM-768 key). Its length names the KEM: 1184 (ML-KEM-768), 1568 (ML-KEM-1024), 1216 (X-Wing) bytes. Give this or `key_id`."},
       {"name":"kem","flag":"kem","in":"body","type":"string","required":false,"enum":["ML-KEM-768","ML-KEM-1024","X-Wing"],"example":"ML-KEM-768","description":"The KEM of `pk`. Optional: each offered KEM's public keys have their own length; when given it must match."},
-      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"paste key_id from POST /v1/kem/keypair","description":"Alternatively, a stored KEM key of yours (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing): seals to its public key. Give this or `pk`."},
+      {"name":"key_id","flag":"key-id","in":"body","type":"string","required":false,"example":"kem_swagger-example-key-01","description":"Alternatively, a stored KEM key of yours (`key_id` from `POST /v1/kem/keypair`; ML-KEM-768, ML-KEM-1024 or X-Wing): seals to its public key. Give this or `pk`. The example is the demonstration key."},
       {"name":"info","flag":"info","in":"body","type":"string","required":false,"format":"byte","example":"cHEtY3J5cHRvLWFwaSBleGFtcGxl","description":"RFC 9180 `info`: context bound into the key schedule; the opener must give the same. Base64, at most 1024 bytes once decoded; default empty."},
       {"name":"aad","flag":"aad","in":"body","type":"string","required":false,"format":"byte","example":"b3JkZXItNDI=","description":"Associated data: authenticated, not encrypted; the opener must give the same. Base64, at most 4096 bytes once decoded; default empty."},
       {"name":"suite","flag":"suite","in":"body","type":"json","required":false,"description":"Optional HPKE suite (RFC 9180, draft-ietf-hpke-pq), named by its parts; a part left out takes its default: the KEM of the key, HKDF-SHA256, AES-256-GCM. The opener must use the same suite."},
@@ -720,7 +720,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: false,
     fields: [
-      {"name":"session_id","flag":"session-id","in":"path","type":"string","required":true,"example":"ss_3q2-7wAAAAC6vr6-vr6-vg","description":"A `session_id` from POST /v1/sessions or GET /v1/sessions."},
+      {"name":"session_id","flag":"session-id","in":"path","type":"string","required":true,"example":"ss_swagger-example-sess01","description":"A `session_id` from POST /v1/sessions or GET /v1/sessions."},
     ],
     response: {"status":204,"type":"none","fields":[]},
   },
@@ -736,8 +736,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     auth: true,
     body: false,
     fields: [
-      {"name":"client_id","flag":"client-id","in":"query","type":"string","required":false,"example":"cl_3q2-7wAAAAC6vr6-vr6-vg","description":"Only this client's sessions (a client sees only its own anyway)."},
-      {"name":"cursor","flag":"cursor","in":"query","type":"string","required":false,"example":"ss_3q2-7wAAAAC6vr6-vr6-vg","description":"The `next_cursor` of the previous page; omit for the first page."},
+      {"name":"client_id","flag":"client-id","in":"query","type":"string","required":false,"example":"cl_2mK7vQ9xJb4Tn1cR8pWz3A","description":"Only this client's sessions (a client sees only its own anyway)."},
+      {"name":"cursor","flag":"cursor","in":"query","type":"string","required":false,"description":"The `next_cursor` of the previous page; omit for the first page."},
       {"name":"limit","flag":"limit","in":"query","type":"integer","required":false,"example":20,"description":"Sessions per page (default 50, at most 500)."},
     ],
     response: {"status":200,"type":"json","fields":["sessions","next_cursor"]},
