@@ -132,6 +132,26 @@ test('client-login.ts: a client signs with its own key, a replay is refused, log
   assert.deepEqual(trail.filter((e) => e.startsWith('clients.') || e.startsWith('sessions.')), ['clients.register ok', 'sessions.open ok', 'clients.delete ok']);
 });
 
+test('challenge.ts: a signed challenge valid once, its receipt checked offline, a sealed kem challenge single-shot', async () => {
+  server = await startServer();
+  const run = await runExample('challenge.ts', envFor(server));
+  assert.equal(run.code, 0, `exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  assert.equal(run.stderr, '');
+  for (const line of [
+    'ok: the same answer again: valid false, reason used',
+    'ok: the receipt verifies under the receipt context',
+    'ok: a receipt altered to say the opposite does not',
+    'ok: a guess: valid false, reason mismatch',
+    'ok: the right answer after the guess: reason used',
+    "ok: a fresh kem challenge opened with the client's key is valid",
+    "Done: each challenge was valid at most once, and its receipt is the tenant's own statement.",
+  ]) {
+    assert.ok(run.stdout.includes(line), `stdout lacks ${JSON.stringify(line)}:\n${run.stdout}`);
+  }
+  const trail = await auditTrail(server);
+  assert.deepEqual(trail.filter((e) => e.startsWith('challenges.validate')), ['challenges.validate ok', 'challenges.validate used', 'challenges.validate mismatch', 'challenges.validate used', 'challenges.validate ok']);
+});
+
 test('an example fails (non-zero exit, the 401 named) when its token is wrong', async () => {
   server = await startServer();
   const run = await runExample('key-exchange.ts', envFor(server, `not-a-key-${'x'.repeat(32)}`));

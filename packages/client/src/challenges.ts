@@ -16,9 +16,13 @@ import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { bytesOf, toBase64, utf8 } from './encoding.ts';
 import { HPKE_KEMS, hpkeOpen, HpkeOpenError, type HpkeKemName } from './hpke.ts';
 import { LocalCryptoError, type Binary } from './local.ts';
+import type { ClientSigner } from './signer.ts';
 
 export const CHALLENGE_CONTEXT = 'pq-crypto-api/v1/challenge';
 export const RECEIPT_CONTEXT = 'pq-crypto-api/v1/challenge-receipt';
+
+/** ML-DSA sets by name, for a signer's seed. */
+const DSA_BY_NAME = Object.freeze({ 'ML-DSA-44': ml_dsa44, 'ML-DSA-65': ml_dsa65, 'ML-DSA-87': ml_dsa87 } as const);
 
 /** ML-DSA sets by secret-key length (FIPS 204 table 2: the expanded key @noble/post-quantum uses). */
 const DSA_BY_SECRET = Object.freeze({
@@ -31,6 +35,8 @@ const DSA_BY_SECRET = Object.freeze({
 export interface ChallengeKeys {
   /** The ML-DSA secret key (FIPS 204 encoding: 2560, 4032 or 4896 bytes), base64 or bytes. */
   readonly signingSecretKey?: Binary;
+  /** Or the client's signer as it signs requests (`{ clientId, algorithm, seed }`, generateClientKey's seed). */
+  readonly signer?: ClientSigner;
   /** The KEM private key as draft-ietf-hpke-pq serializes it: ML-KEM's 64-byte seed, X-Wing's 32 bytes. */
   readonly kemSeed?: Binary;
 }
@@ -76,8 +82,9 @@ export async function answerChallenge(issued: IssuedChallenge, keys: ChallengeKe
     if (issued.encrypted_challenge === undefined || keys.kemSeed === undefined) throw new LocalCryptoError('a kem challenge needs encrypted_challenge and the client\'s KEM seed');
     return await openChallenge(issued.encrypted_challenge, keys.kemSeed);
   }
-  if (issued.challenge === undefined || keys.signingSecretKey === undefined) throw new LocalCryptoError('a signature challenge needs challenge and the client\'s ML-DSA secret key');
-  return signChallenge(issued.challenge, keys.signingSecretKey);
+  const secret = keys.signingSecretKey ?? (keys.signer ? DSA_BY_NAME[keys.signer.algorithm].keygen(bytesOf(keys.signer.seed)).secretKey : undefined);
+  if (issued.challenge === undefined || secret === undefined) throw new LocalCryptoError('a signature challenge needs challenge and the client\'s ML-DSA secret key (or its signer)');
+  return signChallenge(issued.challenge, secret);
 }
 
 /** A validation's answer (the fields of its receipt). */
