@@ -119,7 +119,10 @@ export function buildApp(deps: AppDeps): App {
       policy: clientSignaturePolicy({ windowSeconds: config.signatureWindowSeconds, clock }),
       isLive: (tenant: string, apiKeyId: string) => services.apiKeys.isLive(tenant, apiKeyId),
       verify: backendVerifier(services.crypto.dsa),
-      onRefused: (reason: string) => logger.debug({ reason }, 'signed request refused'),
+      onRefused: (reason: string) => {
+        logger.debug({ reason }, 'signed request refused');
+        services.metrics.refused('signed-request', reason);
+      },
     },
     publicUrl: config.publicUrl,
     jsonBody: parseJson,

@@ -66,6 +66,7 @@ export function mountSealed(app: Express, services: Services): void {
       // CryptoBusyError (503 crypto-busy, Retry-After) passes: a busy gateway refuses nothing about the request.
       if (!(error instanceof SealedRequestError)) throw error;
       req.log.info({ reason: error.reason }, 'sealed request refused');
+      services.metrics.refused('sealed-request', error.reason);
       // Throws RateLimitedError (429) instead when this address has failed too often.
       await limits.authFailed(clientAddress(req));
       throw sealedRequestRefused();

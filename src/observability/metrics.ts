@@ -33,6 +33,7 @@ export class Metrics {
   readonly #storeDuration: Histogram<'operation' | 'outcome'>;
   readonly #storeErrors: Counter<'operation'>;
   readonly #auditWrites: Counter<'outcome'>;
+  readonly #refused: Counter<'kind' | 'reason'>;
 
   constructor() {
     const registers = [this.registry];
@@ -88,6 +89,12 @@ export class Metrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.#refused = new Counter({
+      name: 'pqapi_refused_requests_total',
+      help: 'Signed requests (kind signed-request) and sealed requests (kind sealed-request) refused, by the reason the caller is never told (its answer is the uniform 401 or 400).',
+      labelNames: ['kind', 'reason'],
+      registers,
+    });
   }
 
   /**
@@ -119,6 +126,11 @@ export class Metrics {
   storeOp(operation: string, seconds: number, ok: boolean): void {
     this.#storeDuration.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds);
     if (!ok) this.#storeErrors.inc({ operation });
+  }
+
+  /** A signed or sealed request refused; `reason` is what only the operator may know (the caller got the uniform answer). */
+  refused(kind: 'signed-request' | 'sealed-request', reason: string): void {
+    this.#refused.inc({ kind, reason });
   }
 
   auditWrite(ok: boolean): void {

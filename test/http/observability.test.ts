@@ -164,7 +164,7 @@ describe('/metrics', () => {
     for (const name of ['nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_seconds', 'process_cpu_seconds_total', 'nodejs_heap_size_used_bytes']) {
       assert.ok(text.includes(`\n${name} `) || text.startsWith(`${name} `) || text.includes(`\n${name}{`), name);
     }
-    for (const name of ['pqapi_http_requests_total', 'pqapi_http_request_duration_seconds', 'pqapi_crypto_operations_total', 'pqapi_token_attempts_total', 'pqapi_rate_limited_total', 'pqapi_store_operation_duration_seconds', 'pqapi_store_errors_total', 'pqapi_audit_writes_total']) {
+    for (const name of ['pqapi_http_requests_total', 'pqapi_http_request_duration_seconds', 'pqapi_crypto_operations_total', 'pqapi_token_attempts_total', 'pqapi_rate_limited_total', 'pqapi_store_operation_duration_seconds', 'pqapi_store_errors_total', 'pqapi_audit_writes_total', 'pqapi_refused_requests_total']) {
       assert.ok(text.includes(`# TYPE ${name} `), name);
     }
   });
@@ -262,6 +262,21 @@ describe('/metrics', () => {
     const text = await h.scrape();
     assert.equal(sample(text, 'pqapi_rate_limited_total', { kind: 'token' }), 2);
     assert.equal(sample(text, 'pqapi_rate_limited_total', { kind: 'tenant' }), 1);
+  });
+
+  test('refused signed and sealed requests are counted by the reason their uniform answer hides', async () => {
+    const before = await h.scrape();
+    const signed = await h.call('POST', '/v1/dsa/verify', { body: {}, headers: { 'signature-input': 'sig1=("@method");keyid="cl_nobody";alg="ml-dsa-65"', signature: 'sig1=:AAAA:' } });
+    assert.equal(signed.status, 401);
+    const sealed = await h.call('POST', '/ohttp', { raw: 'not a sealed request', headers: { 'content-type': 'message/ohttp-req' } });
+    assert.equal(sealed.status, 400);
+    const text = await h.scrape();
+    const delta = (labels: Record<string, string>) => sample(text, 'pqapi_refused_requests_total', labels) - sample(before, 'pqapi_refused_requests_total', labels);
+    assert.equal(delta({ kind: 'signed-request' }), 1);
+    assert.equal(delta({ kind: 'sealed-request' }), 1);
+    assert.equal(delta({ kind: 'sealed-request', reason: 'malformed' }), 1);
+    // The reason is the operator's: the answers say nothing of it.
+    assert.ok(!JSON.stringify(sealed.body).includes('malformed'));
   });
 
   test('two apps in one process keep separate registries', async () => {
