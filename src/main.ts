@@ -15,9 +15,11 @@ import { createLogger } from './logger.ts';
 import { serve, type Serving } from './server.ts';
 import { checkPersistence, checkStoreAnswers, describeStore, EXIT, exitWithStartupFailure, redisErrorReporter, StartupError, type StoreCheck } from './startup.ts';
 import { createStore } from './stores/index.ts';
+import { quietWebCryptoExperimentalWarnings } from './lib/warnings.ts';
 import type { Store } from './stores/store.ts';
 
 async function main(): Promise<void> {
+  quietWebCryptoExperimentalWarnings();
   // A .env file beside the project, if any (variables already in the environment win).
   if (existsSync('.env')) process.loadEnvFile('.env');
   let config: Config;

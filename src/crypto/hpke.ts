@@ -6,14 +6,14 @@
  *
  * The protocol (key schedule, nonces, sequence numbers, export) is the `hpke` package (panva), the
  * primitives either `native` or `@panva/hpke-noble` (`noble`). `native` is the library's Web
- * Cryptography KEMs, and node:crypto's synchronous HKDF-SHA256, AES-256-GCM and
- * ChaCha20-Poly1305 (below: microseconds, where Web Cryptography's async jobs cost several times
- * more CPU for these small calls):
- * - Node 20 has no ML-KEM or X-Wing in Web Cryptography: those are noble; the KDF and AEADs are
- *   native everywhere.
+ * Cryptography KEMs and KDF, and node:crypto's synchronous AES-256-GCM and ChaCha20-Poly1305
+ * (below: microseconds, where Web Cryptography's async jobs cost several times more CPU for these
+ * small calls); `auto` takes noble's synchronous HKDF for the same reason:
+ * - Node 20 has no ML-KEM or X-Wing in Web Cryptography: those are noble; the AEADs are native
+ *   everywhere.
  * - Node >= 24.7 (OpenSSL 3.5) has the KEMs natively too (X-Wing composed by `hpke` from
  *   ML-KEM-768, X25519 and SHA3-256). Node prints one ExperimentalWarning per Web Cryptography
- *   algorithm on first use there.
+ *   algorithm on first use there (the server drops those: lib/warnings.ts).
  * `auto` probes each primitive once (lazily) and takes native where it works. Both give the same
  * bytes on the working group's vectors (test/crypto/hpke-vectors.test.ts).
  *
