@@ -8,6 +8,10 @@
  *   ...change, npm run build:dist...
  *   npx tsx bench/ab.ts /tmp/before . [--node24] [--target encapsulate|healthz|current|token-encapsulate] [--rounds 9] [--seconds 2]
  *
+ * `naive-noble` or `naive-native` in place of a directory runs that baseline of `npm run bench`
+ * (bench/naive-*.ts, `POST /encapsulate`) as one of the contenders (`--target encapsulate` only),
+ * e.g. `npx tsx bench/ab.ts naive-noble .` for the issue's Node 20 ratio in one quick run.
+ *
  * Prints, per build, the median req/s and server CPU µs per request (with min-max over the
  * rounds), and each build's median per-round ratio against the first by CPU per request.
  * `--target token-encapsulate` and `current` run on a throwaway redis-server with a token.
@@ -45,7 +49,13 @@ const secrets = { apiKey: `bench-key-${randomBytes(24).toString('base64url')}`, 
 const usesRedis = target === 'token-encapsulate' || target === 'current' || target === 'apikey-redis';
 const redis = usesRedis ? await startRedis() : undefined;
 const servers: Service[] = [];
+const isNaive = (dir: string) => dir === 'naive-noble' || dir === 'naive-native';
 for (const dir of dirs) {
+  if (isNaive(dir)) {
+    if (target !== 'encapsulate') throw new Error(`${dir} answers only --target encapsulate`);
+    servers.push(await startService({ name: dir, bin, args: ['--import', 'tsx', `bench/${dir}.ts`], env: { ...process.env, NODE_ENV: 'production' }, readyPath: '/healthz' }));
+    continue;
+  }
   const env = ourEnv(secrets, { ...(redis ? { REDIS_URL: redis.url } : {}), ...extraEnv });
   servers.push(await startService({ name: dir, bin, args: [resolve(dir, 'dist/main.js')], env, readyPath: '/readyz' }));
 }
@@ -53,10 +63,13 @@ const auth = (url: string) => ({ authorization: `Bearer ${secrets.apiKey}`, 'con
 const post = async (url: string, path: string, body: unknown, headers = auth(url)) => (await (await fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as Record<string, string>;
 const pks = Array.from({ length: 16 }, () => Buffer.from(ml_kem768.keygen().publicKey).toString('base64'));
 
-async function specFor(url: string): Promise<autocannon.Options> {
+async function specFor(url: string, dir: string): Promise<autocannon.Options> {
   const base = { url, connections, duration: seconds };
   const bodies = pks.map((pk) => JSON.stringify({ pk }));
   let i = 0;
+  if (isNaive(dir)) {
+    return { ...base, url: url + '/encapsulate', method: 'POST', headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }] };
+  }
   const encapsulate = (authorization: string): autocannon.Options => ({
     ...base,
     url: url + '/v1/kem/encapsulate',
@@ -84,7 +97,7 @@ async function specFor(url: string): Promise<autocannon.Options> {
       throw new Error(`unknown target ${target}`);
   }
 }
-const specs = await Promise.all(servers.map((s) => specFor(s.url)));
+const specs = await Promise.all(servers.map((s, k) => specFor(s.url, dirs[k]!)));
 const idle = async (s: Service) => {
   for (let last = s.cpuSeconds() ?? 0, n = 0; n < 50; n++) {
     await new Promise((r) => setTimeout(r, 100));

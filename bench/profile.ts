@@ -6,6 +6,9 @@
  *
  *   npx tsx bench/profile.ts [encapsulate|sign|verify|decapsulate|healthz] [--node24] [--seconds 5]
  *   npx tsx bench/profile.ts encapsulate --naive     # the naive noble service instead, to compare
+ *   npx tsx bench/profile.ts encapsulate --redis [--token]   # on a throwaway redis-server, rate limits
+ *                                                    # on but never binding (as the bench's token rows),
+ *                                                    # with the API key or with a token using one attempt a request
  *
  * The .cpuprofile stays in bench/results/profiles/ (open it in Chrome DevTools or speedscope).
  */
@@ -16,12 +19,15 @@ import autocannon from 'autocannon';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { findNode24 } from './lib/node24.ts';
 import { ourEntry, startService } from './lib/procs.ts';
+import { startRedis } from '../test/helpers/redis.ts';
 
 const argv = process.argv.slice(2);
 const target = argv.find((a) => !a.startsWith('--') && !/^\d/.test(a)) ?? 'encapsulate';
 const seconds = Number(argv[argv.indexOf('--seconds') + 1] ?? 5) || 5;
 const useNode24 = argv.includes('--node24');
 const naive = argv.includes('--naive');
+const withToken = argv.includes('--token');
+const redis = argv.includes('--redis') || withToken ? await startRedis() : undefined;
 const API_KEY = `bench-key-${randomBytes(24).toString('base64url')}`;
 
 let bin = process.execPath;
@@ -52,9 +58,9 @@ const server = await startService({
     MASTER_KEY: randomBytes(32).toString('base64'),
     METRICS_TOKEN: randomBytes(24).toString('base64url'),
     WORKERS: '1',
-    RATE_LIMIT_PER_TENANT: '0',
-    RATE_LIMIT_PER_TOKEN: '0',
-    AUTH_FAILURES_PER_MINUTE: '0',
+    ...(redis
+      ? { REDIS_URL: redis.url, RATE_LIMIT_PER_TENANT: '1000000', RATE_LIMIT_PER_TOKEN: '1000000', AUTH_FAILURES_PER_MINUTE: '1000000' }
+      : { RATE_LIMIT_PER_TENANT: '0', RATE_LIMIT_PER_TOKEN: '0', AUTH_FAILURES_PER_MINUTE: '0' }),
   },
   readyPath: naive ? '/healthz' : '/readyz',
 });
@@ -80,15 +86,18 @@ const specs: Record<string, () => Promise<{ path: string; body?: unknown }>> = {
 };
 if (!specs[target]) throw new Error(`unknown target ${target}: one of ${Object.keys(specs).join(', ')}`);
 const spec = await specs[target]!();
+const credential = withToken ? (await post('/v1/tokens', { expiry_time: 3600, expire_after_attempts: 1_000_000 })).new_token : API_KEY;
+if (!credential) throw new Error('could not mint a token');
 const result = await autocannon({
   url: server.url + spec.path,
   method: spec.body === undefined ? 'GET' : 'POST',
   connections: 32,
   duration: seconds,
-  headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+  headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
   ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
 });
 await server.stop();
+await redis?.stop();
 console.log(`${spec.path} on ${bin === process.execPath ? process.version : 'Node 24'}: ${Math.round(result.requests.total / seconds)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}`);
 
 interface ProfileNode {
@@ -137,7 +146,7 @@ for (const [id, hits] of hitsById) {
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const { functionName, url, lineNumber } = nodeById.get(cur)!.callFrame;
-    if (!/\/(src|dist)\/|node_modules\/(express|router|body-parser|zod|pino)\//.test(url)) continue;
+    if (!/\/(src|dist)\/|node_modules\/(express|router|body-parser|zod|pino|ioredis)\//.test(url)) continue;
     const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|dist)\//, '$1/')}:${lineNumber + 1}`;
     seen.add(key);
   }

@@ -4,7 +4,8 @@
  * still run at once on the fast lane's own thread; within a lane, a tenant's cheap operations
  * start before another's long queue of costly ones; full queues and missed deadlines answer
  * CryptoBusyError at once; an aborted operation never runs; a failing beforeStart stops the
- * crypto. Before the lanes, every backend ran one FIFO queue: the decapsulations waited behind
+ * crypto; native ML-KEM encapsulation and decapsulation (tens of microseconds) run inline, with the
+ * same checks. Before the lanes, every backend ran one FIFO queue: the decapsulations waited behind
  * the signatures (20 s and more, issue 15).
  */
 import { describe, test } from 'node:test';
@@ -129,20 +130,44 @@ for (const name of ['noble', 'native'] as const) {
       try {
         const dsaPair = await backend.dsa.keygen('ML-DSA-87');
         const dsaKey = await backend.dsa.prepareSecretKey('ML-DSA-87', dsaPair.seed);
-        const kemPair = await backend.kem.keygen('ML-KEM-768');
-        const kemKey = await backend.kem.prepareSecretKey('ML-KEM-768', kemPair.seed);
-        const { cipherText } = await backend.kem.encapsulate('ML-KEM-768', kemPair.publicKey);
+        const signature = await backend.dsa.sign(dsaKey, message);
+        // ML-DSA-87 verification waits in the fast lane on both backends (native ML-KEM runs inline: below).
         const ahead = Array.from({ length: 20 }, () => backend.dsa.sign(dsaKey, message, {}, { tenant: 'A' }));
         const controller = new AbortController();
         let checked = false;
-        const dropped = backend.kem.decapsulate(kemKey, cipherText, { tenant: 'B', signal: controller.signal, beforeStart: async () => void (checked = true) });
+        const dropped = backend.dsa.verify('ML-DSA-87', dsaPair.publicKey, message, signature, undefined, { tenant: 'B', signal: controller.signal, beforeStart: async () => void (checked = true) });
         controller.abort(new Error('the client went away'));
         await assert.rejects(dropped, /the client went away/);
         const gone = new Error('key deleted while queued');
-        await assert.rejects(backend.kem.decapsulate(kemKey, cipherText, { tenant: 'C', beforeStart: () => Promise.reject(gone) }), (err) => err === gone);
+        await assert.rejects(backend.dsa.verify('ML-DSA-87', dsaPair.publicKey, message, signature, undefined, { tenant: 'C', beforeStart: () => Promise.reject(gone) }), (err) => err === gone);
         await Promise.all(ahead);
-        assert.equal(checked, false, 'the aborted decapsulation never reached the front');
+        assert.equal(checked, false, 'the aborted verification never reached the front');
         assert.equal(backend.scheduler.snapshot().fast.running, 0);
+      } finally {
+        await backend.close();
+      }
+    });
+
+    test(`ML-KEM-768 encapsulation and decapsulation ${name === 'native' ? 'run inline: they start at once while the fast lane is full' : 'wait their turn in the fast lane'}, and keep the job's checks`, async () => {
+      const backend = createCryptoBackend(name, { threads: 1, slowThreads: 1, queueTimeoutMs: 600_000 });
+      try {
+        const dsaPair = await backend.dsa.keygen('ML-DSA-87');
+        const dsaKey = await backend.dsa.prepareSecretKey('ML-DSA-87', dsaPair.seed);
+        const kemPair = await backend.kem.keygen('ML-KEM-768');
+        const kemKey = await backend.kem.prepareSecretKey('ML-KEM-768', kemPair.seed);
+        let signed = 0;
+        const ahead = Array.from({ length: 20 }, () => backend.dsa.sign(dsaKey, message, {}, { tenant: 'A' }).then(() => signed++));
+        const { cipherText, sharedSecret } = await backend.kem.encapsulate('ML-KEM-768', kemPair.publicKey, { tenant: 'B' });
+        assert.deepEqual(await backend.kem.decapsulate(kemKey, cipherText, { tenant: 'B' }), sharedSecret);
+        if (name === 'native') assert.ok(signed < 20, `inline: done while A's signatures still ran (${signed} of 20 done)`);
+        else assert.ok(signed >= 1, 'on noble they queue behind A in the fast lane (fairly, not behind all 20)');
+        // Inline or queued, the job's checks run first: a refused job never reaches the crypto.
+        const gone = new Error('key deleted');
+        await assert.rejects(backend.kem.decapsulate(kemKey, cipherText, { tenant: 'C', beforeStart: () => Promise.reject(gone) }), (err) => err === gone);
+        const controller = new AbortController();
+        controller.abort(new Error('the client went away'));
+        await assert.rejects(backend.kem.encapsulate('ML-KEM-768', kemPair.publicKey, { tenant: 'C', signal: controller.signal }), /the client went away/);
+        await Promise.all(ahead);
       } finally {
         await backend.close();
       }
