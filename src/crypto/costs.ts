@@ -87,6 +87,26 @@ export function costOf(algorithm: CostedAlgorithm, op: CryptoOp, implementation:
   return COSTS[implementation][algorithm]?.[op] ?? COSTS.noble[algorithm]?.[op] ?? MIN_COST;
 }
 
+/**
+ * Encapsulations and decapsulations that cost at most this (ms, MEASURED) run inline on the
+ * calling thread, with the job's checks, instead of waiting for a slot of their lane: ML-KEM on
+ * both implementations (native 0.03-0.05 ms, noble 0.3-0.7 ms). Sending one to another thread and
+ * back (a libuv job or a worker task: queueing, waking the thread, structured clones, waking the
+ * loop with the result) cost the process about as much CPU as the operation, and with one slot
+ * per core the hand-offs left the thread idle between tasks while the loop was busy (a token's
+ * Redis round trip made that gap longer: issue 19). Held this briefly, the loop is blocked no
+ * longer than by parsing a large JSON body. X-Wing (X25519 on noble), signing and verification,
+ * and key generation stay off the loop.
+ */
+export const INLINE_MAX_MS: Readonly<Record<Implementation, number>> = Object.freeze({ native: 0.1, noble: 0.7 });
+
+/** Whether `op` of `algorithm` runs inline on `implementation` (INLINE_MAX_MS). */
+export function runsInline(algorithm: CostedAlgorithm, op: CryptoOp, implementation: Implementation): boolean {
+  if (op !== 'encapsulate' && op !== 'decapsulate') return false;
+  const ms = MEASURED[implementation][algorithm]?.[op];
+  return ms !== undefined && ms <= INLINE_MAX_MS[implementation];
+}
+
 /** The lane of an operation: slow for SLH-DSA and for whatever costs SLOW_LANE_COST or more, else fast. */
 export function laneOf(algorithm: CostedAlgorithm, op: CryptoOp, implementation: Implementation): Lane {
   return isSlhDsaAlgorithm(algorithm) || costOf(algorithm, op, implementation) >= SLOW_LANE_COST ? 'slow' : 'fast';

@@ -12,7 +12,7 @@
  *   the key; whatever fails after that is an internal error.
  * - Signing, verification and random key generation use the callback forms, which run on the
  *   libuv thread pool, off the event loop; so do encapsulation and decapsulation when they cost
- *   more than NATIVE_INLINE_MAX_MS. ML-KEM encapsulation and decapsulation (30-50 us) run inline,
+ *   more than costs.ts INLINE_MAX_MS. ML-KEM encapsulation and decapsulation (30-50 us) run inline,
  *   synchronously, with the job's checks: the trip to a libuv thread and back (queueing the work,
  *   waking a thread, the completion's wake-up of the loop) costs about as much CPU as the
  *   operation, and holds the loop no longer than parsing its JSON body does.
@@ -34,7 +34,7 @@
 import * as nodeCrypto from 'node:crypto';
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { AeadBackend, CryptoJob, DsaBackend, DsaSignOptions, KemBackend, PreparedDsaKey, PreparedKemKey } from './backend.ts';
-import { costOf, laneOf, MEASURED, type CryptoOp } from './costs.ts';
+import { costOf, laneOf, runsInline, type CryptoOp } from './costs.ts';
 import { jobStarts, runInline, type CryptoScheduler } from './scheduler.ts';
 import { AES_KEY_BYTES, GCM_MIN_BLOB_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES } from './aead.ts';
 import type { DsaKeyPair } from './dsa.ts';
@@ -163,19 +163,6 @@ function probeSigning(key: KeyObject): boolean {
 }
 
 // ---- small helpers ----
-
-/**
- * An encapsulation or decapsulation whose measured native cost (costs.ts MEASURED, ms) is at most
- * this runs inline: ML-KEM-512/768/1024 (0.033-0.05 ms). Everything costlier goes to a libuv thread.
- */
-export const NATIVE_INLINE_MAX_MS = 0.1;
-
-/** Whether `op` of `algorithm` runs synchronously on the calling thread (NATIVE_INLINE_MAX_MS). */
-export function nativeRunsInline(algorithm: KemAlgorithm | DsaAlgorithm, op: CryptoOp): boolean {
-  if (op !== 'encapsulate' && op !== 'decapsulate') return false;
-  const ms = MEASURED.native[algorithm]?.[op];
-  return ms !== undefined && ms <= NATIVE_INLINE_MAX_MS;
-}
 
 /** Runs a native job in its lane: the scheduler picks when (scheduler.ts), the cost table how much it weighs (costs.ts). */
 function scheduled<T>(scheduler: CryptoScheduler, algorithm: KemAlgorithm | DsaAlgorithm, op: CryptoOp, job: CryptoJob | undefined, task: () => Promise<T>): Promise<T> {
@@ -318,7 +305,7 @@ export class NativeKem implements KemBackend {
     checkEncapsulationKey(algorithm, publicKey);
     const key = this.#publicKeys.get(nodeType(algorithm), publicKey);
     const operation = `${algorithm} encapsulation`;
-    const out = nativeRunsInline(algorithm, 'encapsulate')
+    const out = runsInline(algorithm, 'encapsulate', 'native')
       ? await runInline(job, () => sync(operation, () => pq.encapsulate!(key)))
       : await scheduled(this.scheduler, algorithm, 'encapsulate', job, () => callback<{ sharedKey: Buffer; ciphertext: Buffer }>(operation, (done) => pq.encapsulate!(key, done)));
     return { algorithm, cipherText: bytes(out.ciphertext), sharedSecret: bytes(out.sharedKey) };
@@ -340,7 +327,7 @@ export class NativeKem implements KemBackend {
     checkCipherText(own.algorithm, cipherText);
     const keyObject = own.key;
     const operation = `${own.algorithm} decapsulation`;
-    if (nativeRunsInline(own.algorithm, 'decapsulate')) return bytes(await runInline(job, () => sync(operation, () => pq.decapsulate!(keyObject, cipherText))));
+    if (runsInline(own.algorithm, 'decapsulate', 'native')) return bytes(await runInline(job, () => sync(operation, () => pq.decapsulate!(keyObject, cipherText))));
     return bytes(await scheduled(this.scheduler, own.algorithm, 'decapsulate', job, () => callback<Buffer>(operation, (done) => pq.decapsulate!(keyObject, cipherText, done))));
   }
 

@@ -5,7 +5,8 @@
  *
  * The post-quantum operations (0.2 ms to 9 ms each for ML-KEM, X-Wing and ML-DSA; SLH-DSA signing
  * 0.1 s for SHA2-128f up to several seconds for SHAKE-128s: costs.ts) run on piscina worker
- * threads, so a burst of signing never holds the event loop: one pool per scheduler lane
+ * threads, but for ML-KEM encapsulation and decapsulation (0.3-0.7 ms), which run inline
+ * (costs.ts runsInline: the hand-off costs as much), so a burst of signing never holds the event loop: one pool per scheduler lane
  * (scheduler.ts), as many threads as the lane has slots, and the scheduler never gives a pool more
  * tasks than it has threads, so piscina's own FIFO queue stays empty and the order is the
  * scheduler's (fair by tenant and cost). Slow work (SLH-DSA) thus never holds a thread fast work
@@ -18,10 +19,11 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from '@noble/hashes/utils.js';
+import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
 import { Piscina } from 'piscina';
 import { aeadOpen, aeadSeal } from './aead.ts';
 import type { AeadBackend, CryptoJob, DsaBackend, DsaSignOptions, KemBackend, PreparedDsaKey, PreparedKemKey } from './backend.ts';
-import { costOf, laneOf, type CryptoOp } from './costs.ts';
+import { costOf, laneOf, runsInline, type CryptoOp } from './costs.ts';
 import { runInline, type CryptoScheduler, type Lane } from './scheduler.ts';
 import { checkDsaContext, checkDsaPublicKey, checkDsaRandomness, checkDsaSecretKey, checkDsaSeed, type DsaKeyPair } from './dsa.ts';
 import { deriveAesKey } from './kdf.ts';
@@ -46,6 +48,19 @@ const WORKER_FILE = new URL(extname(fileURLToPath(import.meta.url)) === '.ts' ? 
 const EMPTY = new Uint8Array(0);
 /** SK.seed || SK.prf || PK.seed, n = 16 bytes each for the 128-bit sets (FIPS 205 table 2). */
 const SLH_DSA_128_KEYGEN_SEED_BYTES = 48;
+
+/** The ML-KEM sets, for the operations that run inline (costs.ts runsInline): the same calls the worker makes. */
+const INLINE_KEM: Readonly<Partial<Record<KemAlgorithm, typeof ml_kem768>>> = Object.freeze({ 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024 });
+
+/** The set of an operation that runs inline here, or undefined when it goes to a worker. */
+function inlineKem(algorithm: KemAlgorithm, op: CryptoOp): typeof ml_kem768 | undefined {
+  return runsInline(algorithm, op, 'noble') ? INLINE_KEM[algorithm] : undefined;
+}
+
+/** Wipes the whole buffer behind a view (noble returns K as a view of K || r). */
+function wipeBuffer(bytes: Uint8Array): void {
+  new Uint8Array(bytes.buffer).fill(0);
+}
 
 /** A lazily started worker pool; close() stops it for good. */
 export class WorkerPool {
@@ -108,6 +123,15 @@ async function inWorker<T>(workers: NobleWorkers, algorithm: KemAlgorithm | DsaA
   }
 }
 
+/** Runs a library call inline; a failure is internal (inputs were checked first). */
+function sync<T>(operation: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw internalCryptoError(operation, err);
+  }
+}
+
 /** A worker task's arguments; `secretKey` and `seed` are per-task copies of secrets. */
 type SecretTask = Readonly<Record<string, unknown>>;
 
@@ -119,6 +143,11 @@ class NobleSecretKey<A extends string> {
     bytes: Uint8Array,
   ) {
     this.#bytes = bytes;
+  }
+  /** The key itself, for an inline operation (it runs now: the key cannot be disposed under it). */
+  bytes(): Uint8Array {
+    if (!this.#bytes) throw new Error('secret key used after dispose()');
+    return this.#bytes;
   }
   /** A copy for one task (the worker wipes it): the key itself may be disposed while the task waits in the queue. */
   copy(): Uint8Array {
@@ -162,6 +191,15 @@ export class NobleKem implements KemBackend {
   async #encapsulate(algorithm: KemAlgorithm, publicKey: Uint8Array, message: Uint8Array | undefined, job: CryptoJob | undefined): Promise<Encapsulation> {
     checkEncapsulationKey(algorithm, publicKey);
     checkEncapsulationRandomness(algorithm, message);
+    const inline = inlineKem(algorithm, 'encapsulate');
+    if (inline) {
+      return runInline(job, () => {
+        const { cipherText, sharedSecret } = sync(`noble ${algorithm} encapsulation`, () => inline.encapsulate(publicKey, message));
+        const secret = sharedSecret.slice();
+        wipeBuffer(sharedSecret);
+        return { algorithm, cipherText, sharedSecret: secret };
+      });
+    }
     const out = await inWorker<Uint8Array>(this.workers, algorithm, 'encapsulate', 'kemEncapsulate', { algorithm, publicKey, message }, job);
     const split = out.length - 32;
     return { algorithm, cipherText: out.subarray(0, split), sharedSecret: out.subarray(split) };
@@ -179,6 +217,15 @@ export class NobleKem implements KemBackend {
   async decapsulate(key: PreparedKemKey, cipherText: Uint8Array, job?: CryptoJob): Promise<Uint8Array> {
     const own = nobleKey(key);
     checkCipherText(own.algorithm, cipherText);
+    const inline = inlineKem(own.algorithm, 'decapsulate');
+    if (inline) {
+      return runInline(job, () => {
+        const shared = sync(`noble ${own.algorithm} decapsulation`, () => inline.decapsulate(cipherText, own.bytes()));
+        const secret = shared.slice();
+        wipeBuffer(shared);
+        return secret;
+      });
+    }
     return inWorker<Uint8Array>(this.workers, own.algorithm, 'decapsulate', 'kemDecapsulate', { algorithm: own.algorithm, secretKey: own.copy(), cipherText }, job);
   }
 
