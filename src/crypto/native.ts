@@ -306,7 +306,7 @@ export class NativeKem implements KemBackend {
     const key = this.#publicKeys.get(nodeType(algorithm), publicKey);
     const operation = `${algorithm} encapsulation`;
     const out = runsInline(algorithm, 'encapsulate', 'native')
-      ? await runInline(job, () => sync(operation, () => pq.encapsulate!(key)))
+      ? await this.scheduler.inline(job, () => sync(operation, () => pq.encapsulate!(key)))
       : await scheduled(this.scheduler, algorithm, 'encapsulate', job, () => callback<{ sharedKey: Buffer; ciphertext: Buffer }>(operation, (done) => pq.encapsulate!(key, done)));
     return { algorithm, cipherText: bytes(out.ciphertext), sharedSecret: bytes(out.sharedKey) };
   }
@@ -327,7 +327,7 @@ export class NativeKem implements KemBackend {
     checkCipherText(own.algorithm, cipherText);
     const keyObject = own.key;
     const operation = `${own.algorithm} decapsulation`;
-    if (runsInline(own.algorithm, 'decapsulate', 'native')) return bytes(await runInline(job, () => sync(operation, () => pq.decapsulate!(keyObject, cipherText))));
+    if (runsInline(own.algorithm, 'decapsulate', 'native')) return bytes(await this.scheduler.inline(job, () => sync(operation, () => pq.decapsulate!(keyObject, cipherText))));
     return bytes(await scheduled(this.scheduler, own.algorithm, 'decapsulate', job, () => callback<Buffer>(operation, (done) => pq.decapsulate!(keyObject, cipherText, done))));
   }
 

@@ -193,7 +193,7 @@ export class NobleKem implements KemBackend {
     checkEncapsulationRandomness(algorithm, message);
     const inline = inlineKem(algorithm, 'encapsulate');
     if (inline) {
-      return runInline(job, () => {
+      return this.workers.scheduler.inline(job, () => {
         const { cipherText, sharedSecret } = sync(`noble ${algorithm} encapsulation`, () => inline.encapsulate(publicKey, message));
         const secret = sharedSecret.slice();
         wipeBuffer(sharedSecret);
@@ -219,7 +219,7 @@ export class NobleKem implements KemBackend {
     checkCipherText(own.algorithm, cipherText);
     const inline = inlineKem(own.algorithm, 'decapsulate');
     if (inline) {
-      return runInline(job, () => {
+      return this.workers.scheduler.inline(job, () => {
         const shared = sync(`noble ${own.algorithm} decapsulation`, () => inline.decapsulate(cipherText, own.bytes()));
         const secret = shared.slice();
         wipeBuffer(shared);

@@ -212,6 +212,15 @@ export class CryptoScheduler {
    *   start within the deadline; the signal's reason when `job.signal` fires while it waits;
    *   whatever `beforeStart` throws; whatever `task` throws.
    */
+  /**
+   * Runs `task` now, on the calling thread, without a slot (costs.ts runsInline): after the job's
+   * checks (jobStarts), and never once the scheduler is closed.
+   */
+  async inline<T>(job: CryptoJob | undefined, task: () => T): Promise<T> {
+    if (this.#closed) throw new Error('the crypto scheduler is closed');
+    return runInline(job, task);
+  }
+
   run<T>(work: ScheduledWork, job: CryptoJob | undefined, task: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('the crypto scheduler is closed'));
     const signal = job?.signal;

@@ -24,6 +24,7 @@ import { createHpke, hpkeSuite } from '../crypto/hpke.ts';
 import { deriveAesKey } from '../crypto/kdf.ts';
 import { kemEncapsulate, kemKeygen } from '../crypto/kem.ts';
 import { CHALLENGE_KEEP_MS } from '../operations/challenges.ts';
+import { CHALLENGE_EXAMPLE_VALUES, EXAMPLE_VALUES } from './example-values.ts';
 
 const fixed = (length: number, byte: number) => new Uint8Array(length).fill(byte);
 /** The demonstration client's ML-DSA-65 seed (public, as every example seed). */
@@ -60,11 +61,20 @@ export interface Examples {
   readonly clientKemPublicKey: string;
 }
 
+/**
+ * The example values, as computed by computeExamples() and kept in example-values.ts (generated:
+ * `npm run examples:values`; test/http/example-values.test.ts recomputes them and fails when they
+ * differ). Kept, not computed at start-up, because computing them signs with ML-DSA on the event
+ * loop, and once ML-DSA has run in a process, noble's ML-KEM there costs 20-30% more CPU (V8
+ * recompiles the code they share more generally: bench/noble-jit.ts), which every inline ML-KEM
+ * operation of a Node 20 server then paid (issue 19). Start-up is faster too.
+ */
 export function examples(): Examples {
-  return cached;
+  return EXAMPLE_VALUES;
 }
 
-async function makeExamples(): Promise<Examples> {
+/** The example values from their fixed seeds (example-values.ts keeps the result). */
+export async function computeExamples(): Promise<Examples> {
   const kem = kemKeygen('ML-KEM-768', fixed(64, 7));
   const { cipherText, sharedSecret } = kemEncapsulate('ML-KEM-768', kem.publicKey, fixed(32, 9));
   const dsa = dsaKeygen('ML-DSA-65', fixed(32, 11));
@@ -113,11 +123,13 @@ export interface ChallengeExamples {
   readonly encryptedChallenge: string;
 }
 
-let cachedChallenge: ChallengeExamples | undefined;
-
-/** Genuine example values of the challenge routes (fixed public seeds, as examples() uses). */
+/** Genuine example values of the challenge routes (fixed public seeds, as examples() uses), kept as examples() are. */
 export function challengeExamples(): ChallengeExamples {
-  if (cachedChallenge) return cachedChallenge;
+  return CHALLENGE_EXAMPLE_VALUES;
+}
+
+/** The challenge routes' example values from their fixed seeds (example-values.ts keeps the result). */
+export function computeChallengeExamples(): ChallengeExamples {
   const challengeId = DEMO.challengeId;
   const clientId = DEMO.clientId;
   const validatedAt = '2026-12-06T09:30:00.123Z';
@@ -125,7 +137,7 @@ export function challengeExamples(): ChallengeExamples {
   const client = dsaKeygen('ML-DSA-65', CLIENT_SEED);
   const attestation = dsaKeygen('ML-DSA-65', fixed(32, 13)); // examples().attestationPublicKey
   const sign = (seed: Uint8Array, message: Uint8Array, context: string) => encodeBase64(dsaSign('ML-DSA-65', seed, message, { deterministic: true, context: encodeUtf8(context) }));
-  cachedChallenge = Object.freeze({
+  return Object.freeze({
     challengeId,
     clientId,
     challenge: encodeBase64(challenge),
@@ -134,7 +146,6 @@ export function challengeExamples(): ChallengeExamples {
     receiptSignature: sign(attestation.seed, encodeUtf8(`${challengeId}|${clientId}|true|${validatedAt}`), 'pq-crypto-api/v1/challenge-receipt'),
     encryptedChallenge: encodeBase64(fixed(1120 + 32 + 16, 3)),
   });
-  return cachedChallenge;
 }
 
 /**
@@ -259,8 +270,3 @@ export async function makeDemonstrations(services: Services): Promise<string[]> 
   return made;
 }
 
-/**
- * Made once, at import (last, once everything above is defined): HPKE's key schedule is
- * asynchronous, and the routes read the examples synchronously when they are defined.
- */
-const cached: Examples = await makeExamples();

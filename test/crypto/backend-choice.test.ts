@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createCryptoBackend, CryptoBackendUnavailableError, describeCryptoBackend, nativeUnavailableReason } from '../../src/crypto/select.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { DSA_ALGORITHMS, KEM_ALGORITHMS } from '../../src/crypto/algorithms.ts';
+import { kemKeygen } from '../../src/crypto/kem.ts';
 
 const NATIVE = nativeUnavailableReason() === undefined;
 const env = (extra: Record<string, string>) => ({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...extra });
@@ -56,6 +57,8 @@ describe('CRYPTO_BACKEND', () => {
     await backend.close();
     await backend.close(); // idempotent
     await assert.rejects(backend.kem.encapsulate('ML-KEM-512', pair.publicKey), (err: Error) => /closed/.test(`${err.message} ${String(err.cause)}`));
+    // X-Wing goes to a worker (ML-KEM runs inline: costs.ts runsInline); neither restarts anything.
+    await assert.rejects(backend.kem.encapsulate('X-Wing', kemKeygen('X-Wing').publicKey), (err: Error) => /closed/.test(`${err.message} ${String(err.cause)}`));
   });
 });
 
