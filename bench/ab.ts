@@ -26,10 +26,12 @@ import { startRedis } from '../test/helpers/redis.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
-const flags = new Set(['--target', '--rounds', '--seconds', '--connections', '--env']);
+const flags = new Set(['--target', '--targets', '--rounds', '--seconds', '--connections', '--env']);
 const dirs = argv.filter((a, i) => !a.startsWith('--') && !flags.has(argv[i - 1] ?? ''));
-if (dirs.length < 2) throw new Error('give at least two directories, each with a dist/main.js');
-const target = opt('--target', 'encapsulate');
+if (dirs.length < 1) throw new Error('give directories, each with a dist/main.js (or naive-noble / naive-native)');
+// --target one target for every build; --targets a,b: every build once per target (e.g. a token
+// against an API key, `--targets apikey-redis,token-encapsulate`), each a server of its own.
+const targets = opt('--targets', opt('--target', 'encapsulate')).split(',');
 const rounds = Number(opt('--rounds', '9'));
 const seconds = Number(opt('--seconds', '2'));
 const connections = Number(opt('--connections', '32'));
@@ -46,11 +48,13 @@ if (argv.includes('--node24')) {
   bin = n24.bin;
 }
 const secrets = { apiKey: `bench-key-${randomBytes(24).toString('base64url')}`, tokenSecret: randomBytes(48).toString('base64'), masterKey: randomBytes(32).toString('base64') };
-const usesRedis = target === 'token-encapsulate' || target === 'current' || target === 'apikey-redis';
+const usesRedis = targets.some((target) => target === 'token-encapsulate' || target === 'current' || target === 'apikey-redis');
 const redis = usesRedis ? await startRedis() : undefined;
 const servers: Service[] = [];
 const isNaive = (dir: string) => dir === 'naive-noble' || dir === 'naive-native';
-for (const dir of dirs) {
+const contenders = dirs.flatMap((dir) => targets.map((target) => ({ dir, target, label: targets.length > 1 ? `${dir} ${target}` : dir })));
+if (contenders.length < 2) throw new Error('nothing to compare: give two directories, or one with --targets a,b');
+for (const { dir, target } of contenders) {
   if (isNaive(dir)) {
     if (target !== 'encapsulate') throw new Error(`${dir} answers only --target encapsulate`);
     servers.push(await startService({ name: dir, bin, args: ['--import', 'tsx', `bench/${dir}.ts`], env: { ...process.env, NODE_ENV: 'production' }, readyPath: '/healthz' }));
@@ -63,7 +67,7 @@ const auth = (url: string) => ({ authorization: `Bearer ${secrets.apiKey}`, 'con
 const post = async (url: string, path: string, body: unknown, headers = auth(url)) => (await (await fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as Record<string, string>;
 const pks = Array.from({ length: 16 }, () => Buffer.from(ml_kem768.keygen().publicKey).toString('base64'));
 
-async function specFor(url: string, dir: string): Promise<autocannon.Options> {
+async function specFor(url: string, dir: string, target: string): Promise<autocannon.Options> {
   const base = { url, connections, duration: seconds };
   const bodies = pks.map((pk) => JSON.stringify({ pk }));
   let i = 0;
@@ -97,7 +101,7 @@ async function specFor(url: string, dir: string): Promise<autocannon.Options> {
       throw new Error(`unknown target ${target}`);
   }
 }
-const specs = await Promise.all(servers.map((s, k) => specFor(s.url, dirs[k]!)));
+const specs = await Promise.all(servers.map((s, k) => specFor(s.url, contenders[k]!.dir, contenders[k]!.target)));
 const idle = async (s: Service) => {
   for (let last = s.cpuSeconds() ?? 0, n = 0; n < 50; n++) {
     await new Promise((r) => setTimeout(r, 100));
@@ -125,8 +129,8 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;
-console.log(`${target} on ${bin === process.execPath ? process.version : 'Node 24'}, ${rounds} alternating rounds of ${seconds} s, ${connections} connections`);
-for (const [i, dir] of dirs.entries()) {
+console.log(`${targets.join(', ')} on ${bin === process.execPath ? process.version : 'Node 24'}, ${rounds} alternating rounds of ${seconds} s, ${connections} connections`);
+for (const [i, { label: dir }] of contenders.entries()) {
   const rs = results[i]!;
   const cpuRatio = median(rs.map((x, r) => results[0]![r]!.cpuUs / x.cpuUs));
   const rpsRatio = median(rs.map((x, r) => x.rps / results[0]![r]!.rps));
