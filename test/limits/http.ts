@@ -53,17 +53,24 @@ export function runLimitScenarios(name: string, factory: StoreFactory): void {
       const server = await start({ RATE_LIMIT_PER_TOKEN: '3' });
       const minted = await server.call('POST', '/v1/tokens', { auth: 'alice', body: { expire_after_attempts: 20 } });
       const token = minted.body.new_token as string;
-      const burst = await Promise.all(Array.from({ length: 10 }, () => server.call('POST', '/v1/kem/keypair', { auth: token, body: {} })));
+      const { pk } = (await server.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {} })).body as { pk: string };
+      // An encapsulation uses an attempt and is cheap (no crypto queue to wait in on a busy machine).
+      const sent = performance.now();
+      const burst = await Promise.all(Array.from({ length: 10 }, () => server.call('POST', '/v1/kem/encapsulate', { auth: token, body: { pk } })));
+      const took = performance.now() - sent;
       const by = count(burst);
-      assert.equal(by[201], 3, JSON.stringify(by));
-      assert.equal(by[429], 7, JSON.stringify(by));
+      assert.equal((by[200] ?? 0) + (by[429] ?? 0), 10, JSON.stringify(by));
+      // The window starts at the first request: a burst answered within it lets exactly 3 through.
+      // On a machine so loaded that the burst outlasted the window, a second window may admit up to 3 more.
+      if (took < 900) assert.equal(by[200], 3, JSON.stringify(by));
+      else assert.ok(by[200]! >= 3 && by[200]! <= 6, `${JSON.stringify(by)} in ${Math.round(took)} ms`);
       for (const res of burst.filter((r) => r.status === 429)) assertRateLimited(res, 'token', 3, 1);
       // Successful answers carry the fields too.
-      const ok = burst.find((r) => r.status === 201)!;
+      const ok = burst.find((r) => r.status === 200)!;
       assert.match(ok.headers.get('ratelimit') ?? '', /^"token";r=[0-2];t=[01]$/);
       await new Promise((r) => setTimeout(r, 1100));
       const current = await server.call('GET', '/v1/tokens/current', { auth: token });
-      assert.equal(current.body.attempts_left, 17, 'only the 3 admitted requests used an attempt');
+      assert.equal(current.body.attempts_left, 20 - by[200]!, 'only the admitted requests used an attempt');
     });
 
     test('a tenant past RATE_LIMIT_PER_TENANT gets 429 whether it uses its API key or tokens, others do not', async () => {
