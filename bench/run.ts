@@ -329,13 +329,19 @@ async function main(): Promise<void> {
 }
 
 /**
- * Measures several targets in alternating rounds (A B C, A B C, ...), so that a burst of load from
+ * Measures several targets in alternating rounds (A B C, B C A, C A B, ...), so that a burst of load from
  * elsewhere on the machine falls on all of them rather than on one; warm-up in the first round only.
  */
 async function alternate(targets: { url: string; spec: LoadSpec }[], rounds = ROUNDS): Promise<Load[][]> {
   const out: Load[][] = targets.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, t] of targets.entries()) out[i]!.push(await load(t.url, { seconds: ROUND_SECONDS, ...t.spec, warmup: round === 0 ? Math.max(WARMUP, 1) : 0 }));
+    // Each round starts with the next contender (A B C, B C A, ...), so none is always measured
+    // first, or always right after the same other one.
+    for (let k = 0; k < targets.length; k++) {
+      const i = (k + round) % targets.length;
+      const t = targets[i]!;
+      out[i]!.push(await load(t.url, { seconds: ROUND_SECONDS, ...t.spec, warmup: round === 0 ? Math.max(WARMUP, 1) : 0 }));
+    }
   }
   return out;
 }
