@@ -157,6 +157,15 @@ function mountRoute<I, R, K>(router: Router, route: Route<I, R, K>, plumbing: Pl
   router[route.method](relativePath(route, prefix), ...chain);
 }
 
+/** A handler answering 405 with an Allow header, for a known path (`label`, as in the metrics) asked with another method. */
+export function methodNotAllowed(label: string, allowed: readonly string[]): RequestHandler {
+  return (req, res) => {
+    routeLabel(res, label);
+    res.setHeader('Allow', allowed.join(', '));
+    throw new Problem('method-not-allowed', `${req.method} is not allowed here; use ${allowed.join(' or ')}.`);
+  };
+}
+
 /** After the routes: a known path asked with another method is 405 with an Allow header. */
 function mountMethodNotAllowed(router: Router, routes: readonly AnyRoute[], prefix: string): void {
   const methods = new Map<string, string[]>();
@@ -165,11 +174,5 @@ function mountMethodNotAllowed(router: Router, routes: readonly AnyRoute[], pref
     const verbs = route.method === 'get' ? ['GET', 'HEAD'] : [route.method.toUpperCase()];
     methods.set(route.path, [...(methods.get(route.path) ?? []), ...verbs]);
   }
-  for (const [path, allowed] of methods) {
-    router.all(expressPath(path.slice(prefix.length)), (req, res) => {
-      routeLabel(res, path);
-      res.setHeader('Allow', allowed.join(', '));
-      throw new Problem('method-not-allowed', `${req.method} is not allowed here; use ${allowed.join(' or ')}.`);
-    });
-  }
+  for (const [path, allowed] of methods) router.all(expressPath(path.slice(prefix.length)), methodNotAllowed(path, allowed));
 }

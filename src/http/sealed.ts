@@ -27,6 +27,7 @@ import { MEDIA_TYPES } from '../sealed/ohttp.ts';
 import type { BhttpRequest } from '../sealed/service.ts';
 import { carryRequestContext, routeLabel } from '../observability/request-context.ts';
 import type { Services } from '../services.ts';
+import { methodNotAllowed } from './pipeline.ts';
 import { Problem } from './problems.ts';
 
 /** The one refusal of a sealed request: the same body whatever failed. */
@@ -74,6 +75,8 @@ export function mountSealed(app: Express, services: Services): void {
     const inner = await runInProcess(app, req, opened.request);
     res.status(200).type(MEDIA_TYPES.response).send(Buffer.from(sealResponse(opened, inner)));
   });
+  app.all('/ohttp-keys', methodNotAllowed('/ohttp-keys', ['GET', 'HEAD']));
+  app.all('/ohttp', methodNotAllowed('/ohttp', ['POST']));
 }
 
 /**

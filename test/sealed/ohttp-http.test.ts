@@ -244,6 +244,22 @@ describe('POST /ohttp: refusals are one uniform 400 and change nothing', () => {
     const res = await postSealed(api.url, sealed.message);
     assert.equal(sealed.open(res.body).status, 201);
   });
+
+  test('another method on /ohttp or /ohttp-keys is 405 with Allow, as on the /v1 routes', async () => {
+    for (const [method, path, allow] of [
+      ['GET', '/ohttp', 'POST'],
+      ['PUT', '/ohttp', 'POST'],
+      ['POST', '/ohttp-keys', 'GET, HEAD'],
+      ['DELETE', '/ohttp-keys', 'GET, HEAD'],
+    ] as const) {
+      const res = await fetch(`${api.url}${path}`, { method });
+      assert.equal(res.status, 405, `${method} ${path}`);
+      assert.equal(res.headers.get('allow'), allow, `${method} ${path}`);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(((await res.json()) as { type: string }).type, 'urn:pq-crypto-api:problem:method-not-allowed');
+    }
+    assert.equal((await fetch(`${api.url}/ohttp-keys`, { method: 'HEAD' })).status, 200);
+  });
 });
 
 test('refusals count against the address as failed authentications: past AUTH_FAILURES_PER_MINUTE, 429', async () => {
