@@ -44,7 +44,15 @@ export class AuditTrail {
     trail.written = true;
     const subject = this.route.audit!.subject?.(trail.input, trail.result) ?? {};
     const keyIds = this.#keysOf(trail);
-    await this.#append(req, { outcome, keyId: keyIds[0] ?? null, keyIds, itemCount: 1, targetTokenId: subject.targetTokenId ?? null });
+    await this.#append(req, {
+      outcome,
+      keyId: keyIds[0] ?? null,
+      keyIds,
+      itemCount: 1,
+      targetTokenId: subject.targetTokenId ?? null,
+      ...(subject.targetClientId ? { targetClientId: subject.targetClientId } : {}),
+      ...(subject.targetSessionId ? { targetSessionId: subject.targetSessionId } : {}),
+    });
   }
 
   /**
@@ -72,7 +80,10 @@ export class AuditTrail {
     return subject.keyId !== undefined ? (subject.keyId === null ? [] : [subject.keyId]) : trail.keyIds;
   }
 
-  async #append(req: Request, what: { outcome: string; keyId: string | null; keyIds: readonly string[]; itemCount: number; targetTokenId: string | null }): Promise<void> {
+  async #append(
+    req: Request,
+    what: { outcome: string; keyId: string | null; keyIds: readonly string[]; itemCount: number; targetTokenId: string | null; targetClientId?: string; targetSessionId?: string },
+  ): Promise<void> {
     const audit = this.route.audit!;
     const { services } = this;
     const principal = req.principal!;
@@ -91,6 +102,8 @@ export class AuditTrail {
       itemCount: what.itemCount,
       targetTokenId: what.targetTokenId,
       ...(principal.client ? { clientId: principal.client.id } : {}),
+      ...(what.targetClientId ? { targetClientId: what.targetClientId } : {}),
+      ...(what.targetSessionId ? { targetSessionId: what.targetSessionId } : {}),
     };
     try {
       await services.audit.append(entry);

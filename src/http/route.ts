@@ -61,10 +61,13 @@ export interface Route<I, R = undefined, K = undefined> {
     readonly event: AuditEvent;
     /**
      * What the entry names: the key made (by default the first key resolveKeys found; null for
-     * none), the token minted or revoked. `input` is absent when the request failed before it
+     * none), the token minted or revoked, the client or session made or ended. `input` is absent when the request failed before it
      * was parsed, `result` when the handler did not return.
      */
-    readonly subject?: (input: NoInfer<I> | undefined, result: NoInfer<R> | undefined) => { readonly keyId?: string | null; readonly targetTokenId?: string };
+    readonly subject?: (
+      input: NoInfer<I> | undefined,
+      result: NoInfer<R> | undefined,
+    ) => { readonly keyId?: string | null; readonly targetTokenId?: string; readonly targetClientId?: string | undefined; readonly targetSessionId?: string | undefined };
     /**
      * The outcome a successful request records, when it is not simply `ok`: a 200 that says no
      * (a challenge validation's `mismatch`, `used` or `expired`) is worth telling apart in the

@@ -54,6 +54,9 @@ interface Stored {
   tgt: string | null;
   sup?: number;
   cli?: string;
+  /** The client registered or deleted, the session opened or ended. */
+  tcl?: string;
+  tss?: string;
 }
 
 /**
@@ -172,6 +175,8 @@ export class RedisAuditLog implements AuditLog {
       n: record.itemCount,
       tgt: record.targetTokenId,
       ...(record.clientId !== undefined ? { cli: record.clientId } : {}),
+      ...(record.targetClientId !== undefined ? { tcl: record.targetClientId } : {}),
+      ...(record.targetSessionId !== undefined ? { tss: record.targetSessionId } : {}),
     };
     const { maxEntries, maxSecurityEntries, entriesPerTokenPerMinute } = this.#settings;
     const budgeted = lane === 'use' && record.tokenId !== null ? entriesPerTokenPerMinute : 0;
@@ -236,5 +241,7 @@ function parse(tenant: string, id: string, f: string[]): AuditEntry | undefined 
     targetTokenId: s.tgt ?? null,
     suppressed: typeof s.sup === 'number' ? s.sup : 0,
     ...(typeof s.cli === 'string' ? { clientId: s.cli } : {}),
+    ...(typeof s.tcl === 'string' ? { targetClientId: s.tcl } : {}),
+    ...(typeof s.tss === 'string' ? { targetSessionId: s.tss } : {}),
   };
 }

@@ -99,6 +99,10 @@ export interface AuditRecord {
   readonly targetTokenId: string | null;
   /** The registered client that made the request (signed, or with a token issued to it); absent otherwise. */
   readonly clientId?: string;
+  /** The client registered or deleted (clients.register, clients.delete); absent otherwise. */
+  readonly targetClientId?: string;
+  /** The session opened or ended (sessions.open, sessions.end); absent otherwise. */
+  readonly targetSessionId?: string;
 }
 
 export interface AuditEntry extends AuditRecord {

@@ -131,7 +131,7 @@ for (const [name, setup] of Object.entries(setups)) {
       const res = await api.call('POST', '/v1/kem/keypair', { auth: 'alice', body: {}, headers: { 'x-request-id': `kp-${name}` } });
       assertOk(res, 201);
       const [entry] = await newest();
-      assert.deepEqual(Object.keys(entry).sort(), ['client_id', 'client_request_id', 'id', 'item_count', 'key_id', 'key_ids', 'operation', 'outcome', 'request_id', 'suppressed', 'target_token_id', 'tenant', 'time', 'token_id']);
+      assert.deepEqual(Object.keys(entry).sort(), ['client_id', 'client_request_id', 'id', 'item_count', 'key_id', 'key_ids', 'operation', 'outcome', 'request_id', 'suppressed', 'target_client_id', 'target_session_id', 'target_token_id', 'tenant', 'time', 'token_id']);
       assert.equal(entry.operation, 'kem.keypair');
       assert.equal(entry.key_id, res.body.key_id);
       assert.equal(entry.outcome, 'ok');

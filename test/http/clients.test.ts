@@ -144,6 +144,18 @@ describe('signed requests', () => {
     const mine = trail.body.entries.filter((e: { client_id: string | null }) => e.client_id === clientId);
     assert.ok(mine.some((e: { operation: string }) => e.operation === 'dsa.sign'), JSON.stringify(trail.body.entries.slice(0, 3)));
   });
+
+  test('the security entries of registering and deleting a client name it (target_client_id)', async () => {
+    const made = await register(clientKeys());
+    assert.equal((await server.call('DELETE', `/v1/clients/${made}`, { auth: 'alice' })).status, 204);
+    const trail = await server.call('GET', '/v1/audit?limit=20', { auth: 'alice' });
+    type Entry = { operation: string; outcome: string; target_client_id: string | null; target_session_id: string | null };
+    const about = (trail.body.entries as Entry[]).filter((e) => e.target_client_id === made);
+    assert.deepEqual(about.map((e) => `${e.operation} ${e.outcome}`), ['clients.delete ok', 'clients.register ok'], JSON.stringify(trail.body.entries.slice(0, 4)));
+    assert.ok(about.every((e) => e.target_session_id === null));
+    // Entries about something else name no client.
+    assert.ok((trail.body.entries as Entry[]).filter((e) => e.operation === 'dsa.sign').every((e) => e.target_client_id === null));
+  });
 });
 
 describe('registered clients', () => {

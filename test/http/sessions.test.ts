@@ -167,6 +167,19 @@ describe('sessions (one instance)', () => {
     assert.equal((await server.call('DELETE', `/v1/sessions/${self.session_id}`, { auth: self.token })).status, 204);
     assert.equal((await server.call('GET', '/v1/tokens/current', { auth: self.token })).status, 401);
   });
+
+  test('the security entries of opening and ending a session name it (target_session_id) and the client (client_id)', async () => {
+    const l = await login(server, clientId, keys);
+    assert.equal(l.status, 201);
+    assert.equal((await server.call('DELETE', `/v1/sessions/${l.body.session_id}`, { auth: 'alice' })).status, 204);
+    const trail = await server.call('GET', '/v1/audit?limit=20', { auth: 'alice' });
+    type Entry = { operation: string; outcome: string; client_id: string | null; target_session_id: string | null; target_client_id: string | null };
+    const about = (trail.body.entries as Entry[]).filter((e) => e.target_session_id === l.body.session_id);
+    assert.deepEqual(about.map((e) => `${e.operation} ${e.outcome}`), ['sessions.end ok', 'sessions.open ok'], JSON.stringify(trail.body.entries.slice(0, 4)));
+    assert.equal(about[1]!.client_id, clientId, 'the client logged in itself');
+    assert.equal(about[0]!.client_id, null, 'the API key ended it');
+    assert.ok(about.every((e) => e.target_client_id === null));
+  });
 });
 
 describe('sessions across two instances on one Redis', () => {

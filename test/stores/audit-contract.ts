@@ -97,6 +97,19 @@ export function runAuditContract(name: string, factory: AuditFactory): void {
         assert.equal(page.nextCursor, null);
       }));
 
+    test('the client or session a security entry names comes back with it (and the client that acted)', () =>
+      withLog(10, async (audit) => {
+        const registered = auditRecord({ operation: 'clients.register', keyId: null, targetClientId: 'cl_2mK7vQ9xJb4Tn1cR8pWz3A' });
+        const opened = auditRecord({ operation: 'sessions.open', keyId: null, clientId: 'cl_2mK7vQ9xJb4Tn1cR8pWz3A', targetSessionId: 'ss_swagger-example-sess01' });
+        const first = await audit.append(registered);
+        const second = await audit.append(opened);
+        const page = await audit.list('alice', { limit: 10 });
+        assert.deepEqual(page.entries, [
+          { ...opened, id: second.id, suppressed: 0 },
+          { ...registered, id: first.id, suppressed: 0 },
+        ]);
+      }));
+
     test('newest first, ids strictly decreasing down the list', () =>
       withLog(100, async (audit) => {
         const records = Array.from({ length: 12 }, (_, i) => auditRecord({ requestId: `order-${i}` }));

@@ -1149,6 +1149,10 @@ export interface components {
             request_id: string;
             /** @description For `audit.suppressed`: how many entries of the token, past AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE in that minute, it counts; 0 otherwise. */
             suppressed: number;
+            /** @description The client registered or deleted (clients.register, clients.delete); null otherwise. */
+            target_client_id: string | null;
+            /** @description The session opened or ended (sessions.open, sessions.end); null otherwise. */
+            target_session_id: string | null;
             /** @description The token minted or revoked; null for key use. */
             target_token_id: string | null;
             tenant: string;

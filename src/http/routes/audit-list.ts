@@ -36,6 +36,8 @@ export function auditListRoute() {
       suppressed: z.number().int().openapi({ description: 'For `audit.suppressed`: how many entries of the token, past AUDIT_ENTRIES_PER_TOKEN_PER_MINUTE in that minute, it counts; 0 otherwise.', example: 0 }),
       target_token_id: z.string().nullable().openapi({ description: 'The token minted or revoked; null for key use.', example: null }),
       client_id: z.string().nullable().openapi({ description: 'The registered client that made the request (signed with its key, or with a token issued to it); null otherwise.', example: null }),
+      target_client_id: z.string().nullable().openapi({ description: 'The client registered or deleted (clients.register, clients.delete); null otherwise.', example: null }),
+      target_session_id: z.string().nullable().openapi({ description: 'The session opened or ended (sessions.open, sessions.end); null otherwise.', example: null }),
     })
     .openapi('AuditEntry');
   const response = z
@@ -84,5 +86,7 @@ function toJson(e: AuditEntry) {
     suppressed: e.suppressed,
     target_token_id: e.targetTokenId,
     client_id: e.clientId ?? null,
+    target_client_id: e.targetClientId ?? null,
+    target_session_id: e.targetSessionId ?? null,
   };
 }

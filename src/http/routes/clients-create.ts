@@ -67,7 +67,7 @@ export function clientsCreateRoute(maxExpiresInSeconds: number) {
     rateClass: 'tokens',
     audit: {
       event: 'clients.register',
-      subject: () => ({ keyId: null }),
+      subject: (_input, result) => ({ keyId: null, targetClientId: result?.client_id }),
       undo: (result, { principal, services }) => services.clients.delete(principal, result.client_id),
     },
     async handle(input, ctx) {

@@ -51,7 +51,7 @@ export function clientsDeleteRoute() {
     status: 204,
     responseDescription: 'Deleted, with its sessions and their tokens.',
     extraProblems: ['not-found'],
-    audit: { event: 'clients.delete', bestEffort: true },
+    audit: { event: 'clients.delete', bestEffort: true, subject: (input) => ({ keyId: null, targetClientId: input?.client_id }) },
     async handle(input, ctx) {
       await deleteClient(ctx, input.client_id);
       return undefined;

@@ -77,7 +77,7 @@ export function sessionsCreateRoute(limits: SessionTokenLimits) {
     rateClass: 'crypto',
     audit: {
       event: 'sessions.open',
-      subject: () => ({ keyId: null }),
+      subject: (_input, result) => ({ keyId: null, targetSessionId: result?.session_id }),
       undo: (result, { principal, services }) => services.sessions.end(principal.tenant, result.session_id),
     },
     async handle(input, ctx) {

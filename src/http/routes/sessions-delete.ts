@@ -24,7 +24,7 @@ export function sessionsDeleteRoute() {
     status: 204,
     responseDescription: 'Ended.',
     extraProblems: ['not-found', 'forbidden'],
-    audit: { event: 'sessions.end', bestEffort: true },
+    audit: { event: 'sessions.end', bestEffort: true, subject: (input) => ({ keyId: null, targetSessionId: input?.session_id }) },
     async handle(input, ctx) {
       await endSession(ctx, input.session_id);
       return undefined;
