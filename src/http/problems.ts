@@ -56,7 +56,7 @@ export const PROBLEMS = Object.freeze({
   'headers-too-large': { status: 431, title: 'Request header fields too large', example: 'The request line and headers together exceed 16 KiB.' },
   'internal-error': { status: 500, title: 'Internal server error', example: 'An unexpected error occurred. It has been logged.' },
   'store-unavailable': { status: 503, title: 'Service unavailable', example: 'The service cannot reach its store; nothing was done. Retry later.' },
-  'crypto-busy': { status: 503, title: 'Busy with cryptography', example: "This tenant's cryptography could not start within CRYPTO_QUEUE_TIMEOUT_MS (slow lane); nothing was done and no attempt of a token was used. Retry after the time Retry-After gives." },
+  'crypto-busy': { status: 503, title: 'Busy with cryptography', example: "This request's cryptography could not start within CRYPTO_QUEUE_TIMEOUT_MS (slow lane); nothing was done and no attempt of a token was used. Retry after the time Retry-After gives." },
   'store-full': { status: 507, title: 'Insufficient storage', example: 'The store is full and refused the write; nothing was written. Retry later.' },
 } satisfies Record<string, { status: number; title: string; example: string }>);
 export type ProblemType = keyof typeof PROBLEMS;
@@ -194,8 +194,10 @@ export function toProblem(err: unknown): Problem {
     return new Problem('quota-exceeded', `Quota ${err.quota} reached: this tenant may have at most ${err.limit} ${what}. Nothing was written.`);
   }
   if (err instanceof CryptoBusyError) {
-    const why = err.reason === 'queue-timeout' ? 'could not start within CRYPTO_QUEUE_TIMEOUT_MS' : 'would pass CRYPTO_TENANT_QUEUE_COST, the most this tenant may have queued';
-    return new Problem('crypto-busy', `This tenant's cryptography ${why} (${err.lane} lane); nothing was done and no attempt of a token was used. Retry after the time Retry-After gives.`);
+    // "Its tenant": the caller's, or for the opening of a sealed request (POST /ohttp) the one
+    // scheduler tenant all sealed traffic shares (http/sealed.ts SEALED_GATEWAY_TENANT).
+    const why = err.reason === 'queue-timeout' ? 'could not start within CRYPTO_QUEUE_TIMEOUT_MS' : 'would pass CRYPTO_TENANT_QUEUE_COST, the most its tenant may have queued';
+    return new Problem('crypto-busy', `This request's cryptography ${why} (${err.lane} lane); nothing was done and no attempt of a token was used. Retry after the time Retry-After gives.`);
   }
   if (err instanceof StoreFullError) return new Problem('store-full', PROBLEMS['store-full'].example);
   if (err instanceof StoreUnavailableError) return new Problem('store-unavailable', PROBLEMS['store-unavailable'].example);
