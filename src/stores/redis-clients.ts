@@ -22,7 +22,7 @@
  * @module
  */
 import type { ClientPage, ClientRecord, ClientStore, ListClientsOptions, PutClientResult } from './clients.ts';
-import { LuaScript, outcome, type RedisConnection } from './redis-connection.ts';
+import { lexPageLua, LuaScript, outcome, type RedisConnection } from './redis-connection.ts';
 
 /** Lua: drops expired ids from the tenant's client indexes. */
 const PURGE = `
@@ -86,16 +86,7 @@ return {'outcome', 'kept'}
  */
 const LIST_CLIENTS = new LuaScript(`#!lua flags=allow-oom
 ${PURGE}
-local start = '-'
-if ARGV[1] ~= '' then start = '(' .. ARGV[1] end
-local limit = tonumber(ARGV[2])
-local ids = redis.call('ZRANGE', KEYS[2], start, '+', 'BYLEX', 'LIMIT', 0, limit + 1)
-local next = ''
-if #ids > limit then
-  next = ids[limit]
-  table.remove(ids)
-end
-return {'outcome', 'page', 'ids', table.concat(ids, ' '), 'next', next}
+${lexPageLua('KEYS[2]')}
 `);
 
 /** The tenant's number of unexpired clients. KEYS: any record key (unused), index, expiry index. */

@@ -25,6 +25,25 @@ export class LuaScript {
   }
 }
 
+/**
+ * Lua answering one page of the ids in the sorted set `indexKey` (e.g. `KEYS[2]`), in
+ * lexicographic order, after ARGV[1] (a cursor: the last id of the previous page, or '' for the
+ * first), at most ARGV[2] of them: `{'outcome', 'page', 'ids', <ids joined by spaces>, 'next',
+ * <the cursor of the next page, or ''>}`. The listing scripts of clients and sessions share it.
+ */
+export function lexPageLua(indexKey: string): string {
+  return `local start = '-'
+if ARGV[1] ~= '' then start = '(' .. ARGV[1] end
+local limit = tonumber(ARGV[2])
+local ids = redis.call('ZRANGE', ${indexKey}, start, '+', 'BYLEX', 'LIMIT', 0, limit + 1)
+local next = ''
+if #ids > limit then
+  next = ids[limit]
+  table.remove(ids)
+end
+return {'outcome', 'page', 'ids', table.concat(ids, ' '), 'next', next}`;
+}
+
 /** The part of the ioredis API the ports use, besides scripts; both `Redis` and `Cluster` have it. */
 export interface RedisCommands {
   get(key: string): Promise<string | null>;

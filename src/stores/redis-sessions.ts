@@ -14,7 +14,7 @@
  * sessions left in it name no record and are skipped (and dropped) when listed.
  * @module
  */
-import { LuaScript, outcome, type RedisConnection } from './redis-connection.ts';
+import { lexPageLua, LuaScript, outcome, type RedisConnection } from './redis-connection.ts';
 import type { ListSessionsOptions, SessionPage, SessionRecord, SessionStore } from './sessions.ts';
 
 /** Lua: drops expired ids from the tenant's session index. */
@@ -63,16 +63,7 @@ return {'outcome', 'deleted'}
  */
 const LIST_SESSIONS = new LuaScript(`#!lua flags=allow-oom
 ${PURGE}
-local start = '-'
-if ARGV[1] ~= '' then start = '(' .. ARGV[1] end
-local limit = tonumber(ARGV[2])
-local ids = redis.call('ZRANGE', KEYS[4], start, '+', 'BYLEX', 'LIMIT', 0, limit + 1)
-local next = ''
-if #ids > limit then
-  next = ids[limit]
-  table.remove(ids)
-end
-return {'outcome', 'page', 'ids', table.concat(ids, ' '), 'next', next}
+${lexPageLua('KEYS[4]')}
 `);
 
 /** KEYS: record. ARGV: time (ms). Moves `used` forward only. Answers 'touched' or 'gone'. */
