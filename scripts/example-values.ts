@@ -12,7 +12,7 @@ import { computeChallengeExamples, computeExamples } from '../src/http/examples.
 const file = new URL('../src/http/example-values.ts', import.meta.url);
 const values = await computeExamples();
 const challenge = computeChallengeExamples();
-const literal = (o: object) => JSON.stringify(o, null, 2).replace(/\n/g, '\n');
+const literal = (o: object) => JSON.stringify(o, null, 2);
 writeFileSync(
   file,
   `/**

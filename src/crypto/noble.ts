@@ -5,8 +5,9 @@
  *
  * The post-quantum operations (0.2 ms to 9 ms each for ML-KEM, X-Wing and ML-DSA; SLH-DSA signing
  * 0.1 s for SHA2-128f up to several seconds for SHAKE-128s: costs.ts) run on piscina worker
- * threads, but for ML-KEM encapsulation and decapsulation (0.3-0.7 ms), which run inline
- * (costs.ts runsInline: the hand-off costs as much), so a burst of signing never holds the event loop: one pool per scheduler lane
+ * threads, so a burst of signing never holds the event loop (ML-KEM encapsulation and
+ * decapsulation, 0.3-0.7 ms, run inline instead: costs.ts runsInline, the hand-off costs as much
+ * CPU as they do). One pool per scheduler lane
  * (scheduler.ts), as many threads as the lane has slots, and the scheduler never gives a pool more
  * tasks than it has threads, so piscina's own FIFO queue stays empty and the order is the
  * scheduler's (fair by tenant and cost). Slow work (SLH-DSA) thus never holds a thread fast work

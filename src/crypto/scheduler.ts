@@ -207,12 +207,6 @@ export class CryptoScheduler {
   }
 
   /**
-   * Runs `task` when its lane has a slot and its tenant's turn comes; `job.beforeStart` first.
-   * @throws CryptoBusyError when the tenant's queue in the lane is full, or the operation could not
-   *   start within the deadline; the signal's reason when `job.signal` fires while it waits;
-   *   whatever `beforeStart` throws; whatever `task` throws.
-   */
-  /**
    * Runs `task` now, on the calling thread, without a slot (costs.ts runsInline): after the job's
    * checks (jobStarts), and never once the scheduler is closed.
    */
@@ -221,6 +215,12 @@ export class CryptoScheduler {
     return runInline(job, task);
   }
 
+  /**
+   * Runs `task` when its lane has a slot and its tenant's turn comes; `job.beforeStart` first.
+   * @throws CryptoBusyError when the tenant's queue in the lane is full, or the operation could not
+   *   start within the deadline; the signal's reason when `job.signal` fires while it waits;
+   *   whatever `beforeStart` throws; whatever `task` throws.
+   */
   run<T>(work: ScheduledWork, job: CryptoJob | undefined, task: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('the crypto scheduler is closed'));
     const signal = job?.signal;
