@@ -16,20 +16,12 @@
  *   PQC_URL=http://127.0.0.1:8080 PQC_TOKEN=<your API key> npx tsx examples/challenge.ts
  */
 import { randomBytes } from 'node:crypto';
-import { answerChallenge, ApiError, generateClientKey, hpkePublicKey, PqcClient, toBase64, verifyReceipt, type ChallengeReceipt, type ClientSigner } from '../packages/client/src/index.ts';
+import { answerChallenge, generateClientKey, hpkePublicKey, PqcClient, toBase64, verifyReceipt, type ChallengeReceipt, type ClientSigner } from '../packages/client/src/index.ts';
+import { check, run, serviceFromEnv } from './support.ts';
 
-const { PQC_URL = '', PQC_TOKEN = '' } = process.env;
-if (!PQC_URL || !PQC_TOKEN) {
-  console.error('Set PQC_URL (where the service is) and PQC_TOKEN (an API key): see examples/README.md');
-  process.exit(2);
-}
+const { url: PQC_URL, token: PQC_TOKEN } = serviceFromEnv();
 
 const tenant = new PqcClient({ baseUrl: PQC_URL, token: PQC_TOKEN });
-
-function check(claim: boolean, what: string): void {
-  if (!claim) throw new Error(`check failed: ${what}`);
-  console.log(`  ok: ${what}`);
-}
 
 async function main(): Promise<void> {
   console.log(`Challenges through ${PQC_URL}\n`);
@@ -75,8 +67,4 @@ async function main(): Promise<void> {
   console.log('\nDone: each challenge was valid at most once, and its receipt is the tenant\'s own statement.');
 }
 
-main().catch((error: unknown) => {
-  const why = error instanceof ApiError ? `${error.status} ${error.message} (request ${error.requestId})` : error instanceof Error ? error.message : String(error);
-  console.error(`\nFAILED: ${why}`);
-  process.exitCode = 1;
-});
+run(main);

@@ -13,31 +13,12 @@
  * Run (see examples/README.md):
  *   PQC_URL=http://127.0.0.1:8080 PQC_TOKEN=<your API key> npx tsx examples/client-login.ts
  */
-import { ApiError, ForbiddenError, generateClientKey, PqcClient, signatureHeaders, UnauthorizedError, type ClientSigner } from '../packages/client/src/index.ts';
+import { ForbiddenError, generateClientKey, PqcClient, signatureHeaders, UnauthorizedError, type ClientSigner } from '../packages/client/src/index.ts';
+import { check, refused, run, serviceFromEnv } from './support.ts';
 
-const { PQC_URL = '', PQC_TOKEN = '' } = process.env;
-if (!PQC_URL || !PQC_TOKEN) {
-  console.error('Set PQC_URL (where the service is) and PQC_TOKEN (an API key): see examples/README.md');
-  process.exit(2);
-}
+const { url: PQC_URL, token: PQC_TOKEN } = serviceFromEnv();
 
 const tenant = new PqcClient({ baseUrl: PQC_URL, token: PQC_TOKEN });
-
-function check(claim: boolean, what: string): void {
-  if (!claim) throw new Error(`check failed: ${what}`);
-  console.log(`  ok: ${what}`);
-}
-
-async function refused<E extends ApiError>(Expected: new (...args: never[]) => E, request: () => Promise<unknown>): Promise<E> {
-  try {
-    await request();
-  } catch (error) {
-    if (!(error instanceof Expected)) throw error;
-    console.log(`  refused: ${error.status} ${error.problemType} (${error.name})`);
-    return error;
-  }
-  throw new Error(`check failed: expected ${Expected.name}, but the request succeeded`);
-}
 
 async function main(): Promise<void> {
   console.log(`Client login through ${PQC_URL}\n`);
@@ -80,8 +61,4 @@ async function main(): Promise<void> {
   console.log('\nDone: the client proved its key on every request, logged in, and everything it held ended with it.');
 }
 
-main().catch((error: unknown) => {
-  const why = error instanceof ApiError ? `${error.status} ${error.message} (request ${error.requestId})` : error instanceof Error ? error.message : String(error);
-  console.error(`\nFAILED: ${why}`);
-  process.exitCode = 1;
-});
+run(main);

@@ -14,7 +14,6 @@
  *   PQC_URL=http://127.0.0.1:8080 PQC_TOKEN=<your API key> npx tsx examples/key-exchange.ts
  */
 import {
-  ApiError,
   encapsulateLocally,
   encryptBlob,
   fromBase64,
@@ -24,21 +23,12 @@ import {
   toBase64,
   verifyAttestation,
 } from '../packages/client/src/index.ts';
+import { check, run, serviceFromEnv } from './support.ts';
 
-const { PQC_URL = '', PQC_TOKEN = '' } = process.env;
-if (!PQC_URL || !PQC_TOKEN) {
-  console.error('Set PQC_URL (where the service is) and PQC_TOKEN (an API key): see examples/README.md');
-  process.exit(2);
-}
+const { url: PQC_URL, token: PQC_TOKEN } = serviceFromEnv();
 
 // Alice's backend talks to the service with her tenant's API key. Bob needs no credential at all.
 const alice = new PqcClient({ baseUrl: PQC_URL, token: PQC_TOKEN });
-
-/** Prints a claim, having checked it: a false claim stops the example with a non-zero exit. */
-function check(claim: boolean, what: string): void {
-  if (!claim) throw new Error(`check failed: ${what}`);
-  console.log(`  ok: ${what}`);
-}
 
 /**
  * Alice decapsulates through the service and hands it Bob's confirmation: the service checks it
@@ -105,9 +95,4 @@ async function main(): Promise<void> {
   console.log('\nDone: shared key established, message delivered, tampering detected.');
 }
 
-main().catch((error: unknown) => {
-  // An API error names its status and problem; quote the request id when reporting one.
-  const why = error instanceof ApiError ? `${error.status} ${error.message} (request ${error.requestId})` : error instanceof Error ? error.message : String(error);
-  console.error(`\nFAILED: ${why}`);
-  process.exitCode = 1;
-});
+run(main);

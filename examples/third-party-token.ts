@@ -13,34 +13,13 @@
  * Run (see examples/README.md):
  *   PQC_URL=http://127.0.0.1:8080 PQC_TOKEN=<your API key> npx tsx examples/third-party-token.ts
  */
-import { ApiError, encapsulateLocally, ForbiddenError, PqcClient, UnauthorizedError } from '../packages/client/src/index.ts';
+import { encapsulateLocally, ForbiddenError, PqcClient, UnauthorizedError } from '../packages/client/src/index.ts';
+import { check, refused, run, serviceFromEnv } from './support.ts';
 
-const { PQC_URL = '', PQC_TOKEN = '' } = process.env;
-if (!PQC_URL || !PQC_TOKEN) {
-  console.error('Set PQC_URL (where the service is) and PQC_TOKEN (an API key): see examples/README.md');
-  process.exit(2);
-}
+const { url: PQC_URL, token: PQC_TOKEN } = serviceFromEnv();
 
 // The tenant: its own backend, with its API key.
 const tenant = new PqcClient({ baseUrl: PQC_URL, token: PQC_TOKEN });
-
-/** Prints a claim, having checked it: a false claim stops the example with a non-zero exit. */
-function check(claim: boolean, what: string): void {
-  if (!claim) throw new Error(`check failed: ${what}`);
-  console.log(`  ok: ${what}`);
-}
-
-/** Runs a request that must be refused with `Expected` (a typed error of the client) and shows what the caller sees. */
-async function refused<E extends ApiError>(Expected: new (...args: never[]) => E, request: () => Promise<unknown>): Promise<E> {
-  try {
-    await request();
-  } catch (error) {
-    if (!(error instanceof Expected)) throw error;
-    console.log(`  refused: ${error.status} ${error.problemType} (${error.name}): ${error.detail}`);
-    return error;
-  }
-  throw new Error(`check failed: expected ${Expected.name}, but the request succeeded`);
-}
 
 async function main(): Promise<void> {
   console.log(`Third-party token through ${PQC_URL}\n`);
@@ -101,9 +80,4 @@ async function main(): Promise<void> {
   console.log('\nDone: the token did what it was minted for, nothing else, and died when it should.');
 }
 
-main().catch((error: unknown) => {
-  // An API error names its status and problem; quote the request id when reporting one.
-  const why = error instanceof ApiError ? `${error.status} ${error.message} (request ${error.requestId})` : error instanceof Error ? error.message : String(error);
-  console.error(`\nFAILED: ${why}`);
-  process.exitCode = 1;
-});
+run(main);

@@ -53,13 +53,19 @@ afterEach(async () => {
 
 const envFor = (s: TestServer, token: string = TENANTS.alice) => ({ PQC_URL: s.url, PQC_TOKEN: token });
 
-test('key-exchange.ts: attested key, local encapsulation, confirmed decapsulation, message, tampering caught', async () => {
-  server = await startServer();
-  const run = await runExample('key-exchange.ts', envFor(server));
+/** Starts a server, runs examples/<name> against it with alice's API key: exit 0, nothing on stderr, each of `lines` printed. */
+async function runsCleanly(name: string, lines: (api: TestServer) => readonly string[]): Promise<{ run: Run; api: TestServer }> {
+  const api = (server = await startServer());
+  const run = await runExample(name, envFor(api));
   assert.equal(run.code, 0, `exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
   assert.equal(run.stderr, '');
-  for (const line of [
-    `Key exchange through ${server.url}`,
+  for (const line of lines(api)) assert.ok(run.stdout.includes(line), `stdout lacks ${JSON.stringify(line)}:\n${run.stdout}`);
+  return { run, api };
+}
+
+test('key-exchange.ts: attested key, local encapsulation, confirmed decapsulation, message, tampering caught', async () => {
+  const { api } = await runsCleanly('key-exchange.ts', (s) => [
+    `Key exchange through ${s.url}`,
     "ok: attestation verified: this pk was made by Alice's service",
     'ok: a substituted pk fails the attestation',
     'ok: keys match: Alice and Bob hold the same 32-byte shared key',
@@ -68,13 +74,11 @@ test('key-exchange.ts: attested key, local encapsulation, confirmed decapsulatio
     'ok: implicit rejection: plain decapsulate succeeded but gave a different key, without any error',
     'refused: key confirmation failed (400 key-confirmation-failed)',
     'Done: shared key established, message delivered, tampering detected.',
-  ]) {
-    assert.ok(run.stdout.includes(line), `stdout lacks ${JSON.stringify(line)}:\n${run.stdout}`);
-  }
+  ]);
   // The service did the work: two key pairs (first contact, the exchange), two decapsulations (Bob's
   // cipher, the tampered one, twice: plain and confirmed, which the service refused).
   // Encapsulation never reached it.
-  const trail = await auditTrail(server);
+  const trail = await auditTrail(api);
   assert.deepEqual(trail.filter((e) => e.startsWith('kem.')), [
     'kem.keypair ok',
     'kem.keypair ok',
@@ -85,11 +89,7 @@ test('key-exchange.ts: attested key, local encapsulation, confirmed decapsulatio
 });
 
 test('third-party-token.ts: one decapsulation, 403 outside scope and key, attempts_left, 401 when spent or revoked', async () => {
-  server = await startServer();
-  const run = await runExample('third-party-token.ts', envFor(server));
-  assert.equal(run.code, 0, `exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  assert.equal(run.stderr, '');
-  for (const line of [
+  const { run, api } = await runsCleanly('third-party-token.ts', () => [
     'attempts_left 3, scopes kem:decapsulate',
     'ok: reading what it was given used no attempt',
     'ok: decapsulated: keys match',
@@ -100,12 +100,10 @@ test('third-party-token.ts: one decapsulation, 403 outside scope and key, attemp
     'DELETE /v1/tokens/',
     'ok: a revoked token and an exhausted one get the same 401',
     'Done: the token did what it was minted for, nothing else, and died when it should.',
-  ]) {
-    assert.ok(run.stdout.includes(line), `stdout lacks ${JSON.stringify(line)}:\n${run.stdout}`);
-  }
+  ]);
   // Two 401s for the spent token (decapsulate, current) and one for the revoked one.
   assert.equal(run.stdout.match(/refused: 401 /g)?.length, 3, run.stdout);
-  const trail = await auditTrail(server);
+  const trail = await auditTrail(api);
   assert.deepEqual(trail.filter((e) => e.startsWith('tokens.')), ['tokens.mint ok', 'tokens.mint ok', 'tokens.revoke ok']);
   // The restricted token's good decapsulation, its refused try at the other key, the second token's
   // decapsulation; the 401s never got as far as a key.
@@ -113,31 +111,21 @@ test('third-party-token.ts: one decapsulation, 403 outside scope and key, attemp
 });
 
 test('client-login.ts: a client signs with its own key, a replay is refused, login, the overview, deletion ends it all', async () => {
-  server = await startServer();
-  const run = await runExample('client-login.ts', envFor(server));
-  assert.equal(run.code, 0, `exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  assert.equal(run.stderr, '');
-  for (const line of [
+  const { run, api } = await runsCleanly('client-login.ts', () => [
     'ok: signed and verified with a request signed by the client',
     'refused: 403 forbidden (ForbiddenError)',
     'its replay 401: each nonce works once',
     "ok: the session's token works",
     'ok: the login shows in the overview',
     'Done: the client proved its key on every request, logged in, and everything it held ended with it.',
-  ]) {
-    assert.ok(run.stdout.includes(line), `stdout lacks ${JSON.stringify(line)}:\n${run.stdout}`);
-  }
+  ]);
   assert.equal(run.stdout.match(/refused: 401 /g)?.length, 2, run.stdout);
-  const trail = await auditTrail(server);
+  const trail = await auditTrail(api);
   assert.deepEqual(trail.filter((e) => e.startsWith('clients.') || e.startsWith('sessions.')), ['clients.register ok', 'sessions.open ok', 'clients.delete ok']);
 });
 
 test('challenge.ts: a signed challenge valid once, its receipt checked offline, a sealed kem challenge single-shot', async () => {
-  server = await startServer();
-  const run = await runExample('challenge.ts', envFor(server));
-  assert.equal(run.code, 0, `exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  assert.equal(run.stderr, '');
-  for (const line of [
+  const { api } = await runsCleanly('challenge.ts', () => [
     'ok: the same answer again: valid false, reason used',
     'ok: the receipt verifies under the receipt context',
     'ok: a receipt altered to say the opposite does not',
@@ -145,10 +133,8 @@ test('challenge.ts: a signed challenge valid once, its receipt checked offline, 
     'ok: the right answer after the guess: reason used',
     "ok: a fresh kem challenge opened with the client's key is valid",
     "Done: each challenge was valid at most once, and its receipt is the tenant's own statement.",
-  ]) {
-    assert.ok(run.stdout.includes(line), `stdout lacks ${JSON.stringify(line)}:\n${run.stdout}`);
-  }
-  const trail = await auditTrail(server);
+  ]);
+  const trail = await auditTrail(api);
   assert.deepEqual(trail.filter((e) => e.startsWith('challenges.validate')), ['challenges.validate ok', 'challenges.validate used', 'challenges.validate mismatch', 'challenges.validate used', 'challenges.validate ok']);
 });
 
