@@ -93,7 +93,17 @@ export function internalCryptoError(operation: string, cause: unknown): Error {
   return new Error(`${operation} failed after its inputs passed every check`, { cause });
 }
 
-const IMPL = Object.freeze({ 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024, 'X-Wing': ml_kem768_x25519 });
+/** Runs a library call whose inputs were checked: any failure is an internal error (internalCryptoError). */
+export function checkedCall<T>(operation: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw internalCryptoError(operation, err);
+  }
+}
+
+/** The noble implementation of each KEM (the noble backend calls these inline for ML-KEM: costs.ts runsInline). */
+export const NOBLE_KEM = Object.freeze({ 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024, 'X-Wing': ml_kem768_x25519 });
 
 export interface KemKeyPair {
   readonly algorithm: KemAlgorithm;
@@ -105,7 +115,7 @@ export interface KemKeyPair {
 /** FIPS 203 ML-KEM.KeyGen or X-Wing GenerateKeyPair; `seed` (d || z, 64 bytes; X-Wing: 32) makes it deterministic, as for test vectors. */
 export function kemKeygen(algorithm: KemAlgorithm, seed: Uint8Array = randomBytes(KEM_SIZES[algorithm].seed)): KemKeyPair {
   checkSeed(algorithm, seed);
-  const { publicKey } = IMPL[algorithm].keygen(seed);
+  const { publicKey } = NOBLE_KEM[algorithm].keygen(seed);
   return { algorithm, publicKey, seed };
 }
 
@@ -116,7 +126,7 @@ export function kemKeygen(algorithm: KemAlgorithm, seed: Uint8Array = randomByte
  */
 export function kemSecretKey(algorithm: KemAlgorithm, seed: Uint8Array): Uint8Array {
   checkSeed(algorithm, seed);
-  return IMPL[algorithm].keygen(seed).secretKey;
+  return NOBLE_KEM[algorithm].keygen(seed).secretKey;
 }
 
 export function checkSeed(algorithm: KemAlgorithm, seed: Uint8Array): void {
@@ -154,12 +164,7 @@ export interface Encapsulation {
 export function kemEncapsulate(algorithm: KemAlgorithm, publicKey: Uint8Array, message?: Uint8Array): Encapsulation {
   checkEncapsulationKey(algorithm, publicKey);
   checkEncapsulationRandomness(algorithm, message);
-  let out: { cipherText: Uint8Array; sharedSecret: Uint8Array };
-  try {
-    out = IMPL[algorithm].encapsulate(publicKey, message);
-  } catch (err) {
-    throw internalCryptoError(`${algorithm} encapsulation`, err);
-  }
+  const out = checkedCall(`${algorithm} encapsulation`, () => NOBLE_KEM[algorithm].encapsulate(publicKey, message));
   return { algorithm, ...out };
 }
 
@@ -199,9 +204,5 @@ export function kemDecapsulate(algorithm: KemAlgorithm, seed: Uint8Array, cipher
 export function kemDecapsulateWithSecretKey(algorithm: KemAlgorithm, secretKey: Uint8Array, cipherText: Uint8Array): Uint8Array {
   checkCipherText(algorithm, cipherText);
   checkDecapsulationKey(algorithm, secretKey);
-  try {
-    return IMPL[algorithm].decapsulate(cipherText, secretKey);
-  } catch (err) {
-    throw internalCryptoError(`${algorithm} decapsulation`, err);
-  }
+  return checkedCall(`${algorithm} decapsulation`, () => NOBLE_KEM[algorithm].decapsulate(cipherText, secretKey));
 }

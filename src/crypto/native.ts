@@ -45,6 +45,7 @@ import {
   checkDecapsulationKey,
   checkEncapsulationKey,
   checkSeed as checkKemSeed,
+  checkedCall,
   internalCryptoError,
   type Encapsulation,
   type KemKeyPair,
@@ -180,14 +181,6 @@ function callback<T>(operation: string, start: (done: (err: Error | null, value:
   });
 }
 
-function sync<T>(operation: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw internalCryptoError(operation, err);
-  }
-}
-
 const bytes = (b: Buffer | ArrayBuffer): Uint8Array => (b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
 
 function derLength(n: number): number[] {
@@ -258,7 +251,7 @@ class PublicKeys {
     const id = `${type}:${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1')}`;
     let key = this.#cache.get(id);
     if (key) this.#cache.delete(id);
-    else key = sync(`${type} public key import`, () => pq.createPublicKey({ key: Buffer.from(raw), format: 'raw-public', asymmetricKeyType: type }));
+    else key = checkedCall(`${type} public key import`, () => pq.createPublicKey({ key: Buffer.from(raw), format: 'raw-public', asymmetricKeyType: type }));
     this.#cache.set(id, key);
     if (this.#cache.size > PUBLIC_KEY_CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
     return key;
@@ -268,7 +261,7 @@ class PublicKeys {
 /** The stored secret (algorithms.ts `seed`) as a private KeyObject. */
 function importSeed(algorithm: KemAlgorithm | DsaAlgorithm, seed: Uint8Array): KeyObject {
   const type = nodeType(algorithm);
-  return sync(`${type} seed import`, () => pq.createPrivateKey({ key: Buffer.from(seed), format: storedFormat(algorithm), asymmetricKeyType: type }));
+  return checkedCall(`${type} seed import`, () => pq.createPrivateKey({ key: Buffer.from(seed), format: storedFormat(algorithm), asymmetricKeyType: type }));
 }
 
 function randomKeyPair(algorithm: KemAlgorithm | DsaAlgorithm): Promise<{ publicKey: Uint8Array; seed: Uint8Array }> {
@@ -306,7 +299,7 @@ export class NativeKem implements KemBackend {
     const key = this.#publicKeys.get(nodeType(algorithm), publicKey);
     const operation = `${algorithm} encapsulation`;
     const out = runsInline(algorithm, 'encapsulate', 'native')
-      ? await this.scheduler.inline(job, () => sync(operation, () => pq.encapsulate!(key)))
+      ? await this.scheduler.inline(job, () => checkedCall(operation, () => pq.encapsulate!(key)))
       : await scheduled(this.scheduler, algorithm, 'encapsulate', job, () => callback<{ sharedKey: Buffer; ciphertext: Buffer }>(operation, (done) => pq.encapsulate!(key, done)));
     return { algorithm, cipherText: bytes(out.ciphertext), sharedSecret: bytes(out.sharedKey) };
   }
@@ -319,7 +312,7 @@ export class NativeKem implements KemBackend {
   async importExpandedSecretKey(algorithm: KemAlgorithm, secretKey: Uint8Array, job?: CryptoJob): Promise<PreparedKemKey> {
     checkDecapsulationKey(algorithm, secretKey);
     const document = pkcs8Expanded(expandedKeyOid(algorithm), secretKey);
-    return runInline(job, () => new NativeSecretKey(algorithm, sync(`${algorithm} expanded key import`, () => createPrivateKey({ key: document, format: 'der', type: 'pkcs8' }))));
+    return runInline(job, () => new NativeSecretKey(algorithm, checkedCall(`${algorithm} expanded key import`, () => createPrivateKey({ key: document, format: 'der', type: 'pkcs8' }))));
   }
 
   async decapsulate(key: PreparedKemKey, cipherText: Uint8Array, job?: CryptoJob): Promise<Uint8Array> {
@@ -327,7 +320,7 @@ export class NativeKem implements KemBackend {
     checkCipherText(own.algorithm, cipherText);
     const keyObject = own.key;
     const operation = `${own.algorithm} decapsulation`;
-    if (runsInline(own.algorithm, 'decapsulate', 'native')) return bytes(await this.scheduler.inline(job, () => sync(operation, () => pq.decapsulate!(keyObject, cipherText))));
+    if (runsInline(own.algorithm, 'decapsulate', 'native')) return bytes(await this.scheduler.inline(job, () => checkedCall(operation, () => pq.decapsulate!(keyObject, cipherText))));
     return bytes(await scheduled(this.scheduler, own.algorithm, 'decapsulate', job, () => callback<Buffer>(operation, (done) => pq.decapsulate!(keyObject, cipherText, done))));
   }
 
@@ -371,7 +364,7 @@ export class NativeDsa implements DsaBackend {
     return runInline(job, () => {
       if (isSlhDsaAlgorithm(algorithm)) return new NativeSecretKey(algorithm, importSeed(algorithm, secretKey));
       const document = pkcs8Expanded(expandedKeyOid(algorithm), secretKey);
-      return new NativeSecretKey(algorithm, sync(`${algorithm} expanded key import`, () => createPrivateKey({ key: document, format: 'der', type: 'pkcs8' })));
+      return new NativeSecretKey(algorithm, checkedCall(`${algorithm} expanded key import`, () => createPrivateKey({ key: document, format: 'der', type: 'pkcs8' })));
     });
   }
 

@@ -20,7 +20,6 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
 import { Piscina } from 'piscina';
 import { aeadOpen, aeadSeal } from './aead.ts';
 import type { AeadBackend, CryptoJob, DsaBackend, DsaSignOptions, KemBackend, PreparedDsaKey, PreparedKemKey } from './backend.ts';
@@ -35,7 +34,9 @@ import {
   checkEncapsulationKey,
   checkEncapsulationRandomness,
   checkSeed as checkKemSeed,
+  checkedCall,
   internalCryptoError,
+  NOBLE_KEM,
   type Encapsulation,
   type KemKeyPair,
 } from './kem.ts';
@@ -50,12 +51,9 @@ const EMPTY = new Uint8Array(0);
 /** SK.seed || SK.prf || PK.seed, n = 16 bytes each for the 128-bit sets (FIPS 205 table 2). */
 const SLH_DSA_128_KEYGEN_SEED_BYTES = 48;
 
-/** The ML-KEM sets, for the operations that run inline (costs.ts runsInline): the same calls the worker makes. */
-const INLINE_KEM: Readonly<Partial<Record<KemAlgorithm, typeof ml_kem768>>> = Object.freeze({ 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024 });
-
-/** The set of an operation that runs inline here, or undefined when it goes to a worker. */
-function inlineKem(algorithm: KemAlgorithm, op: CryptoOp): typeof ml_kem768 | undefined {
-  return runsInline(algorithm, op, 'noble') ? INLINE_KEM[algorithm] : undefined;
+/** The noble KEM of an operation that runs inline here (ML-KEM: costs.ts runsInline), or undefined when it goes to a worker. */
+function inlineKem(algorithm: KemAlgorithm, op: CryptoOp): (typeof NOBLE_KEM)[KemAlgorithm] | undefined {
+  return runsInline(algorithm, op, 'noble') ? NOBLE_KEM[algorithm] : undefined;
 }
 
 /** Wipes the whole buffer behind a view (noble returns K as a view of K || r). */
@@ -124,15 +122,6 @@ async function inWorker<T>(workers: NobleWorkers, algorithm: KemAlgorithm | DsaA
   }
 }
 
-/** Runs a library call inline; a failure is internal (inputs were checked first). */
-function sync<T>(operation: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw internalCryptoError(operation, err);
-  }
-}
-
 /** A worker task's arguments; `secretKey` and `seed` are per-task copies of secrets. */
 type SecretTask = Readonly<Record<string, unknown>>;
 
@@ -195,7 +184,7 @@ export class NobleKem implements KemBackend {
     const inline = inlineKem(algorithm, 'encapsulate');
     if (inline) {
       return this.workers.scheduler.inline(job, () => {
-        const { cipherText, sharedSecret } = sync(`noble ${algorithm} encapsulation`, () => inline.encapsulate(publicKey, message));
+        const { cipherText, sharedSecret } = checkedCall(`noble ${algorithm} encapsulation`, () => inline.encapsulate(publicKey, message));
         const secret = sharedSecret.slice();
         wipeBuffer(sharedSecret);
         return { algorithm, cipherText, sharedSecret: secret };
@@ -221,7 +210,7 @@ export class NobleKem implements KemBackend {
     const inline = inlineKem(own.algorithm, 'decapsulate');
     if (inline) {
       return this.workers.scheduler.inline(job, () => {
-        const shared = sync(`noble ${own.algorithm} decapsulation`, () => inline.decapsulate(cipherText, own.bytes()));
+        const shared = checkedCall(`noble ${own.algorithm} decapsulation`, () => inline.decapsulate(cipherText, own.bytes()));
         const secret = shared.slice();
         wipeBuffer(shared);
         return secret;
