@@ -50,8 +50,8 @@ export class AuditTrail {
       keyIds,
       itemCount: 1,
       targetTokenId: subject.targetTokenId ?? null,
-      ...(subject.targetClientId ? { targetClientId: subject.targetClientId } : {}),
-      ...(subject.targetSessionId ? { targetSessionId: subject.targetSessionId } : {}),
+      targetClientId: subject.targetClientId,
+      targetSessionId: subject.targetSessionId,
     });
   }
 
@@ -82,7 +82,7 @@ export class AuditTrail {
 
   async #append(
     req: Request,
-    what: { outcome: string; keyId: string | null; keyIds: readonly string[]; itemCount: number; targetTokenId: string | null; targetClientId?: string; targetSessionId?: string },
+    what: { outcome: string; keyId: string | null; keyIds: readonly string[]; itemCount: number; targetTokenId: string | null; targetClientId?: string | undefined; targetSessionId?: string | undefined },
   ): Promise<void> {
     const audit = this.route.audit!;
     const { services } = this;
