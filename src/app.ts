@@ -63,6 +63,7 @@ export function buildApp(deps: AppDeps): App {
 
   app.use(requestContext(logger, metrics));
   app.use(securityHeaders);
+  app.use(noFragment);
 
   app.get('/healthz', (_req, res) => {
     routeLabel(res, '/healthz');
@@ -172,11 +173,23 @@ function buildMetricsApp(config: Config, logger: Logger, metrics: Metrics): Expr
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger, metrics));
+  app.use(noFragment);
   app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;
 }
+
+/**
+ * A request target has no fragment (RFC 9112 s3.2): a client strips `#...` before sending. A raw
+ * `#` reaching us would otherwise be read as the start of one and the rest of the target dropped,
+ * so `GET /v1/keys/#x` would list the keys instead of naming one. Refused instead, as an invalid
+ * request line (s3: 400), with a hint for a value that really holds a `#`.
+ */
+const noFragment: RequestHandler = (req, _res, next) => {
+  if (req.url.includes('#')) return next(new Problem('malformed-request', "The request target contains '#', which HTTP does not allow there: a URL fragment is never sent, and a '#' inside a value is percent-encoded as %23."));
+  next();
+};
 
 const securityHeaders: RequestHandler = (req, res, next) => {
   res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import {
   assert422,
@@ -136,6 +137,31 @@ describe('malformed, oversized and non-JSON bodies', () => {
 
   test('a path parameter that is not valid percent-encoding is 400, not 500', async () => {
     assertProblem(await api.call('DELETE', '/v1/tokens/%E0%A4%A', { auth: 'alice' }), 400, 'malformed-request');
+  });
+
+  test("a raw '#' in the request target is 400, not the rest of the path dropped (GET /v1/keys/#x is not the key list)", async () => {
+    // fetch, and node:http given a URL, strip a fragment before sending; given a path, node:http sends it as written.
+    const { hostname, port } = new URL(api.url);
+    const send = (method: string, target: string) =>
+      new Promise<{ status: number; type: string; body: { type?: string; detail?: string } }>((resolve, reject) => {
+        const req = request({ hostname, port, path: target, method, headers: { authorization: `Bearer ${TENANTS.alice}` } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: JSON.parse(text) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const [method, target] of [['GET', '/v1/keys/#x'], ['GET', '/v1/keys/#'], ['DELETE', '/v1/tokens/#'], ['GET', '/healthz#']] as const) {
+      const res = await send(method, target);
+      assert.equal(res.status, 400, `${method} ${target}: ${JSON.stringify(res.body)}`);
+      assert.match(res.type, /^application\/problem\+json/);
+      assert.equal(res.body.type, 'urn:pq-crypto-api:problem:malformed-request');
+      assert.match(res.body.detail ?? '', /%23/);
+    }
+    // Percent-encoded, it is part of the key_id (which is then not one).
+    assert422(await api.call('GET', '/v1/keys/%23x', { auth: 'alice' }), '/key_id');
   });
 });
 
