@@ -71,10 +71,11 @@ export function buildApp(deps: AppDeps): App {
   });
   // RFC 7517 section 5: the keys that verify tokens (empty with TOKEN_SIGNING=HS256), for
   // gateways and third parties; public, no credential (docs/tokens.md "verify a token offline").
-  app.get('/.well-known/jwks.json', (_req, res) => {
+  app.get('/.well-known/jwks.json', async (_req, res) => {
     routeLabel(res, '/.well-known/jwks.json');
+    const jwks = await services.tokens.jwks();
     res.setHeader('Cache-Control', 'public, max-age=300');
-    res.json(services.tokens.jwks());
+    res.json(jwks);
   });
   // /metrics on the API port, or (METRICS_PORT) only on its own loopback listener.
   const metricsApp = config.metricsPort === undefined ? undefined : buildMetricsApp(config, logger, metrics);

@@ -59,6 +59,9 @@ interface Connection {
 /** Builds the app, listens, and resolves once listening; rejects with a StartupError otherwise. */
 export async function serve({ config, store, logger }: { config: Config; store: Store; logger: Logger }): Promise<Serving> {
   const built = buildApp({ config, store, logger });
+  // ML-DSA token-signing keys are made by the crypto backend (token-keys.ts derive): before the
+  // first request, so none waits for them.
+  await built.services.tokens.ready();
   let demonstrations: string[] = [];
   if (wantsDemonstrations(config, store.kind)) {
     try {

@@ -121,12 +121,16 @@ export function createServices(config: Config, store: Store, logger: Logger, clo
 function tokenSigning(config: Config, crypto: CryptoBackend): TokenSigning {
   const alg = config.tokenSigning;
   if (alg === 'HS256') return { alg, secret: config.tokenSecret };
-  const keys = new TokenKeyRing({
-    alg,
-    masterKey: config.masterKey,
-    version: config.tokenKeyVersion,
-    previous: config.tokenPreviousKey,
-    windowMs: config.tokenMaxTtlSeconds * 1000,
-  });
+  // Made by the backend (Node 20: its worker pool), not on the event loop: token-keys.ts derive().
+  const keys = TokenKeyRing.derive(
+    {
+      alg,
+      masterKey: config.masterKey,
+      version: config.tokenKeyVersion,
+      previous: config.tokenPreviousKey,
+      windowMs: config.tokenMaxTtlSeconds * 1000,
+    },
+    async (dsaAlg, seed) => (await crypto.dsa.keygen(dsaAlg, seed)).publicKey,
+  );
   return { alg, keys, engine: webCryptoHasMlDsa(alg) ? joseEngine() : backendEngine(crypto.dsa) };
 }

@@ -42,10 +42,12 @@ export interface TokenSigningKey {
   readonly jwk: AkpPublicJwk;
 }
 
-/** The key of one version, made from its seed (noble keygen, once at start). */
-export function tokenSigningKey(alg: MlDsaAlgorithm, masterKey: Uint8Array, version: number): TokenSigningKey {
+/**
+ * The key of one version, made from its seed: with noble's keygen on this thread, unless its
+ * public key is given (TokenKeyRing.derive has the crypto backend make it).
+ */
+export function tokenSigningKey(alg: MlDsaAlgorithm, masterKey: Uint8Array, version: number, publicKey = dsaKeygen(alg, tokenSigningSeed(masterKey, version)).publicKey): TokenSigningKey {
   const seed = tokenSigningSeed(masterKey, version);
-  const { publicKey } = dsaKeygen(alg, seed);
   const jwk = akpPublicJwk(alg, publicKey, 'sig');
   return Object.freeze({ version, alg, kid: jwk.kid, publicKey, seed, jwk });
 }
@@ -68,13 +70,33 @@ export class TokenKeyRing {
   readonly #rotatedAtMs: number;
   readonly #windowMs: number;
 
-  constructor({ alg, masterKey, version, previous, windowMs }: TokenKeyRingOptions) {
+  /**
+   * The ring, its key pairs made on this thread (noble, for tests and tools). A server uses
+   * derive(), which has the crypto backend make them.
+   */
+  constructor({ alg, masterKey, version, previous, windowMs }: TokenKeyRingOptions, publicKeys?: { readonly current: Uint8Array; readonly previous?: Uint8Array | undefined }) {
     if (previous && previous.version === version) throw new RangeError('the previous token key version must differ from the current one');
     this.alg = alg;
-    this.current = tokenSigningKey(alg, masterKey, version);
-    this.previous = previous && tokenSigningKey(alg, masterKey, previous.version);
+    this.current = publicKeys ? tokenSigningKey(alg, masterKey, version, publicKeys.current) : tokenSigningKey(alg, masterKey, version);
+    this.previous = previous && (publicKeys?.previous ? tokenSigningKey(alg, masterKey, previous.version, publicKeys.previous) : tokenSigningKey(alg, masterKey, previous.version));
     this.#rotatedAtMs = previous?.rotatedAtMs ?? Number.NEGATIVE_INFINITY;
     this.#windowMs = windowMs;
+  }
+
+  /**
+   * The ring, its public keys made by `keygen` from the seeds (the server's crypto backend: on
+   * Node 20 its noble worker pool). Not on the event loop: once ML-DSA has run in a process, noble's
+   * ML-KEM there costs more CPU for the process's life (bench/noble-jit.ts), and a Node 20 server
+   * runs ML-KEM on the loop (crypto/costs.ts): a key pair made at start-up here measured +8% CPU
+   * on every encapsulation.
+   */
+  static async derive(opts: TokenKeyRingOptions, keygen: (alg: MlDsaAlgorithm, seed: Uint8Array) => Promise<Uint8Array>): Promise<TokenKeyRing> {
+    if (opts.previous && opts.previous.version === opts.version) throw new RangeError('the previous token key version must differ from the current one');
+    const [current, previous] = await Promise.all([
+      keygen(opts.alg, tokenSigningSeed(opts.masterKey, opts.version)),
+      opts.previous ? keygen(opts.alg, tokenSigningSeed(opts.masterKey, opts.previous.version)) : undefined,
+    ]);
+    return new TokenKeyRing(opts, { current, previous });
   }
 
   /** Whether the previous key still verifies at `nowMs` (the window after the switch). */

@@ -99,7 +99,8 @@ export type TokenSigning =
   | { readonly alg: 'HS256'; readonly secret: Uint8Array }
   | {
       readonly alg: MlDsaAlgorithm;
-      readonly keys: TokenKeyRing;
+      /** The key ring, or its making (TokenKeyRing.derive, under way at start-up: ready() waits for it). */
+      readonly keys: TokenKeyRing | Promise<TokenKeyRing>;
       readonly engine: JwsEngine;
       /** Verified signatures remembered at most (least recently used go first); default 10 000. */
       readonly cacheMaxEntries?: number;
@@ -129,6 +130,9 @@ export class TokenService {
    * ~18 us per call on Node 24 against ~3 us for the digest, on every request of a token.
    */
   readonly #verified: LruCache<Record<string, unknown>>;
+  /** ML-DSA: the key ring once made, and its making (what ready() and the first uses wait for). */
+  #ring: TokenKeyRing | undefined;
+  readonly #ringMade: Promise<TokenKeyRing> | undefined;
 
   constructor(
     private readonly store: TokenStore,
@@ -144,6 +148,21 @@ export class TokenService {
     // An entry outlives no token: its own `exp` is checked on every hit, and no token lives longer
     // than 30 days (TOKEN_MAX_TTL_SECONDS' bound), which is the entries' fixed lifetime.
     this.#verified = new LruCache({ maxEntries: signing.alg === 'HS256' ? 10_000 : (signing.cacheMaxEntries ?? 10_000), ttlMs: 30 * 86_400_000, now });
+    if (signing.alg !== 'HS256') {
+      this.#ringMade = Promise.resolve(signing.keys);
+      // A failure is answered by ready() and by every use; this only keeps it from going unhandled.
+      this.#ringMade.then((ring) => (this.#ring = ring), () => {});
+    }
+  }
+
+  /** Resolves once the token-signing keys are made (at once with HS256); rejects if they cannot be. */
+  async ready(): Promise<void> {
+    await this.#ringMade;
+  }
+
+  /** The ML-DSA key ring, waiting for it only while it is being made. */
+  async #keys(): Promise<TokenKeyRing> {
+    return this.#ring ?? (await this.#ringMade!);
   }
 
   /** The JWS `alg` every token has (TOKEN_SIGNING). */
@@ -152,8 +171,8 @@ export class TokenService {
   }
 
   /** RFC 7517 section 5: the public keys that verify tokens now (none with HS256). */
-  jwks(): { keys: AkpPublicJwk[] } {
-    return this.#signing.alg === 'HS256' ? { keys: [] } : this.#signing.keys.jwks(this.now());
+  async jwks(): Promise<{ keys: AkpPublicJwk[] }> {
+    return this.#signing.alg === 'HS256' ? { keys: [] } : (await this.#keys()).jwks(this.now());
   }
 
   /**
@@ -303,7 +322,7 @@ export class TokenService {
         header: { alg: 'HS256', typ: 'JWT' },
       });
     }
-    const key = signing.keys.current;
+    const key = (await this.#keys()).current;
     const header: TokenJwsHeader = { alg: signing.alg, kid: key.kid, typ: 'JWT' };
     const payload = { ...claims, iat: Math.floor(now / 1000), iss: ISSUER, aud: AUDIENCE };
     return signing.engine.sign(header, new TextEncoder().encode(JSON.stringify(payload)), key);
@@ -315,11 +334,12 @@ export class TokenService {
    * (or found in the cache of verified tokens), then iss, aud, exp against the service's clock,
    * and, for the previous key, that the token was issued before the switch.
    */
-  async #verifyMlDsa(credential: string, signing: Extract<TokenSigning, { keys: TokenKeyRing }>): Promise<Claims | undefined> {
+  async #verifyMlDsa(credential: string, signing: Extract<TokenSigning, { engine: JwsEngine }>): Promise<Claims | undefined> {
     const now = this.now();
     const header = decodeJsonPart(credential.slice(0, credential.indexOf('.')));
     if (!header || header.alg !== signing.alg || header.typ !== 'JWT' || !Object.keys(header).every((m) => MLDSA_HEADER_MEMBERS.includes(m))) return undefined;
-    const key = signing.keys.keyFor(header.kid, now);
+    const keys = await this.#keys();
+    const key = keys.keyFor(header.kid, now);
     if (!key) return undefined;
     const digest = createHash('sha256').update(credential).digest('base64url');
     let payload = this.#verified.get(digest);
@@ -335,7 +355,7 @@ export class TokenService {
     }
     // RFC 7519 section 4.1.4: expired at or after exp (as jsonwebtoken has it).
     if (payload.iss !== ISSUER || payload.aud !== AUDIENCE || typeof payload.exp !== 'number' || Math.floor(now / 1000) >= payload.exp) return undefined;
-    if (typeof payload.iat !== 'number' || !signing.keys.issuedInTime(key, payload.iat)) return undefined;
+    if (typeof payload.iat !== 'number' || !keys.issuedInTime(key, payload.iat)) return undefined;
     return parseClaims(payload);
   }
 

@@ -29,6 +29,7 @@ import { CHALLENGE_EXAMPLE_VALUES, EXAMPLE_VALUES } from './example-values.ts';
 const fixed = (length: number, byte: number) => new Uint8Array(length).fill(byte);
 /** The demonstration client's ML-DSA-65 seed (public, as every example seed). */
 const CLIENT_SEED = fixed(32, 17);
+const DELETABLE_CLIENT_SEED = fixed(32, 23);
 /** The demonstration challenge's bytes. */
 const CHALLENGE_BYTES = fixed(32, 21);
 
@@ -57,6 +58,8 @@ export interface Examples {
   readonly hpkeCiphertext: string;
   /** A client's ML-DSA-65 public key (challengeExamples' client: the demonstration client's). */
   readonly clientPublicKey: string;
+  /** The deletable demonstration client's ML-DSA-65 public key. */
+  readonly deletableClientPublicKey: string;
   /** A client's X-Wing public key (the demonstration client's kem_key). */
   readonly clientKemPublicKey: string;
 }
@@ -102,6 +105,7 @@ export async function computeExamples(): Promise<Examples> {
     hpkeAad: encodeBase64(encodeUtf8(aad)),
     hpkeCiphertext: encodeBase64(hpke.ciphertext),
     clientPublicKey: encodeBase64(dsaKeygen('ML-DSA-65', CLIENT_SEED).publicKey),
+    deletableClientPublicKey: encodeBase64(dsaKeygen('ML-DSA-65', DELETABLE_CLIENT_SEED).publicKey),
     clientKemPublicKey: encodeBase64(kemKeygen('X-Wing', fixed(32, 19)).publicKey),
   });
 }
@@ -173,12 +177,16 @@ export const DEMO = Object.freeze({
   sessionId: 'ss_swagger-example-sess01',
 });
 
-/** A registered client's record for a demonstration (written as POST /v1/clients would, with a fixed id). */
-const demoClient = ({ services, principal }: DemonstrationContext, id: string, name: string, signingSeed: Uint8Array): ClientRecord => ({
+/**
+ * A registered client's record for a demonstration (written as POST /v1/clients would, with a
+ * fixed id), its signing key one of the kept example values: made at start-up, it would run
+ * ML-DSA on the event loop (see examples()).
+ */
+const demoClient = ({ services, principal }: DemonstrationContext, id: string, name: string, signingPk: string): ClientRecord => ({
   id,
   tenant: principal.tenant,
   name,
-  signingKey: { algorithm: 'ML-DSA-65' as const, pk: encodeBase64(dsaKeygen('ML-DSA-65', signingSeed).publicKey) },
+  signingKey: { algorithm: 'ML-DSA-65' as const, pk: signingPk },
   kemKey: { algorithm: 'X-Wing' as const, pk: examples().clientKemPublicKey },
   scopes: principal.scopes,
   keyIds: null,
@@ -188,8 +196,8 @@ const demoClient = ({ services, principal }: DemonstrationContext, id: string, n
 });
 
 /** Writes a demonstration client ('taken': it is there already, made before); over the quota is a failure to report. */
-async function putDemoClient(ctx: DemonstrationContext, id: string, name: string, signingSeed: Uint8Array): Promise<string> {
-  const result = await ctx.services.store.clients.put(demoClient(ctx, id, name, signingSeed), ctx.services.config.quotaClients);
+async function putDemoClient(ctx: DemonstrationContext, id: string, name: string, signingPk: string): Promise<string> {
+  const result = await ctx.services.store.clients.put(demoClient(ctx, id, name, signingPk), ctx.services.config.quotaClients);
   if (result === 'quota-exceeded') throw new Error(`demonstration client ${id}: over QUOTA_CLIENTS`);
   return `client ${id}`;
 }
@@ -216,8 +224,8 @@ const DEMONSTRATIONS: readonly ((ctx: DemonstrationContext) => Promise<string>)[
     await services.tokens.mint(principal, { expirySeconds: services.config.tokenMaxTtlSeconds, attempts: null, scopes: principal.scopes, keyIds: null, fixedId: DEMO.tokenId });
     return `token ${DEMO.tokenId}`;
   },
-  (ctx) => putDemoClient(ctx, DEMO.clientId, 'swagger example client', CLIENT_SEED),
-  (ctx) => putDemoClient(ctx, DEMO.deletableClientId, 'swagger example client to delete', fixed(32, 23)),
+  (ctx) => putDemoClient(ctx, DEMO.clientId, 'swagger example client', examples().clientPublicKey),
+  (ctx) => putDemoClient(ctx, DEMO.deletableClientId, 'swagger example client to delete', examples().deletableClientPublicKey),
   async ({ services, principal }) => {
     const now = services.clock();
     const expiresAtMs = now + DEMO_CHALLENGE_TTL_MS;

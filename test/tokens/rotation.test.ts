@@ -45,6 +45,42 @@ describe('key derivation', () => {
     assert.equal(kids.size, 3);
     assert.equal(tokenSigningKey('ML-DSA-65', MASTER_KEY, 1).kid, tokenSigningKey('ML-DSA-65', MASTER_KEY, 1).kid);
   });
+
+  test("the server's ring (TokenKeyRing.derive: key pairs made by the crypto backend, off the event loop) is the ring made here, current and previous", async () => {
+    const opts = { alg: 'ML-DSA-65' as const, masterKey: MASTER_KEY, version: 2, previous: { version: 1, rotatedAtMs: T0 }, windowMs: HOUR };
+    const made: string[] = [];
+    const derived = await TokenKeyRing.derive(opts, async (alg, seed) => {
+      made.push(alg);
+      return (await noble.dsa.keygen(alg, seed)).publicKey;
+    });
+    const here = new TokenKeyRing(opts);
+    assert.deepEqual(made, ['ML-DSA-65', 'ML-DSA-65'], 'both key pairs come from the keygen given');
+    for (const which of ['current', 'previous'] as const) {
+      assert.deepEqual(derived[which]!.publicKey, here[which]!.publicKey, which);
+      assert.equal(derived[which]!.kid, here[which]!.kid, which);
+      assert.deepEqual(derived[which]!.seed, here[which]!.seed, which);
+    }
+    await assert.rejects(TokenKeyRing.derive({ ...opts, previous: { version: 2, rotatedAtMs: T0 } }, async () => new Uint8Array(0)), RangeError);
+  });
+
+  test('a token service whose ring is still being made waits for it; one whose ring cannot be made fails, at ready() and at every use', async () => {
+    now = T0;
+    let finish!: (ring: TokenKeyRing) => void;
+    const pending = new TokenService(store.tokens, { alg: 'ML-DSA-65', keys: new Promise<TokenKeyRing>((resolve) => (finish = resolve)), engine: backendEngine(noble.dsa) }, clock, () => true);
+    const minting = mint(pending);
+    const ready = pending.ready();
+    const ring = new TokenKeyRing({ alg: 'ML-DSA-65', masterKey: MASTER_KEY, version: 1, windowMs: HOUR });
+    finish(ring);
+    await ready;
+    const { token } = await minting;
+    assert.equal(await works(pending, token), true);
+    assert.deepEqual((await pending.jwks()).keys.map((k) => k.kid), [ring.current.kid]);
+
+    const broken = new TokenService(store.tokens, { alg: 'ML-DSA-65', keys: Promise.reject(new Error('no backend')), engine: backendEngine(noble.dsa) }, clock, () => true);
+    await assert.rejects(broken.ready(), /no backend/);
+    await assert.rejects(mint(broken), /no backend/);
+    await assert.rejects(broken.jwks(), /no backend/);
+  });
 });
 
 describe('rotation from version 1 to 2', () => {
@@ -58,11 +94,11 @@ describe('rotation from version 1 to 2', () => {
     const before = (await mint(v1)).token;
     now = rotatedAtMs + HOUR - 1000;
     assert.equal(await works(v2, before), true);
-    assert.equal(v2.jwks().keys.length, 2, 'both keys are published in the window');
+    assert.equal((await v2.jwks()).keys.length, 2, 'both keys are published in the window');
     now = rotatedAtMs + HOUR;
     assert.equal(await works(v1, before), true, 'the token has not expired');
     assert.equal(await works(v2, before), false, 'but the window has passed');
-    assert.deepEqual(v2.jwks().keys.map((k) => k.kid), [tokenSigningKey('ML-DSA-65', MASTER_KEY, 2).kid], 'and the previous key has left the JWKS');
+    assert.deepEqual((await v2.jwks()).keys.map((k) => k.kid), [tokenSigningKey('ML-DSA-65', MASTER_KEY, 2).kid], 'and the previous key has left the JWKS');
   });
 
   test('a token version 1 signed after the switch is refused by version 2 (an instance not yet switched, or a forged iat gains nothing past it)', async () => {
