@@ -13,7 +13,8 @@
  * e.g. `npx tsx bench/ab.ts naive-noble .` for the issue's Node 20 ratio in one quick run.
  *
  * Prints, per build, the median req/s and server CPU µs per request (with min-max over the
- * rounds), and each build's median per-round ratio against the first by CPU per request.
+ * rounds, and the main thread's share: the rest is V8's helper threads, GC marking and
+ * compilation), and each build's median per-round ratio against the first by CPU per request.
  * `--target token-encapsulate` and `current` run on a throwaway redis-server with a token.
  */
 import { randomBytes } from 'node:crypto';
@@ -110,7 +111,7 @@ const idle = async (s: Service) => {
     last = now;
   }
 };
-const results: { rps: number; cpuUs: number; non2xx: number }[][] = servers.map(() => []);
+const results: { rps: number; cpuUs: number; mainUs: number; non2xx: number }[][] = servers.map(() => []);
 for (const spec of specs) await autocannon({ ...spec, duration: 1 }); // warm-up
 for (let r = 0; r < rounds; r++) {
   // Each round starts with the next build, so no build always runs first (or right after another).
@@ -118,10 +119,13 @@ for (let r = 0; r < rounds; r++) {
     const s = servers[i]!;
     await idle(s);
     const before = s.cpuSeconds() ?? 0;
+    const mainBefore = s.mainThreadCpuSeconds() ?? 0;
     const res = await autocannon(specs[i]!);
     await idle(s);
     const cpu = (s.cpuSeconds() ?? 0) - before;
-    results[i]!.push({ rps: res.requests.total / seconds, cpuUs: (cpu * 1e6) / Math.max(1, res.requests.total), non2xx: res.non2xx });
+    const main = (s.mainThreadCpuSeconds() ?? 0) - mainBefore;
+    const n = Math.max(1, res.requests.total);
+    results[i]!.push({ rps: res.requests.total / seconds, cpuUs: (cpu * 1e6) / n, mainUs: (main * 1e6) / n, non2xx: res.non2xx });
   }
 }
 const median = (xs: number[]) => {
@@ -135,7 +139,7 @@ for (const [i, { label: dir }] of contenders.entries()) {
   const cpuRatio = median(rs.map((x, r) => results[0]![r]!.cpuUs / x.cpuUs));
   const rpsRatio = median(rs.map((x, r) => x.rps / results[0]![r]!.rps));
   console.log(
-    `${dir.padEnd(28)} req/s ${median(rs.map((x) => x.rps)).toFixed(0)} (${range(rs.map((x) => x.rps))})  CPU µs/req ${median(rs.map((x) => x.cpuUs)).toFixed(1)} (${range(rs.map((x) => x.cpuUs))})  non-2xx ${rs.reduce((a, x) => a + x.non2xx, 0)}` +
+    `${dir.padEnd(28)} req/s ${median(rs.map((x) => x.rps)).toFixed(0)} (${range(rs.map((x) => x.rps))})  CPU µs/req ${median(rs.map((x) => x.cpuUs)).toFixed(1)} (${range(rs.map((x) => x.cpuUs))}, main thread ${median(rs.map((x) => x.mainUs)).toFixed(0)})  non-2xx ${rs.reduce((a, x) => a + x.non2xx, 0)}` +
       (i ? `  vs first: ${rpsRatio.toFixed(3)}x req/s, ${cpuRatio.toFixed(3)}x by CPU (first's CPU / this one's)` : ''),
   );
 }

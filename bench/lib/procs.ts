@@ -15,6 +15,11 @@ export interface Service {
   stderr(): string;
   /** CPU seconds (user + system) used so far by the child and its process group; null off Linux. */
   cpuSeconds(): number | null;
+  /**
+   * Of those, the child's main thread alone (the event loop: JavaScript, and the GC pauses it
+   * takes); the rest is V8's helper threads (concurrent marking, compilation), libuv's and workers'.
+   */
+  mainThreadCpuSeconds(): number | null;
   stop(): Promise<void>;
 }
 
@@ -51,6 +56,18 @@ export function groupCpuSeconds(pgid: number): number | null {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
+/** CPU seconds of one thread (Linux: /proc/<pid>/task/<tid>/stat); null off Linux or when gone. */
+export function threadCpuSeconds(pid: number, tid = pid): number | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 process.on('exit', () => {
   for (const child of live) killGroup(child, 'SIGKILL');
 });
@@ -83,7 +100,7 @@ export async function startService(opts: {
   while (Date.now() < deadline) {
     if (exited !== undefined) throw new Error(`${opts.name} exited (${exited}) before listening:\n${err}`);
     try {
-      if ((await fetch(url + (opts.readyPath ?? '/healthz'))).ok) return { url, stderr: () => err, cpuSeconds: () => groupCpuSeconds(child.pid!), stop };
+      if ((await fetch(url + (opts.readyPath ?? '/healthz'))).ok) return { url, stderr: () => err, cpuSeconds: () => groupCpuSeconds(child.pid!), mainThreadCpuSeconds: () => threadCpuSeconds(child.pid!), stop };
     } catch {
       // not listening yet
     }
