@@ -6,7 +6,7 @@
  *
  *   npm run build:dist && cp -r dist /tmp/before/dist && ln -s $PWD/node_modules /tmp/before/
  *   ...change, npm run build:dist...
- *   npx tsx bench/ab.ts /tmp/before . [--node24] [--target encapsulate|healthz|current|token-encapsulate] [--rounds 9] [--seconds 2]
+ *   npx tsx bench/ab.ts /tmp/before . [--node24] [--target encapsulate|healthz|current|token-encapsulate] [--rounds 9] [--seconds 2] [--keys 16]
  *
  * `naive-noble` or `naive-native` in place of a directory runs that baseline of `npm run bench`
  * (bench/naive-*.ts, `POST /encapsulate`) as one of the contenders (`--target encapsulate` only),
@@ -27,7 +27,7 @@ import { startRedis } from '../test/helpers/redis.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
-const flags = new Set(['--target', '--targets', '--rounds', '--seconds', '--connections', '--env']);
+const flags = new Set(['--target', '--targets', '--rounds', '--seconds', '--connections', '--env', '--keys']);
 const dirs = argv.filter((a, i) => !a.startsWith('--') && !flags.has(argv[i - 1] ?? ''));
 if (dirs.length < 1) throw new Error('give directories, each with a dist/main.js (or naive-noble / naive-native)');
 // --target one target for every build; --targets a,b: every build once per target (e.g. a token
@@ -66,7 +66,10 @@ for (const { dir, target } of contenders) {
 }
 const auth = (url: string) => ({ authorization: `Bearer ${secrets.apiKey}`, 'content-type': 'application/json' });
 const post = async (url: string, path: string, body: unknown, headers = auth(url)) => (await (await fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as Record<string, string>;
-const pks = Array.from({ length: 16 }, () => Buffer.from(ml_kem768.keygen().publicKey).toString('base64'));
+// The public keys encapsulated to, in turn: 16 by default; more than the servers keep prepared
+// (256: native.ts PublicKeys, noble.ts PreparedPublicKeys), e.g. --keys 1024, and every request
+// names a key its server has not seen lately.
+const pks = Array.from({ length: Number(opt('--keys', '16')) }, () => Buffer.from(ml_kem768.keygen().publicKey).toString('base64'));
 
 async function specFor(url: string, dir: string, target: string): Promise<autocannon.Options> {
   const base = { url, connections, duration: seconds };
