@@ -85,7 +85,7 @@ export interface Ratio {
 export interface BenchResult {
   date: string;
   durationSeconds?: number;
-  settings: { seconds: number; connections: number; warmupSeconds: number; inProcessSeconds: number; rounds: number; roundSeconds: number; kemKeys: number };
+  settings: { seconds: number; connections: number; warmupSeconds: number; inProcessSeconds: number; rounds: number; roundSeconds: number; kemKeys: number; oneOffKemKeys?: number };
   machine: { cpus: number; model: string; loadavgAtStart: number[]; platform: string };
   loadGenerator: string;
   entry: string;
@@ -96,6 +96,8 @@ export interface BenchResult {
   inProcessCpuMs: Record<string, Record<string, number | null>>;
   endpoints: EndpointRow[];
   naive: NaiveRow[];
+  /** The same services and rounds with keys never named twice within what a server keeps prepared (absent in runs before 2026-12-06 16:00 UTC). */
+  naiveOneOff?: NaiveRow[];
   saturation: SaturationRow[];
   redis: RedisRow[];
   redisSkipped: string | null;
