@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/profile.ts [encapsulate|sign|verify|decapsulate|healthz] [--node24] [--seconds 5]
  *   npx tsx bench/profile.ts encapsulate --naive     # the naive noble service instead, to compare
+ *   npx tsx bench/profile.ts encapsulate --keys 2048 # to 2,048 keys in turn: keys the server has not seen lately
  *   npx tsx bench/profile.ts encapsulate --redis [--token]   # on a throwaway redis-server, rate limits
  *                                                    # on but never binding (as the bench's token rows),
  *                                                    # with the API key or with a token using one attempt a request
@@ -27,6 +28,8 @@ const seconds = Number(argv[argv.indexOf('--seconds') + 1] ?? 5) || 5;
 const useNode24 = argv.includes('--node24');
 const naive = argv.includes('--naive');
 const withToken = argv.includes('--token');
+// encapsulate: the public keys named in turn (1: one key throughout; 2048: one-off keys, more than a server keeps).
+const keys = Number(argv[argv.indexOf('--keys') + 1] ?? 1) || 1;
 const redis = argv.includes('--redis') || withToken ? await startRedis() : undefined;
 const API_KEY = `bench-key-${randomBytes(24).toString('base64url')}`;
 
@@ -70,9 +73,9 @@ const startupMs = performance.now() - spawnedAt;
 const post = async (path: string, body: unknown) =>
   (await (await fetch(server.url + path, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as Record<string, string>;
 const data = 'x'.repeat(1024);
-const specs: Record<string, () => Promise<{ path: string; body?: unknown }>> = {
+const specs: Record<string, () => Promise<{ path: string; body?: unknown; bodies?: unknown[] }>> = {
   healthz: async () => ({ path: '/healthz' }),
-  encapsulate: async () => ({ path: naive ? '/encapsulate' : '/v1/kem/encapsulate', body: { pk: Buffer.from(ml_kem768.keygen().publicKey).toString('base64') } }),
+  encapsulate: async () => ({ path: naive ? '/encapsulate' : '/v1/kem/encapsulate', bodies: Array.from({ length: keys }, () => ({ pk: Buffer.from(ml_kem768.keygen().publicKey).toString('base64') })) }),
   decapsulate: async () => {
     const kp = await post('/v1/kem/keypair', {});
     const enc = await post('/v1/kem/encapsulate', { pk: kp.pk });
@@ -86,15 +89,17 @@ const specs: Record<string, () => Promise<{ path: string; body?: unknown }>> = {
 };
 if (!specs[target]) throw new Error(`unknown target ${target}: one of ${Object.keys(specs).join(', ')}`);
 const spec = await specs[target]!();
+let sent = 0;
 const credential = withToken ? (await post('/v1/tokens', { expiry_time: 3600, expire_after_attempts: 1_000_000 })).new_token : API_KEY;
 if (!credential) throw new Error('could not mint a token');
 const result = await autocannon({
   url: server.url + spec.path,
-  method: spec.body === undefined ? 'GET' : 'POST',
+  method: spec.body === undefined && !spec.bodies ? 'GET' : 'POST',
   connections: 32,
   duration: seconds,
   headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
   ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
+  ...(spec.bodies ? { requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(spec.bodies![sent++ % spec.bodies!.length]) }) }] } : {}),
 });
 await server.stop();
 await redis?.stop();

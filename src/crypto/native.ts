@@ -52,6 +52,7 @@ import {
 } from './kem.ts';
 import { checkDsaContext, checkDsaPublicKey, checkDsaSecretKey, checkDsaSeed } from './dsa.ts';
 import { ALGORITHMS, DSA_SIZES, KEM_SIZES, isSlhDsaAlgorithm, type DsaAlgorithm, type KemAlgorithm } from './algorithms.ts';
+import { RecurringKeys } from './recurring-keys.ts';
 
 // The object identifiers of the PKCS#8 AlgorithmIdentifier for expanded keys (NIST CSOR:
 // 2.16.840.1.101.3.4.4.1-3 for ML-KEM, 2.16.840.1.101.3.4.3.17-19 for ML-DSA). Node's key-type
@@ -240,21 +241,15 @@ function nativeKey<A extends string>(key: { algorithm: A; implementation: string
 }
 
 /**
- * Imported public KeyObjects by their raw bytes (public, so safe to keep), the least recently used
- * dropped past PUBLIC_KEY_CACHE_ENTRIES. A Map keeps insertion order: re-inserting on use makes its
- * first key the least recently used. (Kept here, not in src/lib/lru.ts: crypto/ imports nothing
- * outside crypto/.)
+ * Imported public KeyObjects, kept for the keys that come back (recurring-keys.ts: from a key's
+ * second use within the last PUBLIC_KEY_CACHE_ENTRIES keys; a one-off key is imported for its one
+ * call and left to the collector).
  */
 class PublicKeys {
-  readonly #cache = new Map<string, KeyObject>();
+  readonly #kept = new RecurringKeys<KeyObject>(PUBLIC_KEY_CACHE_ENTRIES);
   get(type: string, raw: Uint8Array): KeyObject {
-    const id = `${type}:${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1')}`;
-    let key = this.#cache.get(id);
-    if (key) this.#cache.delete(id);
-    else key = checkedCall(`${type} public key import`, () => pq.createPublicKey({ key: Buffer.from(raw), format: 'raw-public', asymmetricKeyType: type }));
-    this.#cache.set(id, key);
-    if (this.#cache.size > PUBLIC_KEY_CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
-    return key;
+    const load = () => checkedCall(`${type} public key import`, () => pq.createPublicKey({ key: Buffer.from(raw), format: 'raw-public', asymmetricKeyType: type }));
+    return this.#kept.get(raw, load, `${type}:`) ?? load();
   }
 }
 

@@ -42,6 +42,7 @@ import {
 } from './kem.ts';
 import { DSA_SIZES, KEM_SIZES, isSlhDsaAlgorithm, type DsaAlgorithm, type KemAlgorithm, type MlKemAlgorithm } from './algorithms.ts';
 import type { KEMPrepared, MLKEM } from '@noble/post-quantum/ml-kem.js';
+import { RecurringKeys } from './recurring-keys.ts';
 
 // The worker beside this file: noble-worker.js once compiled (dist/); from the TypeScript sources
 // (tests, `npm start` through tsx) a small entry that installs tsx in the worker first, because
@@ -57,52 +58,22 @@ function inlineKem(algorithm: KemAlgorithm, op: CryptoOp): MLKEM | undefined {
   return algorithm !== 'X-Wing' && runsInline(algorithm, op, 'noble') ? NOBLE_KEM[algorithm] : undefined;
 }
 
-/**
- * Prepared encapsulation keys kept at most (about 7 KB each for ML-KEM-768, 11 KB for ML-KEM-1024),
- * and keys seen once and not prepared, remembered at most (by their last 32 bytes). The second is
- * not larger than the first: a key that comes back within that many others is prepared and stays
- * prepared; one that comes back later is never prepared, so no key is prepared only to be dropped.
- */
+/** Prepared encapsulation keys kept at most (about 7 KB each for ML-KEM-768, 11 KB for ML-KEM-1024). */
 const PREPARED_PUBLIC_KEY_ENTRIES = 512;
-const SEEN_PUBLIC_KEY_ENTRIES = 512;
 
 /**
  * noble's prepared ML-KEM encapsulation keys (`prepare`: H(ek), the decoded t-hat and the expanded
- * matrix A-hat, all public) by their raw bytes: an encapsulation to a key prepared before skips H(ek)
- * and the k^2 SHAKE128 expansions of A-hat, about half of its cost (Node 20: 0.27 against 0.53 ms),
- * as the native backend's imported KeyObjects skip OpenSSL's import (native.ts PublicKeys).
- *
- * A key is prepared on its second encapsulation within the last SEEN_PUBLIC_KEY_ENTRIES keys, not
- * its first: a prepared key is 7-11 KB that outlives many requests, and preparing every key of a
- * stream of one-off keys (the usual ephemeral use) measured +15% CPU a request in garbage
- * collection (bench/ab.ts --keys 1024). Keys seen once are remembered by their last 32 bytes (rho,
- * random in a genuine key): two keys sharing them only get the second one prepared sooner, since
- * the prepared keys themselves are found by every byte. The least recently used of each map goes
- * first past its bound (a Map keeps insertion order; re-inserting on use). Every check of the key
- * (kem.ts checkEncapsulationKey) still runs on every call, before this.
+ * matrix A-hat, all public), kept for the keys that come back (recurring-keys.ts: from a key's
+ * second encapsulation within the last PREPARED_PUBLIC_KEY_ENTRIES keys). An encapsulation to a
+ * prepared key skips H(ek) and the k^2 SHAKE128 expansions of A-hat, about half of its cost
+ * (Node 20: 0.27 against 0.53 ms), as the native backend's kept KeyObjects skip OpenSSL's import.
+ * Every check of the key (kem.ts checkEncapsulationKey) still runs on every call, before this.
  */
 class PreparedPublicKeys {
-  readonly #prepared = new Map<string, KEMPrepared>();
-  readonly #seen = new Map<string, true>();
+  readonly #kept = new RecurringKeys<KEMPrepared>(PREPARED_PUBLIC_KEY_ENTRIES);
   /** The prepared key for this one, or undefined: the caller encapsulates the one-shot way. */
   get(kem: MLKEM, publicKey: Uint8Array): KEMPrepared | undefined {
-    const bytes = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength);
-    const id = bytes.toString('latin1');
-    let prepared = this.#prepared.get(id);
-    if (prepared) {
-      this.#prepared.delete(id);
-    } else {
-      const hint = bytes.toString('latin1', bytes.length - 32);
-      if (!this.#seen.delete(hint)) {
-        this.#seen.set(hint, true);
-        if (this.#seen.size > SEEN_PUBLIC_KEY_ENTRIES) this.#seen.delete(this.#seen.keys().next().value!);
-        return undefined;
-      }
-      prepared = kem.prepare(publicKey);
-    }
-    this.#prepared.set(id, prepared);
-    if (this.#prepared.size > PREPARED_PUBLIC_KEY_ENTRIES) this.#prepared.delete(this.#prepared.keys().next().value!);
-    return prepared;
+    return this.#kept.get(publicKey, () => kem.prepare(publicKey));
   }
 }
 
