@@ -7,8 +7,9 @@
  * Not from the first use: a kept value outlives many requests (an imported KeyObject holds OpenSSL
  * memory freed by a finalizer; a prepared ML-KEM-768 key is 7 KB), so keeping every key of a stream
  * of one-off keys, the usual ephemeral use of a KEM, made each request cost more in garbage
- * collection than the keeping saved (measured: Node 24 native 0.58x the naive service by CPU,
- * Node 20 noble +15%; docs/performance.md "Third pass"). The window of keys seen once is no larger
+ * collection than the keeping saved (measured with one-off keys: noble on Node 20 +15% CPU a
+ * request; native on Node 24 0.55x the naive service, 0.60x once it kept only recurring keys;
+ * docs/performance.md "Third pass"). The window of keys seen once is no larger
  * than the kept set, so a key that comes back within it is kept and stays kept while it keeps
  * coming back, and one that comes back later is never kept: nothing is made only to be dropped.
  *
