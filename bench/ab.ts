@@ -67,7 +67,7 @@ for (const { dir, target } of contenders) {
 const auth = (url: string) => ({ authorization: `Bearer ${secrets.apiKey}`, 'content-type': 'application/json' });
 const post = async (url: string, path: string, body: unknown, headers = auth(url)) => (await (await fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as Record<string, string>;
 // The public keys encapsulated to, in turn: 16 by default; more than the servers keep prepared
-// (256: native.ts PublicKeys, noble.ts PreparedPublicKeys), e.g. --keys 1024, and every request
+// (256: native.ts PublicKeys, noble.ts PREPARED_PUBLIC_KEY_ENTRIES), e.g. --keys 1024, and every request
 // names a key its server has not seen lately.
 const pks = Array.from({ length: Number(opt('--keys', '16')) }, () => Buffer.from(ml_kem768.keygen().publicKey).toString('base64'));
 

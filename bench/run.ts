@@ -6,7 +6,7 @@
  *   2. ML-KEM-768 encapsulate of our service against two naive services kept here
  *      (naive-noble.ts, naive-native.ts), all started together and measured in alternating rounds
  *      so that machine noise hits them alike: once to 64 keys in turn (each server has them
- *      prepared after the first round: native.ts PublicKeys, noble.ts PreparedPublicKeys), and
+ *      prepared after the first round: native.ts PublicKeys, noble.ts PREPARED_PUBLIC_KEY_ENTRIES), and
  *      once to 2,048 keys in turn (one-off keys: none prepared);
  *   3. /healthz latency while POST /v1/dsa/sign is saturated, and while the slow lane is (SLH-DSA);
  *   4. a temporary token through Redis against an API key on the same endpoint, rate limits on

@@ -46,8 +46,9 @@ export interface TokenSigningKey {
  * The key of one version, made from its seed: with noble's keygen on this thread, unless its
  * public key is given (TokenKeyRing.derive has the crypto backend make it).
  */
-export function tokenSigningKey(alg: MlDsaAlgorithm, masterKey: Uint8Array, version: number, publicKey = dsaKeygen(alg, tokenSigningSeed(masterKey, version)).publicKey): TokenSigningKey {
+export function tokenSigningKey(alg: MlDsaAlgorithm, masterKey: Uint8Array, version: number, given?: Uint8Array): TokenSigningKey {
   const seed = tokenSigningSeed(masterKey, version);
+  const publicKey = given ?? dsaKeygen(alg, seed).publicKey;
   const jwk = akpPublicJwk(alg, publicKey, 'sig');
   return Object.freeze({ version, alg, kid: jwk.kid, publicKey, seed, jwk });
 }
@@ -77,8 +78,8 @@ export class TokenKeyRing {
   constructor({ alg, masterKey, version, previous, windowMs }: TokenKeyRingOptions, publicKeys?: { readonly current: Uint8Array; readonly previous?: Uint8Array | undefined }) {
     if (previous && previous.version === version) throw new RangeError('the previous token key version must differ from the current one');
     this.alg = alg;
-    this.current = publicKeys ? tokenSigningKey(alg, masterKey, version, publicKeys.current) : tokenSigningKey(alg, masterKey, version);
-    this.previous = previous && (publicKeys?.previous ? tokenSigningKey(alg, masterKey, previous.version, publicKeys.previous) : tokenSigningKey(alg, masterKey, previous.version));
+    this.current = tokenSigningKey(alg, masterKey, version, publicKeys?.current);
+    this.previous = previous && tokenSigningKey(alg, masterKey, previous.version, publicKeys?.previous);
     this.#rotatedAtMs = previous?.rotatedAtMs ?? Number.NEGATIVE_INFINITY;
     this.#windowMs = windowMs;
   }
@@ -91,7 +92,6 @@ export class TokenKeyRing {
    * on every encapsulation.
    */
   static async derive(opts: TokenKeyRingOptions, keygen: (alg: MlDsaAlgorithm, seed: Uint8Array) => Promise<Uint8Array>): Promise<TokenKeyRing> {
-    if (opts.previous && opts.previous.version === opts.version) throw new RangeError('the previous token key version must differ from the current one');
     const [current, previous] = await Promise.all([
       keygen(opts.alg, tokenSigningSeed(opts.masterKey, opts.version)),
       opts.previous ? keygen(opts.alg, tokenSigningSeed(opts.masterKey, opts.previous.version)) : undefined,

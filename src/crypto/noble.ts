@@ -40,7 +40,7 @@ import {
   type Encapsulation,
   type KemKeyPair,
 } from './kem.ts';
-import { DSA_SIZES, KEM_SIZES, isSlhDsaAlgorithm, type DsaAlgorithm, type KemAlgorithm, type MlKemAlgorithm } from './algorithms.ts';
+import { DSA_SIZES, KEM_SIZES, isSlhDsaAlgorithm, type DsaAlgorithm, type KemAlgorithm } from './algorithms.ts';
 import type { KEMPrepared, MLKEM } from '@noble/post-quantum/ml-kem.js';
 import { RecurringKeys } from './recurring-keys.ts';
 
@@ -58,24 +58,16 @@ function inlineKem(algorithm: KemAlgorithm, op: CryptoOp): MLKEM | undefined {
   return algorithm !== 'X-Wing' && runsInline(algorithm, op, 'noble') ? NOBLE_KEM[algorithm] : undefined;
 }
 
-/** Prepared encapsulation keys kept at most (about 7 KB each for ML-KEM-768, 11 KB for ML-KEM-1024). */
-const PREPARED_PUBLIC_KEY_ENTRIES = 512;
-
 /**
- * noble's prepared ML-KEM encapsulation keys (`prepare`: H(ek), the decoded t-hat and the expanded
- * matrix A-hat, all public), kept for the keys that come back (recurring-keys.ts: from a key's
- * second encapsulation within the last PREPARED_PUBLIC_KEY_ENTRIES keys). An encapsulation to a
- * prepared key skips H(ek) and the k^2 SHAKE128 expansions of A-hat, about half of its cost
- * (Node 20: 0.27 against 0.53 ms), as the native backend's kept KeyObjects skip OpenSSL's import.
- * Every check of the key (kem.ts checkEncapsulationKey) still runs on every call, before this.
+ * Prepared encapsulation keys kept at most (about 7 KB each for ML-KEM-768, 11 KB for ML-KEM-1024):
+ * noble's `prepare` (H(ek), the decoded t-hat and the expanded matrix A-hat, all public), kept for
+ * the keys that come back (recurring-keys.ts: from a key's second encapsulation within the last
+ * that many keys). An encapsulation to a prepared key skips H(ek) and the k^2 SHAKE128 expansions
+ * of A-hat, about half of its cost (Node 20: 0.27 against 0.53 ms), as the native backend's kept
+ * KeyObjects skip OpenSSL's import. Every check of the key (kem.ts checkEncapsulationKey) still
+ * runs on every call, before this.
  */
-class PreparedPublicKeys {
-  readonly #kept = new RecurringKeys<KEMPrepared>(PREPARED_PUBLIC_KEY_ENTRIES);
-  /** The prepared key for this one, or undefined: the caller encapsulates the one-shot way. */
-  get(kem: MLKEM, publicKey: Uint8Array): KEMPrepared | undefined {
-    return this.#kept.get(publicKey, () => kem.prepare(publicKey));
-  }
-}
+const PREPARED_PUBLIC_KEY_ENTRIES = 512;
 
 /** Wipes the whole buffer behind a view (noble returns K as a view of K || r). */
 function wipeBuffer(bytes: Uint8Array): void {
@@ -182,7 +174,7 @@ class NobleSecretKey<A extends string> {
    * a first decapsulation, and when the embedded key fails noble's modulus check: FIPS 203 section
    * 7.3 asks only the hash check of a decapsulation key, so such a key decapsulates the one-shot way.
    */
-  preparedKem(algorithm: MlKemAlgorithm, kem: MLKEM): KEMPrepared | null {
+  preparedKem(algorithm: KemAlgorithm, kem: MLKEM): KEMPrepared | null {
     const dk = this.bytes();
     if (this.#prepared !== undefined) return this.#prepared;
     if (++this.#decapsulations < 2) return null;
@@ -203,7 +195,7 @@ function nobleKey<A extends string>(key: { algorithm: A; implementation: string 
 
 export class NobleKem implements KemBackend {
   readonly implementation = 'noble' as const;
-  readonly #prepared = new PreparedPublicKeys();
+  readonly #prepared = new RecurringKeys<KEMPrepared>(PREPARED_PUBLIC_KEY_ENTRIES);
   constructor(private readonly workers: NobleWorkers) {}
 
   implementationFor(): 'noble' {
@@ -229,10 +221,10 @@ export class NobleKem implements KemBackend {
     checkEncapsulationKey(algorithm, publicKey);
     checkEncapsulationRandomness(algorithm, message);
     const inline = inlineKem(algorithm, 'encapsulate');
-    if (inline && algorithm !== 'X-Wing') {
+    if (inline) {
       return this.workers.scheduler.inline(job, () => {
         const { cipherText, sharedSecret } = checkedCall(`noble ${algorithm} encapsulation`, () => {
-          const prepared = this.#prepared.get(inline, publicKey);
+          const prepared = this.#prepared.get(publicKey, () => inline.prepare(publicKey));
           return prepared ? prepared.encapsulate(message) : inline.encapsulate(publicKey, message);
         });
         const secret = sharedSecret.slice();
@@ -257,12 +249,11 @@ export class NobleKem implements KemBackend {
   async decapsulate(key: PreparedKemKey, cipherText: Uint8Array, job?: CryptoJob): Promise<Uint8Array> {
     const own = nobleKey(key);
     checkCipherText(own.algorithm, cipherText);
-    const algorithm = own.algorithm;
-    const inline = inlineKem(algorithm, 'decapsulate');
-    if (inline && algorithm !== 'X-Wing') {
+    const inline = inlineKem(own.algorithm, 'decapsulate');
+    if (inline) {
       return this.workers.scheduler.inline(job, () => {
-        const prepared = own.preparedKem(algorithm, inline);
-        const shared = checkedCall(`noble ${algorithm} decapsulation`, () => (prepared ?? inline).decapsulate(cipherText, own.bytes()));
+        const prepared = own.preparedKem(own.algorithm, inline);
+        const shared = checkedCall(`noble ${own.algorithm} decapsulation`, () => (prepared ?? inline).decapsulate(cipherText, own.bytes()));
         const secret = shared.slice();
         wipeBuffer(shared);
         return secret;

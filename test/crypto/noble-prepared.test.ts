@@ -1,5 +1,5 @@
 /**
- * The noble backend's prepared ML-KEM keys (noble.ts PreparedPublicKeys, NobleSecretKey
+ * The noble backend's prepared ML-KEM keys (noble.ts PREPARED_PUBLIC_KEY_ENTRIES, NobleSecretKey
  * preparedKem): from a key's second use on, an encapsulation to it and a decapsulation with it
  * reuse noble's `prepare` (H(ek), t-hat, A-hat) instead of expanding again. Checked against the
  * ACVP encapDecap vectors three times each, so that the one-shot call, the call that prepares and
