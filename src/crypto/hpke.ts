@@ -52,6 +52,7 @@ import * as Noble from '@panva/hpke-noble';
 import { ALGORITHMS, type Implementation } from './algorithms.ts';
 import { CryptoInputError } from './errors.ts';
 import { checkEncapsulationKey } from './kem.ts';
+import { withoutStackTraces } from './quiet.ts';
 
 // ---- the suite table ----
 
@@ -282,13 +283,13 @@ const nodeAead = (name: HpkeAead, cipher: 'aes-256-gcm' | 'chacha20-poly1305'): 
       Nn: spec.Nn,
       Nt: spec.Nt,
       async Seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array) {
-        const c = createCipheriv(cipher as 'aes-256-gcm', key, nonce, { authTagLength: spec.Nt });
+        const c = withoutStackTraces(() => createCipheriv(cipher as 'aes-256-gcm', key, nonce, { authTagLength: spec.Nt }));
         c.setAAD(aad);
         return u8(Buffer.concat([c.update(pt), c.final(), c.getAuthTag()]));
       },
       async Open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array) {
         if (ct.length < spec.Nt) throw new Error('shorter than the tag');
-        const d = createDecipheriv(cipher as 'aes-256-gcm', key, nonce, { authTagLength: spec.Nt });
+        const d = withoutStackTraces(() => createDecipheriv(cipher as 'aes-256-gcm', key, nonce, { authTagLength: spec.Nt }));
         d.setAAD(aad);
         d.setAuthTag(ct.subarray(ct.length - spec.Nt));
         return u8(Buffer.concat([d.update(ct.subarray(0, ct.length - spec.Nt)), d.final()]));

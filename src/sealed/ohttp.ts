@@ -23,6 +23,7 @@ import { createCipheriv, createDecipheriv, randomBytes, type CipherGCMTypes } fr
 import { expand, extract } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { HPKE_SUITE_PARTS, HpkeOpenError } from '../crypto/hpke.ts';
+import { withoutStackTraces } from '../crypto/quiet.ts';
 
 export const REQUEST_LABEL = 'message/bhttp request';
 export const RESPONSE_LABEL = 'message/bhttp response';
@@ -229,7 +230,7 @@ export function encapsulateResponse(keying: ResponseKeying, response: Uint8Array
   const rn = responseNonce ?? new Uint8Array(randomBytes(nonceLength));
   if (rn.length !== nonceLength) throw new RangeError(`response_nonce is ${nonceLength} bytes`);
   const { aead, key, nonce } = aeadKeyAndNonce(keying, rn);
-  const cipher = createCipheriv(aead.cipher as CipherGCMTypes, key, nonce, { authTagLength: aead.Nt });
+  const cipher = withoutStackTraces(() => createCipheriv(aead.cipher as CipherGCMTypes, key, nonce, { authTagLength: aead.Nt }));
   return concat(rn, cipher.update(response), cipher.final(), cipher.getAuthTag());
 }
 
@@ -238,7 +239,7 @@ export function decapsulateResponse(keying: ResponseKeying, encResponse: Uint8Ar
   const { aead, nonceLength } = responseAlgorithms(keying.kdfId, keying.aeadId);
   if (encResponse.length < nonceLength + aead.Nt) throw new HpkeOpenError();
   const { key, nonce } = aeadKeyAndNonce(keying, encResponse.subarray(0, nonceLength));
-  const decipher = createDecipheriv(aead.cipher as CipherGCMTypes, key, nonce, { authTagLength: aead.Nt });
+  const decipher = withoutStackTraces(() => createDecipheriv(aead.cipher as CipherGCMTypes, key, nonce, { authTagLength: aead.Nt }));
   decipher.setAuthTag(encResponse.subarray(encResponse.length - aead.Nt));
   try {
     return concat(decipher.update(encResponse.subarray(nonceLength, encResponse.length - aead.Nt)), decipher.final());
