@@ -6,27 +6,27 @@
  *   confirmation = HMAC-SHA256(K_c, cipher),
  *   K_c = HKDF-SHA256(ikm = shared_key, salt = empty, info = "pq-crypto-api/v1/key-confirmation", L = 32)
  *
- * (RFC 2104 HMAC, RFC 5869 HKDF, through node:crypto (OpenSSL): `hkdfSync` and `createHmac`; the
- * comparison is timingSafeEqual. node:crypto costs about half of @noble/hashes here on both
- * runtimes, 12-13 against 21-24 µs a confirmation, once its calls run without the stack traces
- * Node 24 captures and drops inside them (quiet.ts; with them it was the slower of the two on
- * Node 24, which is why issue 19's first pass kept @noble/hashes). The MAC key has its own HKDF
+ * (RFC 2104 HMAC, RFC 5869 HKDF, through @noble/hashes; the comparison is node:crypto's
+ * timingSafeEqual. node:crypto's createHmac + hkdfSync were tried three times in issue 19: alone
+ * in a loop they cost less (11.5 against 19.3 µs on Node 24 once run without stack traces,
+ * quiet.ts; 13.0 against 22.7 on Node 20), but the whole server measured dearer with them (Node 24,
+ * bench/ab.ts, 16 keys: 202.8 against 195.5 µs of CPU a request). The MAC key has its own HKDF
  * label, so it is unrelated to the AES key derived from the same shared key (kdf.ts); binding the
- * ciphertext makes a confirmation useless for any other ciphertext. The client package computes the
- * same with @noble/hashes (packages/client/src/local.ts keyConfirmation), so a peer that
- * encapsulates locally can send it.
+ * ciphertext makes a confirmation useless for any other ciphertext. The client package computes the same
+ * (packages/client/src/local.ts keyConfirmation), so a peer that encapsulates locally can send it.
  * @module
  */
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { CryptoInputError } from './errors.ts';
-import { withoutStackTraces } from './quiet.ts';
 
 export const KEY_CONFIRMATION_INFO = 'pq-crypto-api/v1/key-confirmation';
 /** HMAC-SHA256 output. */
 export const KEY_CONFIRMATION_BYTES = 32;
 const SHARED_KEY_BYTES = 32;
-const INFO = Buffer.from(KEY_CONFIRMATION_INFO, 'utf8');
-const NO_SALT = Buffer.alloc(0);
+const INFO = new TextEncoder().encode(KEY_CONFIRMATION_INFO);
 
 /**
  * The key confirmation of `cipher` under `sharedKey` (32 bytes, as every KEM here gives).
@@ -34,14 +34,12 @@ const NO_SALT = Buffer.alloc(0);
  */
 export function keyConfirmation(sharedKey: Uint8Array, cipher: Uint8Array): Uint8Array {
   if (sharedKey.length !== SHARED_KEY_BYTES) throw new CryptoInputError('shared_key', `a shared key is ${SHARED_KEY_BYTES} bytes, got ${sharedKey.length}`);
-  return withoutStackTraces(() => {
-    const macKey = new Uint8Array(hkdfSync('sha256', sharedKey, NO_SALT, INFO, 32));
-    try {
-      return new Uint8Array(createHmac('sha256', macKey).update(cipher).digest());
-    } finally {
-      macKey.fill(0);
-    }
-  });
+  const macKey = hkdf(sha256, sharedKey, new Uint8Array(0), INFO, 32);
+  try {
+    return hmac(sha256, macKey, cipher);
+  } finally {
+    macKey.fill(0);
+  }
 }
 
 /**
