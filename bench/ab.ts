@@ -22,7 +22,7 @@ import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { findNode24 } from './lib/node24.ts';
-import { ourEnv, startService, type Service } from './lib/procs.ts';
+import { ourEnv, roundOrder, startService, type Service } from './lib/procs.ts';
 import { startRedis } from '../test/helpers/redis.ts';
 
 const argv = process.argv.slice(2);
@@ -117,8 +117,8 @@ const idle = async (s: Service) => {
 const results: { rps: number; cpuUs: number; mainUs: number; non2xx: number }[][] = servers.map(() => []);
 for (const spec of specs) await autocannon({ ...spec, duration: 1 }); // warm-up
 for (let r = 0; r < rounds; r++) {
-  // Each round starts with the next build, so no build always runs first (or right after another).
-  for (const i of servers.map((_, k) => (k + r) % servers.length)) {
+  // No build always runs first, or always right after the same other one (roundOrder).
+  for (const i of roundOrder(servers.length, r)) {
     const s = servers[i]!;
     await idle(s);
     const before = s.cpuSeconds() ?? 0;

@@ -35,7 +35,7 @@ import autocannon from 'autocannon';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { startRedis, type TestRedis } from '../test/helpers/redis.ts';
 import { findNode24, hasNativePq } from './lib/node24.ts';
-import { ourEntry, ourEnv, startService, type Service } from './lib/procs.ts';
+import { ourEntry, ourEnv, roundOrder, startService, type Service } from './lib/procs.ts';
 import { renderChart, renderMarkdown, renderRatios, renderTables, replaceGenerated } from './lib/report.ts';
 import type { BenchResult, EndpointRow, Load, NaiveRow, Ratio, RedisRow, Runtime, SaturationRow } from './lib/types.ts';
 
@@ -339,16 +339,14 @@ async function main(): Promise<void> {
 }
 
 /**
- * Measures several targets in alternating rounds (A B C, B C A, C A B, ...), so that a burst of load from
- * elsewhere on the machine falls on all of them rather than on one; warm-up in the first round only.
+ * Measures several targets in alternating rounds (A B C, A C B, C A B, C B A, ...: roundOrder), so
+ * that a burst of load from elsewhere on the machine falls on all of them rather than on one, and
+ * none is always measured first or right after the same other one; warm-up in the first round only.
  */
 async function alternate(targets: { url: string; spec: LoadSpec }[], rounds = ROUNDS): Promise<Load[][]> {
   const out: Load[][] = targets.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    // Each round starts with the next contender (A B C, B C A, ...), so none is always measured
-    // first, or always right after the same other one.
-    for (let k = 0; k < targets.length; k++) {
-      const i = (k + round) % targets.length;
+    for (const i of roundOrder(targets.length, round)) {
       const t = targets[i]!;
       out[i]!.push(await load(t.url, { seconds: ROUND_SECONDS, ...t.spec, warmup: round === 0 ? Math.max(WARMUP, 1) : 0 }));
     }

@@ -148,3 +148,14 @@ export function ourEnv(secrets: { readonly apiKey: string; readonly tokenSecret:
     ...extra,
   };
 }
+
+/**
+ * The order in which `n` contenders are measured in round `round` of an alternating comparison:
+ * each round starts with the next one (A B C, then B C A, ...), and every other round runs
+ * backwards (A B C, A C B, C A B, C B A, ...), so that none is always measured first and none
+ * always right after the same other one (a plain rotation keeps B always after A).
+ */
+export function roundOrder(n: number, round: number): number[] {
+  const order = Array.from({ length: n }, (_, k) => (k + round) % n);
+  return round % 2 === 1 ? order.reverse() : order;
+}
