@@ -151,11 +151,12 @@ export function ourEnv(secrets: { readonly apiKey: string; readonly tokenSecret:
 
 /**
  * The order in which `n` contenders are measured in round `round` of an alternating comparison:
- * each round starts with the next one (A B C, then B C A, ...), and every other round runs
- * backwards (A B C, A C B, C A B, C B A, ...), so that none is always measured first and none
- * always right after the same other one (a plain rotation keeps B always after A).
+ * each order forwards and then backwards, rotated by one every two rounds (A B C, C B A, B C A,
+ * A C B, C A B, B A C; with two, A B, B A, B A, A B), so that none is always measured first and
+ * none always right after the same other one (a plain rotation, A B C, B C A, C A B, keeps B
+ * always right after A).
  */
 export function roundOrder(n: number, round: number): number[] {
-  const order = Array.from({ length: n }, (_, k) => (k + round) % n);
+  const order = Array.from({ length: n }, (_, k) => (k + Math.floor(round / 2)) % n);
   return round % 2 === 1 ? order.reverse() : order;
 }
