@@ -12,8 +12,9 @@
  * quiet.ts; 13.0 against 22.7 on Node 20), but the whole server measured dearer with them (Node 24,
  * bench/ab.ts, 16 keys: 202.8 against 195.5 µs of CPU a request). The MAC key has its own HKDF
  * label, so it is unrelated to the AES key derived from the same shared key (kdf.ts); binding the
- * ciphertext makes a confirmation useless for any other ciphertext. The client package computes the same
- * (packages/client/src/local.ts keyConfirmation), so a peer that encapsulates locally can send it.
+ * ciphertext makes a confirmation useless for any other ciphertext. The client package computes
+ * the same (packages/client/src/local.ts keyConfirmation), so a peer that encapsulates locally can
+ * send it.
  * @module
  */
 import { timingSafeEqual } from 'node:crypto';

@@ -25,10 +25,10 @@
  * - Key imports (seeds, public keys) and AES-GCM are synchronous and short: they run inline,
  *   with the job's checks (runInline).
  * - Imported public keys are kept from their second use (recurring-keys.ts): importing costs more
- *   than encapsulating (about 26 us against 23 us for ML-KEM-768 on Node 24.21).
+ *   than encapsulating (about 25 us against 20 us for ML-KEM-768 on Node 24.21).
  * - Every call handing node:crypto key bytes or an options object (imports, sign and verify,
  *   AES-GCM, HKDF) runs without stack traces (quiet.ts): Node 24 throws and drops two to four
- *   errors inside each, and their stack traces were 40% of a public key's import.
+ *   errors inside each, and their stack traces were nearly half of a public key's import.
  * - Not available through node:crypto: encapsulation with caller-given randomness m and
  *   deterministic (or caller-randomised) ML-DSA and SLH-DSA signing (known-answer tests use the
  *   noble backend for those).

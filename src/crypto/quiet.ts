@@ -7,11 +7,11 @@
  * key bytes, or an options object such as `{ key, format: 'raw-public', asymmetricKeyType }` or
  * `{ key, context }`, each question throws, and every throw captures a stack trace
  * (`Error.stackTraceLimit` frames) that is dropped at once: two to four per call. Measured in one
- * process on Node 24.21 (`npx tsx bench/floor-cuts.ts`), a `createPublicKey` of an ML-KEM-768 key
- * costs 43 µs with them and 26 µs without, `createHmac` with a 32-byte key 14.6 against 4.9,
- * `createCipheriv` for AES-256-GCM 16.8 against 7.5; on Node 20, which asks with a property
- * lookup, nothing changes. So the calls on a request's path that hand node:crypto key bytes run
- * with `Error.stackTraceLimit` at 0 for their synchronous part.
+ * process on Node 24.21 (`npx tsx bench/floor-cuts.ts`, CPU per call), a `createPublicKey` of an
+ * ML-KEM-768 key costs 44.7 µs with them and 24.5 without, a `createCipheriv` for AES-256-GCM 13.5
+ * against 2.6; on Node 20, which asks with a property lookup, nothing changes. So the calls on a
+ * request's path that hand node:crypto key bytes run with `Error.stackTraceLimit` at 0 for their
+ * synchronous part (docs/performance.md, "Fourth pass").
  *
  * The limit is a process-wide setting of V8, restored before returning (the call is synchronous, so
  * nothing else runs meanwhile). An error the call throws was made without a stack: it is given one
@@ -34,7 +34,13 @@ export function withoutStackTraces<T>(call: () => T): T {
     return call();
   } catch (err) {
     Error.stackTraceLimit = limit;
-    if (err instanceof Error) Error.captureStackTrace(err, withoutStackTraces);
+    if (err instanceof Error) {
+      try {
+        Error.captureStackTrace(err, withoutStackTraces);
+      } catch {
+        // A frozen error keeps the stack it has.
+      }
+    }
     throw err;
   } finally {
     Error.stackTraceLimit = limit;
