@@ -175,11 +175,14 @@ function scheduled<T>(scheduler: CryptoScheduler, algorithm: KemAlgorithm | DsaA
   return scheduler.run({ lane: laneOf(algorithm, op, 'native'), cost: costOf(algorithm, op, 'native') }, job, task);
 }
 
-/** Runs a node:crypto callback API as a promise; its failures are internal (inputs are checked first). */
+/**
+ * Runs a node:crypto callback API as a promise, its synchronous start without stack traces
+ * (quiet.ts); its failures are internal (inputs are checked first).
+ */
 function callback<T>(operation: string, start: (done: (err: Error | null, value: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     try {
-      start((err, value) => (err ? reject(internalCryptoError(operation, err)) : resolve(value)));
+      withoutStackTraces(() => start((err, value) => (err ? reject(internalCryptoError(operation, err)) : resolve(value))));
     } catch (err) {
       reject(internalCryptoError(operation, err));
     }
@@ -252,15 +255,26 @@ function nativeKey<A extends string>(key: { algorithm: A; implementation: string
 class PublicKeys {
   readonly #kept = new RecurringKeys<KeyObject>(PUBLIC_KEY_CACHE_ENTRIES);
   get(type: string, raw: Uint8Array): KeyObject {
-    const load = () => checkedCall(`${type} public key import`, () => withoutStackTraces(() => pq.createPublicKey({ key: Buffer.from(raw), format: 'raw-public', asymmetricKeyType: type })));
+    const load = () => importKey(`${type} public key import`, () => pq.createPublicKey({ key: Buffer.from(raw), format: 'raw-public', asymmetricKeyType: type }));
     return this.#kept.get(raw, load, `${type}:`) ?? load();
   }
+}
+
+/** A key import whose input was checked: without stack traces (quiet.ts), any failure internal. */
+function importKey(operation: string, make: () => KeyObject): KeyObject {
+  return checkedCall(operation, () => withoutStackTraces(make));
 }
 
 /** The stored secret (algorithms.ts `seed`) as a private KeyObject. */
 function importSeed(algorithm: KemAlgorithm | DsaAlgorithm, seed: Uint8Array): KeyObject {
   const type = nodeType(algorithm);
-  return checkedCall(`${type} seed import`, () => withoutStackTraces(() => pq.createPrivateKey({ key: Buffer.from(seed), format: storedFormat(algorithm), asymmetricKeyType: type })));
+  return importKey(`${type} seed import`, () => pq.createPrivateKey({ key: Buffer.from(seed), format: storedFormat(algorithm), asymmetricKeyType: type }));
+}
+
+/** An expanded ML-KEM / ML-DSA secret key (checked) as a private KeyObject, through its PKCS#8 "expandedKey" document. */
+function importExpanded(algorithm: KemAlgorithm | DsaAlgorithm, secretKey: Uint8Array): KeyObject {
+  const document = pkcs8Expanded(expandedKeyOid(algorithm), secretKey);
+  return importKey(`${algorithm} expanded key import`, () => createPrivateKey({ key: document, format: 'der', type: 'pkcs8' }));
 }
 
 function randomKeyPair(algorithm: KemAlgorithm | DsaAlgorithm): Promise<{ publicKey: Uint8Array; seed: Uint8Array }> {
@@ -310,8 +324,7 @@ export class NativeKem implements KemBackend {
 
   async importExpandedSecretKey(algorithm: KemAlgorithm, secretKey: Uint8Array, job?: CryptoJob): Promise<PreparedKemKey> {
     checkDecapsulationKey(algorithm, secretKey);
-    const document = pkcs8Expanded(expandedKeyOid(algorithm), secretKey);
-    return runInline(job, () => new NativeSecretKey(algorithm, checkedCall(`${algorithm} expanded key import`, () => withoutStackTraces(() => createPrivateKey({ key: document, format: 'der', type: 'pkcs8' })))));
+    return runInline(job, () => new NativeSecretKey(algorithm, importExpanded(algorithm, secretKey)));
   }
 
   async decapsulate(key: PreparedKemKey, cipherText: Uint8Array, job?: CryptoJob): Promise<Uint8Array> {
@@ -362,8 +375,7 @@ export class NativeDsa implements DsaBackend {
     checkDsaSecretKey(algorithm, secretKey);
     return runInline(job, () => {
       if (isSlhDsaAlgorithm(algorithm)) return new NativeSecretKey(algorithm, importSeed(algorithm, secretKey));
-      const document = pkcs8Expanded(expandedKeyOid(algorithm), secretKey);
-      return new NativeSecretKey(algorithm, checkedCall(`${algorithm} expanded key import`, () => withoutStackTraces(() => createPrivateKey({ key: document, format: 'der', type: 'pkcs8' }))));
+      return new NativeSecretKey(algorithm, importExpanded(algorithm, secretKey));
     });
   }
 
@@ -373,7 +385,7 @@ export class NativeDsa implements DsaBackend {
     if (deterministic || randomness) throw new Error(`${own.algorithm} signing with chosen randomness is not available through node:crypto: use the noble backend`);
     const keyObject = own.key;
     return bytes(
-      await scheduled(this.scheduler, own.algorithm, 'sign', job, () => callback<Buffer>(`${own.algorithm} signing`, (done) => withoutStackTraces(() => pq.sign(null, message, { key: keyObject, context }, done)))),
+      await scheduled(this.scheduler, own.algorithm, 'sign', job, () => callback<Buffer>(`${own.algorithm} signing`, (done) => pq.sign(null, message, { key: keyObject, context }, done))),
     );
   }
 
@@ -382,7 +394,7 @@ export class NativeDsa implements DsaBackend {
     checkDsaContext(context);
     if (signature.length !== DSA_SIZES[algorithm].signature) return job ? runInline(job, () => false) : false;
     const key = this.#publicKeys.get(nodeType(algorithm), publicKey);
-    return scheduled(this.scheduler, algorithm, 'verify', job, () => callback<boolean>(`${algorithm} verification`, (done) => withoutStackTraces(() => pq.verify(null, message, { key, context }, signature, done))));
+    return scheduled(this.scheduler, algorithm, 'verify', job, () => callback<boolean>(`${algorithm} verification`, (done) => pq.verify(null, message, { key, context }, signature, done)));
   }
 
   async expandedSecretKey(algorithm: DsaAlgorithm, seed: Uint8Array, job?: CryptoJob): Promise<Uint8Array> {
