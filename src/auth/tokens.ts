@@ -130,8 +130,7 @@ export class TokenService {
    * ~18 us per call on Node 24 against ~3 us for the digest, on every request of a token.
    */
   readonly #verified: LruCache<Record<string, unknown>>;
-  /** ML-DSA: the key ring once made, and its making (what ready() and the first uses wait for). */
-  #ring: TokenKeyRing | undefined;
+  /** ML-DSA: the key ring's making (what ready() and every use wait for; resolved once made). */
   readonly #ringMade: Promise<TokenKeyRing> | undefined;
 
   constructor(
@@ -151,7 +150,7 @@ export class TokenService {
     if (signing.alg !== 'HS256') {
       this.#ringMade = Promise.resolve(signing.keys);
       // A failure is answered by ready() and by every use; this only keeps it from going unhandled.
-      this.#ringMade.then((ring) => (this.#ring = ring), () => {});
+      this.#ringMade.catch(() => {});
     }
   }
 
@@ -161,8 +160,8 @@ export class TokenService {
   }
 
   /** The ML-DSA key ring, waiting for it only while it is being made. */
-  async #keys(): Promise<TokenKeyRing> {
-    return this.#ring ?? (await this.#ringMade!);
+  #keys(): Promise<TokenKeyRing> {
+    return this.#ringMade!;
   }
 
   /** The JWS `alg` every token has (TOKEN_SIGNING). */
